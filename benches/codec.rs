@@ -1,0 +1,2 @@
+//! Codec throughput bench (being written).
+fn main() {}

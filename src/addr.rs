@@ -1,0 +1,6 @@
+//! Stub: being written.
+
+/// Stub error; replaced by the real module.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("stub")]
+pub struct AddrError;

@@ -1,0 +1,2 @@
+/// Fuzz entry point (stub, being written).
+pub fn command_line(_data: &[u8]) {}

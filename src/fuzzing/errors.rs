@@ -1,0 +1,2 @@
+/// Fuzz entry point (stub, being written).
+pub fn errors(_data: &[u8]) {}

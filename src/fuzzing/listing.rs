@@ -1,0 +1,2 @@
+/// Fuzz entry point (stub, being written).
+pub fn listing(_data: &[u8]) {}

@@ -1,0 +1,2 @@
+/// Fuzz entry point (stub, being written).
+pub fn reply_decoder(_data: &[u8]) {}
