@@ -482,7 +482,11 @@ mod tests {
             "path contains forbidden byte 0x00 (NUL, CR and LF are not allowed)"
         );
         assert_eq!(
-            PathError::TooLong { len: 5000, max: 4096 }.to_string(),
+            PathError::TooLong {
+                len: 5000,
+                max: 4096
+            }
+            .to_string(),
             "path is 5000 bytes long, the limit is 4096"
         );
     }
@@ -558,6 +562,7 @@ mod tests {
             1 => Just(b"..\\".to_vec()),
             1 => Just(b"%2e%2e".to_vec()),
             1 => Just(b"C:".to_vec()),
+            1 => Just(b"\0".to_vec()),
             1 => Just(vec![0xff, 0xfe]),
             4 => "[a-z]{1,4}".prop_map(String::into_bytes),
             1 => proptest::collection::vec(any::<u8>(), 1..4),
