@@ -218,7 +218,8 @@ impl VirtualPath {
     /// On Unix the bytes are kept exactly. Elsewhere names are decoded lossily and bytes
     /// that would change the meaning of a path there (`\`, `:`, and other characters
     /// Windows reserves) become `_`; a name Windows would shrink to nothing or to `..`
-    /// (trailing dots and spaces) gets a leading `_`.
+    /// (trailing dots and spaces) gets a leading `_`. Device names such as `CON` are left
+    /// alone: they cannot leave the root, and the storage backend must refuse them.
     ///
     /// ```
     /// use std::path::Path;
