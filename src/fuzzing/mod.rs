@@ -15,8 +15,11 @@ pub use errors::errors;
 pub use listing::listing;
 pub use reply::reply_decoder;
 
+/// A fuzz target's body: takes any bytes, panics only when a checked property breaks.
+pub type Target = fn(&[u8]);
+
 /// Every fuzz target by name, as `fuzz/fuzz_targets/<name>.rs` and `fuzz/corpus/<name>/`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("reply_decoder", reply_decoder),
     ("command_line", command_line),
     ("listing", listing),
