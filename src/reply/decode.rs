@@ -193,7 +193,7 @@ impl Decoder {
             return Line::Whole(line);
         }
         // An unfinished line one byte over the limit may still end in CR, LF.
-        if self.buf.len() > self.max_line + 1 {
+        if self.buf.len() > self.max_line.saturating_add(1) {
             let head = head(&self.buf);
             self.buf.clear();
             self.scanned = 0;
