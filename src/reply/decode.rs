@@ -1,6 +1,6 @@
 //! The client's incremental reply decoder.
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use memchr::memchr;
 
 use super::Reply;
@@ -205,7 +205,7 @@ impl Decoder {
     }
 
     /// Handles one whole line; `Some` when it finishes a reply or is an error.
-    fn on_line(&mut self, line: Bytes) -> Option<Result<Reply, DecodeError>> {
+    fn on_line(&mut self, mut line: Bytes) -> Option<Result<Reply, DecodeError>> {
         match std::mem::replace(&mut self.state, State::Idle) {
             State::Idle => {
                 let Some(code) = line.get(..3).and_then(parse_code) else {
@@ -215,7 +215,10 @@ impl Decoder {
                 };
                 match line.get(3) {
                     None => Some(Ok(Reply::from_parts(code, vec![Bytes::new()]))),
-                    Some(b' ') => Some(Ok(Reply::from_parts(code, vec![line.slice(4..)]))),
+                    Some(b' ') => {
+                        line.advance(4);
+                        Some(Ok(Reply::from_parts(code, vec![line])))
+                    }
                     Some(b'-') if self.max_lines < 2 => {
                         self.state = State::Skip;
                         Some(Err(DecodeError::TooManyLines {
@@ -223,10 +226,10 @@ impl Decoder {
                         }))
                     }
                     Some(b'-') => {
-                        self.state = State::Multi {
-                            code,
-                            lines: vec![line.slice(4..)],
-                        };
+                        line.advance(4);
+                        let mut lines = Vec::with_capacity(4);
+                        lines.push(line);
+                        self.state = State::Multi { code, lines };
                         None
                     }
                     Some(_) => Some(Err(DecodeError::BadSeparator {
@@ -237,7 +240,8 @@ impl Decoder {
             }
             State::Multi { code, mut lines } => match closing_code(&line) {
                 Some(closing) if closing == code => {
-                    lines.push(line.slice(line.len().min(4)..));
+                    line.advance(line.len().min(4));
+                    lines.push(line);
                     Some(Ok(Reply::from_parts(code, lines)))
                 }
                 Some(closing) => Some(Err(DecodeError::MismatchedCode {
@@ -254,7 +258,10 @@ impl Decoder {
                 None => {
                     let digits = code.digits();
                     let repeats_code = line.len() >= 4 && line[..3] == digits && line[3] == b'-';
-                    lines.push(if repeats_code { line.slice(4..) } else { line });
+                    if repeats_code {
+                        line.advance(4);
+                    }
+                    lines.push(line);
                     self.state = State::Multi { code, lines };
                     None
                 }
