@@ -35,7 +35,8 @@ const IAC: u8 = 255;
 ///   `ABOR`): `IAC IAC` is a literal 255 byte, `IAC WILL/WONT/DO/DONT x` and any other
 ///   `IAC` + command byte (240-254) are dropped. An `IAC` followed by an ordinary byte
 ///   drops only the `IAC`: that is what arrives when the `DM` of a Telnet "Synch" was sent
-///   as TCP urgent data and the socket does not have `SO_OOBINLINE` set.
+///   as TCP urgent data and the socket does not have `SO_OOBINLINE` set. (Subnegotiation
+///   payloads, `IAC SB ... IAC SE`, are not tracked: FTP clients do not send them.)
 /// - A line longer than the limit gives one [`ParseError::LineTooLong`] (the server
 ///   answers 500) and is dropped as it arrives, never buffered whole; decoding
 ///   resynchronises at its line feed.

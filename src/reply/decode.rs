@@ -10,8 +10,9 @@ use crate::code::Code;
 /// carry a whole path (up to 4 KiB on Linux) plus facts, so 4 KiB would be too tight.
 pub const DEFAULT_MAX_LINE: usize = 8192;
 
-/// Default most lines in one reply. STAT of a directory and HELP can run long; 10,000
-/// lines of at most [`DEFAULT_MAX_LINE`] bytes bounds one reply's memory.
+/// Default most lines in one reply. STAT of a directory and HELP can run long. With
+/// [`DEFAULT_MAX_LINE`] this bounds one reply at about 80 MiB in the worst case; lower
+/// both with [`Decoder::with_limits`] to bound it tighter.
 pub const DEFAULT_MAX_LINES: usize = 10_000;
 
 /// The shortest `max_line` accepted: a bare code. Below it, an over-long line could end
