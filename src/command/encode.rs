@@ -223,7 +223,7 @@ impl Command {
             Command::List(list) | Command::Nlst(list) => check_list(verb, list),
             Command::Unknown { verb, .. } if !is_valid_verb(verb.as_bytes()) => {
                 Err(EncodeError::InvalidVerb {
-                    verb: super::decode::snippet(verb.as_bytes()),
+                    verb: super::args::snippet(verb.as_bytes()),
                 })
             }
             _ => Ok(()),
@@ -241,7 +241,7 @@ fn check_list(verb: &'static str, list: &ListArgs) -> Result<(), EncodeError> {
         if option.first() != Some(&b'-') || option.contains(&b' ') {
             return Err(EncodeError::BadListOption {
                 verb,
-                option: super::decode::snippet(option),
+                option: super::args::snippet(option),
             });
         }
     }

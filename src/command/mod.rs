@@ -25,6 +25,7 @@
 use std::fmt;
 use std::net::{SocketAddr, SocketAddrV4};
 
+mod args;
 mod decode;
 mod encode;
 
@@ -338,7 +339,7 @@ impl Command {
         };
         if !encode::is_valid_verb(verb.as_bytes()) {
             return Err(EncodeError::InvalidVerb {
-                verb: decode::snippet(verb.as_bytes()),
+                verb: args::snippet(verb.as_bytes()),
             });
         }
         Ok(Command::Unknown {
