@@ -74,10 +74,7 @@ fn measure<T>(mut work: impl FnMut() -> T) -> (f64, T) {
 }
 
 fn report(name: &str, bytes: usize, secs: f64, extra: &[(&str, f64)]) {
-    let mut line = format!(
-        "{name:<30} {:>9.1} MB/s",
-        bytes as f64 / secs / 1e6
-    );
+    let mut line = format!("{name:<30} {:>9.1} MB/s", bytes as f64 / secs / 1e6);
     for (unit, value) in extra {
         line += &format!("  {:>7.2} M {unit}", value / 1e6);
     }
@@ -160,7 +157,8 @@ fn unix_listing(lines: usize) -> Vec<u8> {
             _ => format!("file{i:06}.bin"),
         };
         out.extend_from_slice(
-            format!("{mode}    1 ftp      ftp      {size:>10} {month} {when} {name}\r\n").as_bytes(),
+            format!("{mode}    1 ftp      ftp      {size:>10} {month} {when} {name}\r\n")
+                .as_bytes(),
         );
     }
     out

@@ -1,7 +1,9 @@
 //! Argument parsers for the server's command decoder: one small function per argument
 //! shape, each turning bad input into the [`ParseError`] the server answers with.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
+use std::net::{SocketAddr, SocketAddrV4};
+
+use crate::addr::AddrError;
 
 use memchr::memchr;
 
@@ -126,57 +128,18 @@ pub(super) fn parse_type(arg: &[u8]) -> Result<TransferType, ParseError> {
 }
 
 /// `h1,h2,h3,h4,p1,p2`, each 0-255, spaces around numbers tolerated.
-// TODO(lead): fold into addr::parse_port_arg once addr.rs lands.
 pub(super) fn parse_port(arg: &[u8]) -> Result<SocketAddrV4, ParseError> {
-    let bad = || ParseError::BadPort { arg: snippet(arg) };
-    let mut n = [0u8; 6];
-    let mut parts = arg.split(|&b| b == b',');
-    for slot in &mut n {
-        let part = trim(parts.next().ok_or_else(bad)?);
-        *slot = parse_u64(part)
-            .and_then(|v| u8::try_from(v).ok())
-            .ok_or_else(bad)?;
-    }
-    if parts.next().is_some() {
-        return Err(bad());
-    }
-    let ip = Ipv4Addr::new(n[0], n[1], n[2], n[3]);
-    Ok(SocketAddrV4::new(ip, u16::from_be_bytes([n[4], n[5]])))
+    crate::addr::parse_port_arg(arg).map_err(|_| ParseError::BadPort { arg: snippet(arg) })
 }
 
 /// `<d>proto<d>address<d>port<d>` with any delimiter `d` in 33..=126 (RFC 2428).
-// TODO(lead): fold into addr::parse_eprt_arg once addr.rs lands.
 pub(super) fn parse_eprt(arg: &[u8]) -> Result<SocketAddr, ParseError> {
-    let bad = || ParseError::BadEprt { arg: snippet(arg) };
-    let (&delim, rest) = arg.split_first().ok_or_else(bad)?;
-    if !(33..=126).contains(&delim) {
-        return Err(bad());
-    }
-    let mut fields = rest.split(|&b| b == delim);
-    let (Some(proto), Some(addr), Some(port), Some([]), None) = (
-        fields.next(),
-        fields.next(),
-        fields.next(),
-        fields.next(),
-        fields.next(),
-    ) else {
-        return Err(bad());
-    };
-    let addr = std::str::from_utf8(addr).map_err(|_| bad())?;
-    let ip = match proto {
-        b"1" => IpAddr::V4(addr.parse::<Ipv4Addr>().map_err(|_| bad())?),
-        b"2" => IpAddr::V6(addr.parse::<Ipv6Addr>().map_err(|_| bad())?),
-        _ if parse_u64(proto).is_some() => {
-            return Err(ParseError::UnsupportedProtocol {
-                protocol: snippet(proto),
-            });
+    crate::addr::parse_eprt_arg(arg).map_err(|e| match e {
+        AddrError::UnsupportedProtocol { protocol, .. } => {
+            ParseError::UnsupportedProtocol { protocol }
         }
-        _ => return Err(bad()),
-    };
-    let port = parse_u64(port)
-        .and_then(|p| u16::try_from(p).ok())
-        .ok_or_else(bad)?;
-    Ok(SocketAddr::new(ip, port))
+        _ => ParseError::BadEprt { arg: snippet(arg) },
+    })
 }
 
 /// Empty, `1`, `2` or `ALL` (any case).

@@ -1,7 +1,6 @@
 //! The client's side: writing commands on the wire.
 
 use std::io::Write as _;
-use std::net::SocketAddr;
 
 use memchr::{memchr, memchr3};
 
@@ -148,16 +147,10 @@ impl Command {
             | Command::Epsv(None) => {}
             // Writing to a Vec cannot fail, so the io::Results below are always Ok.
             Command::Port(addr) => {
-                let [a, b, c, d] = addr.ip().octets();
-                let [p1, p2] = addr.port().to_be_bytes();
-                let _ = write!(out, " {a},{b},{c},{d},{p1},{p2}");
+                let _ = write!(out, " {}", crate::addr::format_port_arg(*addr));
             }
             Command::Eprt(addr) => {
-                let proto = match addr {
-                    SocketAddr::V4(_) => 1,
-                    SocketAddr::V6(_) => 2,
-                };
-                let _ = write!(out, " |{proto}|{}|{}|", addr.ip(), addr.port());
+                let _ = write!(out, " {}", crate::addr::format_eprt_arg(*addr));
             }
             Command::Epsv(Some(e)) => {
                 let _ = write!(out, " {e}");
@@ -264,6 +257,7 @@ mod tests {
     };
     use super::*;
     use proptest::prelude::*;
+    use std::net::SocketAddr;
     use std::net::{Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
     fn wire(cmd: &Command) -> Result<Vec<u8>, EncodeError> {
@@ -417,10 +411,12 @@ mod tests {
     }
 
     fn any_command() -> impl Strategy<Value = Command> {
-        let addr6 = (any::<u128>(), any::<u16>()).prop_map(|(ip, port)| {
+        let addr6 = (any::<u128>(), 1..=u16::MAX).prop_map(|(ip, port)| {
             SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(ip), port, 0, 0))
         });
-        let addr4 = any::<SocketAddrV4>().prop_map(SocketAddr::V4);
+        let addr4 = any::<SocketAddrV4>()
+            .prop_filter("a data port is never 0", |a| a.port() != 0)
+            .prop_map(SocketAddr::V4);
         let format = prop_oneof![
             Just(TextFormat::NonPrint),
             Just(TextFormat::Telnet),
@@ -448,7 +444,9 @@ mod tests {
             raw().prop_map(Command::Site),
             proptest::option::of(raw()).prop_map(Command::Stat),
             proptest::option::of(raw()).prop_map(Command::Stou),
-            any::<SocketAddrV4>().prop_map(Command::Port),
+            any::<SocketAddrV4>()
+                .prop_filter("a data port is never 0", |a| a.port() != 0)
+                .prop_map(Command::Port),
             prop_oneof![addr4, addr6].prop_map(Command::Eprt),
             proptest::option::of(prop_oneof![
                 Just(EpsvArg::Ipv4),
