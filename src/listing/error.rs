@@ -142,7 +142,8 @@ pub enum FormatError {
     /// The name (or link target) holds CR, LF or NUL, which would break the line framing.
     #[error("cannot list a name holding CR, LF or NUL")]
     LineBreakInName,
-    /// A symbolic link's name holds `" -> "`, which `ls -l` parsers split on.
+    /// A symbolic link's name holds `" -> "` (or ends with `" ->"` before its target),
+    /// which `ls -l` parsers split on.
     #[error("cannot list a link whose name holds \" -> \" in ls -l format")]
     ArrowInLinkName,
     /// An MLSx line with no facts whose name starts like a facts field (`a=b; c`), which

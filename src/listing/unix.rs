@@ -164,7 +164,8 @@ pub fn parse_unix(line: &[u8], now: DateTime) -> Result<Option<Entry>, ParseErro
 /// appended as ` -> target`.
 ///
 /// Refused (nothing written): an empty name, a name or link target holding CR, LF or
-/// NUL, and a link whose name holds `" -> "` (a parser could not split it back).
+/// NUL, and a link whose name holds `" -> "` (or ends with `" ->"` when a target
+/// follows): a parser could not split it back.
 ///
 /// ```
 /// use sansftp::listing::{format_unix, Entry};
@@ -182,7 +183,9 @@ pub fn parse_unix(line: &[u8], now: DateTime) -> Result<Option<Entry>, ParseErro
 pub fn format_unix(entry: &Entry, now: DateTime, out: &mut Vec<u8>) -> Result<(), FormatError> {
     check_name(&entry.name)?;
     if entry.kind == Kind::Link {
-        if memchr::memmem::find(&entry.name, b" -> ").is_some() {
+        // With " -> target" appended, a name ending in " ->" would also split early.
+        let arrow = memchr::memmem::find(&entry.name, b" -> ").is_some();
+        if arrow || entry.link_target.is_some() && entry.name.ends_with(b" ->") {
             return Err(FormatError::ArrowInLinkName);
         }
         if entry.link_target.as_deref().is_some_and(has_line_break) {
