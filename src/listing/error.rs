@@ -146,8 +146,8 @@ pub enum FormatError {
     /// which `ls -l` parsers split on.
     #[error("cannot list a link whose name holds \" -> \" in ls -l format")]
     ArrowInLinkName,
-    /// An MLSx line with no facts whose name starts like a facts field (`a=b; c`), which
-    /// a parser would read as facts.
+    /// An MLSx line with no facts whose name starts like a facts field (`a=b; c`) or is
+    /// all blanks, which a parser would read as facts or as a blank line.
     #[error("cannot list a fact-less MLSx entry whose name looks like facts")]
     AmbiguousName,
 }

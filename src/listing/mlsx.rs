@@ -115,7 +115,8 @@ pub fn parse_mlsx(line: &[u8], _now: DateTime) -> Result<Option<Entry>, ParseErr
 /// (a space, `;`) is left out.
 ///
 /// Refused (nothing written): an empty name, a name holding CR, LF or NUL, and a line
-/// that would have no facts while its name starts like a facts field.
+/// that would have no facts while its name starts like a facts field or is all blanks
+/// (the line would read as facts, or as a blank line).
 ///
 /// ```
 /// use sansftp::listing::{format_mlsx, Entry, FactSet};
@@ -211,7 +212,7 @@ pub fn format_mlsx(entry: &Entry, select: FactSet, out: &mut Vec<u8>) -> Result<
         }
     }
 
-    if out.len() == start && looks_like_facts(first_word(&entry.name)) {
+    if out.len() == start && (looks_like_facts(first_word(&entry.name)) || is_blank(&entry.name)) {
         return Err(FormatError::AmbiguousName);
     }
     out.push(b' ');

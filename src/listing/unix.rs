@@ -20,7 +20,7 @@ const MAX_TOKENS: usize = 16;
 /// - file types `- d l c b p s` (and `D`, `n`, `w`, `?` as [`Kind::Other`]); an ACL `+`,
 ///   SELinux `.` or macOS `@` after the mode; `s`/`S`, `t`/`T` (upper case: bit set
 ///   without execute) and Solaris `l` (setgid without execute);
-/// - device nodes with `major, minor` (or `major,minor`) instead of a size;
+/// - device nodes (`c`, `b`) with `major, minor` (or `major,minor`) instead of a size;
 /// - a missing group column (`mode links owner size date name`), a missing link count
 ///   (`mode owner group size ...`), and groups holding spaces (`Domain Users`): the
 ///   columns before the size are read from the left, the date is found from its shape;
@@ -118,14 +118,19 @@ pub fn parse_unix(line: &[u8], now: DateTime) -> Result<Option<Entry>, ParseErro
     let (size_tok, before) = cols.split_last().ok_or_else(|| err(Reason::MissingField))?;
     let size_text = text(size_tok);
     let mut cols = before;
-    if let Some(comma) = memchr::memchr(b',', size_text) {
+    let is_device = matches!(kind, Kind::CharDevice | Kind::BlockDevice);
+    let is_major = |t: &[u8]| {
+        t.split_last()
+            .is_some_and(|(&c, d)| c == b',' && !d.is_empty() && d.iter().all(u8::is_ascii_digit))
+    };
+    if !is_device {
+        entry.size = Some(parse_u64(size_text).ok_or_else(|| err(Reason::BadNumber))?);
+    } else if let Some(comma) = memchr::memchr(b',', size_text) {
         // "1,3" in one token.
         let major = size_text.get(..comma).and_then(parse_u32);
         let minor = size_text.get(comma + 1..).and_then(parse_u32);
         entry.device = Some(major.zip(minor).ok_or_else(|| err(Reason::BadNumber))?);
-    } else if let Some((maj_tok, rest_cols)) = cols
-        .split_last()
-        .filter(|(t, _)| text(t).last() == Some(&b','))
+    } else if let Some((maj_tok, rest_cols)) = cols.split_last().filter(|(t, _)| is_major(text(t)))
     {
         // "1, 3": the major number carries the comma.
         let maj = text(maj_tok);
@@ -160,7 +165,8 @@ pub fn parse_unix(line: &[u8], now: DateTime) -> Result<Option<Entry>, ParseErro
 /// The date shows `HH:MM` when it is at most 182 days before `now` (and not after it),
 /// else the year. Unknown fields get defaults: mode `0644` (`0755` for directories,
 /// `0777` for links), 1 link, owner and group `ftp`, size 0, date `Jan 01  1970`.
-/// Blanks and control characters in owner and group become `_`. A link's target is
+/// Blanks, control characters and commas in owner and group become `_` (a comma could
+/// read as a device's `major,`). Device numbers are written for device kinds only. A link's target is
 /// appended as ` -> target`.
 ///
 /// Refused (nothing written): an empty name, a name or link target holding CR, LF or
@@ -213,7 +219,10 @@ pub fn format_unix(entry: &Entry, now: DateTime, out: &mut Vec<u8>) -> Result<()
     out.push(b' ');
     write_name_col(out, entry.group.as_deref());
     out.push(b' ');
-    match entry.device {
+    match entry
+        .device
+        .filter(|_| matches!(entry.kind, Kind::CharDevice | Kind::BlockDevice))
+    {
         Some((major, minor)) => {
             let mut dev = num(u64::from(major));
             dev.extend_from_slice(b", ");
@@ -475,7 +484,7 @@ fn write_name_col(out: &mut Vec<u8>, name: Option<&str>) {
     let name = name.filter(|n| !n.is_empty()).unwrap_or("ftp");
     let start = out.len();
     for ch in name.chars() {
-        if ch.is_whitespace() || ch.is_control() {
+        if ch.is_whitespace() || ch.is_control() || ch == ',' {
             out.push(b'_');
         } else {
             let mut buf = [0u8; 4];
