@@ -177,7 +177,7 @@ fn mlsx_facts() {
         ["type", "unix.owner", "unix.ownername", "unix.uid", "unique"]
     );
     assert_eq!(e.facts.get("TYPE"), Some(&b"OS.unix=chr-1/3"[..]));
-    assert!(e.is_self_or_parent() == false);
+    assert!(!e.is_self_or_parent());
     let kind = |l: &str| parse_mlsx(l.as_bytes(), now).unwrap().unwrap().kind;
     assert_eq!(kind("type=OS.unix=fifo; p"), Kind::Pipe);
     assert_eq!(kind("TYPE=CDIR; /x"), Kind::CurrentDir);
