@@ -482,7 +482,6 @@ fn write_perms(out: &mut Vec<u8>, mode: u32) {
 /// An owner or group column: left-aligned to 8, one token, never empty.
 fn write_name_col(out: &mut Vec<u8>, name: Option<&str>) {
     let name = name.filter(|n| !n.is_empty()).unwrap_or("ftp");
-    let start = out.len();
     for ch in name.chars() {
         if ch.is_whitespace() || ch.is_control() || ch == ',' {
             out.push(b'_');
@@ -495,7 +494,6 @@ fn write_name_col(out: &mut Vec<u8>, name: Option<&str>) {
     for _ in width..8 {
         out.push(b' ');
     }
-    debug_assert!(out.len() > start);
 }
 
 fn num(v: u64) -> Vec<u8> {
