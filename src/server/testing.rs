@@ -60,7 +60,9 @@ impl MemFs {
         let mut cur = VirtualPath::root();
         for c in p.components() {
             cur = cur.join(c).expect("component of a valid path");
-            self.nodes.entry(cur.as_bytes().to_vec()).or_insert(Node::Dir);
+            self.nodes
+                .entry(cur.as_bytes().to_vec())
+                .or_insert(Node::Dir);
         }
     }
 
@@ -161,7 +163,9 @@ impl MemFs {
                     return Err(StorageError::NotFound);
                 };
                 if node == Node::Dir && to.starts_with(from) {
-                    return Err(StorageError::Other("cannot move a directory into itself".into()));
+                    return Err(StorageError::Other(
+                        "cannot move a directory into itself".into(),
+                    ));
                 }
                 self.parent_is_dir(to)?;
                 let moved: Vec<(Vec<u8>, Node)> = self
@@ -231,7 +235,8 @@ impl MemFs {
                     }
                     content[at..end].copy_from_slice(&data);
                 }
-                self.nodes.insert(path.as_bytes().to_vec(), Node::File(content));
+                self.nodes
+                    .insert(path.as_bytes().to_vec(), Node::File(content));
                 Ok(Vec::new())
             }
         }
@@ -385,16 +390,25 @@ impl Driver {
 
     /// Runs a transfer to completion as a correct adapter would.
     fn run_transfer(&mut self, t: Transfer) {
-        let upload = std::mem::take(&mut self.upload);
+        let upload = self.upload.clone();
         match self.fs.transfer(&t, &upload) {
             Ok(data) => {
+                if t.kind.is_upload() {
+                    self.upload.clear();
+                }
                 let peer = self.session.peer();
                 self.session.data_connected(t.id, peer, self.now);
-                let n = if t.kind.is_upload() { upload.len() } else { data.len() };
+                let n = if t.kind.is_upload() {
+                    upload.len()
+                } else {
+                    data.len()
+                };
                 self.downloaded.extend_from_slice(&data);
                 self.session.data_done(t.id, n as u64, self.now);
             }
-            Err(e) => self.session.data_failed(t.id, TransferError::Storage(e), self.now),
+            Err(e) => self
+                .session
+                .data_failed(t.id, TransferError::Storage(e), self.now),
         }
     }
 
@@ -429,7 +443,11 @@ pub fn sample_config() -> Config {
                         .expect("valid literal")
                         .rights(false, false),
                 )
-                .permission(super::Permission::new("/pub").expect("valid literal").read_only()),
+                .permission(
+                    super::Permission::new("/pub")
+                        .expect("valid literal")
+                        .read_only(),
+                ),
         )
 }
 
@@ -490,7 +508,10 @@ pub fn server_session(data: &[u8]) {
     // The greeting is one final reply too.
     let answered = finals - 1;
     if d.closed {
-        assert!(answered <= count + 1, "{answered} replies for {count} lines");
+        assert!(
+            answered <= count + 1,
+            "{answered} replies for {count} lines"
+        );
     } else {
         assert_eq!(answered, count, "{answered} replies for {count} lines");
     }
