@@ -288,6 +288,18 @@ fn abor_during_transfer_gives_426_then_226() {
 }
 
 #[test]
+fn abor_pipelined_behind_a_listing_reaches_it() {
+    let mut d = login_pasv();
+    d.auto_data = false;
+    assert_eq!(
+        d.send(b"LIST\r\nABOR\r\nPWD\r\n"),
+        "426 Transfer aborted\r\n226 ABOR successful\r\n\
+         257 \"/home/alice\" is the current directory\r\n"
+    );
+    assert!(d.pending.is_none());
+}
+
+#[test]
 fn noop_and_stat_during_transfer_answer_at_once() {
     let mut d = login_pasv();
     d.auto_data = false;
@@ -484,7 +496,11 @@ fn list_formats_entries_and_ignores_options() {
     d.downloaded.clear();
     d.send(b"PASV\r\nLIST notes.txt\r\n");
     assert!(d.downloaded.ends_with(b" notes.txt\r\n"));
-    assert!(d.send(b"PASV\r\nLIST /missing\r\n").starts_with("227 "));
+    let out = d.send(b"PASV\r\nLIST /missing\r\n");
+    assert!(
+        out.ends_with("\r\n550 /missing: no such file or directory\r\n"),
+        "{out}"
+    );
 }
 
 #[test]

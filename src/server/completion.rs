@@ -77,9 +77,8 @@ impl Session {
             Ok(outcome) => self.storage_ok(next, outcome, now),
             Err(err) => self.storage_err(next, err),
         }
-        if self.wait.is_none() {
-            self.pump(now);
-        }
+        // Also when a transfer just started: an ABOR already queued must reach it.
+        self.pump(now);
     }
 
     /// Answers the [`Output::OpenPassive`] request `id` with the listener's address, or
