@@ -231,6 +231,11 @@ fn rest_offsets_the_next_transfer_only() {
     d.downloaded.clear();
     d.send(b"REST 5\r\nNOOP\r\nPASV\r\nRETR notes.txt\r\n");
     assert_eq!(d.downloaded, b"line one\nline two\n");
+    // Data setup between REST and RETR keeps the offset (curl, ftplib send PASV first,
+    // others after).
+    d.downloaded.clear();
+    d.send(b"REST 9\r\nPASV\r\nTYPE I\r\nRETR notes.txt\r\n");
+    assert_eq!(d.downloaded, b"line two\n");
     // REST + STOR overwrites from the offset.
     d.upload = b"ONE".to_vec();
     d.send(b"PASV\r\nREST 5\r\nSTOR notes.txt\r\n");

@@ -29,11 +29,20 @@ impl Session {
     /// Executes one command whose turn has come (nothing is outstanding).
     pub(super) fn execute(&mut self, item: Result<Command, ParseError>, now: Instant) {
         // REST and RNFR only reach the very next command.
-        let rest = self.rest.take();
         let rename_from = self.rename_from.take();
         let cmd = match item {
             Ok(cmd) => cmd,
-            Err(e) => return self.send(&e.to_reply()),
+            Err(e) => {
+                self.rest = None;
+                return self.send(&e.to_reply());
+            }
+        };
+        // REST survives the data setup some clients send between it and the transfer
+        // (`REST`, `PASV`, `RETR`); any other command clears it.
+        let rest = if keeps_rest(&cmd) {
+            self.rest
+        } else {
+            self.rest.take()
         };
         if self.user().is_none() && !allowed_before_login(&cmd) {
             return self.reply(
@@ -274,6 +283,7 @@ impl Session {
         let Some(user) = self.user().cloned() else {
             return self.reply(Code::NOT_LOGGED_IN, "Not logged in");
         };
+        let kind_is_data = matches!(kind, TransferKind::SendData(_));
         let id = self.next_id();
         let deadline = now
             .checked_add(self.config.data_wait_timeout)
@@ -293,7 +303,8 @@ impl Session {
             user,
             kind,
             channel,
-            ascii: self.ascii,
+            // A listing is already CRLF text.
+            ascii: self.ascii && !kind_is_data,
         }));
     }
 
@@ -561,6 +572,14 @@ impl Session {
         ];
         self.send(&crate::reply::Reply::multiline(Code::SYSTEM_STATUS, lines));
     }
+}
+
+/// Commands that leave a pending REST offset in place.
+fn keeps_rest(cmd: &Command) -> bool {
+    matches!(
+        cmd,
+        Command::Pasv | Command::Epsv(_) | Command::Port(_) | Command::Eprt(_) | Command::Type(_)
+    )
 }
 
 /// Commands answered before login (the rest get `530`).

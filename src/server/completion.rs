@@ -300,7 +300,9 @@ impl Session {
                     _ => p.file_name().unwrap_or(b"/").to_vec(),
                 };
                 e.name = name;
-                let wall = e.modified.unwrap_or(crate::time::DateTime::UNIX_EPOCH);
+                // No wall clock comes with metadata: a date far ahead makes `LIST` show
+                // the year, which is never misleading (a guessed "recent" time would be).
+                let wall = crate::time::DateTime::MAX;
                 let body = texts::listing(kind, std::slice::from_ref(&e), wall, self.mlst_facts);
                 self.finish_listing(kind, &p, false, body, now);
             }

@@ -121,7 +121,45 @@ pub struct Permission {
     pub writable: bool,
 }
 
+/// The four speed limits of aioftp that apply to one direction of one user's session,
+/// in bytes per second (`None`: unlimited). The adapter keeps one
+/// [`Throttle`](crate::throttle::Throttle) per level (server-wide and per-user ones shared
+/// between sessions, the others per session) and moves bytes only as fast as all allow
+/// ([`crate::throttle::available_all`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct SpeedLimits {
+    /// Shared by every session of the server.
+    pub server: Option<u64>,
+    /// For this session alone.
+    pub server_per_connection: Option<u64>,
+    /// Shared by every session of this user.
+    pub user: Option<u64>,
+    /// For this session of this user.
+    pub user_per_connection: Option<u64>,
+}
+
 impl Config {
+    /// The limits for `user`'s uploads (`upload`, server "read") or downloads (server
+    /// "write"). Call when starting a [`Transfer`](super::Transfer), with its `user`.
+    pub fn speed_limits(&self, user: &User, upload: bool) -> SpeedLimits {
+        if upload {
+            SpeedLimits {
+                server: self.read_speed_limit,
+                server_per_connection: self.read_speed_limit_per_connection,
+                user: user.read_speed_limit,
+                user_per_connection: user.read_speed_limit_per_connection,
+            }
+        } else {
+            SpeedLimits {
+                server: self.write_speed_limit,
+                server_per_connection: self.write_speed_limit_per_connection,
+                user: user.write_speed_limit,
+                user_per_connection: user.write_speed_limit_per_connection,
+            }
+        }
+    }
+
     /// Defaults as in aioftp where it has one: no users (add some with
     /// [`Config::user`]; an adapter should add [`User::anonymous`] when none are given),
     /// no limits, 5 minute idle timeout (aioftp has none), 10 s data wait, any passive
@@ -419,6 +457,36 @@ mod tests {
         assert!(!u.permission_for(&p("/up/locked/x")).readable);
         assert!(u.permission_for(&p("/upper")).readable);
         assert!(!u.permission_for(&p("/upper")).writable);
+    }
+
+    #[test]
+    fn speed_limits_pick_the_direction() {
+        let mut c = Config::new();
+        c.read_speed_limit = Some(1);
+        c.write_speed_limit_per_connection = Some(2);
+        let mut u = User::anonymous();
+        u.read_speed_limit_per_connection = Some(3);
+        u.write_speed_limit = Some(4);
+        let up = c.speed_limits(&u, true);
+        assert_eq!(
+            (
+                up.server,
+                up.server_per_connection,
+                up.user,
+                up.user_per_connection
+            ),
+            (Some(1), None, None, Some(3))
+        );
+        let down = c.speed_limits(&u, false);
+        assert_eq!(
+            (
+                down.server,
+                down.server_per_connection,
+                down.user,
+                down.user_per_connection
+            ),
+            (None, Some(2), Some(4), None)
+        );
     }
 
     #[test]

@@ -23,8 +23,8 @@
 //! and gets the `LIST`/`NLST`/`MLSD` body back as [`TransferKind::SendData`].
 //!
 //! Speed limits are configuration only: the adapter owns the throttles (the server-wide
-//! and per-user ones are shared between sessions) and builds them from [`Config`] and
-//! the [`Transfer::user`] with [`crate::throttle::Throttle`].
+//! and per-user ones are shared between sessions) and sizes them with
+//! [`Config::speed_limits`] for the [`Transfer::user`].
 //!
 //! ```
 //! use std::sync::Arc;
@@ -59,7 +59,7 @@ mod session;
 pub mod testing;
 mod texts;
 
-pub use config::{Config, Permission, User};
+pub use config::{Config, Permission, SpeedLimits, User};
 pub use request::{
     AuthRequest, AuthResult, DataChannel, Event, Output, RequestId, StorageError, StorageOp,
     StorageOutcome, Transfer, TransferError, TransferKind,
