@@ -676,6 +676,73 @@ fn control_closed_stops_everything() {
 }
 
 #[test]
+fn transfer_failures_map_to_codes() {
+    use sansftp::server::{StorageError, TransferError};
+    let mut d = login();
+    d.auto_data = false;
+    let peer = d.session.peer();
+    // Connection never made.
+    d.send(b"PASV\r\nRETR notes.txt\r\n");
+    let t = d.pending.clone().unwrap();
+    let out = d.with(|s, now| s.data_failed(t.id, TransferError::Connect("refused".into()), now));
+    assert!(out.starts_with("425 "), "{out}");
+    // Broken mid-way.
+    d.send(b"PASV\r\nRETR notes.txt\r\n");
+    let t = d.pending.clone().unwrap();
+    d.with(|s, now| s.data_connected(t.id, peer, now));
+    let out = d.with(|s, now| s.data_failed(t.id, TransferError::Broken("reset".into()), now));
+    assert!(out.starts_with("426 "), "{out}");
+    // Disk full during an upload.
+    d.send(b"PASV\r\nSTOR big\r\n");
+    let t = d.pending.clone().unwrap();
+    d.with(|s, now| s.data_connected(t.id, peer, now));
+    let err = TransferError::Storage(StorageError::NoSpace);
+    let out = d.with(|s, now| s.data_failed(t.id, err, now));
+    assert!(out.starts_with("552 "), "{out}");
+    // Stale answers of every kind are ignored.
+    let stale = t.id;
+    assert_eq!(d.with(|s, now| s.data_connected(stale, peer, now)), "");
+    assert_eq!(d.with(|s, now| s.data_done(stale, 1, now)), "");
+    assert_eq!(
+        d.with(|s, now| s.complete_storage(stale, Err(StorageError::NotFound), now)),
+        ""
+    );
+    assert!(d.send(b"NOOP\r\n").starts_with("200 "));
+}
+
+#[test]
+fn too_many_pipelined_commands_close_with_421() {
+    let mut config = sample_config();
+    config.max_pipelined = 4;
+    let mut d = Driver::new(config);
+    d.auto_data = false;
+    d.send(b"USER nopw\r\nPASV\r\nRETR x\r\n");
+    let out = d.send(b"NOOP\r\nPWD\r\nPWD\r\nPWD\r\nPWD\r\nPWD\r\n");
+    assert_eq!(
+        out,
+        "200 NOOP ok\r\n421 Too many pipelined commands, closing\r\n"
+    );
+    assert!(d.closed);
+}
+
+#[test]
+fn user_again_logs_out_first() {
+    let mut d = login();
+    d.send(b"USER nopw\r\n");
+    let kinds: Vec<&str> = d
+        .events
+        .iter()
+        .map(|e| match e {
+            Event::LoggedIn(_) => "in",
+            Event::LoggedOut(_) => "out",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["in", "out", "in"]);
+    assert_eq!(d.send(b"PWD\r\n"), "257 \"/\" is the current directory\r\n");
+}
+
+#[test]
 fn fuzz_entry_handles_samples() {
     for sample in [
         &b"\x00USER alice\r\nPASS secret\r\nPASV\r\nLIST\r\nRETR notes.txt\r\nQUIT\r\n"[..],

@@ -26,6 +26,31 @@
 //! and per-user ones are shared between sessions) and sizes them with
 //! [`Config::speed_limits`] for the [`Transfer::user`].
 //!
+//! # Replies chosen where the RFCs leave room
+//!
+//! | situation | reply |
+//! |---|---|
+//! | any command but USER/PASS/ACCT/QUIT/REIN/SYST/NOOP/FEAT/HELP/HOST/OPTS/AUTH/PBSZ/PROT before login | `530` |
+//! | `AUTH`, `CCC` (no TLS in the core yet) | `502`; `PBSZ`, `PROT` other than `C`: `503` |
+//! | `PASS` when logged in / `ACCT` / `ALLO` | `202` |
+//! | `HOST` after `USER` | `503` |
+//! | `PASV` on an IPv6 control connection, or after `EPSV ALL`; `PORT`/`EPRT` after `EPSV ALL` | `501` |
+//! | `EPSV 1` on IPv6, `EPSV 2` on IPv4, `EPRT` with an unknown protocol | `522` |
+//! | `PORT`/`EPRT` to another host / to a port below 1024 (RFC 2577) | `501` / `504` |
+//! | passive port range exhausted | `425` (the session goes on) and [`Event::NoAvailablePort`] |
+//! | transfer with no `PASV`/`PORT` before it, data connection timeout, data connection from another host | `425` |
+//! | `ABOR` during a transfer / with none | `426` then `226` / `225` |
+//! | `MLSD` of a file | `501` |
+//! | a path with NUL (or too long) | `501`, `553` when it names something to create |
+//! | storage errors | [`StorageError::reply_code`]: `550`, `452`, `451`; `553` for an upload into a missing directory, `552` for a full disk during an upload |
+//! | idle timeout | `421`, then close |
+//! | more than [`Config::max_pipelined`] commands waiting | `421`, then close |
+//!
+//! `REST` applies to the next `RETR`/`STOR`/`APPE`; `PASV`, `EPSV`, `PORT`, `EPRT` and
+//! `TYPE` in between keep it (clients send those in either order), anything else clears
+//! it. `STOU` names the file `<hint or "file">.<n>` and tries another `n` when the
+//! storage reports [`StorageError::AlreadyExists`].
+//!
 //! ```
 //! use std::sync::Arc;
 //! use std::time::Instant;
