@@ -390,3 +390,16 @@ fn strip_seq(name: &[u8]) -> Vec<u8> {
         _ => name.to_vec(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strip_seq_removes_only_a_numeric_suffix() {
+        assert_eq!(strip_seq(b"/d/file.12"), b"/d/file");
+        assert_eq!(strip_seq(b"/d/file.txt"), b"/d/file.txt");
+        assert_eq!(strip_seq(b"/a.b/file"), b"/a.b/file");
+        assert_eq!(strip_seq(b".7"), b".7");
+    }
+}

@@ -118,3 +118,47 @@ pub(super) fn stat_listing(code: Code, path: &VirtualPath, body: &[u8]) -> Reply
     lines.push(b"End of status");
     Reply::multiline(code, lines)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire(r: &Reply) -> String {
+        String::from_utf8(r.to_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn stat_listing_keeps_framing() {
+        let p = VirtualPath::parse(b"/d").unwrap();
+        let r = stat_listing(
+            Code::DIRECTORY_STATUS,
+            &p,
+            b"212 looks like a code\r\nb\r\n",
+        );
+        assert_eq!(
+            wire(&r),
+            "212-Status of /d:\r\n 212 looks like a code\r\nb\r\n212 End of status\r\n"
+        );
+    }
+
+    #[test]
+    fn listing_skips_unwritable_names() {
+        let now = DateTime::new(2024, 5, 10, 0, 0, 0).unwrap();
+        let entries = [
+            Entry::file("ok", 1),
+            Entry::file("bad\r\nname", 1),
+            Entry::file("", 0),
+        ];
+        let body = listing(ListKind::Nlst, &entries, now, FactSet::DEFAULT);
+        assert_eq!(&body[..], b"ok\r\n");
+        let body = listing(ListKind::Mlsd, &entries, now, FactSet::TYPE);
+        assert_eq!(&body[..], b"type=file; ok\r\n");
+    }
+
+    #[test]
+    fn help_topics() {
+        assert_eq!(wire(&help(Some(b" xpwd "))), "214 XPWD is implemented\r\n");
+        assert!(wire(&help(Some(b"BOGUS"))).starts_with("502 "));
+        assert!(wire(&help(None)).ends_with("214 Help OK\r\n"));
+    }
+}
