@@ -18,6 +18,7 @@
 //! | [`time`] | a small UTC calendar type for listings and MDTM |
 //! | [`addr`] | PASV/EPSV replies and PORT/EPRT arguments |
 //! | [`throttle`] | a token bucket driven by instants passed in |
+//! | [`server`] | [`server::Session`], the sans-IO server, its `Config`, users and requests |
 //!
 //! ```
 //! use sansftp::reply::Decoder;
@@ -38,6 +39,7 @@ pub mod error;
 pub mod listing;
 pub mod path;
 pub mod reply;
+pub mod server;
 pub mod throttle;
 pub mod time;
 

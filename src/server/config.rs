@@ -1,0 +1,506 @@
+//! Server configuration: [`Config`], [`User`], [`Permission`], and the in-memory
+//! authentication helpers adapters use to answer [`AuthRequest`]s.
+
+use std::net::Ipv4Addr;
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::command::DEFAULT_MAX_LINE;
+use crate::error::{Error, PathIsNotAbsolute};
+use crate::path::VirtualPath;
+
+use super::request::{AuthRequest, AuthResult};
+
+/// Everything a server's sessions share: users, limits, timeouts, texts.
+///
+/// Built once (usually by an adapter's builder), wrapped in an [`Arc`] and handed to
+/// every [`Session`](super::Session). Field names follow aioftp's `Server` arguments.
+///
+/// ```
+/// use std::time::Duration;
+/// use sansftp::server::{Config, User};
+///
+/// let config = Config::new()
+///     .user(User::new("alice", "secret").home("/home/alice").unwrap())
+///     .user(User::anonymous())
+///     .idle_timeout(Some(Duration::from_secs(60)))
+///     .passive_ports(50000..=50100);
+/// assert!(config.authenticate(b"alice", b"secret").is_some());
+/// assert!(config.authenticate(b"alice", b"wrong").is_none());
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The users. A user whose login is `None` is the anonymous user: it matches any
+    /// login name that no other user has (as in aioftp).
+    pub users: Vec<Arc<User>>,
+    /// Most control connections at once, server-wide (`None`: unlimited). The adapter
+    /// counts them and starts refused sessions with [`Session::refused`](super::Session::refused).
+    pub max_connections: Option<usize>,
+    /// Server-wide download limit, bytes/s (server `write` = client download).
+    pub write_speed_limit: Option<u64>,
+    /// Server-wide upload limit, bytes/s.
+    pub read_speed_limit: Option<u64>,
+    /// Download limit of each control connection, bytes/s.
+    pub write_speed_limit_per_connection: Option<u64>,
+    /// Upload limit of each control connection, bytes/s.
+    pub read_speed_limit_per_connection: Option<u64>,
+    /// A session that receives no command for this long gets `421` and is closed.
+    /// `None` disables it. Not counted while a transfer runs or a request is outstanding.
+    pub idle_timeout: Option<Duration>,
+    /// How long a transfer waits for its data connection before `425`.
+    pub data_wait_timeout: Duration,
+    /// Ports passive listeners may use (`None`: any port the OS gives).
+    pub passive_ports: Option<RangeInclusive<u16>>,
+    /// The address put in `227` replies instead of the control connection's local
+    /// address, for a server behind NAT. EPSV replies carry no address and ignore it.
+    pub masquerade_address: Option<Ipv4Addr>,
+    /// The text of the `220` greeting; may hold several lines.
+    pub welcome: String,
+    /// The text of the `215` reply to `SYST`.
+    pub system_type: String,
+    /// The longest command line accepted; longer lines get `500`.
+    pub max_command_line: usize,
+    /// Most commands buffered while an earlier one is still being answered; a client
+    /// that pipelines more is closed with `421`.
+    pub max_pipelined: usize,
+}
+
+/// One account: who may log in, where their files are, what they may do there.
+///
+/// ```
+/// use sansftp::server::{Permission, User};
+/// use sansftp::path::VirtualPath;
+///
+/// let u = User::new("bob", "pw")
+///     .base_path("/srv/ftp/bob")
+///     .permission(Permission::new("/pub").unwrap().read_only());
+/// let p = VirtualPath::parse(b"/pub/a.txt").unwrap();
+/// assert!(u.permission_for(&p).readable && !u.permission_for(&p).writable);
+/// assert!(u.permission_for(&VirtualPath::root()).writable);
+/// assert!(User::new("x", "y").home("relative").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct User {
+    /// The login name; `None` for the anonymous user.
+    pub login: Option<String>,
+    /// The password; `None` logs in right after `USER` (`230`).
+    pub password: Option<String>,
+    /// The local directory this user's `/` maps to. The core only carries it to the
+    /// storage requests; the storage backend confines every access to it.
+    pub base_path: PathBuf,
+    /// The working directory after login (absolute; not checked for existence).
+    pub home_path: VirtualPath,
+    /// Rights per path; the longest matching prefix wins. No match: full access.
+    pub permissions: Vec<Permission>,
+    /// Most simultaneous sessions of this user (`None`: unlimited); the user manager
+    /// enforces it.
+    pub max_connections: Option<usize>,
+    /// Download limit shared by all this user's sessions, bytes/s.
+    pub write_speed_limit: Option<u64>,
+    /// Upload limit shared by all this user's sessions, bytes/s.
+    pub read_speed_limit: Option<u64>,
+    /// Download limit of each of this user's sessions, bytes/s.
+    pub write_speed_limit_per_connection: Option<u64>,
+    /// Upload limit of each of this user's sessions, bytes/s.
+    pub read_speed_limit_per_connection: Option<u64>,
+}
+
+/// Read and write rights on a path and everything below it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Permission {
+    /// The directory (or file) the rights apply to.
+    pub path: VirtualPath,
+    /// Listing, downloading, `CWD`, `SIZE`, `MDTM`, `MLST`.
+    pub readable: bool,
+    /// Uploading, `MKD`, `RMD`, `DELE`, renaming.
+    pub writable: bool,
+}
+
+/// The four speed limits of aioftp that apply to one direction of one user's session,
+/// in bytes per second (`None`: unlimited). The adapter keeps one
+/// [`Throttle`](crate::throttle::Throttle) per level (server-wide and per-user ones shared
+/// between sessions, the others per session) and moves bytes only as fast as all allow
+/// ([`crate::throttle::available_all`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct SpeedLimits {
+    /// Shared by every session of the server.
+    pub server: Option<u64>,
+    /// For this session alone.
+    pub server_per_connection: Option<u64>,
+    /// Shared by every session of this user.
+    pub user: Option<u64>,
+    /// For this session of this user.
+    pub user_per_connection: Option<u64>,
+}
+
+impl Config {
+    /// The limits for `user`'s uploads (`upload`, server "read") or downloads (server
+    /// "write"). Call when starting a [`Transfer`](super::Transfer), with its `user`.
+    pub fn speed_limits(&self, user: &User, upload: bool) -> SpeedLimits {
+        if upload {
+            SpeedLimits {
+                server: self.read_speed_limit,
+                server_per_connection: self.read_speed_limit_per_connection,
+                user: user.read_speed_limit,
+                user_per_connection: user.read_speed_limit_per_connection,
+            }
+        } else {
+            SpeedLimits {
+                server: self.write_speed_limit,
+                server_per_connection: self.write_speed_limit_per_connection,
+                user: user.write_speed_limit,
+                user_per_connection: user.write_speed_limit_per_connection,
+            }
+        }
+    }
+
+    /// Defaults as in aioftp where it has one: no users (add some with
+    /// [`Config::user`]; an adapter should add [`User::anonymous`] when none are given),
+    /// no limits, 5 minute idle timeout (aioftp has none), 10 s data wait, any passive
+    /// port, welcome `"welcome"`, SYST `"UNIX Type: L8"`.
+    pub fn new() -> Config {
+        Config {
+            users: Vec::new(),
+            max_connections: None,
+            write_speed_limit: None,
+            read_speed_limit: None,
+            write_speed_limit_per_connection: None,
+            read_speed_limit_per_connection: None,
+            idle_timeout: Some(Duration::from_secs(300)),
+            data_wait_timeout: Duration::from_secs(10),
+            passive_ports: None,
+            masquerade_address: None,
+            welcome: "welcome".to_owned(),
+            system_type: "UNIX Type: L8".to_owned(),
+            max_command_line: DEFAULT_MAX_LINE,
+            max_pipelined: 256,
+        }
+    }
+
+    /// Adds a user.
+    pub fn user(mut self, user: User) -> Config {
+        self.users.push(Arc::new(user));
+        self
+    }
+
+    /// Sets [`Config::idle_timeout`].
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Config {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Config::data_wait_timeout`].
+    pub fn data_wait_timeout(mut self, timeout: Duration) -> Config {
+        self.data_wait_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Config::passive_ports`].
+    pub fn passive_ports(mut self, ports: RangeInclusive<u16>) -> Config {
+        self.passive_ports = Some(ports);
+        self
+    }
+
+    /// Sets [`Config::masquerade_address`].
+    pub fn masquerade_address(mut self, address: Ipv4Addr) -> Config {
+        self.masquerade_address = Some(address);
+        self
+    }
+
+    /// Sets [`Config::welcome`].
+    pub fn welcome(mut self, text: impl Into<String>) -> Config {
+        self.welcome = text.into();
+        self
+    }
+
+    /// Sets [`Config::system_type`].
+    pub fn system_type(mut self, text: impl Into<String>) -> Config {
+        self.system_type = text.into();
+        self
+    }
+
+    /// Sets [`Config::max_connections`].
+    pub fn max_connections(mut self, max: Option<usize>) -> Config {
+        self.max_connections = max;
+        self
+    }
+
+    /// Sets [`Config::max_command_line`].
+    pub fn max_command_line(mut self, max: usize) -> Config {
+        self.max_command_line = max;
+        self
+    }
+
+    /// The user a `USER login` selects: the one with exactly this login, else the
+    /// anonymous user, else `None`.
+    pub fn find_user(&self, login: &[u8]) -> Option<&Arc<User>> {
+        self.users
+            .iter()
+            .find(|u| u.login.as_deref().is_some_and(|l| l.as_bytes() == login))
+            .or_else(|| self.users.iter().find(|u| u.login.is_none()))
+    }
+
+    /// The user `login` + `password` authenticates as, with a comparison that does not
+    /// stop at the first differing byte. A user without password accepts any password.
+    pub fn authenticate(&self, login: &[u8], password: &[u8]) -> Option<&Arc<User>> {
+        let user = self.find_user(login)?;
+        match &user.password {
+            None => Some(user),
+            Some(expected) => constant_time_eq(expected.as_bytes(), password).then_some(user),
+        }
+    }
+
+    /// Answers an [`AuthRequest`] from this configuration's users: the in-memory user
+    /// manager. Call it from an adapter when no custom user manager is plugged in.
+    /// Per-user connection limits are not counted here (they need state shared by all
+    /// sessions): the adapter checks them and answers [`AuthResult::Denied`] itself.
+    pub fn answer(&self, request: &AuthRequest) -> AuthResult {
+        match request {
+            AuthRequest::User { login } => match self.find_user(login) {
+                None => AuthResult::Denied("no such user".to_owned()),
+                Some(u) if u.password.is_none() => AuthResult::LoggedIn(Arc::clone(u)),
+                Some(_) => AuthResult::NeedPassword,
+            },
+            AuthRequest::Password { login, password } => match self.authenticate(login, password) {
+                Some(u) => AuthResult::LoggedIn(Arc::clone(u)),
+                None => AuthResult::Denied("wrong password".to_owned()),
+            },
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config::new()
+    }
+}
+
+impl User {
+    /// A user `login` with `password`, root `.`, home `/`, full access, no limits.
+    pub fn new(login: impl Into<String>, password: impl Into<String>) -> User {
+        User {
+            login: Some(login.into()),
+            password: Some(password.into()),
+            ..User::anonymous()
+        }
+    }
+
+    /// A user `login` that needs no password.
+    pub fn without_password(login: impl Into<String>) -> User {
+        User {
+            login: Some(login.into()),
+            ..User::anonymous()
+        }
+    }
+
+    /// The anonymous user (any login name, no password), as aioftp's `User()`.
+    pub fn anonymous() -> User {
+        User {
+            login: None,
+            password: None,
+            base_path: PathBuf::from("."),
+            home_path: VirtualPath::root(),
+            permissions: Vec::new(),
+            max_connections: None,
+            write_speed_limit: None,
+            read_speed_limit: None,
+            write_speed_limit_per_connection: None,
+            read_speed_limit_per_connection: None,
+        }
+    }
+
+    /// Sets [`User::base_path`].
+    pub fn base_path(mut self, path: impl Into<PathBuf>) -> User {
+        self.base_path = path.into();
+        self
+    }
+
+    /// Sets [`User::home_path`]. Fails with [`PathIsNotAbsolute`] when `path` does not
+    /// start with `/`, and with a path error when it holds NUL, CR or LF.
+    pub fn home(mut self, path: &str) -> Result<User, Error> {
+        if !path.starts_with('/') {
+            return Err(PathIsNotAbsolute::new(path).into());
+        }
+        self.home_path = VirtualPath::parse(path.as_bytes())?;
+        Ok(self)
+    }
+
+    /// Adds a [`Permission`].
+    pub fn permission(mut self, permission: Permission) -> User {
+        self.permissions.push(permission);
+        self
+    }
+
+    /// Sets [`User::max_connections`].
+    pub fn max_connections(mut self, max: Option<usize>) -> User {
+        self.max_connections = max;
+        self
+    }
+
+    /// The rights on `path`: those of the permission with the longest path that is
+    /// `path` or one of its ancestors; full access when none is.
+    pub fn permission_for(&self, path: &VirtualPath) -> Permission {
+        self.permissions
+            .iter()
+            .filter(|p| path.starts_with(&p.path))
+            .max_by_key(|p| p.path.as_bytes().len())
+            .cloned()
+            .unwrap_or_else(|| Permission::full(VirtualPath::root()))
+    }
+
+    /// The login for logs: the name, or `anonymous`.
+    pub fn display_name(&self) -> &str {
+        self.login.as_deref().unwrap_or("anonymous")
+    }
+}
+
+impl Permission {
+    /// Full rights on `path` (relative paths are taken from `/`). Fails on NUL, CR, LF.
+    pub fn new(path: &str) -> Result<Permission, Error> {
+        Ok(Permission::full(VirtualPath::parse(path.as_bytes())?))
+    }
+
+    /// Full rights on an already parsed path.
+    pub fn full(path: VirtualPath) -> Permission {
+        Permission {
+            path,
+            readable: true,
+            writable: true,
+        }
+    }
+
+    /// The same path, read-only.
+    pub fn read_only(mut self) -> Permission {
+        self.readable = true;
+        self.writable = false;
+        self
+    }
+
+    /// The same path with the given rights.
+    pub fn rights(mut self, readable: bool, writable: bool) -> Permission {
+        self.readable = readable;
+        self.writable = writable;
+        self
+    }
+}
+
+/// Compares every byte whatever the first difference, so the time taken does not tell
+/// how much of a password guess was right (the length still shows).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for i in 0..a.len().max(b.len()) {
+        let x = a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0);
+        diff |= usize::from(x);
+    }
+    diff == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymous_matches_unknown_logins_only() {
+        let c = Config::new()
+            .user(User::new("alice", "pw"))
+            .user(User::anonymous());
+        assert_eq!(
+            c.find_user(b"alice").unwrap().login.as_deref(),
+            Some("alice")
+        );
+        assert!(c.find_user(b"whoever").unwrap().login.is_none());
+        assert!(matches!(
+            c.answer(&AuthRequest::User {
+                login: b"x".to_vec()
+            }),
+            AuthResult::LoggedIn(_)
+        ));
+        assert!(matches!(
+            c.answer(&AuthRequest::User {
+                login: b"alice".to_vec()
+            }),
+            AuthResult::NeedPassword
+        ));
+        let only = Config::new().user(User::new("alice", "pw"));
+        assert!(matches!(
+            only.answer(&AuthRequest::User {
+                login: b"bob".to_vec()
+            }),
+            AuthResult::Denied(_)
+        ));
+    }
+
+    #[test]
+    fn passwords_compare_exactly() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abc\0"));
+        assert!(!constant_time_eq(b"", b"a"));
+        assert!(constant_time_eq(b"", b""));
+    }
+
+    #[test]
+    fn longest_prefix_permission_wins() {
+        let u = User::anonymous()
+            .permission(Permission::new("/").unwrap().read_only())
+            .permission(Permission::new("/up").unwrap())
+            .permission(Permission::new("/up/locked").unwrap().rights(false, false));
+        let p = |s: &str| VirtualPath::parse(s.as_bytes()).unwrap();
+        assert!(!u.permission_for(&p("/a")).writable);
+        assert!(u.permission_for(&p("/up/x")).writable);
+        assert!(!u.permission_for(&p("/up/locked/x")).readable);
+        assert!(u.permission_for(&p("/upper")).readable);
+        assert!(!u.permission_for(&p("/upper")).writable);
+    }
+
+    #[test]
+    fn speed_limits_pick_the_direction() {
+        let mut c = Config::new();
+        c.read_speed_limit = Some(1);
+        c.write_speed_limit_per_connection = Some(2);
+        let mut u = User::anonymous();
+        u.read_speed_limit_per_connection = Some(3);
+        u.write_speed_limit = Some(4);
+        let up = c.speed_limits(&u, true);
+        assert_eq!(
+            (
+                up.server,
+                up.server_per_connection,
+                up.user,
+                up.user_per_connection
+            ),
+            (Some(1), None, None, Some(3))
+        );
+        let down = c.speed_limits(&u, false);
+        assert_eq!(
+            (
+                down.server,
+                down.server_per_connection,
+                down.user,
+                down.user_per_connection
+            ),
+            (None, Some(2), Some(4), None)
+        );
+    }
+
+    #[test]
+    fn home_must_be_absolute() {
+        let err = User::anonymous().home("home").unwrap_err();
+        assert!(matches!(err, Error::PathIsNotAbsolute(_)));
+        assert!(User::anonymous().home("/a\0b").is_err());
+        assert_eq!(
+            User::anonymous()
+                .home("/a/../b")
+                .unwrap()
+                .home_path
+                .as_bytes(),
+            b"/b"
+        );
+    }
+}

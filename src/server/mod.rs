@@ -1,0 +1,92 @@
+//! The FTP server core: [`Session`], one per control connection, as a sans-IO state
+//! machine; its [`Config`] with [`User`]s and [`Permission`]s; and the requests it makes
+//! of the adapter that drives it.
+//!
+//! # The contract
+//!
+//! The session never touches a socket, a file or a clock. The adapter:
+//!
+//! - writes [`Output::Send`] bytes to the control connection and feeds what it reads to
+//!   [`Session::handle_control`];
+//! - answers [`Output::Auth`] with [`Session::complete_auth`] (a user manager, possibly
+//!   async; [`Config::answer`] is the in-memory one);
+//! - answers [`Output::Storage`] with [`Session::complete_storage`], mapping failures to
+//!   a [`StorageError`] (the session picks the reply code: `550`, `452`, `451`, ...);
+//! - answers [`Output::OpenPassive`] with [`Session::complete_passive`];
+//! - runs each [`Output::Transfer`]: opens the file, gets the data connection, moves the
+//!   bytes itself (TYPE A through [`ascii`]), and reports [`Session::data_connected`],
+//!   then [`Session::data_done`] or [`Session::data_failed`];
+//! - calls [`Session::handle_timeout`] at [`Session::poll_timeout`];
+//! - closes everything on [`Output::Close`].
+//!
+//! Listings are formatted here (they are protocol): the adapter returns [`Entry`] values
+//! and gets the `LIST`/`NLST`/`MLSD` body back as [`TransferKind::SendData`].
+//!
+//! Speed limits are configuration only: the adapter owns the throttles (the server-wide
+//! and per-user ones are shared between sessions) and sizes them with
+//! [`Config::speed_limits`] for the [`Transfer::user`].
+//!
+//! # Replies chosen where the RFCs leave room
+//!
+//! | situation | reply |
+//! |---|---|
+//! | any command but USER/PASS/ACCT/QUIT/REIN/SYST/NOOP/FEAT/HELP/HOST/OPTS/AUTH/PBSZ/PROT before login | `530` |
+//! | `AUTH`, `CCC` (no TLS in the core yet) | `502`; `PBSZ`, `PROT` other than `C`: `503` |
+//! | `PASS` when logged in / `ACCT` / `ALLO` | `202` |
+//! | `HOST` after `USER` | `503` |
+//! | `PASV` on an IPv6 control connection, or after `EPSV ALL`; `PORT`/`EPRT` after `EPSV ALL` | `501` |
+//! | `EPSV 1` on IPv6, `EPSV 2` on IPv4, `EPRT` with an unknown protocol | `522` |
+//! | `PORT`/`EPRT` to another host / to a port below 1024 (RFC 2577) | `501` / `504` |
+//! | passive port range exhausted | `425` (the session goes on) and [`Event::NoAvailablePort`] |
+//! | transfer with no `PASV`/`PORT` before it, data connection timeout, data connection from another host | `425` |
+//! | `ABOR` during a transfer / with none | `426` then `226` / `225` |
+//! | `MLSD` of a file | `501` |
+//! | a path with NUL (or too long) | `501`, `553` when it names something to create |
+//! | storage errors | [`StorageError::reply_code`]: `550`, `452`, `451`; `553` for an upload into a missing directory, `552` for a full disk during an upload |
+//! | idle timeout | `421`, then close |
+//! | more than [`Config::max_pipelined`] commands waiting | `421`, then close |
+//!
+//! `REST` applies to the next `RETR`/`STOR`/`APPE`; `PASV`, `EPSV`, `PORT`, `EPRT` and
+//! `TYPE` in between keep it (clients send those in either order), anything else clears
+//! it. `STOU` names the file `<hint or "file">.<n>` and tries another `n` when the
+//! storage reports [`StorageError::AlreadyExists`].
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Instant;
+//! use sansftp::server::{Config, Output, Session, User};
+//!
+//! let config = Arc::new(Config::new().user(User::anonymous()));
+//! let now = Instant::now();
+//! let mut s = Session::new(config.clone(), "127.0.0.1:5000".parse().unwrap(),
+//!                          "127.0.0.1:21".parse().unwrap(), now);
+//! s.handle_control(b"USER anonymous\r\n", now);
+//! let mut wire = Vec::new();
+//! while let Some(out) = s.poll_output() {
+//!     match out {
+//!         Output::Send(bytes) => wire.extend_from_slice(&bytes),
+//!         Output::Auth { id, request } => s.complete_auth(id, config.answer(&request), now),
+//!         _ => {}
+//!     }
+//! }
+//! assert_eq!(wire, b"220 welcome\r\n230 Login successful\r\n");
+//! ```
+//!
+//! [`Entry`]: crate::listing::Entry
+
+pub mod ascii;
+mod commands;
+mod completion;
+mod config;
+mod request;
+mod session;
+#[doc(hidden)]
+pub mod testing;
+mod texts;
+
+pub use config::{Config, Permission, SpeedLimits, User};
+pub use request::{
+    AuthRequest, AuthResult, DataChannel, Event, Output, RequestId, StorageError, StorageOp,
+    StorageOutcome, Transfer, TransferError, TransferKind,
+};
+pub use session::Session;

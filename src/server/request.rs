@@ -1,0 +1,332 @@
+//! What a [`Session`](super::Session) asks of its adapter ([`Output`]) and the typed
+//! answers the adapter gives back.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::code::Code;
+use crate::error::NoAvailablePort;
+use crate::listing::Entry;
+use crate::path::VirtualPath;
+use crate::time::DateTime;
+
+use super::config::User;
+
+/// Names one request of one session, so a late answer to a request the session has
+/// given up on (an aborted transfer, say) is recognised and ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub(crate) u64);
+
+impl RequestId {
+    /// The number inside, for logs.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// Something the adapter must do, drained with [`Session::poll_output`](super::Session::poll_output).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Output {
+    /// Write these bytes to the control connection, in order.
+    Send(Bytes),
+    /// Check credentials; answer with [`Session::complete_auth`](super::Session::complete_auth).
+    Auth {
+        /// The request.
+        id: RequestId,
+        /// What to check.
+        request: AuthRequest,
+    },
+    /// Run a storage operation; answer with
+    /// [`Session::complete_storage`](super::Session::complete_storage).
+    Storage {
+        /// The request.
+        id: RequestId,
+        /// Whose files: the operation's paths are under `user.base_path`.
+        user: Arc<User>,
+        /// What to do.
+        op: StorageOp,
+    },
+    /// Open a passive listener on `ip` with a port from
+    /// [`Config::passive_ports`](super::Config::passive_ports), replacing any listener
+    /// this session had; answer with
+    /// [`Session::complete_passive`](super::Session::complete_passive).
+    OpenPassive {
+        /// The request.
+        id: RequestId,
+        /// The local address the control connection arrived on.
+        ip: IpAddr,
+    },
+    /// Close this session's passive listener, if any, and give its port back.
+    ClosePassive,
+    /// Start a transfer: open the file (or take the bytes), get the data connection
+    /// (accept on the passive listener, or connect for active mode), then report with
+    /// [`Session::data_connected`](super::Session::data_connected),
+    /// [`Session::data_done`](super::Session::data_done) or
+    /// [`Session::data_failed`](super::Session::data_failed).
+    Transfer(Transfer),
+    /// Stop the transfer `id` now: close its data connection and file. No further event
+    /// is expected for it (late ones are ignored).
+    AbortTransfer {
+        /// The transfer.
+        id: RequestId,
+    },
+    /// Something the embedding application may want to log or count.
+    Event(Event),
+    /// Close the control connection (after writing every `Send` before it) and drop the
+    /// session. Nothing follows.
+    Close,
+}
+
+/// A question for the user manager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthRequest {
+    /// `USER login`: does this user exist, and does it need a password?
+    User {
+        /// The name as sent (raw bytes).
+        login: Vec<u8>,
+    },
+    /// `PASS`: is this the password of `login`?
+    Password {
+        /// The name given with `USER`.
+        login: Vec<u8>,
+        /// The password as sent.
+        password: Vec<u8>,
+    },
+}
+
+/// The user manager's answer to an [`AuthRequest`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum AuthResult {
+    /// Logged in as this user (`230`).
+    LoggedIn(Arc<User>),
+    /// The user exists and needs a password (`331`); only for [`AuthRequest::User`].
+    NeedPassword,
+    /// Refused (`530`), with a short reason for the reply text.
+    Denied(String),
+}
+
+/// A storage operation. Every path is a normalised [`VirtualPath`] the user may access
+/// (permissions are checked before the request is made); the backend maps it under the
+/// user's [`base_path`](User::base_path) with [`VirtualPath::under`] and must not follow
+/// symlinks out of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StorageOp {
+    /// Facts about one entry: [`StorageOutcome::Metadata`].
+    Metadata(VirtualPath),
+    /// The entries of a directory: [`StorageOutcome::Listing`];
+    /// [`StorageError::NotADirectory`] for anything else.
+    List(VirtualPath),
+    /// Create one directory (parent must exist): [`StorageOutcome::Done`].
+    MakeDir(VirtualPath),
+    /// Remove an empty directory: [`StorageOutcome::Done`].
+    RemoveDir(VirtualPath),
+    /// Remove a file (not a directory): [`StorageOutcome::Done`].
+    RemoveFile(VirtualPath),
+    /// Rename `from` to `to`: [`StorageOutcome::Done`].
+    Rename {
+        /// The existing path.
+        from: VirtualPath,
+        /// The new path.
+        to: VirtualPath,
+    },
+}
+
+/// A successful storage answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StorageOutcome {
+    /// For [`StorageOp::Metadata`]: the entry (its name is ignored; size and modified
+    /// time feed `SIZE`, `MDTM` and `MLST`).
+    Metadata(Entry),
+    /// For [`StorageOp::List`]: the entries (names only, no paths) and the wall-clock
+    /// time of the listing, which `LIST` needs to choose between showing a year or a
+    /// time of day.
+    Listing {
+        /// The directory's entries, any order (the session does not sort).
+        entries: Vec<Entry>,
+        /// The current UTC time.
+        now: DateTime,
+    },
+    /// The operation was done.
+    Done,
+}
+
+/// Why a storage operation failed; the session maps it to a reply code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// The path (or its parent) does not exist (`550`).
+    #[error("no such file or directory")]
+    NotFound,
+    /// The backend refused access (`550`).
+    #[error("permission denied")]
+    PermissionDenied,
+    /// The target already exists (`550`, `553` for a new name).
+    #[error("file exists")]
+    AlreadyExists,
+    /// A directory was needed (`550`).
+    #[error("not a directory")]
+    NotADirectory,
+    /// A file was needed (`550`).
+    #[error("is a directory")]
+    IsADirectory,
+    /// `RMD` of a directory that still has entries (`550`).
+    #[error("directory not empty")]
+    NotEmpty,
+    /// The disk is full or a quota is reached (`452`; `552` during an upload).
+    #[error("insufficient storage space")]
+    NoSpace,
+    /// Anything else (`451`), with a short message for the reply text.
+    #[error("local error: {0}")]
+    Other(String),
+}
+
+impl StorageError {
+    /// The reply code for this error when it answers a command directly.
+    pub fn reply_code(&self) -> Code {
+        match self {
+            StorageError::NoSpace => Code::INSUFFICIENT_STORAGE,
+            StorageError::Other(_) => Code::LOCAL_ERROR,
+            _ => Code::FILE_UNAVAILABLE,
+        }
+    }
+
+    /// The same error from a [`std::io::ErrorKind`], for storage backends on real files.
+    pub fn from_io_kind(kind: std::io::ErrorKind, message: impl fmt::Display) -> StorageError {
+        use std::io::ErrorKind as K;
+        match kind {
+            K::NotFound => StorageError::NotFound,
+            K::PermissionDenied => StorageError::PermissionDenied,
+            K::AlreadyExists => StorageError::AlreadyExists,
+            K::NotADirectory => StorageError::NotADirectory,
+            K::IsADirectory => StorageError::IsADirectory,
+            K::DirectoryNotEmpty => StorageError::NotEmpty,
+            K::StorageFull | K::QuotaExceeded => StorageError::NoSpace,
+            _ => StorageError::Other(message.to_string()),
+        }
+    }
+}
+
+/// A transfer for the adapter to run. File bytes never pass through the core.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Transfer {
+    /// Names this transfer in the events the adapter reports.
+    pub id: RequestId,
+    /// Whose files (and whose per-user speed limits apply).
+    pub user: Arc<User>,
+    /// What moves.
+    pub kind: TransferKind,
+    /// How to get the data connection.
+    pub channel: DataChannel,
+    /// `TYPE A`: convert line endings with [`super::ascii`] (to CRLF when sending, from
+    /// CRLF when receiving).
+    pub ascii: bool,
+}
+
+/// What a [`Transfer`] moves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransferKind {
+    /// Send the file at `path` from byte `offset` (REST). Report a missing file, a
+    /// directory, etc. with [`Session::data_failed`](super::Session::data_failed) and a
+    /// [`TransferError::Storage`] *before* connecting.
+    Retrieve {
+        /// The file.
+        path: VirtualPath,
+        /// Start here (0 without REST); past the end sends nothing.
+        offset: u64,
+    },
+    /// Receive into the file at `path`.
+    Store {
+        /// The file.
+        path: VirtualPath,
+        /// With `append` false: write from this byte on, keeping what is before it
+        /// (REST); 0 truncates the file first.
+        offset: u64,
+        /// `APPE`: write at the end (after `offset` bytes when REST was given).
+        append: bool,
+        /// `STOU`: the file must not exist yet (create it exclusively, else fail with
+        /// [`StorageError::AlreadyExists`]; the session then tries another name).
+        unique: bool,
+    },
+    /// Send these bytes (a listing the session formatted), then close.
+    SendData(Bytes),
+}
+
+impl TransferKind {
+    /// Whether data flows from the client to the server.
+    pub fn is_upload(&self) -> bool {
+        matches!(self, TransferKind::Store { .. })
+    }
+}
+
+/// Where a transfer's data connection comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DataChannel {
+    /// Accept one connection on the passive listener opened by the last
+    /// [`Output::OpenPassive`]; only from a peer for which
+    /// [`Session::is_allowed_data_peer`](super::Session::is_allowed_data_peer) holds
+    /// (drop others and keep waiting). The listener is then closed.
+    Passive,
+    /// Connect to this address (`PORT`/`EPRT`, already checked against bounce).
+    Active(SocketAddr),
+}
+
+/// Why a transfer failed, as the adapter reports it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransferError {
+    /// The file could not be opened, read or written.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The data connection could not be established (`425`).
+    #[error("cannot open data connection: {0}")]
+    Connect(String),
+    /// The data connection broke during the transfer (`426`).
+    #[error("data connection lost: {0}")]
+    Broken(String),
+}
+
+/// Something that happened, for the embedding application's logs and counters.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Event {
+    /// A user logged in.
+    LoggedIn(Arc<User>),
+    /// A login attempt was refused.
+    LoginFailed {
+        /// The name given with `USER`, lossily decoded.
+        login: String,
+    },
+    /// The logged-in user logged out (`QUIT`, `REIN`, another `USER`, close, timeout).
+    /// A user manager counting sessions per user releases the slot here.
+    LoggedOut(Arc<User>),
+    /// A transfer finished with `226`.
+    TransferDone {
+        /// The file (`None` for listings).
+        path: Option<VirtualPath>,
+        /// Whether it was an upload.
+        upload: bool,
+        /// Bytes moved, as the adapter reported.
+        bytes: u64,
+    },
+    /// A passive listener could not be opened: the port range is exhausted.
+    NoAvailablePort(NoAvailablePort),
+    /// The session closed because the client was idle too long.
+    IdleTimeout,
+}

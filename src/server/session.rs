@@ -1,0 +1,436 @@
+//! [`Session`]: one control connection's state, its inputs and its output queue.
+//!
+//! The command handlers live in `commands.rs`, the handling of answers to requests in
+//! `completion.rs`; this file owns the plumbing they share: ordering, buffering of
+//! pipelined commands, timers and outputs.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::BytesMut;
+
+use crate::code::Code;
+use crate::command::{Command, LineDecoder, ParseError};
+use crate::listing::FactSet;
+use crate::path::VirtualPath;
+use crate::reply::Reply;
+
+use super::config::{Config, User};
+use super::request::{Event, Output, RequestId, TransferKind};
+
+/// The server side of one control connection, as a sans-IO state machine.
+///
+/// An adapter creates one per accepted control connection with [`Session::new`] (or
+/// [`Session::refused`] when the server is full), then loops:
+///
+/// 1. feed it what happened: bytes read ([`handle_control`](Session::handle_control)),
+///    answers to its requests ([`complete_auth`](Session::complete_auth),
+///    [`complete_storage`](Session::complete_storage),
+///    [`complete_passive`](Session::complete_passive)), data connection events
+///    ([`data_connected`](Session::data_connected), [`data_done`](Session::data_done),
+///    [`data_failed`](Session::data_failed)), the clock
+///    ([`handle_timeout`](Session::handle_timeout)) and the peer going away
+///    ([`control_closed`](Session::control_closed));
+/// 2. drain [`poll_output`](Session::poll_output) until `None` and act on each
+///    [`Output`] in order;
+/// 3. wait for sockets, request answers, or [`poll_timeout`](Session::poll_timeout).
+///
+/// Commands are answered strictly in the order they arrived: while one waits for a
+/// request, later ones are buffered. During a transfer, `ABOR` is handled at once
+/// (`426` for the transfer, then `226`), and `STAT`, `NOOP` and `QUIT` are handled as
+/// soon as they reach the front of the buffer (`QUIT` lets the transfer finish, then
+/// answers `221`).
+///
+/// No input makes it panic; every command line gets a reply.
+#[derive(Debug)]
+pub struct Session {
+    pub(super) config: Arc<Config>,
+    pub(super) peer: SocketAddr,
+    pub(super) local: SocketAddr,
+    decoder: LineDecoder,
+    /// Commands received but not yet executed, in order.
+    pub(super) queue: VecDeque<Result<Command, ParseError>>,
+    out: VecDeque<Output>,
+    /// Encoded replies not yet handed out; merged so pipelined replies go out in one write.
+    send_buf: BytesMut,
+    next_id: u64,
+    pub(super) login: Login,
+    pub(super) cwd: VirtualPath,
+    /// The REST offset, for the command right after REST only.
+    pub(super) rest: Option<u64>,
+    /// The RNFR path, for the command right after RNFR only.
+    pub(super) rename_from: Option<VirtualPath>,
+    pub(super) ascii: bool,
+    pub(super) mlst_facts: FactSet,
+    pub(super) epsv_all: bool,
+    pub(super) data: DataSetup,
+    /// The request the session waits for; commands queue up behind it.
+    pub(super) wait: Option<Wait>,
+    /// When the client last did something, for the idle timeout.
+    pub(super) last_activity: Instant,
+    /// QUIT arrived during a transfer: answer 221 and close when it ends.
+    pub(super) quit_after_transfer: bool,
+    pub(super) closed: bool,
+    /// STOU name counter.
+    pub(super) unique_seq: u32,
+}
+
+/// Login progress.
+#[derive(Debug, Clone)]
+pub(super) enum Login {
+    None,
+    /// USER was accepted, PASS is needed.
+    UserGiven(Vec<u8>),
+    LoggedIn(Arc<User>),
+}
+
+/// How the next transfer gets its data connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DataSetup {
+    None,
+    /// A passive listener is open.
+    Passive,
+    /// PORT/EPRT to this address.
+    Active(SocketAddr),
+}
+
+/// An outstanding request and what to do with its answer.
+#[derive(Debug)]
+pub(super) enum Wait {
+    Auth { id: RequestId, login: Vec<u8> },
+    Storage { id: RequestId, next: Next },
+    Passive { id: RequestId, extended: bool },
+    Transfer(TransferState),
+}
+
+/// What a storage answer continues.
+#[derive(Debug)]
+pub(super) enum Next {
+    Cwd(VirtualPath),
+    Mkd(VirtualPath),
+    Done(VirtualPath),
+    Rnfr(VirtualPath),
+    Size(VirtualPath),
+    Mdtm(VirtualPath),
+    Mlst(VirtualPath),
+    /// A directory listing for LIST/NLST/MLSD/STAT.
+    List(ListKind, VirtualPath),
+    /// LIST/NLST/STAT of something that is not a directory: list its own entry.
+    ListOne(ListKind, VirtualPath),
+}
+
+/// Which command a listing is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ListKind {
+    List,
+    Nlst,
+    Mlsd,
+    Stat,
+}
+
+/// A transfer handed to the adapter.
+#[derive(Debug)]
+pub(super) struct TransferState {
+    pub(super) id: RequestId,
+    pub(super) connected: bool,
+    /// Give up waiting for the data connection at this instant.
+    pub(super) deadline: Instant,
+    pub(super) path: Option<VirtualPath>,
+    pub(super) kind: TransferKind,
+    pub(super) verb: &'static str,
+    /// STOU names tried so far.
+    pub(super) unique_tries: u32,
+    /// The data setup this transfer consumed, given back for a STOU retry.
+    pub(super) channel: DataSetup,
+}
+
+impl Session {
+    /// Starts a session for a new control connection from `peer`, accepted on `local`,
+    /// and queues the `220` greeting ([`Config::welcome`]). Call once per accepted
+    /// connection, then drain [`poll_output`](Session::poll_output).
+    pub fn new(config: Arc<Config>, peer: SocketAddr, local: SocketAddr, now: Instant) -> Session {
+        let decoder = LineDecoder::with_max_line(config.max_command_line);
+        let mut s = Session {
+            decoder,
+            queue: VecDeque::new(),
+            out: VecDeque::new(),
+            send_buf: BytesMut::new(),
+            next_id: 0,
+            login: Login::None,
+            cwd: VirtualPath::root(),
+            rest: None,
+            rename_from: None,
+            ascii: false,
+            mlst_facts: FactSet::DEFAULT,
+            epsv_all: false,
+            data: DataSetup::None,
+            wait: None,
+            last_activity: now,
+            quit_after_transfer: false,
+            closed: false,
+            unique_seq: 0,
+            peer,
+            local,
+            config,
+        };
+        let welcome = s.config.welcome.clone();
+        s.reply(Code::READY, welcome);
+        s
+    }
+
+    /// Starts a session that only says `421 <text>` and closes: call it instead of
+    /// [`Session::new`] when the server is full ([`Config::max_connections`]) or shutting
+    /// down, and drain the outputs.
+    pub fn refused(
+        config: Arc<Config>,
+        peer: SocketAddr,
+        local: SocketAddr,
+        now: Instant,
+        text: &str,
+    ) -> Session {
+        let mut s = Session::new(config, peer, local, now);
+        s.send_buf.clear();
+        s.reply(Code::SERVICE_UNAVAILABLE, text);
+        s.close();
+        s
+    }
+
+    /// Feeds bytes read from the control connection, in any split. Call after every read,
+    /// then drain [`poll_output`](Session::poll_output).
+    pub fn handle_control(&mut self, bytes: &[u8], now: Instant) {
+        if self.closed {
+            return;
+        }
+        self.decoder.push(bytes);
+        while let Some(item) = self.decoder.next_command() {
+            if self.closed || self.quit_after_transfer {
+                // Nothing after QUIT is answered.
+                continue;
+            }
+            self.last_activity = now;
+            if self.queue.len() >= self.config.max_pipelined {
+                self.reply(
+                    Code::SERVICE_UNAVAILABLE,
+                    "Too many pipelined commands, closing",
+                );
+                self.shutdown();
+                return;
+            }
+            self.queue.push_back(item);
+            self.pump(now);
+        }
+    }
+
+    /// Tells the session the clock reached `now`. Call when the deadline from
+    /// [`poll_timeout`](Session::poll_timeout) passes (calling early is harmless).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.closed {
+            return;
+        }
+        if let Some(Wait::Transfer(t)) = &self.wait {
+            if !t.connected && now >= t.deadline {
+                let id = t.id;
+                self.wait = None;
+                self.emit(Output::AbortTransfer { id });
+                self.reply(
+                    Code::CANT_OPEN_DATA,
+                    "Can't open data connection: timed out",
+                );
+                self.after_transfer(now);
+            }
+            return;
+        }
+        if let Some(deadline) = self.idle_deadline() {
+            if now >= deadline {
+                self.reply(
+                    Code::SERVICE_UNAVAILABLE,
+                    "Idle timeout, closing control connection",
+                );
+                self.emit(Output::Event(Event::IdleTimeout));
+                self.shutdown();
+            }
+        }
+    }
+
+    /// The next instant [`handle_timeout`](Session::handle_timeout) must be called at,
+    /// if any. Ask again after every input.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.closed {
+            return None;
+        }
+        match &self.wait {
+            Some(Wait::Transfer(t)) if !t.connected => Some(t.deadline),
+            Some(_) => None,
+            None => self.idle_deadline(),
+        }
+    }
+
+    /// The next thing to do, or `None` when there is nothing more for now. Drain it after
+    /// every input and act on each output in order.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        if let Some(o) = self.out.pop_front() {
+            return Some(o);
+        }
+        if !self.send_buf.is_empty() {
+            return Some(Output::Send(self.send_buf.split().freeze()));
+        }
+        None
+    }
+
+    /// Tells the session the client closed the control connection (or it broke). Call
+    /// once; the outputs then stop any transfer and end with [`Output::Close`].
+    pub fn control_closed(&mut self) {
+        if self.closed {
+            return;
+        }
+        self.send_buf.clear();
+        self.out.retain(|o| !matches!(o, Output::Send(_)));
+        self.shutdown();
+    }
+
+    /// Whether a data connection from `peer` may be used: it must come from the control
+    /// connection's host (no PASV port theft). Call when accepting on a passive listener
+    /// and drop connections for which it is false.
+    pub fn is_allowed_data_peer(&self, peer: SocketAddr) -> bool {
+        crate::addr::same_host(peer.ip(), self.peer.ip())
+    }
+
+    /// Whether the session has ended ([`Output::Close`] was queued).
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// The logged-in user, if any.
+    pub fn user(&self) -> Option<&Arc<User>> {
+        match &self.login {
+            Login::LoggedIn(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    /// The current working directory.
+    pub fn current_dir(&self) -> &VirtualPath {
+        &self.cwd
+    }
+
+    /// The control connection's peer.
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+}
+
+// Helpers shared by the handler files.
+impl Session {
+    pub(super) fn next_id(&mut self) -> RequestId {
+        self.next_id += 1;
+        RequestId(self.next_id)
+    }
+
+    /// Queues a reply, after every output queued before it.
+    pub(super) fn reply(&mut self, code: Code, text: impl AsRef<[u8]>) {
+        self.send(&Reply::new(code, text));
+    }
+
+    pub(super) fn send(&mut self, reply: &Reply) {
+        reply.encode(&mut self.send_buf);
+    }
+
+    /// Queues a non-reply output after the replies queued so far.
+    pub(super) fn emit(&mut self, output: Output) {
+        if !self.send_buf.is_empty() {
+            self.out
+                .push_back(Output::Send(self.send_buf.split().freeze()));
+        }
+        self.out.push_back(output);
+    }
+
+    /// Runs queued commands while nothing is outstanding.
+    pub(super) fn pump(&mut self, now: Instant) {
+        while !self.closed {
+            match &self.wait {
+                None => {
+                    let Some(item) = self.queue.pop_front() else {
+                        break;
+                    };
+                    self.execute(item, now);
+                }
+                Some(Wait::Transfer(_)) => {
+                    // ABOR is urgent (RFC 959 sends it with a Telnet Synch): it overtakes.
+                    if let Some(i) = self
+                        .queue
+                        .iter()
+                        .position(|c| matches!(c, Ok(Command::Abor)))
+                    {
+                        self.queue.remove(i);
+                        self.abort_transfer(now);
+                        continue;
+                    }
+                    match self.queue.front() {
+                        Some(Ok(Command::Noop)) => {
+                            self.queue.pop_front();
+                            self.reply(Code::OK, "NOOP ok");
+                        }
+                        Some(Ok(Command::Stat(None))) => {
+                            self.queue.pop_front();
+                            self.transfer_status();
+                        }
+                        Some(Ok(Command::Quit)) => {
+                            self.queue.clear();
+                            self.quit_after_transfer = true;
+                        }
+                        _ => break,
+                    }
+                }
+                Some(_) => break,
+            }
+        }
+    }
+
+    /// The transfer ended one way or another: go on with queued commands.
+    pub(super) fn after_transfer(&mut self, now: Instant) {
+        self.last_activity = now;
+        if self.quit_after_transfer {
+            self.reply(Code::CLOSING, "Goodbye");
+            self.shutdown();
+            return;
+        }
+        self.pump(now);
+    }
+
+    /// Logs out, stops everything, closes.
+    pub(super) fn shutdown(&mut self) {
+        if let Some(Wait::Transfer(t)) = self.wait.take() {
+            self.emit(Output::AbortTransfer { id: t.id });
+        }
+        if self.data == DataSetup::Passive {
+            self.emit(Output::ClosePassive);
+        }
+        self.data = DataSetup::None;
+        self.logout();
+        self.queue.clear();
+        self.close();
+    }
+
+    pub(super) fn logout(&mut self) {
+        if let Login::LoggedIn(user) = std::mem::replace(&mut self.login, Login::None) {
+            self.emit(Output::Event(Event::LoggedOut(user)));
+        }
+    }
+
+    fn close(&mut self) {
+        if !self.closed {
+            self.closed = true;
+            self.emit(Output::Close);
+        }
+    }
+
+    fn idle_deadline(&self) -> Option<Instant> {
+        let idle = self.config.idle_timeout?;
+        if self.wait.is_some() {
+            return None;
+        }
+        self.last_activity.checked_add(idle)
+    }
+}

@@ -1,0 +1,528 @@
+//! Test support, not public API: an in-memory file tree that answers a [`Session`]'s
+//! requests, a driver with virtual time, and the fuzz entry point [`server_session`].
+//!
+//! The driver plays a well-behaved adapter: it answers every request at once, and (in
+//! automatic mode) runs each transfer to completion; in manual mode it leaves the
+//! transfer pending so a test can drive data events and timeouts itself.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::error::NoAvailablePort;
+use crate::listing::Entry;
+use crate::path::VirtualPath;
+use crate::reply::{Decoder, Reply};
+use crate::time::DateTime;
+
+use super::ascii;
+use super::{
+    Config, Event, Output, Session, StorageError, StorageOp, StorageOutcome, Transfer,
+    TransferError, TransferKind, User,
+};
+
+/// A file tree keyed by virtual path; the root always exists.
+#[derive(Debug, Clone)]
+pub struct MemFs {
+    nodes: BTreeMap<Vec<u8>, Node>,
+    /// The modification time given to every entry.
+    pub mtime: DateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Node {
+    Dir,
+    File(Vec<u8>),
+}
+
+impl Default for MemFs {
+    fn default() -> MemFs {
+        MemFs::new()
+    }
+}
+
+impl MemFs {
+    /// Only `/`.
+    pub fn new() -> MemFs {
+        let mut nodes = BTreeMap::new();
+        nodes.insert(b"/".to_vec(), Node::Dir);
+        MemFs {
+            nodes,
+            // Test invariant: a valid fixed date.
+            mtime: DateTime::new(2024, 5, 1, 12, 30, 0).expect("valid date"),
+        }
+    }
+
+    /// Creates directory `path` and its parents.
+    pub fn mkdir_all(&mut self, path: &str) {
+        let p = vp(path.as_bytes());
+        let mut cur = VirtualPath::root();
+        for c in p.components() {
+            cur = cur.join(c).expect("component of a valid path");
+            self.nodes
+                .entry(cur.as_bytes().to_vec())
+                .or_insert(Node::Dir);
+        }
+    }
+
+    /// Writes file `path` (parents created).
+    pub fn write(&mut self, path: &str, data: &[u8]) {
+        let p = vp(path.as_bytes());
+        if let Some(parent) = p.parent() {
+            self.mkdir_all(&parent.to_string());
+        }
+        self.nodes.insert(p.into_bytes(), Node::File(data.to_vec()));
+    }
+
+    /// The content of file `path`.
+    pub fn read(&self, path: &str) -> Option<&[u8]> {
+        match self.nodes.get(vp(path.as_bytes()).as_bytes()) {
+            Some(Node::File(d)) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Whether `path` exists.
+    pub fn exists(&self, path: &str) -> bool {
+        self.nodes.contains_key(vp(path.as_bytes()).as_bytes())
+    }
+
+    fn entry(&self, path: &VirtualPath) -> Option<Entry> {
+        let name = path.file_name().unwrap_or(b"/").to_vec();
+        let e = match self.nodes.get(path.as_bytes())? {
+            Node::Dir => Entry::dir(name),
+            Node::File(d) => Entry::file(name, d.len() as u64),
+        };
+        Some(e.with_modified(self.mtime))
+    }
+
+    fn children(&self, dir: &VirtualPath) -> Vec<Entry> {
+        self.nodes
+            .keys()
+            .filter_map(|k| {
+                let p = VirtualPath::parse(k).ok()?;
+                (p.parent().as_ref() == Some(dir)).then(|| self.entry(&p))?
+            })
+            .collect()
+    }
+
+    fn parent_is_dir(&self, path: &VirtualPath) -> Result<(), StorageError> {
+        let parent = path.parent().ok_or(StorageError::PermissionDenied)?;
+        match self.nodes.get(parent.as_bytes()) {
+            Some(Node::Dir) => Ok(()),
+            Some(Node::File(_)) => Err(StorageError::NotADirectory),
+            None => Err(StorageError::NotFound),
+        }
+    }
+
+    /// Runs a storage operation as a real backend would.
+    pub fn apply(&mut self, op: &StorageOp) -> Result<StorageOutcome, StorageError> {
+        match op {
+            StorageOp::Metadata(p) => self
+                .entry(p)
+                .map(StorageOutcome::Metadata)
+                .ok_or(StorageError::NotFound),
+            StorageOp::List(p) => match self.nodes.get(p.as_bytes()) {
+                Some(Node::Dir) => Ok(StorageOutcome::Listing {
+                    entries: self.children(p),
+                    now: self.mtime,
+                }),
+                Some(Node::File(_)) => Err(StorageError::NotADirectory),
+                None => Err(StorageError::NotFound),
+            },
+            StorageOp::MakeDir(p) => {
+                if self.nodes.contains_key(p.as_bytes()) {
+                    return Err(StorageError::AlreadyExists);
+                }
+                self.parent_is_dir(p)?;
+                self.nodes.insert(p.as_bytes().to_vec(), Node::Dir);
+                Ok(StorageOutcome::Done)
+            }
+            StorageOp::RemoveDir(p) => match self.nodes.get(p.as_bytes()) {
+                None => Err(StorageError::NotFound),
+                Some(Node::File(_)) => Err(StorageError::NotADirectory),
+                Some(Node::Dir) if p.is_root() => Err(StorageError::PermissionDenied),
+                Some(Node::Dir) if !self.children(p).is_empty() => Err(StorageError::NotEmpty),
+                Some(Node::Dir) => {
+                    self.nodes.remove(p.as_bytes());
+                    Ok(StorageOutcome::Done)
+                }
+            },
+            StorageOp::RemoveFile(p) => match self.nodes.get(p.as_bytes()) {
+                None => Err(StorageError::NotFound),
+                Some(Node::Dir) => Err(StorageError::IsADirectory),
+                Some(Node::File(_)) => {
+                    self.nodes.remove(p.as_bytes());
+                    Ok(StorageOutcome::Done)
+                }
+            },
+            StorageOp::Rename { from, to } => {
+                let node = self.nodes.get(from.as_bytes()).cloned();
+                let Some(node) = node else {
+                    return Err(StorageError::NotFound);
+                };
+                if node == Node::Dir && to.starts_with(from) {
+                    return Err(StorageError::Other(
+                        "cannot move a directory into itself".into(),
+                    ));
+                }
+                self.parent_is_dir(to)?;
+                let moved: Vec<(Vec<u8>, Node)> = self
+                    .nodes
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        let p = VirtualPath::parse(k).ok()?;
+                        p.starts_with(from).then(|| (k.clone(), v.clone()))
+                    })
+                    .collect();
+                for (k, v) in moved {
+                    self.nodes.remove(&k);
+                    let mut nk = to.as_bytes().to_vec();
+                    nk.extend_from_slice(&k[from.as_bytes().len()..]);
+                    self.nodes.insert(nk, v);
+                }
+                Ok(StorageOutcome::Done)
+            }
+        }
+    }
+
+    /// Runs the file part of a transfer: the bytes sent to the client, or the upload
+    /// stored. Errors are those a backend reports before connecting.
+    pub fn transfer(&mut self, t: &Transfer, upload: &[u8]) -> Result<Vec<u8>, StorageError> {
+        match &t.kind {
+            TransferKind::SendData(b) => Ok(b.to_vec()),
+            TransferKind::Retrieve { path, offset } => match self.nodes.get(path.as_bytes()) {
+                None => Err(StorageError::NotFound),
+                Some(Node::Dir) => Err(StorageError::IsADirectory),
+                Some(Node::File(d)) => {
+                    let start = usize::try_from(*offset).unwrap_or(usize::MAX).min(d.len());
+                    let data = d[start..].to_vec();
+                    Ok(if t.ascii { ascii::to_crlf(&data) } else { data })
+                }
+            },
+            TransferKind::Store {
+                path,
+                offset,
+                append,
+                unique,
+            } => {
+                self.parent_is_dir(path)?;
+                let existing = self.nodes.get(path.as_bytes()).cloned();
+                if *unique && existing.is_some() {
+                    return Err(StorageError::AlreadyExists);
+                }
+                let mut content = match existing {
+                    Some(Node::Dir) => return Err(StorageError::IsADirectory),
+                    Some(Node::File(d)) if *append || *offset > 0 => d,
+                    _ => Vec::new(),
+                };
+                let data = if t.ascii {
+                    ascii::from_crlf(upload)
+                } else {
+                    upload.to_vec()
+                };
+                if *append {
+                    content.extend_from_slice(&data);
+                } else {
+                    let at = usize::try_from(*offset).unwrap_or(usize::MAX).min(1 << 20);
+                    if content.len() < at {
+                        content.resize(at, 0);
+                    }
+                    let end = at + data.len();
+                    if content.len() < end {
+                        content.resize(end, 0);
+                    }
+                    content[at..end].copy_from_slice(&data);
+                }
+                self.nodes
+                    .insert(path.as_bytes().to_vec(), Node::File(content));
+                Ok(Vec::new())
+            }
+        }
+    }
+}
+
+/// A [`Session`] wired to a [`MemFs`], with virtual time.
+#[derive(Debug)]
+pub struct Driver {
+    /// The session under test.
+    pub session: Session,
+    /// Its configuration (answers auth requests).
+    pub config: Arc<Config>,
+    /// The storage.
+    pub fs: MemFs,
+    /// The virtual clock.
+    pub now: Instant,
+    /// Every control byte the session sent.
+    pub wire: Vec<u8>,
+    /// Every event.
+    pub events: Vec<Event>,
+    /// Run transfers to completion at once (else keep them in `pending`).
+    pub auto_data: bool,
+    /// The transfer waiting for the test to drive it (manual mode).
+    pub pending: Option<Transfer>,
+    /// Every transfer started, in order.
+    pub transfers: Vec<Transfer>,
+    /// Bytes that went to the client over data connections.
+    pub downloaded: Vec<u8>,
+    /// What the client uploads on the next STOR/APPE/STOU.
+    pub upload: Vec<u8>,
+    /// OpenPassive answers `NoAvailablePort`.
+    pub ports_exhausted: bool,
+    /// Whether a passive listener is open.
+    pub passive_open: bool,
+    /// Output::Close was seen.
+    pub closed: bool,
+    next_port: u16,
+}
+
+/// The client's address in driver sessions.
+pub const PEER: &str = "10.0.0.2:40000";
+/// The server's control address in driver sessions.
+pub const LOCAL: &str = "10.0.0.1:21";
+
+impl Driver {
+    /// A session from [`PEER`] to [`LOCAL`], greeting drained.
+    pub fn new(config: Config) -> Driver {
+        Driver::with_addrs(config, parse_addr(PEER), parse_addr(LOCAL))
+    }
+
+    /// A session between these addresses, greeting drained.
+    pub fn with_addrs(config: Config, peer: SocketAddr, local: SocketAddr) -> Driver {
+        let config = Arc::new(config);
+        let now = Instant::now();
+        let session = Session::new(Arc::clone(&config), peer, local, now);
+        let mut d = Driver {
+            session,
+            config,
+            fs: MemFs::new(),
+            now,
+            wire: Vec::new(),
+            events: Vec::new(),
+            auto_data: true,
+            pending: None,
+            transfers: Vec::new(),
+            downloaded: Vec::new(),
+            upload: Vec::new(),
+            ports_exhausted: false,
+            passive_open: false,
+            closed: false,
+            next_port: 50000,
+        };
+        d.drain();
+        d
+    }
+
+    /// Feeds control bytes and returns the control text sent in response.
+    pub fn send(&mut self, bytes: &[u8]) -> String {
+        let start = self.wire.len();
+        self.session.handle_control(bytes, self.now);
+        self.drain();
+        String::from_utf8_lossy(&self.wire[start..]).into_owned()
+    }
+
+    /// Moves the clock by `d`, fires the timeout if due, and returns the text sent.
+    pub fn advance(&mut self, d: Duration) -> String {
+        let start = self.wire.len();
+        self.now += d;
+        if self.session.poll_timeout().is_some_and(|t| t <= self.now) {
+            self.session.handle_timeout(self.now);
+        }
+        self.drain();
+        String::from_utf8_lossy(&self.wire[start..]).into_owned()
+    }
+
+    /// Runs a session call (data events, ...) and returns the text sent.
+    pub fn with(&mut self, f: impl FnOnce(&mut Session, Instant)) -> String {
+        let start = self.wire.len();
+        f(&mut self.session, self.now);
+        self.drain();
+        String::from_utf8_lossy(&self.wire[start..]).into_owned()
+    }
+
+    /// Drains and acts on every output.
+    pub fn drain(&mut self) {
+        while let Some(out) = self.session.poll_output() {
+            match out {
+                Output::Send(b) => {
+                    assert!(!self.closed, "bytes sent after Close");
+                    self.wire.extend_from_slice(&b);
+                }
+                Output::Auth { id, request } => {
+                    let r = self.config.answer(&request);
+                    self.session.complete_auth(id, r, self.now);
+                }
+                Output::Storage { id, op, .. } => {
+                    let r = self.fs.apply(&op);
+                    self.session.complete_storage(id, r, self.now);
+                }
+                Output::OpenPassive { id, ip } => {
+                    if self.ports_exhausted {
+                        let r = Err(NoAvailablePort::in_range(50000..=50000));
+                        self.session.complete_passive(id, r, self.now);
+                    } else {
+                        self.next_port = self.next_port.wrapping_add(1).max(50000);
+                        self.passive_open = true;
+                        let addr = SocketAddr::new(ip, self.next_port);
+                        self.session.complete_passive(id, Ok(addr), self.now);
+                    }
+                }
+                Output::ClosePassive => self.passive_open = false,
+                Output::Transfer(t) => {
+                    self.transfers.push(t.clone());
+                    if self.auto_data {
+                        self.run_transfer(t);
+                    } else {
+                        self.pending = Some(t);
+                    }
+                }
+                Output::AbortTransfer { id } => {
+                    if self.pending.as_ref().is_some_and(|t| t.id == id) {
+                        self.pending = None;
+                    }
+                }
+                Output::Event(e) => self.events.push(e),
+                Output::Close => self.closed = true,
+            }
+        }
+    }
+
+    /// Runs a transfer to completion as a correct adapter would.
+    fn run_transfer(&mut self, t: Transfer) {
+        let upload = self.upload.clone();
+        match self.fs.transfer(&t, &upload) {
+            Ok(data) => {
+                if t.kind.is_upload() {
+                    self.upload.clear();
+                }
+                let peer = self.session.peer();
+                self.session.data_connected(t.id, peer, self.now);
+                let n = if t.kind.is_upload() {
+                    upload.len()
+                } else {
+                    data.len()
+                };
+                self.downloaded.extend_from_slice(&data);
+                self.session.data_done(t.id, n as u64, self.now);
+            }
+            Err(e) => self
+                .session
+                .data_failed(t.id, TransferError::Storage(e), self.now),
+        }
+    }
+
+    /// The replies sent so far, decoded.
+    pub fn replies(&self) -> Vec<Reply> {
+        let mut d = Decoder::new();
+        d.push(&self.wire);
+        let mut out = Vec::new();
+        while let Ok(Some(r)) = d.next_reply() {
+            out.push(r);
+        }
+        out
+    }
+}
+
+/// A config with `alice`/`secret` (home `/home/alice`), `nopw` without password, and
+/// the anonymous user read-only under `/pub`.
+pub fn sample_config() -> Config {
+    Config::new()
+        .user(
+            User::new("alice", "secret")
+                .home("/home/alice")
+                .expect("absolute literal"),
+        )
+        .user(User::without_password("nopw"))
+        .user(
+            User::anonymous()
+                .home("/pub")
+                .expect("absolute literal")
+                .permission(
+                    super::Permission::new("/")
+                        .expect("valid literal")
+                        .rights(false, false),
+                )
+                .permission(
+                    super::Permission::new("/pub")
+                        .expect("valid literal")
+                        .read_only(),
+                ),
+        )
+}
+
+/// A [`MemFs`] with a few files for [`sample_config`]'s users.
+pub fn sample_fs() -> MemFs {
+    let mut fs = MemFs::new();
+    fs.write("/home/alice/notes.txt", b"line one\nline two\n");
+    fs.write("/pub/readme", b"hello");
+    fs.write("/etc/passwd", b"root:x:0:0");
+    fs.mkdir_all("/home/alice/docs");
+    fs
+}
+
+/// Fuzz entry: feeds `data` to a logged-in-able session with [`sample_config`], in
+/// chunks sized from the data, with virtual time advancing, and checks that it never
+/// panics, that its control output always decodes as replies, and that, while it stays
+/// open, every command line got exactly one final reply.
+pub fn server_session(data: &[u8]) {
+    let Some((&seed, data)) = data.split_first() else {
+        return;
+    };
+    let mut config = sample_config();
+    if seed & 0x80 != 0 {
+        config.max_command_line = 64;
+    }
+    let max_line = config.max_command_line;
+    let mut d = Driver::new(config);
+    d.fs = sample_fs();
+    d.ports_exhausted = seed & 0x40 != 0;
+    let mut lines = crate::command::LineDecoder::with_max_line(max_line);
+    let mut rest = data;
+    let mut size = usize::from(seed & 0x0f) + 1;
+    while !rest.is_empty() && !d.closed {
+        let (chunk, tail) = rest.split_at(size.min(rest.len()));
+        d.send(chunk);
+        lines.push(chunk);
+        rest = tail;
+        size = (size * 7 + 5) % 61 + 1;
+        if seed & 0x20 != 0 {
+            d.advance(Duration::from_secs(1));
+        }
+    }
+    let mut count = 0usize;
+    while lines.next_line().is_some() {
+        count += 1;
+    }
+    let mut decoder = Decoder::new();
+    decoder.push(&d.wire);
+    let mut finals = 0usize;
+    loop {
+        match decoder.next_reply() {
+            Ok(Some(r)) => finals += usize::from(!r.code().is_preliminary()),
+            Ok(None) => break,
+            Err(e) => panic!("the session sent something that is not a reply: {e}"),
+        }
+    }
+    assert!(!decoder.has_partial(), "a reply was cut short");
+    // The greeting is one final reply too.
+    let answered = finals - 1;
+    if d.closed {
+        assert!(
+            answered <= count + 1,
+            "{answered} replies for {count} lines"
+        );
+    } else {
+        assert_eq!(answered, count, "{answered} replies for {count} lines");
+    }
+}
+
+fn vp(p: &[u8]) -> VirtualPath {
+    // Test helper: callers pass literal, valid paths.
+    VirtualPath::parse(p).expect("valid test path")
+}
+
+fn parse_addr(s: &str) -> SocketAddr {
+    // Test helper: the constants above are valid.
+    s.parse().expect("valid socket address")
+}

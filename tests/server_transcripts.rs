@@ -1,0 +1,792 @@
+//! Transcript tests: byte scripts replayed against `server::Session` with virtual time
+//! and an in-memory file tree (`sansftp::server::testing`), no sockets.
+
+use std::time::Duration;
+
+use proptest::prelude::*;
+use sansftp::server::testing::{Driver, sample_config, sample_fs, server_session};
+use sansftp::server::{Config, Event, TransferKind, User};
+
+fn login() -> Driver {
+    let mut d = Driver::new(sample_config());
+    d.fs = sample_fs();
+    assert_eq!(
+        d.send(b"USER alice\r\nPASS secret\r\n"),
+        "331 Password required for alice\r\n230 Login successful\r\n"
+    );
+    d
+}
+
+/// Logged in, with a passive listener open.
+fn login_pasv() -> Driver {
+    let mut d = login();
+    assert!(d.send(b"PASV\r\n").starts_with("227 "));
+    d
+}
+
+#[test]
+fn greeting_and_login() {
+    let mut d = Driver::new(sample_config());
+    assert_eq!(String::from_utf8_lossy(&d.wire), "220 welcome\r\n");
+    assert_eq!(
+        d.send(b"USER alice\r\nPASS wrong\r\nPASS secret\r\nPWD\r\n"),
+        "331 Password required for alice\r\n530 wrong password\r\n230 Login successful\r\n\
+         257 \"/home/alice\" is the current directory\r\n"
+    );
+    assert!(matches!(d.events[0], Event::LoginFailed { .. }));
+    assert!(matches!(d.events[1], Event::LoggedIn(_)));
+}
+
+#[test]
+fn anonymous_and_passwordless_users() {
+    let mut d = Driver::new(sample_config());
+    assert_eq!(
+        d.send(b"USER anonymous\r\nPWD\r\n"),
+        "230 Login successful\r\n257 \"/pub\" is the current directory\r\n"
+    );
+    let mut d = Driver::new(sample_config());
+    assert_eq!(d.send(b"USER nopw\r\n"), "230 Login successful\r\n");
+    assert_eq!(d.send(b"PASS x\r\n"), "202 Already logged in\r\n");
+    // Without an anonymous user, unknown names are refused.
+    let mut d = Driver::new(Config::new().user(User::new("a", "b")));
+    assert_eq!(d.send(b"USER zed\r\n"), "530 no such user\r\n");
+    assert_eq!(d.send(b"PASS b\r\n"), "503 Login with USER first\r\n");
+}
+
+#[test]
+fn refused_session_says_421_and_closes() {
+    use sansftp::server::{Output, Session};
+    let config = std::sync::Arc::new(sample_config());
+    let now = std::time::Instant::now();
+    let mut s = Session::refused(
+        config,
+        "1.2.3.4:5".parse().unwrap(),
+        "1.2.3.5:21".parse().unwrap(),
+        now,
+        "Too many connections",
+    );
+    match s.poll_output() {
+        Some(Output::Send(b)) => assert_eq!(&b[..], b"421 Too many connections\r\n"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(s.poll_output(), Some(Output::Close)));
+    assert!(s.poll_output().is_none());
+    s.handle_control(b"USER x\r\n", now);
+    assert!(s.poll_output().is_none());
+}
+
+#[test]
+fn pipelined_commands_are_answered_in_order() {
+    let mut d = Driver::new(sample_config());
+    d.fs = sample_fs();
+    let out =
+        d.send(b"USER alice\r\nPASS secret\r\nPWD\r\nCWD /nope\r\nPWD\r\nCWD docs\r\nPWD\r\n");
+    assert_eq!(
+        out,
+        "331 Password required for alice\r\n\
+         230 Login successful\r\n\
+         257 \"/home/alice\" is the current directory\r\n\
+         550 /nope: no such file or directory\r\n\
+         257 \"/home/alice\" is the current directory\r\n\
+         250 Directory successfully changed\r\n\
+         257 \"/home/alice/docs\" is the current directory\r\n"
+    );
+}
+
+#[test]
+fn pipelined_replies_survive_slow_storage() {
+    // A manual adapter: answer nothing until the test says so.
+    use sansftp::server::{Output, Session, StorageOutcome};
+    let config = std::sync::Arc::new(sample_config());
+    let now = std::time::Instant::now();
+    let mut s = Session::new(
+        config.clone(),
+        "10.0.0.2:4000".parse().unwrap(),
+        "10.0.0.1:21".parse().unwrap(),
+        now,
+    );
+    s.handle_control(b"USER nopw\r\nMKD /a\r\nPWD\r\nSYST\r\n", now);
+    let mut wire = Vec::new();
+    let mut storage = None;
+    while let Some(o) = s.poll_output() {
+        match o {
+            Output::Send(b) => wire.extend_from_slice(&b),
+            Output::Auth { id, request } => s.complete_auth(id, config.answer(&request), now),
+            Output::Storage { id, .. } => storage = Some(id),
+            _ => {}
+        }
+    }
+    // MKD is outstanding: PWD and SYST must wait behind it.
+    assert_eq!(wire, b"220 welcome\r\n230 Login successful\r\n");
+    s.complete_storage(storage.unwrap(), Ok(StorageOutcome::Done), now);
+    while let Some(o) = s.poll_output() {
+        if let Output::Send(b) = o {
+            wire.extend_from_slice(&b);
+        }
+    }
+    assert!(wire.ends_with(
+        b"257 \"/a\" created\r\n257 \"/\" is the current directory\r\n215 UNIX Type: L8\r\n"
+    ));
+}
+
+#[test]
+fn commands_before_login_get_530() {
+    let mut d = Driver::new(sample_config());
+    for cmd in [
+        "PWD", "CWD /", "LIST", "RETR x", "STOR x", "PASV", "MKD x", "SIZE x", "TYPE I",
+    ] {
+        let out = d.send(format!("{cmd}\r\n").as_bytes());
+        assert!(out.starts_with("530 "), "{cmd}: {out}");
+    }
+    assert!(d.send(b"SYST\r\n").starts_with("215 UNIX Type: L8"));
+    assert!(d.send(b"FEAT\r\n").starts_with("211-"));
+    assert_eq!(d.send(b"NOOP\r\n"), "200 NOOP ok\r\n");
+    assert_eq!(d.send(b"HOST ftp.example.com\r\n"), "220 Host accepted\r\n");
+    assert_eq!(d.send(b"QUIT\r\n"), "221 Goodbye\r\n");
+    assert!(d.closed);
+}
+
+#[test]
+fn host_only_before_login() {
+    let mut d = login();
+    assert_eq!(d.send(b"HOST x\r\n"), "503 HOST must come before USER\r\n");
+}
+
+#[test]
+fn traversal_stays_in_the_root() {
+    let mut d = login();
+    assert_eq!(
+        d.send(b"CWD ../../..\r\nPWD\r\n"),
+        "250 Directory successfully changed\r\n257 \"/\" is the current directory\r\n"
+    );
+    d.send(b"CWD /home/alice\r\nPASV\r\n");
+    let out = d.send(b"RETR ../../etc/passwd\r\n");
+    assert!(out.contains("226 "), "{out}");
+    match &d.transfers.last().unwrap().kind {
+        TransferKind::Retrieve { path, offset } => {
+            assert_eq!(path.as_bytes(), b"/etc/passwd");
+            assert_eq!(*offset, 0);
+            // Mapped under the user's base path, never above it.
+            let real = path.under(std::path::Path::new("/srv/alice"));
+            assert_eq!(real, std::path::Path::new("/srv/alice/etc/passwd"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn nul_and_cr_in_arguments_are_refused() {
+    let mut d = login();
+    assert!(d.send(b"CWD a\0b\r\n").starts_with("501 "));
+    assert!(d.send(b"MKD a\rb\r\n").starts_with("501 "));
+    // The session goes on.
+    assert!(d.send(b"PWD\r\n").starts_with("257 "));
+}
+
+#[test]
+fn long_line_gets_500_and_the_session_goes_on() {
+    let mut d = login();
+    let mut line = b"RETR ".to_vec();
+    line.extend(std::iter::repeat_n(b'a', 10 * 1024));
+    line.extend_from_slice(b"\r\nPWD\r\n");
+    let out = d.send(&line);
+    assert!(out.starts_with("500 "), "{out}");
+    assert!(
+        out.ends_with("257 \"/home/alice\" is the current directory\r\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn rename_sequencing() {
+    let mut d = login();
+    assert_eq!(d.send(b"RNTO x\r\n"), "503 RNTO needs RNFR first\r\n");
+    assert_eq!(d.send(b"RNFR notes.txt\r\n"), "350 Ready for RNTO\r\n");
+    // Any other command in between clears the pending RNFR.
+    d.send(b"NOOP\r\n");
+    assert_eq!(d.send(b"RNTO x\r\n"), "503 RNTO needs RNFR first\r\n");
+    assert_eq!(
+        d.send(b"RNFR notes.txt\r\nRNTO renamed.txt\r\n"),
+        "350 Ready for RNTO\r\n250 Requested file action okay, completed\r\n"
+    );
+    assert!(d.fs.exists("/home/alice/renamed.txt"));
+    assert!(!d.fs.exists("/home/alice/notes.txt"));
+    assert_eq!(
+        d.send(b"RNFR missing\r\n"),
+        "550 /home/alice/missing: no such file or directory\r\n"
+    );
+}
+
+#[test]
+fn rest_offsets_the_next_transfer_only() {
+    let mut d = login_pasv();
+    let out = d.send(b"REST 5\r\nRETR notes.txt\r\n");
+    assert!(out.starts_with("350 Restarting at 5"), "{out}");
+    assert!(
+        out.contains("150 ") && out.ends_with("226 Transfer complete\r\n"),
+        "{out}"
+    );
+    assert_eq!(d.downloaded, b"one\nline two\n");
+    // REST then another command: cleared.
+    d.downloaded.clear();
+    d.send(b"REST 5\r\nNOOP\r\nPASV\r\nRETR notes.txt\r\n");
+    assert_eq!(d.downloaded, b"line one\nline two\n");
+    // Data setup between REST and RETR keeps the offset (curl, ftplib send PASV first,
+    // others after).
+    d.downloaded.clear();
+    d.send(b"REST 9\r\nPASV\r\nTYPE I\r\nRETR notes.txt\r\n");
+    assert_eq!(d.downloaded, b"line two\n");
+    // REST + STOR overwrites from the offset.
+    d.upload = b"ONE".to_vec();
+    d.send(b"PASV\r\nREST 5\r\nSTOR notes.txt\r\n");
+    assert_eq!(
+        d.fs.read("/home/alice/notes.txt").unwrap(),
+        b"line ONE\nline two\n"
+    );
+    // APPE appends.
+    d.upload = b"three\n".to_vec();
+    d.send(b"PASV\r\nAPPE notes.txt\r\n");
+    assert!(
+        d.fs.read("/home/alice/notes.txt")
+            .unwrap()
+            .ends_with(b"two\nthree\n")
+    );
+}
+
+#[test]
+fn type_a_converts_line_endings() {
+    let mut d = login_pasv();
+    assert_eq!(d.send(b"TYPE A\r\n"), "200 Switching to ASCII mode\r\n");
+    let out = d.send(b"RETR notes.txt\r\n");
+    assert!(out.contains("150 Opening ASCII mode"), "{out}");
+    assert!(d.transfers.last().unwrap().ascii);
+    assert_eq!(d.downloaded, b"line one\r\nline two\r\n");
+    d.upload = b"a\r\nb\r\n".to_vec();
+    d.send(b"PASV\r\nSTOR up.txt\r\n");
+    assert_eq!(d.fs.read("/home/alice/up.txt").unwrap(), b"a\nb\n");
+    assert_eq!(d.send(b"TYPE I\r\n"), "200 Switching to Binary mode\r\n");
+    assert!(d.send(b"TYPE E\r\n").starts_with("504 "));
+}
+
+#[test]
+fn abor_during_transfer_gives_426_then_226() {
+    let mut d = login_pasv();
+    d.auto_data = false;
+    d.send(b"RETR notes.txt\r\n");
+    let t = d.pending.clone().unwrap();
+    let peer = d.session.peer();
+    assert!(
+        d.with(|s, now| s.data_connected(t.id, peer, now))
+            .starts_with("150 ")
+    );
+    // A command queued behind the transfer, then ABOR: ABOR overtakes it.
+    assert_eq!(d.send(b"PWD\r\n"), "");
+    assert_eq!(
+        d.send(b"ABOR\r\n"),
+        "426 Transfer aborted\r\n226 ABOR successful\r\n257 \"/home/alice\" is the current directory\r\n"
+    );
+    assert!(d.pending.is_none(), "the adapter was told to abort");
+    // Late events for the aborted transfer are ignored.
+    assert_eq!(d.with(|s, now| s.data_done(t.id, 10, now)), "");
+    // ABOR with no transfer.
+    assert_eq!(d.send(b"ABOR\r\n"), "225 No transfer to abort\r\n");
+}
+
+#[test]
+fn abor_pipelined_behind_a_listing_reaches_it() {
+    let mut d = login_pasv();
+    d.auto_data = false;
+    assert_eq!(
+        d.send(b"LIST\r\nABOR\r\nPWD\r\n"),
+        "426 Transfer aborted\r\n226 ABOR successful\r\n\
+         257 \"/home/alice\" is the current directory\r\n"
+    );
+    assert!(d.pending.is_none());
+}
+
+#[test]
+fn noop_and_stat_during_transfer_answer_at_once() {
+    let mut d = login_pasv();
+    d.auto_data = false;
+    d.send(b"RETR notes.txt\r\n");
+    let t = d.pending.clone().unwrap();
+    let peer = d.session.peer();
+    d.with(|s, now| s.data_connected(t.id, peer, now));
+    assert_eq!(d.send(b"NOOP\r\n"), "200 NOOP ok\r\n");
+    let stat = d.send(b"STAT\r\n");
+    assert!(
+        stat.starts_with("211-") && stat.contains("RETR /home/alice/notes.txt in progress"),
+        "{stat}"
+    );
+    assert_eq!(
+        d.with(|s, now| s.data_done(t.id, 18, now)),
+        "226 Transfer complete\r\n"
+    );
+}
+
+#[test]
+fn quit_during_transfer_lets_it_finish() {
+    let mut d = login_pasv();
+    d.auto_data = false;
+    d.send(b"RETR notes.txt\r\n");
+    let t = d.pending.clone().unwrap();
+    let peer = d.session.peer();
+    d.with(|s, now| s.data_connected(t.id, peer, now));
+    assert_eq!(d.send(b"QUIT\r\nPWD\r\n"), "");
+    assert!(!d.closed && d.pending.is_some());
+    assert_eq!(
+        d.with(|s, now| s.data_done(t.id, 18, now)),
+        "226 Transfer complete\r\n221 Goodbye\r\n"
+    );
+    assert!(d.closed);
+}
+
+#[test]
+fn idle_timeout_says_421_at_the_right_time() {
+    let config = sample_config().idle_timeout(Some(Duration::from_secs(60)));
+    let mut d = Driver::new(config);
+    d.send(b"USER nopw\r\n");
+    assert_eq!(d.advance(Duration::from_secs(59)), "");
+    assert!(!d.closed);
+    // A command resets the timer.
+    d.send(b"NOOP\r\n");
+    assert_eq!(d.advance(Duration::from_secs(59)), "");
+    assert_eq!(
+        d.advance(Duration::from_secs(1)),
+        "421 Idle timeout, closing control connection\r\n"
+    );
+    assert!(d.closed);
+    assert!(d.events.iter().any(|e| matches!(e, Event::LoggedOut(_))));
+}
+
+#[test]
+fn data_connection_wait_times_out_with_425() {
+    let config = sample_config().data_wait_timeout(Duration::from_secs(5));
+    let mut d = Driver::new(config);
+    d.fs = sample_fs();
+    d.auto_data = false;
+    d.send(b"USER alice\r\nPASS secret\r\nPASV\r\nRETR notes.txt\r\n");
+    assert!(d.pending.is_some());
+    assert_eq!(d.advance(Duration::from_secs(4)), "");
+    assert_eq!(
+        d.advance(Duration::from_secs(1)),
+        "425 Can't open data connection: timed out\r\n"
+    );
+    assert!(d.pending.is_none());
+    assert!(d.send(b"PWD\r\n").starts_with("257 "));
+}
+
+#[test]
+fn data_connection_from_another_host_is_refused() {
+    let mut d = login_pasv();
+    d.auto_data = false;
+    d.send(b"RETR notes.txt\r\n");
+    let t = d.pending.clone().unwrap();
+    assert!(
+        !d.session
+            .is_allowed_data_peer("10.6.6.6:1234".parse().unwrap())
+    );
+    let out = d.with(|s, now| s.data_connected(t.id, "10.6.6.6:1234".parse().unwrap(), now));
+    assert!(out.starts_with("425 "), "{out}");
+    assert!(d.pending.is_none());
+}
+
+#[test]
+fn pasv_reply_uses_the_masquerade_address() {
+    let config = sample_config().masquerade_address("203.0.113.9".parse().unwrap());
+    let mut d = Driver::new(config);
+    d.send(b"USER nopw\r\n");
+    assert_eq!(
+        d.send(b"PASV\r\n"),
+        "227 Entering Passive Mode (203,0,113,9,195,81).\r\n"
+    );
+    assert_eq!(
+        d.send(b"EPSV\r\n"),
+        "229 Entering Extended Passive Mode (|||50002|)\r\n"
+    );
+    let mut d = Driver::new(sample_config());
+    d.send(b"USER nopw\r\n");
+    assert_eq!(
+        d.send(b"PASV\r\n"),
+        "227 Entering Passive Mode (10,0,0,1,195,81).\r\n"
+    );
+}
+
+#[test]
+fn pasv_on_ipv6_and_exhausted_ports() {
+    let mut d = Driver::with_addrs(
+        sample_config(),
+        "[2001:db8::2]:4000".parse().unwrap(),
+        "[2001:db8::1]:21".parse().unwrap(),
+    );
+    d.send(b"USER nopw\r\n");
+    assert!(d.send(b"PASV\r\n").starts_with("501 "));
+    assert!(d.send(b"EPSV 1\r\n").starts_with("522 "));
+    assert!(d.send(b"EPSV\r\n").starts_with("229 "));
+    let mut d = Driver::new(sample_config());
+    d.ports_exhausted = true;
+    d.send(b"USER nopw\r\n");
+    assert!(d.send(b"PASV\r\n").starts_with("425 "));
+    assert!(
+        d.events
+            .iter()
+            .any(|e| matches!(e, Event::NoAvailablePort(_)))
+    );
+    assert!(!d.closed);
+}
+
+#[test]
+fn port_bounce_is_refused() {
+    let mut d = login();
+    assert!(
+        d.send(b"PORT 10,0,0,3,200,10\r\n").starts_with("501 "),
+        "other host"
+    );
+    assert!(
+        d.send(b"PORT 10,0,0,2,0,21\r\n").starts_with("504 "),
+        "low port"
+    );
+    assert!(d.send(b"EPRT |1|10.0.0.9|5000|\r\n").starts_with("501 "));
+    assert!(d.send(b"EPRT |3|x|5000|\r\n").starts_with("522 "));
+    assert_eq!(
+        d.send(b"PORT 10,0,0,2,200,10\r\n"),
+        "200 PORT command successful\r\n"
+    );
+    let out = d.send(b"RETR notes.txt\r\n");
+    assert!(out.ends_with("226 Transfer complete\r\n"), "{out}");
+    assert_eq!(
+        d.transfers.last().unwrap().channel,
+        sansftp::server::DataChannel::Active("10.0.0.2:51210".parse().unwrap())
+    );
+}
+
+#[test]
+fn epsv_all_refuses_other_setups() {
+    let mut d = login();
+    assert_eq!(d.send(b"EPSV ALL\r\n"), "200 EPSV ALL ok\r\n");
+    assert!(d.send(b"PASV\r\n").starts_with("501 "));
+    assert!(d.send(b"PORT 10,0,0,2,200,10\r\n").starts_with("501 "));
+    assert!(d.send(b"EPRT |1|10.0.0.2|5000|\r\n").starts_with("501 "));
+    assert!(d.send(b"EPSV\r\n").starts_with("229 "));
+}
+
+#[test]
+fn transfer_without_data_setup_gets_425() {
+    let mut d = login();
+    assert_eq!(
+        d.send(b"RETR notes.txt\r\n"),
+        "425 Use PORT or PASV first\r\n"
+    );
+    assert_eq!(d.send(b"LIST\r\n"), "425 Use PORT or PASV first\r\n");
+}
+
+#[test]
+fn list_formats_entries_and_ignores_options() {
+    let mut d = login_pasv();
+    let out = d.send(b"LIST -la\r\n");
+    assert_eq!(
+        out,
+        "150 Here comes the directory listing\r\n226 Transfer complete\r\n"
+    );
+    let body = String::from_utf8(d.downloaded.clone()).unwrap();
+    assert_eq!(
+        body,
+        "drwxr-xr-x    1 ftp      ftp             0 May 01 12:30 docs\r\n\
+         -rw-r--r--    1 ftp      ftp            18 May 01 12:30 notes.txt\r\n"
+    );
+    d.downloaded.clear();
+    d.send(b"PASV\r\nNLST\r\n");
+    assert_eq!(d.downloaded, b"docs\r\nnotes.txt\r\n");
+    // LIST of a file lists that file.
+    d.downloaded.clear();
+    d.send(b"PASV\r\nLIST notes.txt\r\n");
+    assert!(d.downloaded.ends_with(b" notes.txt\r\n"));
+    let out = d.send(b"PASV\r\nLIST /missing\r\n");
+    assert!(
+        out.ends_with("\r\n550 /missing: no such file or directory\r\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn mlsd_ends_226_and_refuses_files() {
+    let mut d = login_pasv();
+    let out = d.send(b"MLSD\r\n");
+    assert!(out.ends_with("226 Transfer complete\r\n"), "{out}");
+    assert_eq!(
+        String::from_utf8(d.downloaded.clone()).unwrap(),
+        "type=dir;modify=20240501123000; docs\r\n\
+         type=file;size=18;modify=20240501123000; notes.txt\r\n"
+    );
+    assert!(
+        d.send(b"PASV\r\nMLSD notes.txt\r\n")
+            .ends_with("501 /home/alice/notes.txt: Not a directory\r\n")
+    );
+    assert_eq!(
+        d.send(b"MLST notes.txt\r\n"),
+        "250-Listing /home/alice/notes.txt\r\n type=file;size=18;modify=20240501123000; /home/alice/notes.txt\r\n250 End\r\n"
+    );
+    assert_eq!(
+        d.send(b"OPTS MLST type;size\r\n"),
+        "200 MLST OPTS type;size;\r\n"
+    );
+    assert!(d.send(b"MLST\r\n").contains(" type=dir; /home/alice\r\n"));
+}
+
+#[test]
+fn mkd_and_pwd_double_quotes() {
+    let mut d = login();
+    assert_eq!(
+        d.send(b"MKD say \"hi\"\r\n"),
+        "257 \"/home/alice/say \"\"hi\"\"\" created\r\n"
+    );
+    assert_eq!(
+        d.send(b"CWD say \"hi\"\r\nPWD\r\n"),
+        "250 Directory successfully changed\r\n257 \"/home/alice/say \"\"hi\"\"\" is the current directory\r\n"
+    );
+    assert!(
+        d.send(b"MKD /home/alice/say \"hi\"\r\n")
+            .starts_with("550 ")
+    );
+    assert_eq!(
+        d.send(b"CDUP\r\nRMD say \"hi\"\r\n"),
+        "250 Directory successfully changed\r\n250 Requested file action okay, completed\r\n"
+    );
+    assert!(d.send(b"RMD docs/missing\r\n").starts_with("550 "));
+}
+
+#[test]
+fn feat_lists_extensions() {
+    let mut d = Driver::new(sample_config());
+    assert_eq!(
+        d.send(b"FEAT\r\n"),
+        "211-Features:\r\n EPRT\r\n EPSV\r\n HOST\r\n MDTM\r\n \
+         MLST type*;size*;modify*;perm*;unique*;unix.mode*;unix.owner;unix.group;\r\n \
+         PASV\r\n REST STREAM\r\n SIZE\r\n TVFS\r\n UTF8\r\n211 End\r\n"
+    );
+    assert_eq!(
+        d.send(b"OPTS UTF8 ON\r\n"),
+        "200 UTF8 mode is always on\r\n"
+    );
+}
+
+#[test]
+fn size_mdtm_dele_stat() {
+    let mut d = login();
+    assert_eq!(d.send(b"SIZE notes.txt\r\n"), "213 18\r\n");
+    assert_eq!(d.send(b"MDTM notes.txt\r\n"), "213 20240501123000\r\n");
+    assert!(d.send(b"SIZE docs\r\n").starts_with("550 "));
+    let stat = d.send(b"STAT .\r\n");
+    assert!(stat.starts_with("212-Status of /home/alice:\r\n"), "{stat}");
+    assert!(
+        stat.ends_with(" notes.txt\r\n212 End of status\r\n"),
+        "{stat}"
+    );
+    assert!(d.send(b"STAT notes.txt\r\n").starts_with("213-"));
+    assert!(d.send(b"STAT\r\n").starts_with("211-"));
+    assert_eq!(
+        d.send(b"DELE notes.txt\r\n"),
+        "250 Requested file action okay, completed\r\n"
+    );
+    assert!(d.send(b"DELE notes.txt\r\n").starts_with("550 "));
+    assert!(d.send(b"DELE docs\r\n").starts_with("550 "));
+}
+
+#[test]
+fn permissions_are_checked_before_storage() {
+    let mut d = Driver::new(sample_config());
+    d.fs = sample_fs();
+    d.send(b"USER anonymous\r\nPASV\r\n");
+    assert!(
+        d.send(b"RETR readme\r\n")
+            .ends_with("226 Transfer complete\r\n")
+    );
+    assert_eq!(d.send(b"STOR up\r\n"), "550 /pub/up: Permission denied\r\n");
+    assert_eq!(d.send(b"MKD x\r\n"), "550 /pub/x: Permission denied\r\n");
+    assert_eq!(d.send(b"CWD /etc\r\n"), "550 /etc: Permission denied\r\n");
+    assert_eq!(
+        d.send(b"RETR /etc/passwd\r\n"),
+        "550 /etc/passwd: Permission denied\r\n"
+    );
+}
+
+#[test]
+fn retr_of_missing_file_gets_550_without_150() {
+    let mut d = login_pasv();
+    assert_eq!(
+        d.send(b"RETR nope\r\n"),
+        "550 /home/alice/nope: no such file or directory\r\n"
+    );
+    assert!(
+        d.send(b"PASV\r\nSTOR /no/dir/f\r\n")
+            .ends_with("553 /no/dir/f: no such file or directory\r\n")
+    );
+}
+
+#[test]
+fn stou_picks_a_fresh_name() {
+    let mut d = login();
+    d.fs.write("/home/alice/file.1", b"taken");
+    d.upload = b"new".to_vec();
+    let out = d.send(b"PASV\r\nSTOU\r\n");
+    assert!(out.contains("150 FILE: /home/alice/file.2\r\n"), "{out}");
+    assert_eq!(d.fs.read("/home/alice/file.2").unwrap(), b"new");
+}
+
+#[test]
+fn misc_commands() {
+    let mut d = login();
+    assert_eq!(
+        d.send(b"SITE CHMOD 644 x\r\n"),
+        "502 SITE not implemented\r\n"
+    );
+    assert_eq!(
+        d.send(b"AUTH TLS\r\n"),
+        "502 TLS is not available on this server\r\n"
+    );
+    assert_eq!(d.send(b"PBSZ 0\r\n"), "503 PBSZ needs AUTH first\r\n");
+    assert_eq!(d.send(b"PROT C\r\n"), "200 Protection level set to C\r\n");
+    assert_eq!(
+        d.send(b"MODE S\r\nSTRU F\r\n"),
+        "200 Mode set to S\r\n200 Structure set to F\r\n"
+    );
+    assert!(d.send(b"MODE B\r\n").starts_with("504 "));
+    assert_eq!(d.send(b"ALLO 100\r\n"), "202 ALLO not needed\r\n");
+    assert_eq!(d.send(b"ACCT x\r\n"), "202 No account needed\r\n");
+    assert_eq!(
+        d.send(b"XPWD\r\n"),
+        "257 \"/home/alice\" is the current directory\r\n"
+    );
+    assert_eq!(d.send(b"FOO\r\n"), "502 FOO not implemented\r\n");
+    assert!(d.send(b"HELP\r\n").starts_with("214-"));
+    assert_eq!(d.send(b"HELP retr\r\n"), "214 RETR is implemented\r\n");
+    assert_eq!(d.send(b"REIN\r\n"), "220 Service ready for new user\r\n");
+    assert!(d.send(b"PWD\r\n").starts_with("530 "));
+    assert!(d.events.iter().any(|e| matches!(e, Event::LoggedOut(_))));
+}
+
+#[test]
+fn control_closed_stops_everything() {
+    let mut d = login_pasv();
+    d.auto_data = false;
+    d.send(b"RETR notes.txt\r\n");
+    d.with(|s, _| s.control_closed());
+    assert!(d.closed && d.pending.is_none());
+    assert!(d.events.iter().any(|e| matches!(e, Event::LoggedOut(_))));
+}
+
+#[test]
+fn transfer_failures_map_to_codes() {
+    use sansftp::server::{StorageError, TransferError};
+    let mut d = login();
+    d.auto_data = false;
+    let peer = d.session.peer();
+    // Connection never made.
+    d.send(b"PASV\r\nRETR notes.txt\r\n");
+    let t = d.pending.clone().unwrap();
+    let out = d.with(|s, now| s.data_failed(t.id, TransferError::Connect("refused".into()), now));
+    assert!(out.starts_with("425 "), "{out}");
+    // Broken mid-way.
+    d.send(b"PASV\r\nRETR notes.txt\r\n");
+    let t = d.pending.clone().unwrap();
+    d.with(|s, now| s.data_connected(t.id, peer, now));
+    let out = d.with(|s, now| s.data_failed(t.id, TransferError::Broken("reset".into()), now));
+    assert!(out.starts_with("426 "), "{out}");
+    // Disk full during an upload.
+    d.send(b"PASV\r\nSTOR big\r\n");
+    let t = d.pending.clone().unwrap();
+    d.with(|s, now| s.data_connected(t.id, peer, now));
+    let err = TransferError::Storage(StorageError::NoSpace);
+    let out = d.with(|s, now| s.data_failed(t.id, err, now));
+    assert!(out.starts_with("552 "), "{out}");
+    // Stale answers of every kind are ignored.
+    let stale = t.id;
+    assert_eq!(d.with(|s, now| s.data_connected(stale, peer, now)), "");
+    assert_eq!(d.with(|s, now| s.data_done(stale, 1, now)), "");
+    assert_eq!(
+        d.with(|s, now| s.complete_storage(stale, Err(StorageError::NotFound), now)),
+        ""
+    );
+    assert!(d.send(b"NOOP\r\n").starts_with("200 "));
+}
+
+#[test]
+fn too_many_pipelined_commands_close_with_421() {
+    let mut config = sample_config();
+    config.max_pipelined = 4;
+    let mut d = Driver::new(config);
+    d.auto_data = false;
+    d.send(b"USER nopw\r\nPASV\r\nRETR x\r\n");
+    let out = d.send(b"NOOP\r\nPWD\r\nPWD\r\nPWD\r\nPWD\r\nPWD\r\n");
+    assert_eq!(
+        out,
+        "200 NOOP ok\r\n421 Too many pipelined commands, closing\r\n"
+    );
+    assert!(d.closed);
+}
+
+#[test]
+fn user_again_logs_out_first() {
+    let mut d = login();
+    d.send(b"USER nopw\r\n");
+    let kinds: Vec<&str> = d
+        .events
+        .iter()
+        .map(|e| match e {
+            Event::LoggedIn(_) => "in",
+            Event::LoggedOut(_) => "out",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["in", "out", "in"]);
+    assert_eq!(d.send(b"PWD\r\n"), "257 \"/\" is the current directory\r\n");
+}
+
+#[test]
+fn fuzz_entry_handles_samples() {
+    for sample in [
+        &b"\x00USER alice\r\nPASS secret\r\nPASV\r\nLIST\r\nRETR notes.txt\r\nQUIT\r\n"[..],
+        b"\x85USER nopw\r\nMKD a\r\nRNFR a\r\nRNTO b\r\nSTAT b\r\nREST 1\r\nSTOU\r\n",
+        b"\xa3\xff\xf4\xff\xf2ABOR\r\n\xff\xfb\nUSER x\r\nEPSV ALL\r\nPASV\r\n",
+        b"\x40USER nopw\r\nPASV\r\nEPSV\r\nLIST\r\n",
+    ] {
+        server_session(sample);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..512)) {
+        server_session(&data);
+    }
+
+    #[test]
+    fn arbitrary_command_scripts_are_answered(
+        seed in any::<u8>(),
+        lines in proptest::collection::vec(
+            (proptest::sample::select(vec![
+                "USER alice", "PASS secret", "USER nopw", "USER anonymous", "PASS x", "PWD",
+                "CWD", "CDUP", "MKD", "RMD", "DELE", "RNFR", "RNTO", "LIST", "NLST", "MLSD",
+                "MLST", "RETR", "STOR", "APPE", "STOU", "SIZE", "MDTM", "STAT", "REST",
+                "TYPE", "PASV", "EPSV", "PORT", "EPRT", "ABOR", "NOOP", "FEAT", "OPTS",
+                "HELP", "SYST", "REIN", "HOST", "ALLO", "MODE", "STRU", "SITE", "AUTH", "PBSZ",
+                "PROT", "ACCT", "XMKD", "QUIT",
+            ]),
+            proptest::sample::select(vec![
+                "", " ", " /", " ..", " ../../..", " docs", " notes.txt", " /pub/readme",
+                " a\"b", " 5", " A", " I", " ALL", " 1", " 2", " 10,0,0,2,200,10",
+                " |1|10.0.0.2|5000|", " MLST type;", " UTF8 ON", " -la", " new", " /etc/passwd",
+            ])),
+            0..40)
+    ) {
+        let mut data = vec![seed & 0x6f];
+        for (verb, arg) in lines {
+            data.extend_from_slice(verb.as_bytes());
+            data.extend_from_slice(arg.as_bytes());
+            data.extend_from_slice(b"\r\n");
+        }
+        server_session(&data);
+    }
+}
