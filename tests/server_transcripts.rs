@@ -742,18 +742,6 @@ fn user_again_logs_out_first() {
     assert_eq!(d.send(b"PWD\r\n"), "257 \"/\" is the current directory\r\n");
 }
 
-#[test]
-fn fuzz_entry_handles_samples() {
-    for sample in [
-        &b"\x00USER alice\r\nPASS secret\r\nPASV\r\nLIST\r\nRETR notes.txt\r\nQUIT\r\n"[..],
-        b"\x85USER nopw\r\nMKD a\r\nRNFR a\r\nRNTO b\r\nSTAT b\r\nREST 1\r\nSTOU\r\n",
-        b"\xa3\xff\xf4\xff\xf2ABOR\r\n\xff\xfb\nUSER x\r\nEPSV ALL\r\nPASV\r\n",
-        b"\x40USER nopw\r\nPASV\r\nEPSV\r\nLIST\r\n",
-    ] {
-        server_session(sample);
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
 

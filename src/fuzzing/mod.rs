@@ -9,6 +9,7 @@ mod errors;
 mod listing;
 mod reply;
 
+pub use crate::server::testing::server_session;
 pub use addr::addr;
 pub use command::command_line;
 pub use errors::errors;
@@ -25,4 +26,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("listing", listing),
     ("addr", addr),
     ("errors", errors),
+    ("server_session", server_session),
 ];
