@@ -1,0 +1,201 @@
+//! Storage backends for sansftp servers, shared by the async and the blocking adapter.
+//!
+//! The sans-IO [`Session`](sansftp::server::Session) asks for storage work with
+//! [`Output::Storage`](sansftp::server::Output::Storage) and
+//! [`Output::Transfer`](sansftp::server::Output::Transfer); an adapter answers with a
+//! [`Storage`]: [`Storage::execute`] for the small operations, [`Storage::open_read`] and
+//! [`Storage::open_write`] for file data, which never passes through the core.
+//!
+//! Two backends:
+//!
+//! - [`LocalFs`]: a directory tree on disk, each user confined to their base path;
+//!   `..`, absolute paths and symlinks can never lead outside it.
+//! - [`MemoryFs`]: an in-memory tree, for tests and `sansftp serve --memory`.
+//!
+//! The trait is synchronous: the blocking adapter calls it on the session's thread, the
+//! async adapter on a thread pool (`blocking::unblock`).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::io::{self, Read, Write};
+use std::time::SystemTime;
+
+use sansftp::PathIoError;
+use sansftp::listing::Entry;
+use sansftp::path::VirtualPath;
+use sansftp::server::{StorageError, StorageOp, StorageOutcome, User};
+use sansftp::time::DateTime;
+
+mod local;
+mod memory;
+
+pub use local::{LocalFs, UploadMode};
+pub use memory::MemoryFs;
+
+/// A file system a server serves. One value serves every session of a server, so it is
+/// `Send + Sync`; every call names the [`User`] whose root it works in.
+pub trait Storage: Send + Sync + 'static {
+    /// Checks, when the server starts, that `user`'s root exists and is a directory.
+    /// Fails with a [`PathIoError`] naming the path.
+    fn check_root(&self, user: &User) -> Result<(), PathIoError>;
+
+    /// Facts about one file or directory (`SIZE`, `MDTM`, `MLST`, `STAT path`, `CWD`).
+    fn metadata(&self, user: &User, path: &VirtualPath) -> Result<Entry, StorageError>;
+
+    /// The entries of a directory, without `.` and `..`, in any order.
+    fn list(&self, user: &User, path: &VirtualPath) -> Result<Vec<Entry>, StorageError>;
+
+    /// Creates one directory (its parent must exist).
+    fn make_dir(&self, user: &User, path: &VirtualPath) -> Result<(), StorageError>;
+
+    /// Removes an empty directory.
+    fn remove_dir(&self, user: &User, path: &VirtualPath) -> Result<(), StorageError>;
+
+    /// Removes a file (or a symlink, never what it points to).
+    fn remove_file(&self, user: &User, path: &VirtualPath) -> Result<(), StorageError>;
+
+    /// Renames `from` to `to`, replacing a file at `to`.
+    fn rename(&self, user: &User, from: &VirtualPath, to: &VirtualPath)
+    -> Result<(), StorageError>;
+
+    /// Opens a file for `RETR`, positioned at `offset` (past the end reads nothing).
+    fn open_read(
+        &self,
+        user: &User,
+        path: &VirtualPath,
+        offset: u64,
+    ) -> Result<ReadHandle, StorageError>;
+
+    /// Opens a file for `STOR`/`APPE`/`STOU`. What lands where, and when, is the
+    /// backend's upload policy (see [`UploadMode`]); nothing is visible as complete until
+    /// [`WriteHandle::commit`].
+    fn open_write(
+        &self,
+        user: &User,
+        path: &VirtualPath,
+        mode: WriteMode,
+    ) -> Result<WriteHandle, StorageError>;
+
+    /// Runs one [`StorageOp`] the session asked for and gives the answer for
+    /// [`Session::complete_storage`](sansftp::server::Session::complete_storage).
+    /// Adapters call this rather than matching on the op themselves.
+    fn execute(&self, user: &User, op: &StorageOp) -> Result<StorageOutcome, StorageError> {
+        match op {
+            StorageOp::Metadata(path) => self.metadata(user, path).map(StorageOutcome::Metadata),
+            StorageOp::List(path) => Ok(StorageOutcome::Listing {
+                entries: self.list(user, path)?,
+                now: DateTime::from_system_time(SystemTime::now()).unwrap_or(DateTime::UNIX_EPOCH),
+            }),
+            StorageOp::MakeDir(path) => self.make_dir(user, path).map(|()| StorageOutcome::Done),
+            StorageOp::RemoveDir(path) => {
+                self.remove_dir(user, path).map(|()| StorageOutcome::Done)
+            }
+            StorageOp::RemoveFile(path) => {
+                self.remove_file(user, path).map(|()| StorageOutcome::Done)
+            }
+            StorageOp::Rename { from, to } => {
+                self.rename(user, from, to).map(|()| StorageOutcome::Done)
+            }
+            _ => Err(StorageError::Other("operation not supported".into())),
+        }
+    }
+}
+
+/// How [`Storage::open_write`] opens a file, from the session's
+/// [`TransferKind::Store`](sansftp::server::TransferKind::Store).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WriteMode {
+    /// `STOR`: replace the file (offset 0), or keep its first `offset` bytes and write
+    /// from there (`REST` + `STOR`, a resumed upload).
+    Write {
+        /// Where writing starts.
+        offset: u64,
+    },
+    /// `APPE`: write at the end of the file, creating it if missing.
+    Append,
+    /// `STOU`: create a file that must not exist yet ([`StorageError::AlreadyExists`]).
+    CreateNew,
+}
+
+impl WriteMode {
+    /// The mode for a `Store` transfer's fields.
+    pub fn for_store(offset: u64, append: bool, unique: bool) -> WriteMode {
+        if unique {
+            WriteMode::CreateNew
+        } else if append {
+            WriteMode::Append
+        } else {
+            WriteMode::Write { offset }
+        }
+    }
+}
+
+/// A file opened for reading. A concrete type, not a `Box<dyn Read>`, so that the
+/// blocking adapter's `std::io::copy(&mut file, &mut socket)` can use `sendfile`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ReadHandle {
+    /// A file on disk, already positioned at the requested offset.
+    File(std::fs::File),
+    /// Bytes held in memory.
+    Memory(io::Cursor<bytes::Bytes>),
+}
+
+impl Read for ReadHandle {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            ReadHandle::File(f) => f.read(buf),
+            ReadHandle::Memory(c) => c.read(buf),
+        }
+    }
+}
+
+/// A file opened for writing. Write the data, then [`commit`](WriteHandle::commit) on
+/// success; dropping it uncommitted (a client that vanished, an ABOR, an error) discards
+/// the upload as the backend's policy says, so no file is ever half-written silently.
+pub struct WriteHandle {
+    inner: Box<dyn Upload>,
+}
+
+impl WriteHandle {
+    /// Wraps a backend's upload.
+    pub fn new(upload: impl Upload + 'static) -> WriteHandle {
+        WriteHandle {
+            inner: Box::new(upload),
+        }
+    }
+
+    /// Makes the upload final (flush, then for atomic uploads rename into place).
+    pub fn commit(mut self) -> Result<(), StorageError> {
+        self.inner.commit()
+    }
+}
+
+impl Write for WriteHandle {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl std::fmt::Debug for WriteHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriteHandle { .. }")
+    }
+}
+
+/// A backend's in-progress upload: a writer that becomes final on [`Upload::commit`] and
+/// is abandoned (per the backend's policy) when dropped without it.
+pub trait Upload: Write + Send {
+    /// Makes the written data final.
+    fn commit(&mut self) -> Result<(), StorageError>;
+}
+
+/// Maps an I/O error to the [`StorageError`] the session turns into a reply code.
+pub fn storage_error(err: &io::Error) -> StorageError {
+    StorageError::from_io_kind(err.kind(), err)
+}
