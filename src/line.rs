@@ -37,6 +37,7 @@ pub(crate) struct Head {
 }
 
 impl Head {
+    #[inline]
     fn of(line: &[u8]) -> Head {
         let mut bytes = [0; 4];
         let len = line.len().min(4);
@@ -45,6 +46,7 @@ impl Head {
     }
 
     /// The bytes held: up to 4, fewer only if the line was that short.
+    #[inline]
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
@@ -62,11 +64,13 @@ impl LineBuffer {
     }
 
     /// The longest line accepted, in bytes.
+    #[inline]
     pub(crate) fn max_line(&self) -> usize {
         self.max_line
     }
 
     /// Appends received bytes, dropping those of an over-long line up to its LF.
+    #[inline]
     pub(crate) fn push(&mut self, mut bytes: &[u8]) {
         if self.discarding {
             let Some(lf) = memchr(b'\n', bytes) else {
@@ -82,6 +86,7 @@ impl LineBuffer {
     ///
     /// A line is reported too long as soon as that is known, even before its LF arrives;
     /// its remaining bytes are then dropped by [`push`](LineBuffer::push).
+    #[inline]
     pub(crate) fn next_line(&mut self) -> Option<Line> {
         if let Some(i) = memchr(b'\n', &self.buf[self.scanned..]) {
             let end = self.scanned + i;
@@ -113,6 +118,7 @@ impl LineBuffer {
     }
 
     /// Whether bytes of an unfinished line are held, or an over-long one is being dropped.
+    #[inline]
     pub(crate) fn has_partial(&self) -> bool {
         !self.buf.is_empty() || self.discarding
     }
