@@ -36,6 +36,7 @@ pub mod addr;
 pub mod code;
 pub mod command;
 pub mod error;
+mod line;
 pub mod listing;
 pub mod path;
 pub mod reply;

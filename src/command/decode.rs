@@ -1,6 +1,6 @@
 //! The server's side: command-line parsing and the incremental [`LineDecoder`].
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use memchr::memchr;
 
 use super::args::{
@@ -9,6 +9,7 @@ use super::args::{
 };
 use super::{Command, ProtectionLevel, Structure, TransferMode};
 use crate::code::Code;
+use crate::line::{Line, LineBuffer};
 use crate::reply::Reply;
 
 /// Default longest command line, in bytes, not counting its line ending. Paths of up to
@@ -50,13 +51,9 @@ const IAC: u8 = 255;
 /// ```
 #[derive(Debug, Clone)]
 pub struct LineDecoder {
-    buf: BytesMut,
-    /// `buf[..scanned]` is known to hold no LF, so a search resumes after it.
-    scanned: usize,
-    /// The rest of an over-long line is being dropped up to its LF.
-    discarding: bool,
+    /// Telnet-free bytes, cut into lines.
+    buf: LineBuffer,
     telnet: Telnet,
-    max_line: usize,
 }
 
 /// Why a command line was refused. Each variant knows the reply the server should send
@@ -198,17 +195,14 @@ impl LineDecoder {
     /// ending. RFC 959 servers should accept at least 4 KiB paths, so keep it above that.
     pub fn with_max_line(max_line: usize) -> LineDecoder {
         LineDecoder {
-            buf: BytesMut::new(),
-            scanned: 0,
-            discarding: false,
+            buf: LineBuffer::new(max_line),
             telnet: Telnet::Data,
-            max_line,
         }
     }
 
     /// The longest line accepted, in bytes.
     pub fn max_line(&self) -> usize {
-        self.max_line
+        self.buf.max_line()
     }
 
     /// Appends bytes read from the control connection, removing Telnet sequences.
@@ -217,19 +211,19 @@ impl LineDecoder {
             match self.telnet {
                 Telnet::Data => match memchr(IAC, bytes) {
                     Some(i) => {
-                        self.put(&bytes[..i]);
+                        self.buf.push(&bytes[..i]);
                         self.telnet = Telnet::Iac;
                         bytes = &bytes[i + 1..];
                     }
                     None => {
-                        self.put(bytes);
+                        self.buf.push(bytes);
                         bytes = &[];
                     }
                 },
                 Telnet::Iac => {
                     self.telnet = match first {
                         IAC => {
-                            self.put(&[IAC]);
+                            self.buf.push(&[IAC]);
                             Telnet::Data
                         }
                         // WILL, WONT, DO, DONT carry an option byte.
@@ -238,7 +232,7 @@ impl LineDecoder {
                         // Not a Telnet command: the IAC was a lone leftover (see the type
                         // docs), the byte is data.
                         _ => {
-                            self.put(&[first]);
+                            self.buf.push(&[first]);
                             Telnet::Data
                         }
                     };
@@ -255,33 +249,12 @@ impl LineDecoder {
     /// The next line without its line ending (Telnet sequences removed), or `None` if
     /// more bytes are needed. Only [`ParseError::LineTooLong`] is reported here.
     pub fn next_line(&mut self) -> Option<Result<Bytes, ParseError>> {
-        let too_long = ParseError::LineTooLong {
-            limit: self.max_line,
-        };
-        if let Some(i) = memchr(b'\n', &self.buf[self.scanned..]) {
-            let end = self.scanned + i;
-            self.scanned = 0;
-            let mut line = self.buf.split_to(end + 1).freeze();
-            let len = if line[..end].ends_with(b"\r") {
-                end - 1
-            } else {
-                end
-            };
-            if len > self.max_line {
-                return Some(Err(too_long));
-            }
-            line.truncate(len);
-            return Some(Ok(line));
-        }
-        // An unfinished line one byte over the limit may still end in CR, LF.
-        if self.buf.len() > self.max_line.saturating_add(1) {
-            self.buf.clear();
-            self.scanned = 0;
-            self.discarding = true;
-            return Some(Err(too_long));
-        }
-        self.scanned = self.buf.len();
-        None
+        Some(match self.buf.next_line()? {
+            Line::Whole(line) => Ok(line),
+            Line::TooLong { .. } => Err(ParseError::LineTooLong {
+                limit: self.max_line(),
+            }),
+        })
     }
 
     /// The next command, an error for a bad line (the server answers it and goes on), or
@@ -292,19 +265,7 @@ impl LineDecoder {
 
     /// Whether bytes of an unfinished line are held.
     pub fn has_partial(&self) -> bool {
-        !self.buf.is_empty() || self.discarding || !matches!(self.telnet, Telnet::Data)
-    }
-
-    /// Appends Telnet-free bytes, dropping those of an over-long line.
-    fn put(&mut self, mut data: &[u8]) {
-        if self.discarding {
-            let Some(lf) = memchr(b'\n', data) else {
-                return;
-            };
-            self.discarding = false;
-            data = &data[lf + 1..];
-        }
-        self.buf.extend_from_slice(data);
+        self.buf.has_partial() || !matches!(self.telnet, Telnet::Data)
     }
 }
 

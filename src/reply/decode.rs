@@ -1,10 +1,10 @@
 //! The client's incremental reply decoder.
 
-use bytes::{Buf, Bytes, BytesMut};
-use memchr::memchr;
+use bytes::{Buf, Bytes};
 
 use super::Reply;
 use crate::code::Code;
+use crate::line::{Head, Line, LineBuffer};
 
 /// Default longest reply line, in bytes, not counting its line ending. MLST fact lines
 /// carry a whole path (up to 4 KiB on Linux) plus facts, so 4 KiB would be too tight.
@@ -56,13 +56,8 @@ const SNIPPET_LEN: usize = 48;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Decoder {
-    buf: BytesMut,
-    /// `buf[..scanned]` is known to hold no LF, so a search resumes after it.
-    scanned: usize,
-    /// The rest of an over-long line is being dropped up to its LF.
-    discarding: bool,
+    buf: LineBuffer,
     state: State,
-    max_line: usize,
     max_lines: usize,
 }
 
@@ -120,18 +115,15 @@ impl Decoder {
     /// 1 if lower).
     pub fn with_limits(max_line: usize, max_lines: usize) -> Decoder {
         Decoder {
-            buf: BytesMut::new(),
-            scanned: 0,
-            discarding: false,
+            buf: LineBuffer::new(max_line.max(MIN_MAX_LINE)),
             state: State::Idle,
-            max_line: max_line.max(MIN_MAX_LINE),
             max_lines: max_lines.max(1),
         }
     }
 
     /// The longest line accepted, in bytes.
     pub fn max_line(&self) -> usize {
-        self.max_line
+        self.buf.max_line()
     }
 
     /// The most lines one reply may have.
@@ -140,29 +132,22 @@ impl Decoder {
     }
 
     /// Appends bytes read from the control connection.
-    pub fn push(&mut self, mut bytes: &[u8]) {
-        if self.discarding {
-            let Some(lf) = memchr(b'\n', bytes) else {
-                return;
-            };
-            self.discarding = false;
-            bytes = &bytes[lf + 1..];
-        }
-        self.buf.extend_from_slice(bytes);
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.push(bytes);
     }
 
     /// The next whole reply, `Ok(None)` if more bytes are needed, or an error for bad
     /// input (the decoder can go on after it; see the type docs).
     pub fn next_reply(&mut self) -> Result<Option<Reply>, DecodeError> {
         loop {
-            match self.next_line() {
-                Line::Pending => return Ok(None),
-                Line::Whole(line) => {
+            match self.buf.next_line() {
+                None => return Ok(None),
+                Some(Line::Whole(line)) => {
                     if let Some(done) = self.on_line(line) {
                         return done.map(Some);
                     }
                 }
-                Line::TooLong { head } => {
+                Some(Line::TooLong { head }) => {
                     if let Some(err) = self.on_too_long(head) {
                         return Err(err);
                     }
@@ -173,36 +158,7 @@ impl Decoder {
 
     /// Whether bytes of an unfinished reply are held (useful when the peer closes).
     pub fn has_partial(&self) -> bool {
-        !self.buf.is_empty() || self.discarding || !matches!(self.state, State::Idle)
-    }
-
-    /// Takes the next line off the buffer, without its line ending.
-    fn next_line(&mut self) -> Line {
-        if let Some(i) = memchr(b'\n', &self.buf[self.scanned..]) {
-            let end = self.scanned + i;
-            self.scanned = 0;
-            let mut line = self.buf.split_to(end + 1).freeze();
-            let len = if line[..end].ends_with(b"\r") {
-                end - 1
-            } else {
-                end
-            };
-            if len > self.max_line {
-                return Line::TooLong { head: head(&line) };
-            }
-            line.truncate(len);
-            return Line::Whole(line);
-        }
-        // An unfinished line one byte over the limit may still end in CR, LF.
-        if self.buf.len() > self.max_line.saturating_add(1) {
-            let head = head(&self.buf);
-            self.buf.clear();
-            self.scanned = 0;
-            self.discarding = true;
-            return Line::TooLong { head };
-        }
-        self.scanned = self.buf.len();
-        Line::Pending
+        self.buf.has_partial() || !matches!(self.state, State::Idle)
     }
 
     /// Handles one whole line; `Some` when it finishes a reply or is an error.
@@ -279,10 +235,10 @@ impl Decoder {
     /// Handles an over-long (discarded) line whose first bytes are `head`; `Some` error
     /// unless the line was already inside a reply being skipped.
     fn on_too_long(&mut self, head: Head) -> Option<DecodeError> {
-        let head = &head.bytes[..head.len];
+        let head = head.as_bytes();
         let closes = closing_code(head).is_some();
         let err = DecodeError::LineTooLong {
-            limit: self.max_line,
+            limit: self.max_line(),
         };
         match std::mem::replace(&mut self.state, State::Idle) {
             State::Idle => {
@@ -323,25 +279,6 @@ enum State {
     /// Dropping the rest of a multi-line reply that already gave an error, up to the next
     /// line shaped like a closing line (any code: the mismatched case also ends a reply).
     Skip,
-}
-
-enum Line {
-    Pending,
-    Whole(Bytes),
-    TooLong { head: Head },
-}
-
-/// The first bytes of a discarded line: enough to tell a closing line.
-struct Head {
-    bytes: [u8; 4],
-    len: usize,
-}
-
-fn head(line: &[u8]) -> Head {
-    let mut bytes = [0; 4];
-    let len = line.len().min(4);
-    bytes[..len].copy_from_slice(&line[..len]);
-    Head { bytes, len }
 }
 
 /// The code of a line shaped like the end of a multi-line reply: a valid code followed by
