@@ -438,15 +438,8 @@ fn malformed(form: AddrForm, input: &[u8]) -> AddrError {
     }
 }
 
-/// At most [`AddrError::SNIPPET_LEN`] bytes of `input`, lossily decoded, with `…` when
-/// cut.
 fn snippet(input: &[u8]) -> String {
-    let cut = input.len().min(AddrError::SNIPPET_LEN);
-    let mut s = String::from_utf8_lossy(&input[..cut]).into_owned();
-    if cut < input.len() {
-        s.push('…');
-    }
-    s
+    crate::snippet::snippet(input, AddrError::SNIPPET_LEN)
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ pub mod listing;
 pub mod path;
 pub mod reply;
 pub mod server;
+mod snippet;
 pub mod throttle;
 pub mod time;
 

@@ -191,14 +191,9 @@ pub(super) fn parse_list(arg: Option<&[u8]>) -> ListArgs {
     }
 }
 
-/// The start of bad input for an error message, lossily decoded.
+/// The start of bad input for an error message.
 pub(super) fn snippet(bytes: &[u8]) -> String {
-    if bytes.len() <= SNIPPET_LEN {
-        return String::from_utf8_lossy(bytes).into_owned();
-    }
-    let mut s = String::from_utf8_lossy(&bytes[..SNIPPET_LEN]).into_owned();
-    s.push_str("...");
-    s
+    crate::snippet::snippet(bytes, SNIPPET_LEN)
 }
 
 #[cfg(test)]

@@ -293,21 +293,11 @@ fn closing_code(line: &[u8]) -> Option<Code> {
 /// Three ASCII digits forming a valid code. Cheaper than `Code::from_digits`, which builds
 /// an error message on failure: this runs on every inner line.
 fn parse_code(digits: &[u8]) -> Option<Code> {
-    let [a, b, c] = *digits else { return None };
-    if !(a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit()) {
-        return None;
-    }
-    Code::new(u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'))
+    Code::from_digits(digits).ok()
 }
 
-/// The start of a bad line for an error message, lossily decoded.
 fn snippet(line: &[u8]) -> String {
-    if line.len() <= SNIPPET_LEN {
-        return String::from_utf8_lossy(line).into_owned();
-    }
-    let mut s = String::from_utf8_lossy(&line[..SNIPPET_LEN]).into_owned();
-    s.push_str("...");
-    s
+    crate::snippet::snippet(line, SNIPPET_LEN)
 }
 
 #[cfg(test)]
@@ -510,7 +500,7 @@ mod tests {
         let err = decode(&line).remove(0).unwrap_err();
         let msg = err.to_string();
         assert!(msg.len() < 100, "{msg}");
-        assert!(msg.ends_with("...\""), "{msg}");
+        assert!(msg.ends_with("…\""), "{msg}");
         let err = decode(b"\x1b[2J\r\n").remove(0).unwrap_err();
         assert_eq!(
             err.to_string(),
