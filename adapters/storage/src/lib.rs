@@ -9,8 +9,15 @@
 //! Two backends:
 //!
 //! - [`LocalFs`]: a directory tree on disk, each user confined to their base path;
-//!   `..`, absolute paths and symlinks can never lead outside it.
-//! - [`MemoryFs`]: an in-memory tree, for tests and `sansftp serve --memory`.
+//!   `..`, absolute paths and symlinks can never lead outside it. Uploads are atomic by
+//!   default ([`UploadMode::Atomic`]: temp file renamed into place on commit);
+//!   [`UploadMode::InPlace`] writes the target directly, as vsftpd does.
+//! - [`MemoryFs`]: an in-memory tree, for tests and `sansftp serve --memory`; one tree
+//!   per `MemoryFs`, shared by all users (base paths are ignored).
+//!
+//! Both give the same answers to the same operations (one test suite runs against
+//! each), including the errors: a `REST` offset past the end of the file refuses the
+//! upload ([`StorageError::Other`]) instead of leaving a zero-filled hole.
 //!
 //! The trait is synchronous: the blocking adapter calls it on the session's thread, the
 //! async adapter on a thread pool (`blocking::unblock`).
