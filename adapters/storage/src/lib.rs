@@ -108,6 +108,79 @@ pub trait Storage: Send + Sync + 'static {
     }
 }
 
+/// A shared backend is a backend, so a server can hold an `Arc<dyn Storage>` (or an
+/// `Arc<LocalFs>`) and hand clones to its sessions.
+///
+/// ```
+/// use std::sync::Arc;
+/// use sansftp::path::VirtualPath;
+/// use sansftp::server::User;
+/// use sansftp_storage::{MemoryFs, Storage};
+///
+/// fn size(storage: &impl Storage) -> Option<u64> {
+///     let path = VirtualPath::parse(b"/a").unwrap();
+///     storage.metadata(&User::anonymous(), &path).ok()?.size
+/// }
+/// let shared: Arc<dyn Storage> = Arc::new(MemoryFs::new().with_file("/a", "abc"));
+/// assert_eq!(size(&shared), Some(3));
+/// ```
+impl<S: Storage + ?Sized> Storage for std::sync::Arc<S> {
+    fn check_root(&self, user: &User) -> Result<(), PathIoError> {
+        (**self).check_root(user)
+    }
+
+    fn metadata(&self, user: &User, path: &VirtualPath) -> Result<Entry, StorageError> {
+        (**self).metadata(user, path)
+    }
+
+    fn list(&self, user: &User, path: &VirtualPath) -> Result<Vec<Entry>, StorageError> {
+        (**self).list(user, path)
+    }
+
+    fn make_dir(&self, user: &User, path: &VirtualPath) -> Result<(), StorageError> {
+        (**self).make_dir(user, path)
+    }
+
+    fn remove_dir(&self, user: &User, path: &VirtualPath) -> Result<(), StorageError> {
+        (**self).remove_dir(user, path)
+    }
+
+    fn remove_file(&self, user: &User, path: &VirtualPath) -> Result<(), StorageError> {
+        (**self).remove_file(user, path)
+    }
+
+    fn rename(
+        &self,
+        user: &User,
+        from: &VirtualPath,
+        to: &VirtualPath,
+    ) -> Result<(), StorageError> {
+        (**self).rename(user, from, to)
+    }
+
+    fn open_read(
+        &self,
+        user: &User,
+        path: &VirtualPath,
+        offset: u64,
+    ) -> Result<ReadHandle, StorageError> {
+        (**self).open_read(user, path, offset)
+    }
+
+    fn open_write(
+        &self,
+        user: &User,
+        path: &VirtualPath,
+        mode: WriteMode,
+    ) -> Result<WriteHandle, StorageError> {
+        (**self).open_write(user, path, mode)
+    }
+
+    fn execute(&self, user: &User, op: &StorageOp) -> Result<StorageOutcome, StorageError> {
+        (**self).execute(user, op)
+    }
+}
+
 /// How [`Storage::open_write`] opens a file, from the session's
 /// [`TransferKind::Store`](sansftp::server::TransferKind::Store).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
