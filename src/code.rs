@@ -116,6 +116,8 @@ impl Code {
     pub const EXCEEDED_STORAGE: Code = Code(552);
     /// 553: requested action not taken; file name not allowed.
     pub const NAME_NOT_ALLOWED: Code = Code(553);
+    /// 554: requested action not taken: invalid REST parameter (RFC 1123 §4.1.3.4).
+    pub const INVALID_REST: Code = Code(554);
 
     /// Builds a code from its numeric value; `None` outside `100..=599`.
     pub const fn new(value: u16) -> Option<Code> {

@@ -189,6 +189,15 @@ pub enum StorageError {
     /// The disk is full or a quota is reached (`452`; `552` during an upload).
     #[error("insufficient storage space")]
     NoSpace,
+    /// A `REST` offset the file cannot resume from, e.g. past its end (`554`, RFC 1123
+    /// §4.1.3.4). Backends refuse rather than zero-fill a hole.
+    #[error("restart offset {offset} is beyond the end of the file ({size} bytes)")]
+    InvalidOffset {
+        /// The offset REST asked for.
+        offset: u64,
+        /// The file's size.
+        size: u64,
+    },
     /// Anything else (`451`), with a short message for the reply text.
     #[error("local error: {0}")]
     Other(String),
@@ -200,6 +209,7 @@ impl StorageError {
         match self {
             StorageError::NoSpace => Code::INSUFFICIENT_STORAGE,
             StorageError::Other(_) => Code::LOCAL_ERROR,
+            StorageError::InvalidOffset { .. } => Code::INVALID_REST,
             _ => Code::FILE_UNAVAILABLE,
         }
     }
@@ -329,4 +339,38 @@ pub enum Event {
     NoAvailablePort(NoAvailablePort),
     /// The session closed because the client was idle too long.
     IdleTimeout,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::ErrorKind;
+
+    #[test]
+    fn storage_errors_pick_their_reply_codes() {
+        let cases = [
+            (StorageError::NotFound, 550),
+            (StorageError::PermissionDenied, 550),
+            (StorageError::NotEmpty, 550),
+            (StorageError::NoSpace, 452),
+            (StorageError::InvalidOffset { offset: 9, size: 8 }, 554),
+            (StorageError::Other("disk on fire".into()), 451),
+        ];
+        for (err, code) in cases {
+            assert_eq!(err.reply_code().value(), code, "{err}");
+        }
+        assert_eq!(
+            StorageError::InvalidOffset { offset: 9, size: 8 }.to_string(),
+            "restart offset 9 is beyond the end of the file (8 bytes)"
+        );
+    }
+
+    #[test]
+    fn io_kinds_map_to_storage_errors() {
+        let map = |k| StorageError::from_io_kind(k, "msg");
+        assert_eq!(map(ErrorKind::NotFound), StorageError::NotFound);
+        assert_eq!(map(ErrorKind::DirectoryNotEmpty), StorageError::NotEmpty);
+        assert_eq!(map(ErrorKind::StorageFull), StorageError::NoSpace);
+        assert_eq!(map(ErrorKind::Interrupted), StorageError::Other("msg".into()));
+    }
 }

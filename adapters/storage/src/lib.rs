@@ -17,7 +17,7 @@
 //!
 //! Both give the same answers to the same operations (one test suite runs against
 //! each), including the errors: a `REST` offset past the end of the file refuses the
-//! upload ([`StorageError::Other`]) instead of leaving a zero-filled hole.
+//! upload ([`StorageError::InvalidOffset`], answered `554`) instead of leaving a zero-filled hole.
 //!
 //! The trait is synchronous: the blocking adapter calls it on the session's thread, the
 //! async adapter on a thread pool (`blocking::unblock`).

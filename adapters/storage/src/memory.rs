@@ -338,9 +338,7 @@ impl Storage for MemoryFs {
 
 /// The error for a `REST` offset past the end of the file being resumed.
 pub(crate) fn rest_beyond_end(offset: u64, size: u64) -> StorageError {
-    StorageError::Other(format!(
-        "restart offset {offset} is beyond the end of the file ({size} bytes)"
-    ))
+    StorageError::InvalidOffset { offset, size }
 }
 
 /// An upload buffered in memory until [`Upload::commit`] swaps it in.

@@ -232,7 +232,7 @@ fn write_modes<S: Storage>(f: Fixture<S>) {
     assert_eq!(f.get("/f"), Ok(b"hello!!?".to_vec()));
     assert!(matches!(
         f.write("/f", w(9), b"x"),
-        Err(StorageError::Other(_))
+        Err(StorageError::InvalidOffset { offset: 9, size: 8 })
     ));
     assert_eq!(f.write("/new", w(3), b"x"), Err(StorageError::NotFound));
     assert_eq!(f.get("/f"), Ok(b"hello!!?".to_vec()));
