@@ -22,9 +22,10 @@ use crate::{ReadHandle, Storage, Upload, WriteHandle, WriteMode};
 /// `MemoryFs` instead.) Clones share the tree, so a test can keep one clone to inspect
 /// what the server stored.
 ///
-/// Semantics follow [`LocalFs`](crate::LocalFs) with
-/// [`UploadMode::Atomic`](crate::UploadMode::Atomic): an upload becomes visible on
-/// [`WriteHandle::commit`] and vanishes when dropped uncommitted. Modification times are
+/// Answers and errors are those of [`LocalFs`](crate::LocalFs) (one test suite runs
+/// against both). Every upload, `APPE` included, is buffered and swapped in on
+/// [`WriteHandle::commit`]: it is invisible until then and vanishes when dropped
+/// uncommitted. Modification times are
 /// the wall-clock time of the last change. Files show mode `0644`, directories `0755`,
 /// owner and group `ftp`.
 ///
@@ -405,7 +406,10 @@ impl Upload for MemoryUpload {
             _ => std::mem::take(&mut self.buffer),
         };
         let old = tree.file_len(&self.path);
-        if tree.limit.is_some_and(|limit| tree.used - old + data.len() as u64 > limit) {
+        if tree
+            .limit
+            .is_some_and(|limit| tree.used - old + data.len() as u64 > limit)
+        {
             return Err(StorageError::NoSpace);
         }
         tree.put_file(self.path.clone(), Bytes::from(data));
