@@ -212,8 +212,17 @@ impl Job {
     fn download(&self, file: ReadHandle, mut socket: TcpStream) -> Result<u64, TransferError> {
         let plain = !self.transfer.ascii && !self.throttles.is_limited();
         match file {
-            // Both ends are plain fds: std uses sendfile/splice on Linux.
-            ReadHandle::File(mut f) if plain => io::copy(&mut f, &mut socket).map_err(broken),
+            ReadHandle::File(mut f) if plain => match send_file(&mut f, &socket) {
+                Ok(n) => Ok(n),
+                // No sendfile for this file (or platform): copy it by hand.
+                Err(SendFileError::Unsupported) => self
+                    .pump(&mut f, &mut socket, Convert::None, false)
+                    .map_err(|e| match e {
+                        PumpError::Read(e) => storage_error(&e).into(),
+                        PumpError::Write(e) => broken(e),
+                    }),
+                Err(SendFileError::Io(e)) => Err(broken(e)),
+            },
             ReadHandle::Memory(cursor) if plain => {
                 let start = usize::try_from(cursor.position()).unwrap_or(usize::MAX);
                 let bytes = cursor.into_inner();
@@ -326,6 +335,38 @@ impl Job {
             }
         }
     }
+}
+
+enum SendFileError {
+    /// Nothing was sent: use another way.
+    Unsupported,
+    Io(io::Error),
+}
+
+/// Sends the rest of `file` (from its current position, the REST offset) with
+/// sendfile(2): the kernel moves the bytes, none pass through this process.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_file(file: &mut std::fs::File, socket: &TcpStream) -> Result<u64, SendFileError> {
+    use rustix::io::Errno;
+    // The largest count Linux moves in one call anyway.
+    const MAX_CHUNK: usize = 0x7fff_f000;
+    let mut total = 0u64;
+    loop {
+        match rustix::fs::sendfile(socket, &*file, None, MAX_CHUNK) {
+            Ok(0) => return Ok(total),
+            Ok(n) => total += n as u64,
+            Err(Errno::INTR) => {}
+            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) if total == 0 => {
+                return Err(SendFileError::Unsupported);
+            }
+            Err(e) => return Err(SendFileError::Io(e.into())),
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn send_file(_file: &mut std::fs::File, _socket: &TcpStream) -> Result<u64, SendFileError> {
+    Err(SendFileError::Unsupported)
 }
 
 enum Convert {
