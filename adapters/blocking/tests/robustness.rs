@@ -89,7 +89,7 @@ fn a_client_that_vanishes_mid_upload_leaves_the_old_file() {
 fn garbage_on_the_control_connection_never_breaks_the_server() {
     let server = start(MemoryFs::new(), Config::new());
     for seed in 0..20u64 {
-        let mut ftp = Ftp::connect(server.local_addr());
+        let ftp = Ftp::connect(server.local_addr());
         let mut junk = random_bytes(20_000, 1000 + seed);
         // Sprinkle line ends, Telnet IAC sequences and NULs among the noise.
         for (i, b) in junk.iter_mut().enumerate() {
