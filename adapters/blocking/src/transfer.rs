@@ -3,6 +3,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -111,7 +112,14 @@ impl TransferControl {
 /// waits for it).
 pub(crate) fn run(job: Job) {
     let id = job.transfer.id;
-    let result = job.execute();
+    // A bug below must not leave the session waiting forever for this transfer.
+    let result = panic::catch_unwind(AssertUnwindSafe(|| job.execute())).unwrap_or_else(|_| {
+        log::error!("{}: transfer {id} panicked", job.control_peer);
+        Err(TransferError::Broken("internal error".into()))
+    });
+    // The clone kept for abort() would hold the connection open: close it now, so the
+    // client sees the end of the data before the 226.
+    job.control.lock().take();
     if job.control.is_aborted() {
         return;
     }
@@ -168,10 +176,14 @@ impl Job {
         let _ = socket.set_write_timeout(Some(self.stall_timeout));
         let _ = self.tx.send(Msg::Connected { id: t.id, peer });
         match endpoint {
-            Endpoint::Read(file) => self.download(file, socket),
+            Endpoint::Read(file) => {
+                let n = self.download(file, &socket)?;
+                finish(&socket)?;
+                Ok(n)
+            }
             Endpoint::Bytes(bytes) => {
-                let mut socket = socket;
-                socket.write_all(&bytes).map_err(broken)?;
+                (&socket).write_all(&bytes).map_err(broken)?;
+                finish(&socket)?;
                 Ok(bytes.len() as u64)
             }
             Endpoint::Write(file) => self.upload(socket, file),
@@ -209,10 +221,11 @@ impl Job {
         }
     }
 
-    fn download(&self, file: ReadHandle, mut socket: TcpStream) -> Result<u64, TransferError> {
+    fn download(&self, file: ReadHandle, socket: &TcpStream) -> Result<u64, TransferError> {
+        let mut socket = socket;
         let plain = !self.transfer.ascii && !self.throttles.is_limited();
         match file {
-            ReadHandle::File(mut f) if plain => match send_file(&mut f, &socket) {
+            ReadHandle::File(mut f) if plain => match send_file(&mut f, socket) {
                 Ok(n) => Ok(n),
                 // No sendfile for this file (or platform): copy it by hand.
                 Err(SendFileError::Unsupported) => self
@@ -373,6 +386,15 @@ enum Convert {
     None,
     ToCrlf(ToCrlf),
     FromCrlf(FromCrlf),
+}
+
+/// Ends a download: FIN now, whoever else holds the socket.
+fn finish(socket: &TcpStream) -> Result<(), TransferError> {
+    match socket.shutdown(Shutdown::Write) {
+        // Already closed by the client after it had everything: not an error.
+        Err(e) if e.kind() != io::ErrorKind::NotConnected => Err(broken(e)),
+        _ => Ok(()),
+    }
 }
 
 fn broken(e: io::Error) -> TransferError {
