@@ -24,10 +24,13 @@ fn run_returns_after_shutdown() {
     ftp.expect("USER anyone", 230);
     ftp.expect("MKD x", 257);
     let started = Instant::now();
+    assert!(!handle.is_shutting_down());
     handle.shutdown(Duration::from_secs(5));
+    assert!(handle.is_shutting_down());
     thread.join().unwrap().unwrap();
     // An idle session does not wait for the deadline.
     assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(ftp.reply().code, 421);
     assert!(ftp.is_closed());
 }
 

@@ -360,8 +360,11 @@ fn graceful_shutdown_lets_a_running_transfer_finish() {
     let stopping = std::thread::spawn(move || server.shutdown());
     assert!(reader.join().unwrap() == data, "the transfer was cut");
     ftp.expect_reply(226);
+    // Idle now: told, then closed.
+    ftp.expect_reply(421);
     assert!(ftp.is_closed());
     let mut idle = idle;
+    assert_eq!(idle.reply().code, 421);
     assert!(idle.is_closed());
     stopping.join().unwrap().expect("shutdown");
     assert!(std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err());
