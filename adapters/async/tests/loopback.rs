@@ -1,0 +1,276 @@
+//! The async server on real loopback sockets, each scenario under smol and under
+//! async-std, with the small blocking client from `common`.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use common::client::{Client, TIMEOUT, code};
+use common::{Rt, TestServer, config, random_bytes};
+use sansftp_storage::MemoryFs;
+
+on_both_runtimes!(
+    login,
+    stor_then_retr_byte_exact,
+    list_nlst_mlsd,
+    rest_resume,
+    abor_mid_download,
+    abor_mid_upload_discards,
+    active_port,
+    data_connection_from_other_host_refused,
+    idle_timeout,
+    max_connections,
+    concurrent_sessions,
+    graceful_shutdown_lets_transfer_finish,
+    shutdown_deadline_closes_transfers,
+    type_a_converts,
+);
+
+fn login(rt: Rt) {
+    let srv = TestServer::start(rt, config(), MemoryFs::new());
+    let (mut c, g) = Client::connect(srv.addr);
+    assert_eq!(code(&g), 220);
+    c.expect("USER alice", 331);
+    c.expect("PASS wrong", 530);
+    c.expect("PASS secret", 230);
+    assert!(c.expect("PWD", 257).text().contains("\"/\""));
+    c.expect("QUIT", 221);
+    assert!(c.is_closed());
+}
+
+fn stor_then_retr_byte_exact(rt: Rt) {
+    let srv = TestServer::start(rt, config(), MemoryFs::new());
+    let data = random_bytes(1 << 20, 1);
+    let mut c = Client::login(srv.addr);
+    c.expect("TYPE I", 200);
+    c.upload("STOR /big.bin", &data);
+    assert!(srv.fs.read("/big.bin").is_some_and(|b| b == data[..]));
+    assert_eq!(c.download("RETR /big.bin"), data);
+    c.expect("SIZE /big.bin", 213);
+    // A missing file answers 550 before any data connection is used.
+    c.pasv();
+    c.expect("RETR /missing", 550);
+}
+
+fn list_nlst_mlsd(rt: Rt) {
+    let fs = MemoryFs::new().with_file("/dir/a.txt", "aaa").with_dir("/dir/sub");
+    let srv = TestServer::start(rt, config(), fs);
+    let mut c = Client::login(srv.addr);
+    let list = String::from_utf8(c.download("LIST /dir")).unwrap();
+    assert!(list.contains("a.txt") && list.contains("sub"), "{list}");
+    assert!(list.lines().any(|l| l.starts_with('d') && l.ends_with("sub")), "{list}");
+    let nlst = String::from_utf8(c.download("NLST /dir")).unwrap();
+    assert!(nlst.contains("a.txt\r\n"), "{nlst}");
+    let mlsd = String::from_utf8(c.download("MLSD /dir")).unwrap();
+    assert!(mlsd.contains("type=file;") && mlsd.contains("size=3;") && mlsd.contains(" a.txt\r\n"), "{mlsd}");
+    assert!(mlsd.contains("type=dir;"), "{mlsd}");
+}
+
+fn rest_resume(rt: Rt) {
+    let data = random_bytes(100_000, 2);
+    let srv = TestServer::start(rt, config(), MemoryFs::new());
+    let mut c = Client::login(srv.addr);
+    c.expect("TYPE I", 200);
+    // A resumed upload: the first part, then REST + STOR of the rest.
+    c.upload("STOR /f", &data[..30_000]);
+    c.expect("REST 30000", 350);
+    c.upload("STOR /f", &data[30_000..]);
+    assert!(srv.fs.read("/f").is_some_and(|b| b == data[..]));
+    // A resumed download.
+    c.expect("REST 99000", 350);
+    assert_eq!(c.download("RETR /f"), &data[99_000..]);
+    c.upload("APPE /f", b"tail");
+    assert_eq!(srv.fs.read("/f").unwrap().len(), 100_004);
+}
+
+/// A download slowed to 64 KiB/s so it is surely running when ABOR arrives.
+fn abor_mid_download(rt: Rt) {
+    let mut cfg = config();
+    cfg.write_speed_limit_per_connection = Some(64 * 1024);
+    let fs = MemoryFs::new()
+        .with_file("/big", random_bytes(4 << 20, 3))
+        .with_file("/small", "small");
+    let srv = TestServer::start(rt, cfg, fs);
+    let mut c = Client::login(srv.addr);
+    let mut data = c.open_data("RETR /big");
+    let mut first = [0u8; 1024];
+    data.read_exact(&mut first).expect("some data flows");
+    let started = Instant::now();
+    c.send("ABOR");
+    let r = c.reply();
+    assert_eq!(code(&r), 426, "{r:?}");
+    let r = c.reply();
+    assert_eq!(code(&r), 226, "{r:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "ABOR took {:?}", started.elapsed());
+    // The data connection is closed: reading ends instead of blocking.
+    let mut rest = Vec::new();
+    let _ = data.read_to_end(&mut rest);
+    assert!(rest.len() < 4 << 20);
+    // The session goes on.
+    c.expect("NOOP", 200);
+    assert_eq!(c.download("RETR /small"), b"small");
+}
+
+fn abor_mid_upload_discards(rt: Rt) {
+    let srv = TestServer::start(rt, config(), MemoryFs::new().with_file("/keep", "old"));
+    let mut c = Client::login(srv.addr);
+    let mut data = c.open_data("STOR /keep");
+    data.write_all(&random_bytes(100_000, 4)).unwrap();
+    c.send("ABOR");
+    assert_eq!(code(&c.reply()), 426);
+    assert_eq!(code(&c.reply()), 226);
+    drop(data);
+    c.expect("NOOP", 200);
+    // Nothing committed: the old content is intact.
+    assert_eq!(srv.fs.read("/keep").unwrap(), "old");
+}
+
+fn active_port(rt: Rt) {
+    let data = random_bytes(300_000, 5);
+    let srv = TestServer::start(rt, config(), MemoryFs::new().with_file("/f", data.clone()));
+    let mut c = Client::login(srv.addr);
+    assert_eq!(c.download_active("RETR /f"), data);
+    // A bounce attempt is refused by the core.
+    c.expect("PORT 10,0,0,1,200,10", 501);
+}
+
+fn data_connection_from_other_host_refused(rt: Rt) {
+    let srv = TestServer::start(rt, config(), MemoryFs::new().with_file("/f", "secret data"));
+    let mut c = Client::login(srv.addr);
+    let addr = c.pasv();
+    // A thief on 127.0.0.2 gets there first.
+    let thief = connect_from("127.0.0.2:0".parse().unwrap(), addr);
+    c.send("RETR /f");
+    let mut thief = thief;
+    let mut got = Vec::new();
+    let _ = thief.read_to_end(&mut got);
+    assert!(got.is_empty(), "the thief got {got:?}");
+    // The real client still gets its file.
+    let mut data = TcpStream::connect_timeout(&addr, TIMEOUT).unwrap();
+    data.set_read_timeout(Some(TIMEOUT)).unwrap();
+    assert_eq!(code(&c.reply()), 150);
+    let mut out = Vec::new();
+    data.read_to_end(&mut out).unwrap();
+    assert_eq!(out, b"secret data");
+    assert_eq!(code(&c.reply()), 226);
+}
+
+fn connect_from(local: SocketAddr, to: SocketAddr) -> TcpStream {
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    s.bind(&local.into()).expect("bind 127.0.0.2 (loopback alias)");
+    s.connect_timeout(&to.into(), TIMEOUT).unwrap();
+    let s: TcpStream = s.into();
+    s.set_read_timeout(Some(TIMEOUT)).unwrap();
+    s
+}
+
+fn idle_timeout(rt: Rt) {
+    let cfg = config().idle_timeout(Some(Duration::from_millis(300)));
+    let srv = TestServer::start(rt, cfg, MemoryFs::new());
+    let mut c = Client::login(srv.addr);
+    let started = Instant::now();
+    let r = c.reply();
+    assert_eq!(code(&r), 421, "{r:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(c.is_closed());
+}
+
+fn max_connections(rt: Rt) {
+    let cfg = config().max_connections(Some(2));
+    let srv = TestServer::start(rt, cfg, MemoryFs::new());
+    let a = Client::login(srv.addr);
+    let b = Client::login(srv.addr);
+    let (mut third, g) = Client::connect(srv.addr);
+    assert_eq!(code(&g), 421, "{g:?}");
+    assert!(third.is_closed());
+    drop(a);
+    // The slot frees up once the server notices the close.
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let (_c, g) = Client::connect(srv.addr);
+        if code(&g) == 220 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "slot never freed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(b);
+}
+
+fn concurrent_sessions(rt: Rt) {
+    let srv = TestServer::start(rt, config(), MemoryFs::new());
+    let addr = srv.addr;
+    let threads: Vec<_> = (0..50u64)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let data = random_bytes(64 * 1024 + i as usize * 997, 100 + i);
+                let mut c = Client::login(addr);
+                c.expect("TYPE I", 200);
+                c.upload(&format!("STOR /f{i}"), &data);
+                assert_eq!(c.download(&format!("RETR /f{i}")), data, "session {i}");
+                c.expect("QUIT", 221);
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("session thread");
+    }
+    for i in 0..50u64 {
+        let data = random_bytes(64 * 1024 + i as usize * 997, 100 + i);
+        assert!(srv.fs.read(&format!("/f{i}")).is_some_and(|b| b == data[..]));
+    }
+}
+
+fn graceful_shutdown_lets_transfer_finish(rt: Rt) {
+    let mut cfg = config();
+    cfg.write_speed_limit_per_connection = Some(256 * 1024);
+    let data = random_bytes(256 * 1024, 6);
+    let srv = TestServer::start(rt, cfg, MemoryFs::new().with_file("/f", data.clone()));
+    let addr = srv.addr;
+    let mut idle = Client::login(addr);
+    let mut busy = Client::login(addr);
+    let mut conn = busy.open_data("RETR /f");
+    let stop = srv.stop.clone();
+    stop.shutdown(Duration::from_secs(10));
+    // The idle session is told and closed.
+    assert_eq!(code(&idle.reply()), 421);
+    assert!(idle.is_closed());
+    // The transfer completes.
+    let mut out = Vec::new();
+    conn.read_to_end(&mut out).unwrap();
+    assert_eq!(out, data);
+    assert_eq!(code(&busy.reply()), 226);
+    // No new connections (the listener is closed once shutdown begins).
+    let deadline = Instant::now() + TIMEOUT;
+    while TcpStream::connect_timeout(&addr, TIMEOUT).is_ok() {
+        assert!(Instant::now() < deadline, "still accepting");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    srv.shutdown(Duration::from_secs(10)).expect("run returns Ok");
+}
+
+fn shutdown_deadline_closes_transfers(rt: Rt) {
+    let mut cfg = config();
+    cfg.write_speed_limit_per_connection = Some(16 * 1024);
+    let srv = TestServer::start(rt, cfg, MemoryFs::new().with_file("/f", random_bytes(1 << 20, 7)));
+    let mut busy = Client::login(srv.addr);
+    let mut conn = busy.open_data("RETR /f");
+    let started = Instant::now();
+    srv.shutdown(Duration::from_millis(300)).expect("run returns Ok");
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    let mut out = Vec::new();
+    let _ = conn.read_to_end(&mut out);
+    assert!(out.len() < 1 << 20);
+}
+
+fn type_a_converts(rt: Rt) {
+    let srv = TestServer::start(rt, config(), MemoryFs::new().with_file("/t.txt", "a\nb\n"));
+    let mut c = Client::login(srv.addr);
+    c.expect("TYPE A", 200);
+    assert_eq!(c.download("RETR /t.txt"), b"a\r\nb\r\n");
+    c.upload("STOR /u.txt", b"x\r\ny\r\n");
+    assert_eq!(srv.fs.read("/u.txt").unwrap(), "x\ny\n");
+}
