@@ -78,6 +78,8 @@ pub mod ascii;
 mod commands;
 mod completion;
 mod config;
+mod limits;
+mod ports;
 mod request;
 mod session;
 #[doc(hidden)]
@@ -85,6 +87,10 @@ pub mod testing;
 mod texts;
 
 pub use config::{Config, Permission, SpeedLimits, User};
+pub use limits::{
+    ConnectionGuard, Limits, SessionThrottles, SharedThrottle, TransferThrottles, UserGuard,
+};
+pub use ports::{PortLease, PortPool};
 pub use request::{
     AuthRequest, AuthResult, DataChannel, Event, Output, RequestId, StorageError, StorageOp,
     StorageOutcome, Transfer, TransferError, TransferKind,

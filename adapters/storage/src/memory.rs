@@ -405,7 +405,10 @@ impl Upload for MemoryUpload {
             _ => std::mem::take(&mut self.buffer),
         };
         let old = tree.file_len(&self.path);
-        if tree.limit.is_some_and(|limit| tree.used - old + data.len() as u64 > limit) {
+        if tree
+            .limit
+            .is_some_and(|limit| tree.used - old + data.len() as u64 > limit)
+        {
             return Err(StorageError::NoSpace);
         }
         tree.put_file(self.path.clone(), Bytes::from(data));

