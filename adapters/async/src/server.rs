@@ -3,18 +3,18 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_executor::Executor;
 use async_io::{Async, Timer};
 use blocking::unblock;
 use futures_lite::future::{self, FutureExt};
 use sansftp::Error;
-use sansftp::server::{Config, User};
+use sansftp::server::{Config, Limits, PortPool, User};
 use sansftp_storage::Storage;
 
 use crate::auth::{ConfigUsers, UserManager};
-use crate::limits::Limits;
-use crate::ports::PortPool;
+use crate::limits::Running;
 use crate::session;
 use crate::shutdown::{ShutdownHandle, Signal};
 
@@ -37,8 +37,9 @@ pub(crate) struct Shared {
     pub(crate) config: Arc<Config>,
     pub(crate) storage: Arc<dyn Storage>,
     pub(crate) users: Arc<dyn UserManager>,
-    pub(crate) ports: Arc<PortPool>,
-    pub(crate) limits: Arc<Limits>,
+    pub(crate) ports: PortPool,
+    pub(crate) limits: Limits,
+    pub(crate) running: Arc<Running>,
     pub(crate) shutdown: Arc<Signal>,
 }
 
@@ -89,19 +90,19 @@ impl Server {
             match accepted {
                 None => break,
                 Some(Ok((stream, peer))) => {
-                    let slot = shared.limits.connect();
+                    let slot = shared.running.start(shared.limits.try_connect());
                     ex.spawn(session::serve(Arc::clone(&shared), stream, peer, slot))
                         .detach();
                 }
                 Some(Err(e)) => {
                     // Out of file descriptors and the like: pause rather than spin.
                     log::warn!("accept on {local_addr} failed: {e}");
-                    Timer::after(std::time::Duration::from_millis(50)).await;
+                    Timer::after(Duration::from_millis(50)).await;
                 }
             }
         }
         drop(listener);
-        let running = shared.limits.active();
+        let running = shared.running.count();
         log::info!("shutting down: {running} session(s) still open");
         let deadline = async {
             match shared.shutdown.deadline() {
@@ -111,8 +112,8 @@ impl Server {
                 None => future::pending::<()>().await,
             }
         };
-        shared.limits.all_ended().or(deadline).await;
-        let left = shared.limits.active();
+        shared.running.all_ended().or(deadline).await;
+        let left = shared.running.count();
         if left > 0 {
             log::info!("shutdown deadline reached: closing {left} session(s)");
         }
@@ -169,8 +170,9 @@ impl Builder {
         let config = Arc::new(config);
         let users = self.users.unwrap_or_else(|| Arc::new(ConfigUsers(Arc::clone(&config))));
         let shared = Arc::new(Shared {
-            ports: Arc::new(PortPool::new(config.passive_ports.clone())),
-            limits: Arc::new(Limits::new(&config)),
+            ports: PortPool::new(config.passive_ports.clone()),
+            limits: Limits::new(&config, Instant::now()),
+            running: Arc::new(Running::default()),
             shutdown: Arc::new(Signal::default()),
             config,
             storage,

@@ -13,11 +13,11 @@ use async_io::{Async, Timer};
 use blocking::unblock;
 use futures_lite::future::{self, FutureExt};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use sansftp::server::{AuthResult, Event, Output, RequestId, Session};
+use sansftp::server::{AuthResult, Event, Output, RequestId, Session, SessionThrottles, UserGuard};
 
 use crate::auth::BoxFuture;
-use crate::limits::{SessionSlot, UserSlot};
-use crate::ports::PassiveListener;
+use crate::limits::SessionSlot;
+use crate::ports::{self, PassiveListener};
 use crate::server::Shared;
 use crate::transfer::{self, Step};
 
@@ -34,7 +34,9 @@ struct Driver {
     session: Session,
     passive: Option<PassiveListener>,
     transfer: Option<(RequestId, BoxFuture<'static, Step>)>,
-    user_slot: Option<UserSlot>,
+    user_slot: Option<UserGuard>,
+    /// Per-connection speed limits, kept across transfers.
+    throttles: SessionThrottles,
     /// The shutdown `421` was sent (or is not needed any more).
     said_goodbye: bool,
     _slot: SessionSlot,
@@ -58,13 +60,14 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>, peer: S
     };
     let now = Instant::now();
     let config = Arc::clone(&shared.config);
-    let session = if slot.admitted {
+    let session = if slot.connection.is_some() {
         log::info!("{peer}: connected");
         Session::new(config, peer, local, now)
     } else {
         log::info!("{peer}: refused, server full");
         Session::refused(config, peer, local, now, "Too many connections, try again later")
     };
+    let throttles = shared.limits.session_throttles(now);
     let mut d = Driver {
         shared,
         stream,
@@ -72,6 +75,7 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>, peer: S
         passive: None,
         transfer: None,
         user_slot: None,
+        throttles,
         said_goodbye: false,
         _slot: slot,
     };
@@ -167,7 +171,7 @@ impl Driver {
                 let users = Arc::clone(&self.shared.users);
                 let mut result = users.authenticate(&request).await;
                 if let AuthResult::LoggedIn(user) = &result {
-                    match self.shared.limits.login(user) {
+                    match self.shared.limits.try_login(user) {
                         Some(slot) => self.user_slot = Some(slot),
                         None => {
                             result = AuthResult::Denied("Too many connections for this user".into());
@@ -184,7 +188,7 @@ impl Driver {
             Output::OpenPassive { id, ip } => {
                 // Replacing a listener closes the old one first, so its port is free again.
                 self.passive = None;
-                let result = self.shared.ports.bind(ip).map(|l| {
+                let result = ports::bind(&self.shared.ports, ip).map(|l| {
                     let addr = l.addr;
                     self.passive = Some(l);
                     addr
@@ -195,7 +199,19 @@ impl Driver {
             Output::Transfer(t) => {
                 let id = t.id;
                 let peer = self.session.peer();
-                let fut = transfer::start(Arc::clone(&self.shared), t, self.passive.take(), peer);
+                let throttles = self.throttles.for_transfer(
+                    &self.shared.config,
+                    &t.user,
+                    t.kind.is_upload(),
+                    Instant::now(),
+                );
+                let fut = transfer::start(
+                    Arc::clone(&self.shared),
+                    t,
+                    self.passive.take(),
+                    peer,
+                    throttles,
+                );
                 self.transfer = Some((id, fut));
             }
             Output::AbortTransfer { id } => {

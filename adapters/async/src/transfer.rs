@@ -21,7 +21,8 @@ use sansftp_storage::{ReadHandle, WriteHandle, WriteMode, storage_error};
 use crate::auth::BoxFuture;
 use crate::ports::PassiveListener;
 use crate::server::Shared;
-use crate::throttles::Throttles;
+use crate::throttles::{self, block};
+use sansftp::server::TransferThrottles as Throttles;
 
 /// Where a transfer stands when its future completes.
 pub(crate) enum Step {
@@ -49,6 +50,7 @@ pub(crate) fn start(
     t: Transfer,
     listener: Option<PassiveListener>,
     control_peer: SocketAddr,
+    throttles: Throttles,
 ) -> BoxFuture<'static, Step> {
     Box::pin(async move {
         // The file first: a missing file must answer 550 without touching the network.
@@ -60,8 +62,6 @@ pub(crate) fn start(
             Ok(c) => c,
             Err(e) => return Step::Failed(TransferError::Connect(e.to_string())),
         };
-        let upload = t.kind.is_upload();
-        let throttles = Throttles::for_transfer(&shared.config, &shared.limits, &t.user, upload);
         let ascii = t.ascii;
         let rest: BoxFuture<'static, Step> = Box::pin(async move {
             let result = match io {
@@ -153,10 +153,10 @@ async fn put(
         }
         None => data,
     };
-    throttles.wait(data.len()).await;
+    throttles::wait(throttles, data.len()).await;
     let mut w = sock;
     w.write_all(data).await.map_err(broken)?;
-    throttles.consume(data.len());
+    throttles::consume(throttles, data.len());
     Ok(data.len() as u64)
 }
 
@@ -174,7 +174,7 @@ async fn send_memory(
     let mut enc = ascii.then(ToCrlf::new);
     let mut conv = Vec::new();
     let mut total = 0;
-    for chunk in bytes.chunks(throttles.block()) {
+    for chunk in bytes.chunks(block(throttles)) {
         total += put(sock, chunk, &mut enc, &mut conv, throttles).await?;
     }
     finish_send(sock)?;
@@ -192,7 +192,7 @@ async fn send_reader(
 ) -> Result<u64, TransferError> {
     let mut enc = ascii.then(ToCrlf::new);
     let mut conv = Vec::new();
-    let mut buf = vec![0u8; throttles.block()];
+    let mut buf = vec![0u8; block(throttles)];
     let mut total = 0;
     loop {
         let (r, b, res) = unblock(move || {
@@ -235,19 +235,19 @@ async fn receive(
     ascii: bool,
     throttles: &Throttles,
 ) -> Result<u64, TransferError> {
-    let block = throttles.block();
+    let block = block(throttles);
     let mut buf = vec![0u8; block];
     let mut dec = ascii.then(FromCrlf::new);
     let mut conv = Vec::new();
     let mut total = 0u64;
     let mut r = sock;
     loop {
-        throttles.wait(block).await;
+        throttles::wait(throttles, block).await;
         let n = r.read(&mut buf).await.map_err(broken)?;
         if n == 0 {
             break;
         }
-        throttles.consume(n);
+        throttles::consume(throttles, n);
         total += n as u64;
         if let Some(d) = &mut dec {
             conv.clear();
