@@ -1,7 +1,7 @@
 //! sansftp's FTP server on [`async-io`](async_io) and [`futures-lite`](futures_lite):
 //! it runs under smol, async-std, or a plain `block_on`.
 //!
-//! ```no_run
+//! ```
 //! use std::time::Duration;
 //! use sansftp::server::{Config, User};
 //! use sansftp_async::Server;
@@ -10,15 +10,15 @@
 //! # fn main() -> Result<(), sansftp::Error> {
 //! futures_lite::future::block_on(async {
 //!     let config = Config::new().user(User::new("alice", "secret"));
-//!     let server = Server::builder(MemoryFs::default())
+//!     let server = Server::builder(MemoryFs::new())
 //!         .config(config)
-//!         .bind("127.0.0.1:2121")
+//!         .bind("127.0.0.1:0") // port 0: the OS picks one
 //!         .await?;
 //!     println!("listening on {}", server.local_addr());
-//!     let stop = server.shutdown_handle();
-//!     // Somewhere else: stop.shutdown(Duration::from_secs(10));
-//!     # stop.shutdown(Duration::from_secs(1));
-//!     server.run().await
+//!     // From anywhere (another task, a signal handler): stop accepting, give running
+//!     // transfers 10 s, then close. Here at once, so that the example ends.
+//!     server.shutdown_handle().shutdown(Duration::from_secs(10));
+//!     server.run().await // or: smol::spawn(server.run()), async_std::task::spawn(...)
 //! })
 //! # }
 //! ```

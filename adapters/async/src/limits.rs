@@ -26,7 +26,10 @@ pub(crate) struct SessionSlot {
 impl Running {
     pub(crate) fn start(self: &Arc<Self>, connection: Option<ConnectionGuard>) -> SessionSlot {
         self.count.fetch_add(1, Ordering::SeqCst);
-        SessionSlot { running: Arc::clone(self), connection }
+        SessionSlot {
+            running: Arc::clone(self),
+            connection,
+        }
     }
 
     pub(crate) fn count(&self) -> usize {

@@ -25,7 +25,13 @@ pub(crate) fn bind(pool: &PortPool, ip: IpAddr) -> Result<PassiveListener, NoAva
     // With port 0 the OS chose: the listener knows which.
     let addr = listener.get_ref().local_addr().map_err(|e| {
         log::warn!("passive listener on {ip} has no address: {e}");
-        NoAvailablePort { range: pool.range().cloned() }
+        NoAvailablePort {
+            range: pool.range().cloned(),
+        }
     })?;
-    Ok(PassiveListener { listener, addr, _lease: lease })
+    Ok(PassiveListener {
+        listener,
+        addr,
+        _lease: lease,
+    })
 }

@@ -78,7 +78,11 @@ impl Server {
     }
 
     async fn serve(self, ex: &Executor<'_>) -> Result<(), Error> {
-        let Server { listener, local_addr, shared } = self;
+        let Server {
+            listener,
+            local_addr,
+            shared,
+        } = self;
         log::info!("listening on {local_addr}");
         loop {
             let accepted = async { Some(listener.accept().await) }
@@ -152,7 +156,9 @@ impl Builder {
         }
         let addrs: Vec<SocketAddr> = addr
             .to_socket_addrs()
-            .map_err(|e| io::Error::new(e.kind(), format!("cannot resolve the listen address: {e}")))?
+            .map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot resolve the listen address: {e}"))
+            })?
             .collect();
         let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no listen address given");
         let mut bound = None;
@@ -168,7 +174,9 @@ impl Builder {
         let listener = bound.ok_or(last)?;
         let local_addr = listener.get_ref().local_addr()?;
         let config = Arc::new(config);
-        let users = self.users.unwrap_or_else(|| Arc::new(ConfigUsers(Arc::clone(&config))));
+        let users = self
+            .users
+            .unwrap_or_else(|| Arc::new(ConfigUsers(Arc::clone(&config))));
         let shared = Arc::new(Shared {
             ports: PortPool::new(config.passive_ports.clone()),
             limits: Limits::new(&config, Instant::now()),
@@ -178,18 +186,26 @@ impl Builder {
             storage,
             users,
         });
-        Ok(Server { listener, local_addr, shared })
+        Ok(Server {
+            listener,
+            local_addr,
+            shared,
+        })
     }
 }
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server").field("local_addr", &self.local_addr).finish_non_exhaustive()
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
     }
 }
 
 impl std::fmt::Debug for Builder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Builder").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Builder")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }

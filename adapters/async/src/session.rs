@@ -50,7 +50,12 @@ enum Wake {
 }
 
 /// Serves one accepted control connection until it closes.
-pub(crate) async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>, peer: SocketAddr, slot: SessionSlot) {
+pub(crate) async fn serve(
+    shared: Arc<Shared>,
+    stream: Async<TcpStream>,
+    peer: SocketAddr,
+    slot: SessionSlot,
+) {
     let local = match stream.get_ref().local_addr() {
         Ok(a) => a,
         Err(e) => {
@@ -65,7 +70,13 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: Async<TcpStream>, peer: S
         Session::new(config, peer, local, now)
     } else {
         log::info!("{peer}: refused, server full");
-        Session::refused(config, peer, local, now, "Too many connections, try again later")
+        Session::refused(
+            config,
+            peer,
+            local,
+            now,
+            "Too many connections, try again later",
+        )
     };
     let throttles = shared.limits.session_throttles(now);
     let mut d = Driver {
@@ -93,7 +104,8 @@ impl Driver {
                     return;
                 }
             }
-            if self.shared.shutdown.is_requested() && self.transfer.is_none() && !self.said_goodbye {
+            if self.shared.shutdown.is_requested() && self.transfer.is_none() && !self.said_goodbye
+            {
                 self.goodbye().await;
                 return;
             }
@@ -105,7 +117,9 @@ impl Driver {
                 Wake::Timer => self.session.handle_timeout(now),
                 Wake::Shutdown => {}
                 Wake::Transfer(step) => {
-                    let Some((id, _)) = self.transfer.take() else { continue };
+                    let Some((id, _)) = self.transfer.take() else {
+                        continue;
+                    };
                     match step {
                         Step::Connected { peer, rest } => {
                             self.transfer = Some((id, rest));
@@ -174,7 +188,8 @@ impl Driver {
                     match self.shared.limits.try_login(user) {
                         Some(slot) => self.user_slot = Some(slot),
                         None => {
-                            result = AuthResult::Denied("Too many connections for this user".into());
+                            result =
+                                AuthResult::Denied("Too many connections for this user".into());
                         }
                     }
                 }
@@ -235,7 +250,11 @@ impl Driver {
                 self.user_slot = None;
             }
             Event::LoginFailed { login } => log::info!("{peer}: login failed for {login:?}"),
-            Event::TransferDone { path, upload, bytes } => {
+            Event::TransferDone {
+                path,
+                upload,
+                bytes,
+            } => {
                 let dir = if upload { "upload" } else { "download" };
                 match path {
                     Some(p) => log::info!("{peer}: {dir} of {p} done, {bytes} bytes"),
@@ -258,7 +277,10 @@ impl Driver {
             .write_all(bytes)
             .or(async {
                 Timer::after(limit).await;
-                Err(io::Error::new(io::ErrorKind::TimedOut, "control write timed out"))
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "control write timed out",
+                ))
             })
             .await
     }

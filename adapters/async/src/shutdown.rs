@@ -28,7 +28,11 @@ impl ShutdownHandle {
     pub fn shutdown(&self, deadline: Duration) {
         let at = Instant::now().checked_add(deadline);
         {
-            let mut d = self.signal.deadline.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut d = self
+                .signal
+                .deadline
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             *d = match (*d, at) {
                 (Some(old), Some(new)) => Some(old.min(new)),
                 (old, new) => new.or(old),

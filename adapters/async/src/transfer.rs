@@ -95,7 +95,12 @@ async fn open(shared: &Arc<Shared>, t: &Transfer) -> Result<Io, StorageError> {
                 other => Io::Read(other),
             })
         }
-        TransferKind::Store { path, offset, append, unique } => {
+        TransferKind::Store {
+            path,
+            offset,
+            append,
+            unique,
+        } => {
             let mode = WriteMode::for_store(offset, append, unique);
             let w = unblock(move || storage.open_write(&user, &path, mode)).await?;
             Ok(Io::Write(w))
@@ -119,7 +124,10 @@ async fn connect(
         }
         _ => {
             let Some(l) = listener else {
-                return Err(io::Error::new(io::ErrorKind::NotConnected, "no passive listener"));
+                return Err(io::Error::new(
+                    io::ErrorKind::NotConnected,
+                    "no passive listener",
+                ));
             };
             loop {
                 let (s, peer) = l.listener.accept().await?;

@@ -13,7 +13,10 @@ on_both_runtimes!(ftplib, curl);
 
 /// Whether `program` runs; false means skip (or fail on CI).
 fn have(program: &str) -> bool {
-    let ok = Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success());
+    let ok = Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
@@ -79,8 +82,8 @@ fn ftplib(rt: Rt) {
         return;
     }
     let srv = TestServer::start(rt, config(), MemoryFs::new());
-    let out = run(Command::new("python3")
-        .args(["-c", FTPLIB_SCRIPT, &srv.addr.port().to_string()]));
+    let out =
+        run(Command::new("python3").args(["-c", FTPLIB_SCRIPT, &srv.addr.port().to_string()]));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
     srv.shutdown(Duration::from_secs(5)).unwrap();
 }
@@ -90,7 +93,11 @@ fn curl(rt: Rt) {
         return;
     }
     let data = random_bytes(700_000, 9);
-    let srv = TestServer::start(rt, config(), MemoryFs::new().with_file("/pub/down.bin", data.clone()));
+    let srv = TestServer::start(
+        rt,
+        config(),
+        MemoryFs::new().with_file("/pub/down.bin", data.clone()),
+    );
     let dir = tempfile::tempdir().unwrap();
     let base = format!("ftp://alice:secret@127.0.0.1:{}", srv.addr.port());
     let curl = || {
@@ -100,26 +107,46 @@ fn curl(rt: Rt) {
     };
     // Download (EPSV), then in active mode.
     let down = dir.path().join("down.bin");
-    run(curl().arg("-o").arg(&down).arg(format!("{base}/pub/down.bin")));
+    run(curl()
+        .arg("-o")
+        .arg(&down)
+        .arg(format!("{base}/pub/down.bin")));
     assert_eq!(std::fs::read(&down).unwrap(), data);
     let active = dir.path().join("active.bin");
-    run(curl().args(["-P", "127.0.0.1", "-o"]).arg(&active).arg(format!("{base}/pub/down.bin")));
+    run(curl()
+        .args(["-P", "127.0.0.1", "-o"])
+        .arg(&active)
+        .arg(format!("{base}/pub/down.bin")));
     assert_eq!(std::fs::read(&active).unwrap(), data);
     // Upload.
     let up = dir.path().join("up.bin");
     std::fs::write(&up, &data[..123_456]).unwrap();
     run(curl().arg("-T").arg(&up).arg(format!("{base}/pub/up.bin")));
-    assert!(srv.fs.read("/pub/up.bin").is_some_and(|b| b == data[..123_456]));
+    assert!(
+        srv.fs
+            .read("/pub/up.bin")
+            .is_some_and(|b| b == data[..123_456])
+    );
     // Resume a download.
     let part = dir.path().join("part.bin");
     std::fs::write(&part, &data[..1000]).unwrap();
-    run(curl().args(["-C", "-", "-o"]).arg(&part).arg(format!("{base}/pub/down.bin")));
+    run(curl()
+        .args(["-C", "-", "-o"])
+        .arg(&part)
+        .arg(format!("{base}/pub/down.bin")));
     assert_eq!(std::fs::read(&part).unwrap(), data);
     // List.
     let out = run(curl().arg(format!("{base}/pub/")));
     let list = String::from_utf8_lossy(&out.stdout);
-    assert!(list.contains("down.bin") && list.contains("up.bin"), "{list}");
+    assert!(
+        list.contains("down.bin") && list.contains("up.bin"),
+        "{list}"
+    );
     let out = run(curl().arg("--list-only").arg(format!("{base}/pub/")));
-    assert!(String::from_utf8_lossy(&out.stdout).lines().any(|l| l == "down.bin"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l == "down.bin")
+    );
     srv.shutdown(Duration::from_secs(5)).unwrap();
 }

@@ -55,16 +55,25 @@ fn stor_then_retr_byte_exact(rt: Rt) {
 }
 
 fn list_nlst_mlsd(rt: Rt) {
-    let fs = MemoryFs::new().with_file("/dir/a.txt", "aaa").with_dir("/dir/sub");
+    let fs = MemoryFs::new()
+        .with_file("/dir/a.txt", "aaa")
+        .with_dir("/dir/sub");
     let srv = TestServer::start(rt, config(), fs);
     let mut c = Client::login(srv.addr);
     let list = String::from_utf8(c.download("LIST /dir")).unwrap();
     assert!(list.contains("a.txt") && list.contains("sub"), "{list}");
-    assert!(list.lines().any(|l| l.starts_with('d') && l.ends_with("sub")), "{list}");
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with('d') && l.ends_with("sub")),
+        "{list}"
+    );
     let nlst = String::from_utf8(c.download("NLST /dir")).unwrap();
     assert!(nlst.contains("a.txt\r\n"), "{nlst}");
     let mlsd = String::from_utf8(c.download("MLSD /dir")).unwrap();
-    assert!(mlsd.contains("type=file;") && mlsd.contains("size=3;") && mlsd.contains(" a.txt\r\n"), "{mlsd}");
+    assert!(
+        mlsd.contains("type=file;") && mlsd.contains("size=3;") && mlsd.contains(" a.txt\r\n"),
+        "{mlsd}"
+    );
     assert!(mlsd.contains("type=dir;"), "{mlsd}");
 }
 
@@ -103,7 +112,11 @@ fn abor_mid_download(rt: Rt) {
     assert_eq!(code(&r), 426, "{r:?}");
     let r = c.reply();
     assert_eq!(code(&r), 226, "{r:?}");
-    assert!(started.elapsed() < Duration::from_secs(3), "ABOR took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "ABOR took {:?}",
+        started.elapsed()
+    );
     // The data connection is closed: reading ends instead of blocking.
     let mut rest = Vec::new();
     let _ = data.read_to_end(&mut rest);
@@ -160,7 +173,8 @@ fn data_connection_from_other_host_refused(rt: Rt) {
 fn connect_from(local: SocketAddr, to: SocketAddr) -> TcpStream {
     use socket2::{Domain, Socket, Type};
     let s = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    s.bind(&local.into()).expect("bind 127.0.0.2 (loopback alias)");
+    s.bind(&local.into())
+        .expect("bind 127.0.0.2 (loopback alias)");
     s.connect_timeout(&to.into(), TIMEOUT).unwrap();
     let s: TcpStream = s.into();
     s.set_read_timeout(Some(TIMEOUT)).unwrap();
@@ -220,7 +234,11 @@ fn concurrent_sessions(rt: Rt) {
     }
     for i in 0..50u64 {
         let data = random_bytes(64 * 1024 + i as usize * 997, 100 + i);
-        assert!(srv.fs.read(&format!("/f{i}")).is_some_and(|b| b == data[..]));
+        assert!(
+            srv.fs
+                .read(&format!("/f{i}"))
+                .is_some_and(|b| b == data[..])
+        );
     }
 }
 
@@ -249,18 +267,28 @@ fn graceful_shutdown_lets_transfer_finish(rt: Rt) {
         assert!(Instant::now() < deadline, "still accepting");
         std::thread::sleep(Duration::from_millis(20));
     }
-    srv.shutdown(Duration::from_secs(10)).expect("run returns Ok");
+    srv.shutdown(Duration::from_secs(10))
+        .expect("run returns Ok");
 }
 
 fn shutdown_deadline_closes_transfers(rt: Rt) {
     let mut cfg = config();
     cfg.write_speed_limit_per_connection = Some(16 * 1024);
-    let srv = TestServer::start(rt, cfg, MemoryFs::new().with_file("/f", random_bytes(1 << 20, 7)));
+    let srv = TestServer::start(
+        rt,
+        cfg,
+        MemoryFs::new().with_file("/f", random_bytes(1 << 20, 7)),
+    );
     let mut busy = Client::login(srv.addr);
     let mut conn = busy.open_data("RETR /f");
     let started = Instant::now();
-    srv.shutdown(Duration::from_millis(300)).expect("run returns Ok");
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    srv.shutdown(Duration::from_millis(300))
+        .expect("run returns Ok");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
     let mut out = Vec::new();
     let _ = conn.read_to_end(&mut out);
     assert!(out.len() < 1 << 20);

@@ -20,7 +20,10 @@ impl Client {
         let ctrl = TcpStream::connect_timeout(&addr, TIMEOUT).expect("connect");
         ctrl.set_read_timeout(Some(TIMEOUT)).unwrap();
         ctrl.set_write_timeout(Some(TIMEOUT)).unwrap();
-        let mut c = Client { ctrl, decoder: Decoder::new() };
+        let mut c = Client {
+            ctrl,
+            decoder: Decoder::new(),
+        };
         let greeting = c.reply();
         (c, greeting)
     }
@@ -54,7 +57,9 @@ impl Client {
     }
 
     pub fn send(&mut self, line: &str) {
-        self.ctrl.write_all(format!("{line}\r\n").as_bytes()).expect("control write");
+        self.ctrl
+            .write_all(format!("{line}\r\n").as_bytes())
+            .expect("control write");
     }
 
     pub fn cmd(&mut self, line: &str) -> Reply {
@@ -75,7 +80,10 @@ impl Client {
         let text = r.text().into_owned();
         let start = text.find('(').expect("227 has (") + 1;
         let end = text.find(')').expect("227 has )");
-        let n: Vec<u16> = text[start..end].split(',').map(|p| p.trim().parse().unwrap()).collect();
+        let n: Vec<u16> = text[start..end]
+            .split(',')
+            .map(|p| p.trim().parse().unwrap())
+            .collect();
         let ip = std::net::Ipv4Addr::new(n[0] as u8, n[1] as u8, n[2] as u8, n[3] as u8);
         SocketAddr::from((ip, n[4] * 256 + n[5]))
     }
@@ -114,7 +122,10 @@ impl Client {
     pub fn download_active(&mut self, line: &str) -> Vec<u8> {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
-        self.expect(&format!("PORT 127,0,0,1,{},{}", port / 256, port % 256), 200);
+        self.expect(
+            &format!("PORT 127,0,0,1,{},{}", port / 256, port % 256),
+            200,
+        );
         self.expect(line, 150);
         let (mut data, _) = l.accept().expect("server connects");
         data.set_read_timeout(Some(TIMEOUT)).unwrap();

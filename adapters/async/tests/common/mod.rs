@@ -78,12 +78,22 @@ pub fn config() -> Config {
 impl TestServer {
     pub fn start(rt: Rt, config: Config, fs: MemoryFs) -> TestServer {
         let server = rt
-            .block_on(Server::builder(fs.clone()).config(config).bind("127.0.0.1:0"))
+            .block_on(
+                Server::builder(fs.clone())
+                    .config(config)
+                    .bind("127.0.0.1:0"),
+            )
             .expect("bind on loopback");
         let addr = server.local_addr();
         let stop = server.shutdown_handle();
         let join = Some(rt.spawn(server));
-        TestServer { addr, fs, stop, rt, join }
+        TestServer {
+            addr,
+            fs,
+            stop,
+            rt,
+            join,
+        }
     }
 
     /// Shuts down with `grace` and waits for `run` to return.
@@ -93,7 +103,9 @@ impl TestServer {
     }
 
     fn join_run(&mut self) -> Result<(), sansftp::Error> {
-        let Some(join) = self.join.take() else { return Ok(()) };
+        let Some(join) = self.join.take() else {
+            return Ok(());
+        };
         self.rt.block_on(async {
             futures_lite::future::or(join, async {
                 async_io::Timer::after(JOIN_TIMEOUT).await;
