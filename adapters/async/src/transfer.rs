@@ -189,31 +189,38 @@ async fn send_memory(
     Ok(total)
 }
 
-/// Reads the file on the blocking thread pool into one buffer, reused for every block:
-/// the buffer moves to the pool thread and back, so nothing is copied or allocated per
-/// block.
+/// Reads the file on the blocking thread pool while the previous block goes out on the
+/// socket: two buffers, allocated once per transfer, travel to the pool thread and
+/// back, so nothing is copied or allocated per block.
 async fn send_reader(
-    mut reader: ReadHandle,
+    reader: ReadHandle,
     sock: &Async<TcpStream>,
     ascii: bool,
     throttles: &Throttles,
 ) -> Result<u64, TransferError> {
     let mut enc = ascii.then(ToCrlf::new);
     let mut conv = Vec::new();
-    let mut buf = vec![0u8; block(throttles)];
+    let size = block(throttles);
+    let read = |mut r: ReadHandle, mut buf: Vec<u8>| {
+        unblock(move || {
+            let res = read_full(&mut r, &mut buf);
+            (r, buf, res)
+        })
+    };
+    let mut reading = read(reader, vec![0u8; size]);
+    let mut spare = Some(vec![0u8; size]);
     let mut total = 0;
     loop {
-        let (r, b, res) = unblock(move || {
-            let res = read_full(&mut reader, &mut buf);
-            (reader, buf, res)
-        })
-        .await;
-        (reader, buf) = (r, b);
+        let (r, buf, res) = reading.await;
         let n = res.map_err(|e| TransferError::Storage(storage_error(&e)))?;
         if n == 0 {
             break;
         }
+        // Start reading the next block before sending this one.
+        let next = spare.take().unwrap_or_else(|| vec![0u8; size]);
+        reading = read(r, next);
         total += put(sock, &buf[..n], &mut enc, &mut conv, throttles).await?;
+        spare = Some(buf);
     }
     finish_send(sock)?;
     Ok(total)
@@ -234,50 +241,86 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// Receives an upload until the client closes the data connection, writing each block
-/// on the thread pool, then commits. Anything else (a reset, an abort) leaves the
-/// handle uncommitted.
+/// The upload's file: free, or busy writing a block on the thread pool.
+enum Writer {
+    Idle(WriteHandle),
+    Busy(blocking::Task<(WriteHandle, Vec<u8>, io::Result<()>)>),
+}
+
+impl Writer {
+    /// Waits for the block being written; its buffer goes back to `free`.
+    async fn idle(self, free: &mut Vec<Vec<u8>>) -> Result<WriteHandle, TransferError> {
+        match self {
+            Writer::Idle(w) => Ok(w),
+            Writer::Busy(task) => {
+                let (w, buf, res) = task.await;
+                free.push(buf);
+                res.map_err(|e| TransferError::Storage(storage_error(&e)))?;
+                Ok(w)
+            }
+        }
+    }
+}
+
+/// Receives an upload until the client closes the data connection, reading the next
+/// block from the socket while the pool writes the previous one, then commits.
+/// Anything else (a reset, an abort that drops this future) leaves the handle
+/// uncommitted.
 async fn receive(
-    mut w: WriteHandle,
+    w: WriteHandle,
     sock: &Async<TcpStream>,
     ascii: bool,
     throttles: &Throttles,
 ) -> Result<u64, TransferError> {
-    let block = block(throttles);
-    let mut buf = vec![0u8; block];
+    let size = block(throttles);
     let mut dec = ascii.then(FromCrlf::new);
-    let mut conv = Vec::new();
+    // TYPE A reads into `raw` and converts into the block to write.
+    let mut raw = if ascii { vec![0u8; size] } else { Vec::new() };
+    let mut free: Vec<Vec<u8>> = Vec::with_capacity(2);
+    let mut writer = Writer::Idle(w);
     let mut total = 0u64;
     let mut r = sock;
     loop {
-        throttles::wait(throttles, block).await;
-        let n = r.read(&mut buf).await.map_err(broken)?;
-        if n == 0 {
+        let mut buf = free.pop().unwrap_or_else(|| vec![0u8; size]);
+        throttles::wait(throttles, size).await;
+        // `k` bytes came off the socket; `n` bytes of `buf` are to be written.
+        let (k, n) = match &mut dec {
+            Some(d) => {
+                let k = r.read(&mut raw).await.map_err(broken)?;
+                buf.clear();
+                if k == 0 {
+                    d.finish(&mut buf);
+                } else {
+                    d.convert(&raw[..k], &mut buf);
+                }
+                (k, buf.len())
+            }
+            None => {
+                let k = r.read(&mut buf).await.map_err(broken)?;
+                (k, k)
+            }
+        };
+        throttles::consume(throttles, k);
+        total += k as u64;
+        // Blocks are written in order: the previous one must be done first.
+        let mut h = writer.idle(&mut free).await?;
+        if n > 0 {
+            writer = Writer::Busy(unblock(move || {
+                let res = h.write_all(&buf[..n]);
+                (h, buf, res)
+            }));
+        } else {
+            free.push(buf);
+            writer = Writer::Idle(h);
+        }
+        if k == 0 {
             break;
         }
-        throttles::consume(throttles, n);
-        total += n as u64;
-        if let Some(d) = &mut dec {
-            conv.clear();
-            d.convert(&buf[..n], &mut conv);
-        }
-        let converted = dec.is_some();
-        let (w2, b2, c2, res) = unblock(move || {
-            let data = if converted { &conv[..] } else { &buf[..n] };
-            let res = w.write_all(data);
-            (w, buf, conv, res)
-        })
-        .await;
-        (w, buf, conv) = (w2, b2, c2);
-        res.map_err(|e| TransferError::Storage(storage_error(&e)))?;
     }
-    conv.clear();
-    if let Some(d) = &mut dec {
-        d.finish(&mut conv);
-    }
+    let mut h = writer.idle(&mut free).await?;
     unblock(move || {
-        w.write_all(&conv).map_err(|e| storage_error(&e))?;
-        w.commit()
+        h.flush().map_err(|e| storage_error(&e))?;
+        h.commit()
     })
     .await?;
     Ok(total)
