@@ -9,8 +9,15 @@
 //! Two backends:
 //!
 //! - [`LocalFs`]: a directory tree on disk, each user confined to their base path;
-//!   `..`, absolute paths and symlinks can never lead outside it.
-//! - [`MemoryFs`]: an in-memory tree, for tests and `sansftp serve --memory`.
+//!   `..`, absolute paths and symlinks can never lead outside it. Uploads are atomic by
+//!   default ([`UploadMode::Atomic`]: temp file renamed into place on commit);
+//!   [`UploadMode::InPlace`] writes the target directly, as vsftpd does.
+//! - [`MemoryFs`]: an in-memory tree, for tests and `sansftp serve --memory`; one tree
+//!   per `MemoryFs`, shared by all users (base paths are ignored).
+//!
+//! Both give the same answers to the same operations (one test suite runs against
+//! each), including the errors: a `REST` offset past the end of the file refuses the
+//! upload ([`StorageError::Other`]) instead of leaving a zero-filled hole.
 //!
 //! The trait is synchronous: the blocking adapter calls it on the session's thread, the
 //! async adapter on a thread pool (`blocking::unblock`).
@@ -98,6 +105,79 @@ pub trait Storage: Send + Sync + 'static {
             }
             _ => Err(StorageError::Other("operation not supported".into())),
         }
+    }
+}
+
+/// A shared backend is a backend, so a server can hold an `Arc<dyn Storage>` (or an
+/// `Arc<LocalFs>`) and hand clones to its sessions.
+///
+/// ```
+/// use std::sync::Arc;
+/// use sansftp::path::VirtualPath;
+/// use sansftp::server::User;
+/// use sansftp_storage::{MemoryFs, Storage};
+///
+/// fn size(storage: &impl Storage) -> Option<u64> {
+///     let path = VirtualPath::parse(b"/a").unwrap();
+///     storage.metadata(&User::anonymous(), &path).ok()?.size
+/// }
+/// let shared: Arc<dyn Storage> = Arc::new(MemoryFs::new().with_file("/a", "abc"));
+/// assert_eq!(size(&shared), Some(3));
+/// ```
+impl<S: Storage + ?Sized> Storage for std::sync::Arc<S> {
+    fn check_root(&self, user: &User) -> Result<(), PathIoError> {
+        (**self).check_root(user)
+    }
+
+    fn metadata(&self, user: &User, path: &VirtualPath) -> Result<Entry, StorageError> {
+        (**self).metadata(user, path)
+    }
+
+    fn list(&self, user: &User, path: &VirtualPath) -> Result<Vec<Entry>, StorageError> {
+        (**self).list(user, path)
+    }
+
+    fn make_dir(&self, user: &User, path: &VirtualPath) -> Result<(), StorageError> {
+        (**self).make_dir(user, path)
+    }
+
+    fn remove_dir(&self, user: &User, path: &VirtualPath) -> Result<(), StorageError> {
+        (**self).remove_dir(user, path)
+    }
+
+    fn remove_file(&self, user: &User, path: &VirtualPath) -> Result<(), StorageError> {
+        (**self).remove_file(user, path)
+    }
+
+    fn rename(
+        &self,
+        user: &User,
+        from: &VirtualPath,
+        to: &VirtualPath,
+    ) -> Result<(), StorageError> {
+        (**self).rename(user, from, to)
+    }
+
+    fn open_read(
+        &self,
+        user: &User,
+        path: &VirtualPath,
+        offset: u64,
+    ) -> Result<ReadHandle, StorageError> {
+        (**self).open_read(user, path, offset)
+    }
+
+    fn open_write(
+        &self,
+        user: &User,
+        path: &VirtualPath,
+        mode: WriteMode,
+    ) -> Result<WriteHandle, StorageError> {
+        (**self).open_write(user, path, mode)
+    }
+
+    fn execute(&self, user: &User, op: &StorageOp) -> Result<StorageOutcome, StorageError> {
+        (**self).execute(user, op)
     }
 }
 

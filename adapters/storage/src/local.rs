@@ -10,7 +10,9 @@
 //! the last component itself (`DELE`, `RMD`, `RNFR`/`RNTO`, `MKD`) resolve only its
 //! parent, so a symlink can be deleted or renamed but never written *through* out of the
 //! root. Links pointing inside the root are followed normally. A dangling link is never
-//! written through (it could create a file anywhere).
+//! written through (it could create a file anywhere) and answers `PermissionDenied`, as
+//! does a missing name below a link out of the root (so "not found" cannot be used to
+//! probe what exists outside).
 //!
 //! **Residual race:** std has no `openat`/`O_NOFOLLOW`, so between the check and the
 //! open another *local* process able to write inside the root could swap a checked
@@ -495,16 +497,20 @@ fn create_temp(target: &Path) -> io::Result<(File, PathBuf)> {
     let name = target.file_name().map(os_bytes).unwrap_or_default();
     // Leave room for the decoration within NAME_MAX (255 bytes).
     let name = &name[..name.len().min(180)];
+    let mut attempts = 0;
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let mut temp_name = b".".to_vec();
         temp_name.extend_from_slice(name);
-        temp_name.extend_from_slice(format!(".sansftp-{}-{n}.part", std::process::id()).as_bytes());
+        let suffix = format!(".sansftp-{}-{n}.part", std::process::id());
+        temp_name.extend_from_slice(suffix.as_bytes());
         let temp = dir.join(bytes_os(temp_name));
         match OpenOptions::new().write(true).create_new(true).open(&temp) {
             Ok(file) => return Ok((file, temp)),
-            // A leftover of a crashed run with the same pid: try the next number.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n % 1000 != 999 => {}
+            // A leftover of a crashed run that had the same pid: try the next number.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => {
+                attempts += 1;
+            }
             Err(e) => return Err(e),
         }
     }

@@ -22,9 +22,10 @@ use crate::{ReadHandle, Storage, Upload, WriteHandle, WriteMode};
 /// `MemoryFs` instead.) Clones share the tree, so a test can keep one clone to inspect
 /// what the server stored.
 ///
-/// Semantics follow [`LocalFs`](crate::LocalFs) with
-/// [`UploadMode::Atomic`](crate::UploadMode::Atomic): an upload becomes visible on
-/// [`WriteHandle::commit`] and vanishes when dropped uncommitted. Modification times are
+/// Answers and errors are those of [`LocalFs`](crate::LocalFs) (one test suite runs
+/// against both). Every upload, `APPE` included, is buffered and swapped in on
+/// [`WriteHandle::commit`]: it is invisible until then and vanishes when dropped
+/// uncommitted. Modification times are
 /// the wall-clock time of the last change. Files show mode `0644`, directories `0755`,
 /// owner and group `ftp`.
 ///

@@ -465,3 +465,36 @@ fn memory_atomic_uploads() {
 fn local_atomic_uploads() {
     atomic_uploads(local(UploadMode::Atomic))
 }
+
+/// Uploads racing for one name: the last commit wins whole, nothing is mixed, no temp
+/// file is left.
+fn concurrent_uploads<S: Storage>(f: Fixture<S>) {
+    let bodies: Vec<Vec<u8>> = (0..8u8).map(|i| vec![b'a' + i; 64 * 1024]).collect();
+    std::thread::scope(|scope| {
+        for body in &bodies {
+            let f = &f;
+            scope.spawn(move || {
+                let mut w =
+                    f.fs.open_write(&f.user, &vp("/race"), WriteMode::Write { offset: 0 })
+                        .unwrap();
+                for chunk in body.chunks(1000) {
+                    w.write_all(chunk).unwrap();
+                }
+                w.commit().unwrap();
+            });
+        }
+    });
+    let result = f.get("/race").unwrap();
+    assert!(bodies.contains(&result), "mixed content");
+    assert_eq!(f.names("/"), Ok(vec!["race".into()]));
+}
+
+#[test]
+fn memory_concurrent_uploads() {
+    concurrent_uploads(memory())
+}
+
+#[test]
+fn local_concurrent_uploads() {
+    concurrent_uploads(local(UploadMode::Atomic))
+}

@@ -1,0 +1,447 @@
+//! [`Server`]: the listener, its builder, the accept loop and graceful shutdown.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use sansftp::Error;
+use sansftp::server::{Config, Limits, Output, PortPool, Session, User};
+use sansftp_storage::Storage;
+
+use crate::session::{self, Msg};
+use crate::users::UserManager;
+
+/// How long [`RunningServer::shutdown`] lets running transfers finish.
+const DEFAULT_SHUTDOWN_DEADLINE: Duration = Duration::from_secs(5);
+
+/// A bound FTP server, ready to [`run`](Server::run).
+///
+/// Built with [`Server::builder`]. Each accepted control connection gets its own thread
+/// (plus one reading its socket, and one per running transfer). Storage calls and the
+/// user manager run on the session's thread.
+///
+/// Passive listeners take ports from [`Config::passive_ports`]; server-wide
+/// [`Config::max_connections`] are enforced by greeting the extra connection with `421`;
+/// per-user limits refuse the login with `530`. Speed limits are applied to every
+/// transfer at the four levels of [`Config::speed_limits`].
+pub struct Server {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+/// Configures a [`Server`]; made by [`Server::builder`].
+pub struct Builder {
+    storage: Arc<dyn Storage>,
+    config: Config,
+    users: Option<Arc<dyn UserManager>>,
+}
+
+/// Stops a [`Server`] from another thread; cheap to clone.
+#[derive(Clone)]
+pub struct ShutdownHandle {
+    shared: Arc<Shared>,
+    local_addr: SocketAddr,
+}
+
+/// A [`Server`] running on a background thread ([`Server::spawn`]). Dropping it shuts
+/// the server down at once (transfers are cut) and waits for it.
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    handle: ShutdownHandle,
+    thread: Option<JoinHandle<Result<(), Error>>>,
+}
+
+impl Server {
+    /// Starts configuring a server over `storage`.
+    pub fn builder(storage: impl Storage) -> Builder {
+        Builder {
+            storage: Arc::new(storage),
+            config: Config::new(),
+            users: None,
+        }
+    }
+
+    /// The address the server listens on (with the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A handle to stop [`run`](Server::run) from another thread.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            shared: Arc::clone(&self.shared),
+            local_addr: self.local_addr,
+        }
+    }
+
+    /// Serves until [`ShutdownHandle::shutdown`] is called, then returns once every
+    /// session has closed (at most the shutdown deadline later).
+    pub fn run(self) -> Result<(), Error> {
+        log::info!("listening on {}", self.local_addr);
+        let mut failures = 0u32;
+        while !self.shared.stopping() {
+            match self.listener.accept() {
+                Ok((stream, peer)) => {
+                    failures = 0;
+                    if self.shared.stopping() {
+                        break;
+                    }
+                    self.start_session(stream, peer);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little rather than
+                    // spin, and give up only if it never recovers.
+                    failures += 1;
+                    log::warn!("accept on {} failed: {e}", self.local_addr);
+                    if failures > 100 {
+                        return Err(Error::Io(io::Error::new(
+                            e.kind(),
+                            format!("accept on {} keeps failing: {e}", self.local_addr),
+                        )));
+                    }
+                    thread::sleep(Duration::from_millis(50));
+                }
+            }
+        }
+        drop(self.listener);
+        self.shared.close_sessions();
+        log::info!("server on {} stopped", self.local_addr);
+        Ok(())
+    }
+
+    /// Runs the server on a background thread.
+    pub fn spawn(self) -> RunningServer {
+        let local_addr = self.local_addr;
+        let handle = self.shutdown_handle();
+        let thread = thread::Builder::new()
+            .name("sansftp-accept".into())
+            .spawn(move || self.run());
+        let thread = match thread {
+            Ok(t) => Some(t),
+            Err(e) => {
+                log::error!("cannot start the server thread: {e}");
+                None
+            }
+        };
+        RunningServer {
+            local_addr,
+            handle,
+            thread,
+        }
+    }
+
+    fn start_session(&self, stream: TcpStream, peer: SocketAddr) {
+        let local = match stream.local_addr() {
+            Ok(a) => a,
+            Err(e) => {
+                log::debug!("connection from {peer} dropped: {e}");
+                return;
+            }
+        };
+        let Some(guard) = self.shared.limits.try_connect() else {
+            log::info!(
+                "{peer}: refused, {} connections",
+                self.shared.limits.connections()
+            );
+            refuse(&self.shared.config, stream, peer, local);
+            return;
+        };
+        let id = self.shared.next_session.fetch_add(1, Ordering::Relaxed);
+        // Registered here, not on the new thread, so a shutdown that starts now still
+        // reaches it.
+        let (tx, rx) = mpsc::channel();
+        let shutdown = self.shared.register(id, tx.clone());
+        let live = LiveSession {
+            shared: Arc::clone(&self.shared),
+            id,
+        };
+        let spawned = thread::Builder::new()
+            .name(format!("sansftp-session-{id}"))
+            .spawn(move || {
+                let channel = session::Channel { tx, rx, shutdown };
+                session::run(&live.shared, stream, peer, local, guard, channel);
+                drop(live);
+            });
+        if let Err(e) = spawned {
+            log::error!("{peer}: cannot start a session thread: {e}");
+        }
+    }
+}
+
+impl Builder {
+    /// Sets users, limits, timeouts, passive ports, texts. Without any user, the
+    /// anonymous user (full access to the storage's root) is added.
+    pub fn config(mut self, config: Config) -> Builder {
+        self.config = config;
+        self
+    }
+
+    /// Replaces the default user manager (the [`Config`]'s users).
+    pub fn user_manager(mut self, users: impl UserManager) -> Builder {
+        self.users = Some(Arc::new(users));
+        self
+    }
+
+    /// Checks every user's root with [`Storage::check_root`] (a missing root fails with
+    /// [`Error::PathIo`] naming it) and binds the control listener to `addr` (failing
+    /// with [`Error::Io`] naming the address).
+    pub fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
+        let mut config = self.config;
+        if config.users.is_empty() {
+            config = config.user(User::anonymous());
+        }
+        for user in &config.users {
+            self.storage.check_root(user)?;
+        }
+        let listener = bind_any(addr)?;
+        let local_addr = listener.local_addr()?;
+        let config = Arc::new(config);
+        let users = self
+            .users
+            .unwrap_or_else(|| Arc::new(Config::clone(&config)));
+        let shared = Shared {
+            limits: Limits::new(&config, Instant::now()),
+            ports: PortPool::new(config.passive_ports.clone()),
+            config,
+            storage: self.storage,
+            users,
+            stop: AtomicBool::new(false),
+            next_session: AtomicU64::new(1),
+            sessions: Mutex::new(Sessions::default()),
+            all_closed: Condvar::new(),
+        };
+        Ok(Server {
+            listener,
+            local_addr,
+            shared: Arc::new(shared),
+        })
+    }
+}
+
+impl ShutdownHandle {
+    /// Stops accepting connections, lets running transfers finish for at most
+    /// `deadline`, then closes every session; [`Server::run`] returns when they are all
+    /// closed. Idle sessions are closed at once. Returns without waiting.
+    pub fn shutdown(&self, deadline: Duration) {
+        let until = Instant::now() + deadline;
+        {
+            let mut sessions = self.shared.lock_sessions();
+            if sessions.deadline.is_some() {
+                return;
+            }
+            sessions.deadline = Some(until);
+            for tx in sessions.live.values() {
+                let _ = tx.send(Msg::Shutdown { deadline: until });
+            }
+        }
+        self.shared.stop.store(true, Ordering::SeqCst);
+        // The accept loop is blocked in accept(): a connection of our own wakes it up.
+        let _ = TcpStream::connect_timeout(&wake_addr(self.local_addr), Duration::from_secs(1));
+    }
+}
+
+impl RunningServer {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A handle to stop the server with a chosen deadline.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.handle.clone()
+    }
+
+    /// Shuts the server down, letting running transfers finish for up to 5 seconds, and
+    /// waits until it has stopped.
+    pub fn shutdown(mut self) -> Result<(), Error> {
+        self.stop(DEFAULT_SHUTDOWN_DEADLINE)
+    }
+
+    /// Waits until the server stops (after a [`ShutdownHandle::shutdown`] elsewhere).
+    pub fn join(mut self) -> Result<(), Error> {
+        self.wait()
+    }
+
+    fn stop(&mut self, deadline: Duration) -> Result<(), Error> {
+        self.handle.shutdown(deadline);
+        self.wait()
+    }
+
+    fn wait(&mut self) -> Result<(), Error> {
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(Error::Io(io::Error::other("the server thread panicked")))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            let _ = self.stop(Duration::ZERO);
+        }
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ShutdownHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShutdownHandle")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What every session of one server shares.
+pub(crate) struct Shared {
+    pub(crate) config: Arc<Config>,
+    pub(crate) storage: Arc<dyn Storage>,
+    pub(crate) users: Arc<dyn UserManager>,
+    pub(crate) limits: Limits,
+    pub(crate) ports: PortPool,
+    stop: AtomicBool,
+    next_session: AtomicU64,
+    sessions: Mutex<Sessions>,
+    all_closed: Condvar,
+}
+
+#[derive(Default)]
+struct Sessions {
+    /// The channel of each live session, to tell it about a shutdown.
+    live: HashMap<u64, Sender<Msg>>,
+    /// Set once shutdown starts: when sessions must be closed.
+    deadline: Option<Instant>,
+}
+
+impl Shared {
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Registers a session's channel; returns the shutdown deadline if shutdown has
+    /// already begun (the session then closes as soon as it can).
+    pub(crate) fn register(&self, id: u64, tx: Sender<Msg>) -> Option<Instant> {
+        let mut sessions = self.lock_sessions();
+        sessions.live.insert(id, tx);
+        sessions.deadline
+    }
+
+    /// Waits until every session has ended, or a second past the deadline (a session
+    /// stuck in a storage call cannot be interrupted; it is left to finish alone).
+    fn close_sessions(&self) {
+        let mut sessions = self.lock_sessions();
+        let until = sessions.deadline.unwrap_or_else(Instant::now) + Duration::from_secs(1);
+        while !sessions.live.is_empty() {
+            let now = Instant::now();
+            if now >= until {
+                log::warn!("{} sessions still open after shutdown", sessions.live.len());
+                return;
+            }
+            sessions = match self.all_closed.wait_timeout(sessions, until - now) {
+                Ok((s, _)) => s,
+                Err(e) => e.into_inner().0,
+            };
+        }
+    }
+
+    fn lock_sessions(&self) -> MutexGuard<'_, Sessions> {
+        // Every update is a single map insert/remove: consistent even if poisoned.
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Unregisters a session when its thread ends, however it ends.
+struct LiveSession {
+    shared: Arc<Shared>,
+    id: u64,
+}
+
+impl Drop for LiveSession {
+    fn drop(&mut self) {
+        let mut sessions = self.shared.lock_sessions();
+        sessions.live.remove(&self.id);
+        if sessions.live.is_empty() {
+            self.shared.all_closed.notify_all();
+        }
+    }
+}
+
+/// Greets an extra connection with the core's `421` and closes it, on the accept
+/// thread: the reply is tiny, so the write does not block.
+fn refuse(config: &Arc<Config>, mut stream: TcpStream, peer: SocketAddr, local: SocketAddr) {
+    let mut session = Session::refused(
+        Arc::clone(config),
+        peer,
+        local,
+        Instant::now(),
+        "Too many connections, try again later",
+    );
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    while let Some(out) = session.poll_output() {
+        if let Output::Send(bytes) = out {
+            if stream.write_all(&bytes).is_err() {
+                break;
+            }
+        }
+    }
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+}
+
+/// Binds the first of `addr`'s addresses that works; the error names them all.
+fn bind_any(addr: impl ToSocketAddrs) -> Result<TcpListener, Error> {
+    let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
+    let mut last = None;
+    for a in &addrs {
+        match TcpListener::bind(a) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some((a, e)),
+        }
+    }
+    Err(Error::Io(match last {
+        Some((a, e)) => io::Error::new(e.kind(), format!("cannot listen on {a}: {e}")),
+        None => io::Error::new(io::ErrorKind::InvalidInput, "no address to listen on"),
+    }))
+}
+
+/// Where to connect to reach a listener bound to `addr` (an unspecified address is
+/// reached through loopback).
+pub(crate) fn wake_addr(addr: SocketAddr) -> SocketAddr {
+    let ip = match addr {
+        SocketAddr::V4(a) if a.ip().is_unspecified() => Ipv4Addr::LOCALHOST.into(),
+        SocketAddr::V6(a) if a.ip().is_unspecified() => Ipv6Addr::LOCALHOST.into(),
+        _ => addr.ip(),
+    };
+    SocketAddr::new(ip, addr.port())
+}

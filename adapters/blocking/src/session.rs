@@ -1,0 +1,399 @@
+//! One control connection: the thread that drives a [`Session`] and acts on its outputs.
+//!
+//! Everything that can happen to the session arrives on one channel ([`Msg`]): bytes
+//! from the reader thread, progress of the transfer threads, the server's shutdown. The
+//! loop blocks on that channel with the session's deadline as timeout, so a finished
+//! transfer wakes it at once and no socket is ever polled.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use sansftp::NoAvailablePort;
+use sansftp::server::{
+    AuthResult, ConnectionGuard, Event, Output, RequestId, Session, SessionThrottles, Transfer,
+    TransferError, UserGuard,
+};
+
+use crate::server::{Shared, wake_addr};
+use crate::transfer::{self, DataSource, Job, TransferControl};
+
+/// How many chunks the reader may read ahead of the session: enough to keep pipelined
+/// commands flowing, few enough that a flooding client cannot fill memory.
+const READ_AHEAD: usize = 4;
+/// The reader's buffer: a command line is at most a few KiB.
+const READ_CHUNK: usize = 8 * 1024;
+/// A client that does not read its replies for this long is dropped.
+const CONTROL_WRITE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Something that happened to a session.
+pub(crate) enum Msg {
+    /// Bytes read from the control connection.
+    Control(Vec<u8>),
+    /// The control connection reached end of file or broke.
+    ControlClosed,
+    /// A transfer has its data connection.
+    Connected { id: RequestId, peer: SocketAddr },
+    /// A transfer moved all its bytes and closed its data connection.
+    Done { id: RequestId, bytes: u64 },
+    /// A transfer failed.
+    Failed { id: RequestId, error: TransferError },
+    /// The server is shutting down: close once no transfer runs, or at `deadline`.
+    Shutdown { deadline: Instant },
+}
+
+/// The session's channel, made by the accept loop.
+pub(crate) struct Channel {
+    pub(crate) tx: Sender<Msg>,
+    pub(crate) rx: Receiver<Msg>,
+    /// The shutdown deadline, when shutdown began before the session was registered.
+    pub(crate) shutdown: Option<Instant>,
+}
+
+/// Serves one control connection until the session closes.
+pub(crate) fn run(
+    shared: &Arc<Shared>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    local: SocketAddr,
+    guard: ConnectionGuard,
+    channel: Channel,
+) {
+    log::info!("{peer}: session opened");
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_write_timeout(Some(CONTROL_WRITE_TIMEOUT));
+    let (credit_tx, credit_rx) = mpsc::sync_channel(READ_AHEAD);
+    for _ in 0..READ_AHEAD {
+        let _ = credit_tx.send(());
+    }
+    let reader = stream
+        .try_clone()
+        .and_then(|s| spawn_reader(s, channel.tx.clone(), credit_rx));
+    let now = Instant::now();
+    let session = Session::new(Arc::clone(&shared.config), peer, local, now);
+    let mut conn = Conn {
+        shared: Arc::clone(shared),
+        session,
+        control: stream,
+        peer,
+        tx: channel.tx,
+        credit: credit_tx,
+        passive: None,
+        transfers: HashMap::new(),
+        user: None,
+        throttles: shared.limits.session_throttles(now),
+        draining: channel.shutdown,
+        closed: false,
+        _connection: guard,
+    };
+    if let Err(e) = reader {
+        log::warn!("{peer}: cannot start the reader thread: {e}");
+        conn.session.control_closed();
+    }
+    conn.serve(&channel.rx);
+    log::info!("{peer}: session closed");
+}
+
+/// The state of one session's thread.
+struct Conn {
+    shared: Arc<Shared>,
+    session: Session,
+    control: TcpStream,
+    peer: SocketAddr,
+    /// Handed to transfer threads.
+    tx: Sender<Msg>,
+    /// Gives the reader back one read-ahead slot per chunk handled.
+    credit: SyncSender<()>,
+    passive: Option<transfer::Passive>,
+    transfers: HashMap<RequestId, Arc<TransferControl>>,
+    /// The logged-in user's slot in the per-user connection count.
+    user: Option<UserGuard>,
+    throttles: SessionThrottles,
+    /// Shutdown began: close once no transfer runs, or at this instant.
+    draining: Option<Instant>,
+    closed: bool,
+    _connection: ConnectionGuard,
+}
+
+impl Conn {
+    fn serve(&mut self, rx: &Receiver<Msg>) {
+        loop {
+            self.act();
+            if self.closed {
+                break;
+            }
+            if let Some(deadline) = self.draining {
+                if self.transfers.is_empty() || Instant::now() >= deadline {
+                    log::debug!("{}: closing for shutdown", self.peer);
+                    self.session.control_closed();
+                    continue;
+                }
+            }
+            let timeout = earliest(self.session.poll_timeout(), self.draining);
+            let msg = match timeout {
+                Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+                // The loop holds a sender itself, so this only returns with a message.
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            let now = Instant::now();
+            match msg {
+                Ok(msg) => self.handle(msg, now),
+                Err(RecvTimeoutError::Timeout) => self.session.handle_timeout(now),
+                Err(RecvTimeoutError::Disconnected) => self.session.control_closed(),
+            }
+        }
+        // Whatever is still running belongs to a session that is gone.
+        for (_, control) in self.transfers.drain() {
+            control.abort();
+        }
+        let _ = self.control.shutdown(Shutdown::Both);
+    }
+
+    fn handle(&mut self, msg: Msg, now: Instant) {
+        match msg {
+            Msg::Control(bytes) => {
+                self.session.handle_control(&bytes, now);
+                // The reader may read the next chunk. It only fails once the reader is
+                // gone, which the session learns from ControlClosed.
+                let _ = self.credit.try_send(());
+            }
+            Msg::ControlClosed => self.session.control_closed(),
+            Msg::Connected { id, peer } => {
+                log::debug!("{}: transfer {id} connected from {peer}", self.peer);
+                self.session.data_connected(id, peer, now);
+            }
+            Msg::Done { id, bytes } => {
+                self.transfers.remove(&id);
+                self.session.data_done(id, bytes, now);
+            }
+            Msg::Failed { id, error } => {
+                log::debug!("{}: transfer {id} failed: {error}", self.peer);
+                self.transfers.remove(&id);
+                self.session.data_failed(id, error, now);
+            }
+            Msg::Shutdown { deadline } => self.draining = Some(deadline),
+        }
+    }
+
+    /// Drains the session's outputs and acts on each, in order.
+    fn act(&mut self) {
+        while let Some(output) = self.session.poll_output() {
+            match output {
+                Output::Send(bytes) => {
+                    if let Err(e) = self.control.write_all(&bytes) {
+                        log::debug!("{}: control write failed: {e}", self.peer);
+                        self.session.control_closed();
+                    }
+                }
+                Output::Auth { id, request } => {
+                    let result = self.authenticate(&request);
+                    self.session.complete_auth(id, result, Instant::now());
+                }
+                Output::Storage { id, user, op } => {
+                    let result = self.shared.storage.execute(&user, &op);
+                    if let Err(e) = &result {
+                        log::debug!("{}: {op:?}: {e}", self.peer);
+                    }
+                    self.session.complete_storage(id, result, Instant::now());
+                }
+                Output::OpenPassive { id, ip } => {
+                    let result = self.open_passive(ip);
+                    self.session.complete_passive(id, result, Instant::now());
+                }
+                Output::ClosePassive => self.passive = None,
+                Output::Transfer(t) => self.start_transfer(t),
+                Output::AbortTransfer { id } => {
+                    if let Some(control) = self.transfers.remove(&id) {
+                        log::debug!("{}: transfer {id} aborted", self.peer);
+                        control.abort();
+                    }
+                }
+                Output::Event(event) => self.event(event),
+                Output::Close => {
+                    let _ = self.control.flush();
+                    self.closed = true;
+                }
+                other => log::debug!("{}: unknown output {other:?}", self.peer),
+            }
+        }
+    }
+
+    /// Asks the user manager, then counts the login against the user's connection limit.
+    fn authenticate(&mut self, request: &sansftp::server::AuthRequest) -> AuthResult {
+        match self.shared.users.authenticate(request) {
+            AuthResult::LoggedIn(user) => match self.shared.limits.try_login(&user) {
+                Some(guard) => {
+                    self.user = Some(guard);
+                    AuthResult::LoggedIn(user)
+                }
+                None => {
+                    log::info!(
+                        "{}: {} refused, too many sessions of this user",
+                        self.peer,
+                        user.display_name()
+                    );
+                    AuthResult::Denied("Too many connections for this user".into())
+                }
+            },
+            other => other,
+        }
+    }
+
+    fn open_passive(&mut self, ip: IpAddr) -> Result<SocketAddr, NoAvailablePort> {
+        // The old listener goes first, so its port can be reused.
+        self.passive = None;
+        let (listener, lease) = self
+            .shared
+            .ports
+            .bind(|port| TcpListener::bind((ip, port)))?;
+        match listener.local_addr() {
+            Ok(addr) => {
+                self.passive = Some(transfer::Passive {
+                    listener,
+                    addr,
+                    _lease: lease,
+                });
+                Ok(addr)
+            }
+            Err(_) => Err(NoAvailablePort {
+                range: self.shared.ports.range().cloned(),
+            }),
+        }
+    }
+
+    fn start_transfer(&mut self, t: Transfer) {
+        let id = t.id;
+        let source = match t.channel {
+            sansftp::server::DataChannel::Active(addr) => DataSource::Active(addr),
+            sansftp::server::DataChannel::Passive => match self.passive.take() {
+                Some(p) => DataSource::Passive(p),
+                None => {
+                    let error = TransferError::Connect("no passive listener".into());
+                    self.session.data_failed(id, error, Instant::now());
+                    return;
+                }
+            },
+            _ => {
+                let error = TransferError::Connect("unsupported data channel".into());
+                self.session.data_failed(id, error, Instant::now());
+                return;
+            }
+        };
+        log::debug!("{}: transfer {id}: {:?}", self.peer, t.kind);
+        let now = Instant::now();
+        let throttles =
+            self.throttles
+                .for_transfer(&self.shared.config, &t.user, t.kind.is_upload(), now);
+        let control = Arc::new(TransferControl::new(match &source {
+            DataSource::Passive(p) => Some(wake_addr(p.addr)),
+            DataSource::Active(_) => None,
+        }));
+        let job = Job {
+            transfer: t,
+            storage: Arc::clone(&self.shared.storage),
+            source,
+            control_peer: self.peer,
+            control: Arc::clone(&control),
+            throttles,
+            connect_timeout: self.shared.config.data_wait_timeout,
+            stall_timeout: stall_timeout(&self.shared.config),
+            tx: self.tx.clone(),
+        };
+        match thread::Builder::new()
+            .name(format!("sansftp-transfer-{id}"))
+            .spawn(move || transfer::run(job))
+        {
+            Ok(_) => {
+                self.transfers.insert(id, control);
+            }
+            Err(e) => {
+                let error = TransferError::Connect(format!("cannot start transfer: {e}"));
+                self.session.data_failed(id, error, Instant::now());
+            }
+        }
+    }
+
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::LoggedIn(user) => log::info!("{}: {} logged in", self.peer, user.display_name()),
+            Event::LoginFailed { login } => log::info!("{}: login failed for {login:?}", self.peer),
+            Event::LoggedOut(user) => {
+                log::info!("{}: {} logged out", self.peer, user.display_name());
+                self.user = None;
+            }
+            Event::TransferDone {
+                path,
+                upload,
+                bytes,
+            } => {
+                let what = path.map_or_else(|| "listing".to_owned(), |p| p.to_string());
+                let dir = if upload { "received" } else { "sent" };
+                log::info!("{}: {dir} {what}, {bytes} bytes", self.peer);
+            }
+            Event::NoAvailablePort(e) => log::warn!("{}: {e}", self.peer),
+            Event::IdleTimeout => log::info!("{}: idle timeout", self.peer),
+            other => log::debug!("{}: {other:?}", self.peer),
+        }
+    }
+}
+
+/// Reads the control connection on its own thread, one chunk per credit.
+fn spawn_reader(
+    mut stream: TcpStream,
+    tx: Sender<Msg>,
+    credit: Receiver<()>,
+) -> io::Result<thread::JoinHandle<()>> {
+    thread::Builder::new()
+        .name("sansftp-reader".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            let mut buf = vec![0; READ_CHUNK];
+            // Err: the session is gone.
+            while credit.recv().is_ok() {
+                let msg = loop {
+                    match stream.read(&mut buf) {
+                        Ok(0) => break Msg::ControlClosed,
+                        Ok(n) => break Msg::Control(buf[..n].to_vec()),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(_) => break Msg::ControlClosed,
+                    }
+                };
+                let last = matches!(msg, Msg::ControlClosed);
+                if tx.send(msg).is_err() || last {
+                    return;
+                }
+            }
+        })
+}
+
+/// How long a connected data transfer may see no progress before it is dropped.
+fn stall_timeout(config: &sansftp::server::Config) -> Duration {
+    config
+        .idle_timeout
+        .unwrap_or(Duration::from_secs(300))
+        .max(Duration::from_secs(30))
+}
+
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Msg::Control(b) => write!(f, "Control({} bytes)", b.len()),
+            Msg::ControlClosed => f.write_str("ControlClosed"),
+            Msg::Connected { id, peer } => write!(f, "Connected({id}, {peer})"),
+            Msg::Done { id, bytes } => write!(f, "Done({id}, {bytes})"),
+            Msg::Failed { id, error } => write!(f, "Failed({id}, {error})"),
+            Msg::Shutdown { .. } => f.write_str("Shutdown"),
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! One transfer, on its own thread: open the file, get the data connection, move the
+//! bytes, report to the session's channel.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use sansftp::addr::same_host;
+use sansftp::server::ascii::{FromCrlf, ToCrlf};
+use sansftp::server::{PortLease, Transfer, TransferError, TransferKind, TransferThrottles};
+use sansftp_storage::{ReadHandle, Storage, WriteHandle, WriteMode, storage_error};
+
+use crate::session::Msg;
+
+/// The copy buffer of the chunked paths (TYPE A, throttled, uploads): large, so each
+/// system call moves a lot, and allocated once per transfer.
+const BUFFER: usize = 256 * 1024;
+/// The longest a throttled transfer sleeps before checking for an abort.
+const MAX_NAP: Duration = Duration::from_millis(100);
+
+/// A passive listener and the pool port it holds.
+#[derive(Debug)]
+pub(crate) struct Passive {
+    pub(crate) listener: TcpListener,
+    pub(crate) addr: SocketAddr,
+    pub(crate) _lease: PortLease,
+}
+
+/// Where the data connection comes from.
+pub(crate) enum DataSource {
+    Passive(Passive),
+    Active(SocketAddr),
+}
+
+/// What the session keeps of a running transfer, to stop it.
+#[derive(Debug)]
+pub(crate) struct TransferControl {
+    aborted: AtomicBool,
+    /// A clone of the data connection once there is one, to shut it down.
+    socket: Mutex<Option<TcpStream>>,
+    /// The passive listener's address: connecting to it wakes a blocked accept().
+    wake: Option<SocketAddr>,
+}
+
+/// Everything a transfer thread needs.
+pub(crate) struct Job {
+    pub(crate) transfer: Transfer,
+    pub(crate) storage: Arc<dyn Storage>,
+    pub(crate) source: DataSource,
+    pub(crate) control_peer: SocketAddr,
+    pub(crate) control: Arc<TransferControl>,
+    pub(crate) throttles: TransferThrottles,
+    /// For active connections; the session itself times out a passive wait.
+    pub(crate) connect_timeout: Duration,
+    /// A connected data socket with no progress for this long is broken.
+    pub(crate) stall_timeout: Duration,
+    pub(crate) tx: Sender<Msg>,
+}
+
+impl TransferControl {
+    pub(crate) fn new(wake: Option<SocketAddr>) -> TransferControl {
+        TransferControl {
+            aborted: AtomicBool::new(false),
+            socket: Mutex::new(None),
+            wake,
+        }
+    }
+
+    /// Stops the transfer: shuts its data connection down (the thread's next read or
+    /// write fails), or wakes its accept(). Its upload is never committed.
+    pub(crate) fn abort(&self) {
+        self.aborted.store(true, Ordering::SeqCst);
+        let socket = self.lock().take();
+        match socket {
+            Some(s) => {
+                let _ = s.shutdown(Shutdown::Both);
+            }
+            None => {
+                if let Some(addr) = self.wake {
+                    // Refused when the listener is already gone: then nothing waits.
+                    let _ = TcpStream::connect_timeout(&addr, Duration::from_secs(1));
+                }
+            }
+        }
+    }
+
+    fn is_aborted(&self) -> bool {
+        self.aborted.load(Ordering::SeqCst)
+    }
+
+    /// Keeps a clone of the data connection for [`abort`](Self::abort); false when the
+    /// transfer was aborted already.
+    fn connected(&self, socket: &TcpStream) -> bool {
+        if let Ok(clone) = socket.try_clone() {
+            *self.lock() = Some(clone);
+        }
+        // Checked after storing: an abort either sees the socket or is seen here.
+        !self.is_aborted()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<TcpStream>> {
+        self.socket.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Runs a transfer and reports its end, unless it was aborted (the session no longer
+/// waits for it).
+pub(crate) fn run(job: Job) {
+    let id = job.transfer.id;
+    let result = job.execute();
+    if job.control.is_aborted() {
+        return;
+    }
+    let msg = match result {
+        Ok(bytes) => Msg::Done { id, bytes },
+        Err(error) => Msg::Failed { id, error },
+    };
+    // Err: the session is gone, nobody to tell.
+    let _ = job.tx.send(msg);
+}
+
+/// The file side of a transfer, opened before the data connection.
+enum Endpoint {
+    Read(ReadHandle),
+    Write(WriteHandle),
+    Bytes(bytes::Bytes),
+}
+
+/// The copy loop's failure, by side, so the caller can tell a storage error from a
+/// broken connection.
+enum PumpError {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+impl Job {
+    fn execute(&self) -> Result<u64, TransferError> {
+        let t = &self.transfer;
+        let endpoint = match &t.kind {
+            TransferKind::Retrieve { path, offset } => {
+                Endpoint::Read(self.storage.open_read(&t.user, path, *offset)?)
+            }
+            TransferKind::Store {
+                path,
+                offset,
+                append,
+                unique,
+            } => {
+                let mode = WriteMode::for_store(*offset, *append, *unique);
+                Endpoint::Write(self.storage.open_write(&t.user, path, mode)?)
+            }
+            TransferKind::SendData(bytes) => Endpoint::Bytes(bytes.clone()),
+            other => {
+                return Err(TransferError::Connect(format!(
+                    "unsupported transfer {other:?}"
+                )));
+            }
+        };
+        let (socket, peer) = self.connect()?;
+        if !self.control.connected(&socket) {
+            return Err(TransferError::Broken("aborted".into()));
+        }
+        let _ = socket.set_read_timeout(Some(self.stall_timeout));
+        let _ = socket.set_write_timeout(Some(self.stall_timeout));
+        let _ = self.tx.send(Msg::Connected { id: t.id, peer });
+        match endpoint {
+            Endpoint::Read(file) => self.download(file, socket),
+            Endpoint::Bytes(bytes) => {
+                let mut socket = socket;
+                socket.write_all(&bytes).map_err(broken)?;
+                Ok(bytes.len() as u64)
+            }
+            Endpoint::Write(file) => self.upload(socket, file),
+        }
+    }
+
+    /// Accepts on the passive listener (only from the client's host) or connects to the
+    /// client's PORT address.
+    fn connect(&self) -> Result<(TcpStream, SocketAddr), TransferError> {
+        match &self.source {
+            DataSource::Active(addr) => {
+                let socket = TcpStream::connect_timeout(addr, self.connect_timeout)
+                    .map_err(|e| TransferError::Connect(format!("{addr}: {e}")))?;
+                Ok((socket, *addr))
+            }
+            DataSource::Passive(passive) => loop {
+                let (socket, peer) = passive
+                    .listener
+                    .accept()
+                    .map_err(|e| TransferError::Connect(e.to_string()))?;
+                if self.control.is_aborted() {
+                    return Err(TransferError::Connect("aborted".into()));
+                }
+                // No port theft: another host's connection is dropped, and the real
+                // client may still come.
+                if !same_host(peer.ip(), self.control_peer.ip()) {
+                    log::warn!(
+                        "{}: data connection from {peer} refused (not the client's host)",
+                        self.control_peer
+                    );
+                    continue;
+                }
+                return Ok((socket, peer));
+            },
+        }
+    }
+
+    fn download(&self, file: ReadHandle, mut socket: TcpStream) -> Result<u64, TransferError> {
+        let plain = !self.transfer.ascii && !self.throttles.is_limited();
+        match file {
+            // Both ends are plain fds: std uses sendfile/splice on Linux.
+            ReadHandle::File(mut f) if plain => io::copy(&mut f, &mut socket).map_err(broken),
+            ReadHandle::Memory(cursor) if plain => {
+                let start = usize::try_from(cursor.position()).unwrap_or(usize::MAX);
+                let bytes = cursor.into_inner();
+                let rest = bytes.get(start..).unwrap_or_default();
+                socket.write_all(rest).map_err(broken)?;
+                Ok(rest.len() as u64)
+            }
+            mut file => {
+                let convert = if self.transfer.ascii {
+                    Convert::ToCrlf(ToCrlf::new())
+                } else {
+                    Convert::None
+                };
+                self.pump(&mut file, &mut socket, convert, false)
+                    .map_err(|e| match e {
+                        PumpError::Read(e) => storage_error(&e).into(),
+                        PumpError::Write(e) => broken(e),
+                    })
+            }
+        }
+    }
+
+    fn upload(&self, mut socket: TcpStream, mut file: WriteHandle) -> Result<u64, TransferError> {
+        let convert = if self.transfer.ascii {
+            Convert::FromCrlf(FromCrlf::new())
+        } else {
+            Convert::None
+        };
+        let bytes = self
+            .pump(&mut socket, &mut file, convert, true)
+            .map_err(|e| match e {
+                PumpError::Read(e) => broken(e),
+                PumpError::Write(e) => storage_error(&e).into(),
+            })?;
+        // An ABOR shuts the socket down, which reads as end of file: never commit then.
+        if self.control.is_aborted() {
+            return Err(TransferError::Broken("aborted".into()));
+        }
+        file.commit()?;
+        Ok(bytes)
+    }
+
+    /// Copies `src` to `dst` in large blocks, converting line endings and obeying the
+    /// throttles; returns the bytes that crossed the data connection.
+    fn pump(
+        &self,
+        src: &mut dyn Read,
+        dst: &mut dyn Write,
+        mut convert: Convert,
+        upload: bool,
+    ) -> Result<u64, PumpError> {
+        let mut buf = vec![0u8; BUFFER];
+        let mut converted = Vec::new();
+        let mut total = 0u64;
+        loop {
+            let Some(want) = self.allowance(buf.len()) else {
+                return Ok(total);
+            };
+            let n = match src.read(&mut buf[..want]) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(PumpError::Read(e)),
+            };
+            let out: &[u8] = match &mut convert {
+                Convert::None => &buf[..n],
+                Convert::ToCrlf(c) => {
+                    converted.clear();
+                    c.convert(&buf[..n], &mut converted);
+                    &converted
+                }
+                Convert::FromCrlf(c) => {
+                    converted.clear();
+                    c.convert(&buf[..n], &mut converted);
+                    &converted
+                }
+            };
+            dst.write_all(out).map_err(PumpError::Write)?;
+            let wire = if upload { n } else { out.len() } as u64;
+            total += wire;
+            self.throttles.consume(wire, Instant::now());
+        }
+        if let Convert::FromCrlf(c) = &mut convert {
+            converted.clear();
+            c.finish(&mut converted);
+            dst.write_all(&converted).map_err(PumpError::Write)?;
+        }
+        dst.flush().map_err(PumpError::Write)?;
+        Ok(total)
+    }
+
+    /// How many bytes to move next (at most `max`), after sleeping as long as the speed
+    /// limits require; `None` when the transfer was aborted meanwhile.
+    fn allowance(&self, max: usize) -> Option<usize> {
+        if !self.throttles.is_limited() {
+            return Some(max);
+        }
+        loop {
+            if self.control.is_aborted() {
+                return None;
+            }
+            let now = Instant::now();
+            match self.throttles.ready_at(max as u64, now) {
+                Some(at) => thread::sleep(at.saturating_duration_since(now).min(MAX_NAP)),
+                None => {
+                    let available = self.throttles.available(now);
+                    let n = usize::try_from(available).unwrap_or(usize::MAX);
+                    return Some(n.clamp(1, max));
+                }
+            }
+        }
+    }
+}
+
+enum Convert {
+    None,
+    ToCrlf(ToCrlf),
+    FromCrlf(FromCrlf),
+}
+
+fn broken(e: io::Error) -> TransferError {
+    TransferError::Broken(e.to_string())
+}
