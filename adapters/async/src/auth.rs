@@ -2,7 +2,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use sansftp::server::{AuthRequest, AuthResult, Config};
 
@@ -32,11 +31,8 @@ pub trait UserManager: Send + Sync + 'static {
 }
 
 /// The default manager: the users of the server's [`Config`] ([`Config::answer`]).
-#[derive(Debug, Clone)]
-pub(crate) struct ConfigUsers(pub(crate) Arc<Config>);
-
-impl UserManager for ConfigUsers {
+impl UserManager for Config {
     fn authenticate<'a>(&'a self, request: &'a AuthRequest) -> BoxFuture<'a, AuthResult> {
-        Box::pin(std::future::ready(self.0.answer(request)))
+        Box::pin(std::future::ready(self.answer(request)))
     }
 }

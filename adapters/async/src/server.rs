@@ -13,7 +13,7 @@ use sansftp::Error;
 use sansftp::server::{Config, Limits, PortPool, User};
 use sansftp_storage::Storage;
 
-use crate::auth::{ConfigUsers, UserManager};
+use crate::auth::UserManager;
 use crate::limits::Running;
 use crate::session;
 use crate::shutdown::{ShutdownHandle, Signal};
@@ -176,7 +176,7 @@ impl Builder {
         let config = Arc::new(config);
         let users = self
             .users
-            .unwrap_or_else(|| Arc::new(ConfigUsers(Arc::clone(&config))));
+            .unwrap_or_else(|| Arc::clone(&config) as Arc<dyn UserManager>);
         let shared = Arc::new(Shared {
             ports: PortPool::new(config.passive_ports.clone()),
             limits: Limits::new(&config, Instant::now()),

@@ -26,6 +26,7 @@ on_both_runtimes!(
     graceful_shutdown_lets_transfer_finish,
     shutdown_deadline_closes_transfers,
     type_a_converts,
+    local_files,
 );
 
 fn login(rt: Rt) {
@@ -301,4 +302,52 @@ fn type_a_converts(rt: Rt) {
     assert_eq!(c.download("RETR /t.txt"), b"a\r\nb\r\n");
     c.upload("STOR /u.txt", b"x\r\ny\r\n");
     assert_eq!(srv.fs.read("/u.txt").unwrap(), "x\ny\n");
+}
+
+/// The same byte-exactness through `LocalFs`: real files, read and written on the
+/// thread pool.
+fn local_files(rt: Rt) {
+    use sansftp::server::{Config, User};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("keep"), "old").unwrap();
+    let cfg = Config::new().user(User::new("alice", "secret").base_path(dir.path()));
+    let server = rt
+        .block_on(
+            sansftp_async::Server::builder(sansftp_storage::LocalFs::new())
+                .config(cfg)
+                .bind("127.0.0.1:0"),
+        )
+        .unwrap();
+    let addr = server.local_addr();
+    let stop = server.shutdown_handle();
+    let join = rt.spawn_run(server);
+    let data = random_bytes(3 << 20, 11);
+    let mut c = Client::login(addr);
+    c.expect("TYPE I", 200);
+    c.upload("STOR big.bin", &data);
+    assert_eq!(std::fs::read(dir.path().join("big.bin")).unwrap(), data);
+    assert_eq!(c.download("RETR big.bin"), data);
+    c.expect("REST 3000000", 350);
+    assert_eq!(c.download("RETR big.bin"), &data[3_000_000..]);
+    // TYPE A on a file read and written in blocks.
+    let text: Vec<u8> = b"line\n".repeat(200_000);
+    std::fs::write(dir.path().join("t.txt"), &text).unwrap();
+    c.expect("TYPE A", 200);
+    assert_eq!(c.download("RETR t.txt"), b"line\r\n".repeat(200_000));
+    c.upload("STOR u.txt", &b"x\r\n".repeat(300_000));
+    assert_eq!(
+        std::fs::read(dir.path().join("u.txt")).unwrap(),
+        b"x\n".repeat(300_000)
+    );
+    // An aborted upload leaves the old file alone.
+    let mut conn = c.open_data("STOR keep");
+    conn.write_all(&data[..200_000]).unwrap();
+    c.send("ABOR");
+    assert_eq!(code(&c.reply()), 426);
+    assert_eq!(code(&c.reply()), 226);
+    drop(conn);
+    c.expect("NOOP", 200);
+    assert_eq!(std::fs::read(dir.path().join("keep")).unwrap(), b"old");
+    stop.shutdown(Duration::from_secs(5));
+    rt.join(join).unwrap();
 }

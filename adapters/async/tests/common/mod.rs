@@ -23,7 +23,7 @@ pub enum Rt {
     AsyncStd,
 }
 
-type Join = Pin<Box<dyn Future<Output = Result<(), sansftp::Error>> + Send>>;
+pub type Join = Pin<Box<dyn Future<Output = Result<(), sansftp::Error>> + Send>>;
 
 impl Rt {
     pub fn block_on<T>(self, f: impl Future<Output = T>) -> T {
@@ -33,7 +33,19 @@ impl Rt {
         }
     }
 
-    fn spawn(self, server: Server) -> Join {
+    /// Waits for a server's `run` to return, failing the test if it takes too long.
+    pub fn join(self, join: Join) -> Result<(), sansftp::Error> {
+        self.block_on(async {
+            futures_lite::future::or(join, async {
+                async_io::Timer::after(JOIN_TIMEOUT).await;
+                panic!("server did not stop within {JOIN_TIMEOUT:?}");
+            })
+            .await
+        })
+    }
+
+    /// Runs `server` on this runtime; wait for it with [`Rt::join`].
+    pub fn spawn_run(self, server: Server) -> Join {
         match self {
             Rt::Smol => Box::pin(smol::spawn(server.run())),
             Rt::AsyncStd => Box::pin(async_std::task::spawn(server.run())),
@@ -86,7 +98,7 @@ impl TestServer {
             .expect("bind on loopback");
         let addr = server.local_addr();
         let stop = server.shutdown_handle();
-        let join = Some(rt.spawn(server));
+        let join = Some(rt.spawn_run(server));
         TestServer {
             addr,
             fs,
