@@ -63,6 +63,11 @@ pub(crate) async fn serve(
             return;
         }
     };
+    // Replies are single writes that must not wait for the previous one's ACK (a
+    // 150 and a 226 in quick succession would otherwise sit out the delayed-ACK timer).
+    if let Err(e) = stream.get_ref().set_nodelay(true) {
+        log::debug!("{peer}: cannot set TCP_NODELAY: {e}");
+    }
     let now = Instant::now();
     let config = Arc::clone(&shared.config);
     let session = if slot.connection.is_some() {

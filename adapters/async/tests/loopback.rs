@@ -27,6 +27,7 @@ on_both_runtimes!(
     shutdown_deadline_closes_transfers,
     type_a_converts,
     local_files,
+    data_wait_timeout,
 );
 
 fn login(rt: Rt) {
@@ -350,4 +351,15 @@ fn local_files(rt: Rt) {
     assert_eq!(std::fs::read(dir.path().join("keep")).unwrap(), b"old");
     stop.shutdown(Duration::from_secs(5));
     rt.join(join).unwrap();
+}
+
+fn data_wait_timeout(rt: Rt) {
+    let cfg = config().data_wait_timeout(Duration::from_millis(300));
+    let srv = TestServer::start(rt, cfg, MemoryFs::new().with_file("/f", "x"));
+    let mut c = Client::login(srv.addr);
+    c.pasv();
+    // Never connect: the wait ends with 425 and the session goes on.
+    let r = c.cmd("RETR /f");
+    assert_eq!(code(&r), 425, "{r:?}");
+    assert_eq!(c.download("RETR /f"), b"x");
 }
