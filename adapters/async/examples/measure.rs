@@ -132,6 +132,19 @@ fn main() {
         file.len(),
         file.len() as f64 / secs / 1048576.0
     );
+    // Many small files, one after the other on one session.
+    std::fs::write(dir.path().join("small"), [7u8; 1000]).unwrap();
+    let start = Instant::now();
+    let count = 1000;
+    for _ in 0..count {
+        let mut data = c.epsv(addr);
+        assert!(c.cmd("RETR small").starts_with("150"));
+        let mut body = Vec::new();
+        data.read_to_end(&mut body).unwrap();
+        assert!(c.reply().starts_with("226"));
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!("{count} small downloads: {:.0} files/s", f64::from(count) / secs);
     stop.shutdown(Duration::from_secs(5));
     smol::block_on(task).unwrap();
 }
