@@ -144,7 +144,10 @@ fn main() {
         assert!(c.reply().starts_with("226"));
     }
     let secs = start.elapsed().as_secs_f64();
-    println!("{count} small downloads: {:.0} files/s", f64::from(count) / secs);
+    println!(
+        "{count} small downloads: {:.0} files/s",
+        f64::from(count) / secs
+    );
     stop.shutdown(Duration::from_secs(5));
     smol::block_on(task).unwrap();
 }
