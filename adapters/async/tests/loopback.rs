@@ -28,6 +28,8 @@ on_both_runtimes!(
     type_a_converts,
     local_files,
     data_wait_timeout,
+    user_manager_and_user_limit,
+    passive_range_exhausted,
 );
 
 fn login(rt: Rt) {
@@ -362,4 +364,71 @@ fn data_wait_timeout(rt: Rt) {
     let r = c.cmd("RETR /f");
     assert_eq!(code(&r), 425, "{r:?}");
     assert_eq!(c.download("RETR /f"), b"x");
+}
+
+/// An async user manager (it sleeps before answering) and a per-user session limit.
+fn user_manager_and_user_limit(rt: Rt) {
+    use sansftp::server::{AuthRequest, AuthResult, Config, User};
+    use sansftp_async::{BoxFuture, UserManager};
+    use std::sync::Arc;
+
+    struct Slow(Arc<User>);
+    impl UserManager for Slow {
+        fn authenticate<'a>(&'a self, request: &'a AuthRequest) -> BoxFuture<'a, AuthResult> {
+            Box::pin(async move {
+                async_io::Timer::after(Duration::from_millis(20)).await;
+                match request {
+                    AuthRequest::User { .. } => AuthResult::NeedPassword,
+                    AuthRequest::Password { password, .. } if password == b"secret" => {
+                        AuthResult::LoggedIn(Arc::clone(&self.0))
+                    }
+                    _ => AuthResult::Denied("no".into()),
+                }
+            })
+        }
+    }
+    let user = Arc::new(User::new("alice", "unused").max_connections(Some(1)));
+    let server = rt
+        .block_on(
+            sansftp_async::Server::builder(MemoryFs::new())
+                .config(Config::new())
+                .user_manager(Slow(user))
+                .bind("127.0.0.1:0"),
+        )
+        .unwrap();
+    let addr = server.local_addr();
+    let stop = server.shutdown_handle();
+    let join = rt.spawn_run(server);
+    let mut first = Client::login(addr);
+    let (mut second, _) = Client::connect(addr);
+    second.expect("USER alice", 331);
+    second.expect("PASS secret", 530);
+    first.expect("QUIT", 221);
+    assert!(first.is_closed());
+    // The slot is free once the first session logged out.
+    second.expect("PASS secret", 230);
+    stop.shutdown(Duration::from_secs(5));
+    rt.join(join).unwrap();
+}
+
+/// A one-port passive range: the second session's PASV finds it taken (425), and
+/// gets it once the first transfer has released it.
+fn passive_range_exhausted(rt: Rt) {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let cfg = config().passive_ports(port..=port);
+    let srv = TestServer::start(rt, cfg, MemoryFs::new().with_file("/f", "abc"));
+    let mut a = Client::login(srv.addr);
+    let mut b = Client::login(srv.addr);
+    assert_eq!(a.pasv().port(), port);
+    b.expect("PASV", 425);
+    let mut data =
+        TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), TIMEOUT).unwrap();
+    a.expect("RETR /f", 150);
+    let mut body = Vec::new();
+    data.read_to_end(&mut body).unwrap();
+    assert_eq!(code(&a.reply()), 226);
+    assert_eq!(b.download("RETR /f"), b"abc");
 }
