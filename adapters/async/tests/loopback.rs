@@ -30,6 +30,7 @@ on_both_runtimes!(
     data_wait_timeout,
     user_manager_and_user_limit,
     passive_range_exhausted,
+    hostile_clients,
 );
 
 fn login(rt: Rt) {
@@ -431,4 +432,46 @@ fn passive_range_exhausted(rt: Rt) {
     data.read_to_end(&mut body).unwrap();
     assert_eq!(code(&a.reply()), 226);
     assert_eq!(b.download("RETR /f"), b"abc");
+}
+
+/// Garbage, an overlong line and clients vanishing mid-transfer leave the server
+/// serving.
+fn hostile_clients(rt: Rt) {
+    let srv = TestServer::start(
+        rt,
+        config(),
+        MemoryFs::new().with_file("/big", random_bytes(8 << 20, 12)),
+    );
+    // A line of binary garbage (NULs, Telnet IACs, invalid UTF-8) gets one reply.
+    let (mut c, _) = Client::connect(srv.addr);
+    let mut junk: Vec<u8> = random_bytes(1000, 13)
+        .into_iter()
+        .map(|b| if b == b'\r' || b == b'\n' { b'x' } else { b })
+        .collect();
+    junk.extend_from_slice(b"\r\n");
+    c.send_raw(&junk);
+    let r = c.reply();
+    assert!(r.code().value() >= 500, "{r:?}");
+    // A 10 KB line: 500, and the session goes on.
+    let r = c.cmd(&"A".repeat(10_000));
+    assert_eq!(code(&r), 500, "{r:?}");
+    c.expect("USER alice", 331);
+    c.expect("PASS secret", 230);
+    // Vanish during a download and during an upload.
+    let data = c.open_data("RETR /big");
+    drop(data);
+    drop(c);
+    let mut c = Client::login(srv.addr);
+    let mut up = c.open_data("STOR /partial");
+    up.write_all(&[1u8; 100_000]).unwrap();
+    // A crash, not a finished upload: reset rather than close the data connection.
+    socket2::SockRef::from(&up)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(up);
+    drop(c);
+    // Still serving, and the vanished upload was not committed.
+    let mut c = Client::login(srv.addr);
+    assert_eq!(c.download("RETR /big").len(), 8 << 20);
+    assert!(srv.fs.read("/partial").is_none());
 }

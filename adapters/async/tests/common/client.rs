@@ -62,6 +62,10 @@ impl Client {
             .expect("control write");
     }
 
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.ctrl.write_all(bytes).expect("control write");
+    }
+
     pub fn cmd(&mut self, line: &str) -> Reply {
         self.send(line);
         self.reply()
