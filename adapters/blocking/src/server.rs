@@ -97,15 +97,12 @@ impl Server {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     // Out of file descriptors and the like: wait a little rather than
-                    // spin, and give up only if it never recovers.
-                    failures += 1;
-                    log::warn!("accept on {} failed: {e}", self.local_addr);
-                    if failures > 100 {
-                        return Err(Error::Io(io::Error::new(
-                            e.kind(),
-                            format!("accept on {} keeps failing: {e}", self.local_addr),
-                        )));
+                    // spin, and keep serving the sessions there are (one log line per
+                    // burst of failures).
+                    if failures % 200 == 0 {
+                        log::warn!("accept on {} failed: {e}", self.local_addr);
                     }
+                    failures = failures.wrapping_add(1);
                     thread::sleep(Duration::from_millis(50));
                 }
             }

@@ -65,6 +65,7 @@ pub(crate) fn run(
 ) {
     log::info!("{peer}: session opened");
     let _ = stream.set_nodelay(true);
+    set_oob_inline(&stream);
     let _ = stream.set_write_timeout(Some(CONTROL_WRITE_TIMEOUT));
     let (credit_tx, credit_rx) = mpsc::sync_channel(READ_AHEAD);
     for _ in 0..READ_AHEAD {
@@ -369,6 +370,19 @@ fn spawn_reader(
             }
         })
 }
+
+/// Keeps TCP urgent data in the byte stream. RFC 959 clients send ABOR's Telnet "Synch"
+/// as urgent data, and Python's ftplib sends the whole `ABOR\r\n` that way: without
+/// this, Linux takes the urgent byte (the line's LF) out of the stream.
+#[cfg(unix)]
+fn set_oob_inline(stream: &TcpStream) {
+    if let Err(e) = rustix::net::sockopt::set_socket_oobinline(stream, true) {
+        log::debug!("SO_OOBINLINE: {e}");
+    }
+}
+
+#[cfg(not(unix))]
+fn set_oob_inline(_stream: &TcpStream) {}
 
 /// How long a connected data transfer may see no progress before it is dropped.
 fn stall_timeout(config: &sansftp::server::Config) -> Duration {

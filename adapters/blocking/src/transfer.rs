@@ -3,6 +3,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -111,7 +112,14 @@ impl TransferControl {
 /// waits for it).
 pub(crate) fn run(job: Job) {
     let id = job.transfer.id;
-    let result = job.execute();
+    // A bug below must not leave the session waiting forever for this transfer.
+    let result = panic::catch_unwind(AssertUnwindSafe(|| job.execute())).unwrap_or_else(|_| {
+        log::error!("{}: transfer {id} panicked", job.control_peer);
+        Err(TransferError::Broken("internal error".into()))
+    });
+    // The clone kept for abort() would hold the connection open: close it now, so the
+    // client sees the end of the data before the 226.
+    job.control.lock().take();
     if job.control.is_aborted() {
         return;
     }
@@ -168,10 +176,14 @@ impl Job {
         let _ = socket.set_write_timeout(Some(self.stall_timeout));
         let _ = self.tx.send(Msg::Connected { id: t.id, peer });
         match endpoint {
-            Endpoint::Read(file) => self.download(file, socket),
+            Endpoint::Read(file) => {
+                let n = self.download(file, &socket)?;
+                finish(&socket)?;
+                Ok(n)
+            }
             Endpoint::Bytes(bytes) => {
-                let mut socket = socket;
-                socket.write_all(&bytes).map_err(broken)?;
+                (&socket).write_all(&bytes).map_err(broken)?;
+                finish(&socket)?;
                 Ok(bytes.len() as u64)
             }
             Endpoint::Write(file) => self.upload(socket, file),
@@ -209,11 +221,21 @@ impl Job {
         }
     }
 
-    fn download(&self, file: ReadHandle, mut socket: TcpStream) -> Result<u64, TransferError> {
+    fn download(&self, file: ReadHandle, socket: &TcpStream) -> Result<u64, TransferError> {
+        let mut socket = socket;
         let plain = !self.transfer.ascii && !self.throttles.is_limited();
         match file {
-            // Both ends are plain fds: std uses sendfile/splice on Linux.
-            ReadHandle::File(mut f) if plain => io::copy(&mut f, &mut socket).map_err(broken),
+            ReadHandle::File(mut f) if plain => match send_file(&mut f, socket) {
+                Ok(n) => Ok(n),
+                // No sendfile for this file (or platform): copy it by hand.
+                Err(SendFileError::Unsupported) => self
+                    .pump(&mut f, &mut socket, Convert::None, false)
+                    .map_err(|e| match e {
+                        PumpError::Read(e) => storage_error(&e).into(),
+                        PumpError::Write(e) => broken(e),
+                    }),
+                Err(SendFileError::Io(e)) => Err(broken(e)),
+            },
             ReadHandle::Memory(cursor) if plain => {
                 let start = usize::try_from(cursor.position()).unwrap_or(usize::MAX);
                 let bytes = cursor.into_inner();
@@ -328,10 +350,51 @@ impl Job {
     }
 }
 
+enum SendFileError {
+    /// Nothing was sent: use another way.
+    Unsupported,
+    Io(io::Error),
+}
+
+/// Sends the rest of `file` (from its current position, the REST offset) with
+/// sendfile(2): the kernel moves the bytes, none pass through this process.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_file(file: &mut std::fs::File, socket: &TcpStream) -> Result<u64, SendFileError> {
+    use rustix::io::Errno;
+    // The largest count Linux moves in one call anyway.
+    const MAX_CHUNK: usize = 0x7fff_f000;
+    let mut total = 0u64;
+    loop {
+        match rustix::fs::sendfile(socket, &*file, None, MAX_CHUNK) {
+            Ok(0) => return Ok(total),
+            Ok(n) => total += n as u64,
+            Err(Errno::INTR) => {}
+            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) if total == 0 => {
+                return Err(SendFileError::Unsupported);
+            }
+            Err(e) => return Err(SendFileError::Io(e.into())),
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn send_file(_file: &mut std::fs::File, _socket: &TcpStream) -> Result<u64, SendFileError> {
+    Err(SendFileError::Unsupported)
+}
+
 enum Convert {
     None,
     ToCrlf(ToCrlf),
     FromCrlf(FromCrlf),
+}
+
+/// Ends a download: FIN now, whoever else holds the socket.
+fn finish(socket: &TcpStream) -> Result<(), TransferError> {
+    match socket.shutdown(Shutdown::Write) {
+        // Already closed by the client after it had everything: not an error.
+        Err(e) if e.kind() != io::ErrorKind::NotConnected => Err(broken(e)),
+        _ => Ok(()),
+    }
 }
 
 fn broken(e: io::Error) -> TransferError {

@@ -173,3 +173,43 @@ fn a_data_connection_from_another_address_is_refused() {
     ftp.expect_reply(226);
     ftp.quit();
 }
+
+#[test]
+fn python_ftplib_abort_mid_download() {
+    // ftplib's abort() sends "ABOR\r\n" as TCP urgent data: without SO_OOBINLINE on the
+    // control socket, its last byte would be taken out of the stream and the line would
+    // never end.
+    if !have_tool("python3") {
+        return;
+    }
+    let mut config = Config::new();
+    config.write_speed_limit = Some(64 * 1024);
+    let fs = MemoryFs::new().with_file("/slow.bin", random_bytes(1 << 20, 22));
+    let server = start(fs, config);
+    let addr = server.local_addr();
+    let script = format!(
+        "import ftplib\n\
+         ftp = ftplib.FTP()\n\
+         ftp.connect('{}', {}, timeout=10)\n\
+         ftp.login('alice', 'secret')\n\
+         conn = ftp.transfercmd('RETR slow.bin')\n\
+         assert len(conn.recv(1000)) > 0\n\
+         resp = ftp.abort()\n\
+         assert resp.startswith('426'), resp\n\
+         conn.close()\n\
+         resp = ftp.getresp()\n\
+         assert resp.startswith('226'), resp\n\
+         ftp.voidcmd('NOOP')\n\
+         ftp.quit()\n\
+         print('ok')\n",
+        addr.ip(),
+        addr.port()
+    );
+    let out = run_with_timeout(Command::new("python3").args(["-c", &script]), TOOL_TIMEOUT);
+    assert!(
+        out.status.success(),
+        "ftplib abort failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

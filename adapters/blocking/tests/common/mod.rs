@@ -99,6 +99,11 @@ impl Ftp {
         Some(Reply { code, text })
     }
 
+    /// Another handle on the control socket, for raw writes that may fail.
+    pub fn writer(&self) -> TcpStream {
+        self.writer.try_clone().expect("clone")
+    }
+
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).expect("control write");
     }
