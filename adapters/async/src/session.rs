@@ -13,7 +13,9 @@ use async_io::{Async, Timer};
 use blocking::unblock;
 use futures_lite::future::{self, FutureExt};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use sansftp::server::{AuthResult, Event, Output, RequestId, Session, SessionThrottles, UserGuard};
+use sansftp::server::{
+    AuthResult, Event, Output, RequestId, Session, SessionThrottles, TransferError, UserGuard,
+};
 
 use crate::auth::BoxFuture;
 use crate::limits::SessionSlot;
@@ -33,6 +35,9 @@ struct Driver {
     stream: Async<TcpStream>,
     session: Session,
     passive: Option<PassiveListener>,
+    /// A listener handed back by a transfer that failed before connecting, kept only
+    /// while the outputs of that failure are drained (a `STOU` retry reuses it).
+    passive_returned: Option<PassiveListener>,
     transfer: Option<(RequestId, BoxFuture<'static, Step>)>,
     user_slot: Option<UserGuard>,
     /// Per-connection speed limits, kept across transfers.
@@ -89,6 +94,7 @@ pub(crate) async fn serve(
         stream,
         session,
         passive: None,
+        passive_returned: None,
         transfer: None,
         user_slot: None,
         throttles,
@@ -109,6 +115,8 @@ impl Driver {
                     return;
                 }
             }
+            // Not reused by a retry: the session has forgotten that listener.
+            self.passive_returned = None;
             if self.shared.shutdown.is_requested() && self.transfer.is_none() && !self.said_goodbye
             {
                 self.goodbye().await;
@@ -134,6 +142,12 @@ impl Driver {
                         Step::Failed(e) => {
                             log::debug!("{}: transfer {id} failed: {e}", self.session.peer());
                             self.session.data_failed(id, e, now);
+                        }
+                        Step::NotOpened { error, listener } => {
+                            log::debug!("{}: transfer {id}: {error}", self.session.peer());
+                            self.passive_returned = listener;
+                            self.session
+                                .data_failed(id, TransferError::Storage(error), now);
                         }
                     }
                 }
@@ -228,7 +242,7 @@ impl Driver {
                 let fut = transfer::start(
                     Arc::clone(&self.shared),
                     t,
-                    self.passive.take(),
+                    self.passive.take().or(self.passive_returned.take()),
                     peer,
                     throttles,
                 );

@@ -34,6 +34,12 @@ pub(crate) enum Step {
     /// Every byte moved, the data connection closed cleanly (uploads: committed).
     Done(u64),
     Failed(TransferError),
+    /// The file could not be opened; the data connection was never touched, so the
+    /// passive listener comes back (a `STOU` retry uses it).
+    NotOpened {
+        error: StorageError,
+        listener: Option<PassiveListener>,
+    },
 }
 
 /// What the transfer reads from or writes to.
@@ -56,7 +62,7 @@ pub(crate) fn start(
         // The file first: a missing file must answer 550 without touching the network.
         let io = match open(&shared, &t).await {
             Ok(io) => io,
-            Err(e) => return Step::Failed(TransferError::Storage(e)),
+            Err(error) => return Step::NotOpened { error, listener },
         };
         let (sock, peer) = match connect(t.channel, listener, control_peer).await {
             Ok(c) => c,

@@ -31,6 +31,7 @@ on_both_runtimes!(
     user_manager_and_user_limit,
     passive_range_exhausted,
     hostile_clients,
+    stou_retries_on_the_same_connection,
 );
 
 fn login(rt: Rt) {
@@ -474,4 +475,14 @@ fn hostile_clients(rt: Rt) {
     let mut c = Client::login(srv.addr);
     assert_eq!(c.download("RETR /big").len(), 8 << 20);
     assert!(srv.fs.read("/partial").is_none());
+}
+
+/// STOU whose first name is taken: the session retries with the next name on the same
+/// passive connection.
+fn stou_retries_on_the_same_connection(rt: Rt) {
+    let srv = TestServer::start(rt, config(), MemoryFs::new().with_file("/file.1", "taken"));
+    let mut c = Client::login(srv.addr);
+    c.upload("STOU", b"fresh");
+    assert_eq!(srv.fs.read("/file.1").unwrap(), "taken");
+    assert_eq!(srv.fs.read("/file.2").unwrap(), "fresh");
 }
