@@ -32,6 +32,7 @@ on_both_runtimes!(
     passive_range_exhausted,
     hostile_clients,
     stou_retries_on_the_same_connection,
+    ipv6_epsv,
 );
 
 fn login(rt: Rt) {
@@ -485,4 +486,44 @@ fn stou_retries_on_the_same_connection(rt: Rt) {
     c.upload("STOU", b"fresh");
     assert_eq!(srv.fs.read("/file.1").unwrap(), "taken");
     assert_eq!(srv.fs.read("/file.2").unwrap(), "fresh");
+}
+
+/// IPv6: EPSV works, PASV is refused by the core, listings flow.
+fn ipv6_epsv(rt: Rt) {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        println!("skipping: no IPv6 loopback");
+        return;
+    }
+    let server = rt
+        .block_on(
+            sansftp_async::Server::builder(MemoryFs::new().with_file("/f", "six"))
+                .config(config())
+                .bind("[::1]:0"),
+        )
+        .unwrap();
+    let addr = server.local_addr();
+    let stop = server.shutdown_handle();
+    let join = rt.spawn_run(server);
+    let mut c = Client::login(addr);
+    c.expect("PASV", 501);
+    let r = c.expect("EPSV", 229);
+    let text = r.text().into_owned();
+    let port: u16 = text
+        .split("|||")
+        .nth(1)
+        .unwrap()
+        .split('|')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut data = TcpStream::connect_timeout(&SocketAddr::new(addr.ip(), port), TIMEOUT).unwrap();
+    data.set_read_timeout(Some(TIMEOUT)).unwrap();
+    c.expect("RETR /f", 150);
+    let mut body = Vec::new();
+    data.read_to_end(&mut body).unwrap();
+    assert_eq!(body, b"six");
+    assert_eq!(code(&c.reply()), 226);
+    stop.shutdown(Duration::from_secs(5));
+    rt.join(join).unwrap();
 }
