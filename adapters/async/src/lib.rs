@@ -36,12 +36,28 @@
 //! [`async_executor::Executor`] holding every session, so whoever polls `run` (a smol
 //! or async-std task, a `block_on`) runs the server. Only [`async_io`] (sockets,
 //! timers; its reactor thread is shared by smol and async-std) and the [`blocking`]
-//! thread pool (storage calls, file reads and writes) are used.
+//! thread pool (storage calls, file reads and writes) are used. The control loops and
+//! socket copies of all sessions therefore share the one thread that polls `run`;
+//! file IO happens on the pool in parallel. A transfer yields after every block, so one
+//! fast client cannot starve the others.
 //!
-//! Transfers move data in 256 KiB blocks through one buffer per transfer, handed to
-//! the thread pool and back, never allocated per block; listings and in-memory files
-//! go to the socket straight from their `Bytes`. An idle session holds a 1 KiB read
-//! buffer and its `Session`.
+//! A transfer is a future of its own, polled by its session's loop beside the control
+//! connection: it opens the file (a failure answers `550` before any connection is
+//! touched), accepts on the passive listener (only from the client's host) or connects
+//! for `PORT`/`EPRT`, reports that, then moves the bytes. `ABOR`, the data-connection
+//! timeout and the shutdown deadline drop it, which closes its socket and discards an
+//! uncommitted upload; an upload is committed only after the client closed the data
+//! connection cleanly.
+//!
+//! Data moves in 256 KiB blocks (16 KiB under a speed limit) through two buffers per
+//! transfer that travel to the thread pool and back, so the pool reads or writes one
+//! block while the socket moves the other, and nothing is allocated per block. Listings
+//! and in-memory files go to the socket straight from their `Bytes`. An idle session
+//! holds a 1 KiB read buffer and its `Session` (about 9 KiB all told).
+//!
+//! Passive ports come from the core's [`PortPool`](sansftp::server::PortPool);
+//! connection counts and the four levels of speed limits from the core's
+//! [`Limits`](sansftp::server::Limits).
 //!
 //! # Not in the core yet
 //!
