@@ -33,6 +33,7 @@ on_both_runtimes!(
     hostile_clients,
     stou_retries_on_the_same_connection,
     ipv6_epsv,
+    speed_limits_apply,
 );
 
 fn login(rt: Rt) {
@@ -526,4 +527,28 @@ fn ipv6_epsv(rt: Rt) {
     assert_eq!(code(&c.reply()), 226);
     stop.shutdown(Duration::from_secs(5));
     rt.join(join).unwrap();
+}
+
+/// Speed limits hold: 100 kB at 100 kB/s takes about a second each way (the buckets
+/// start empty). Loose bounds: this checks the throttle is applied, not timing.
+fn speed_limits_apply(rt: Rt) {
+    let mut cfg = config();
+    cfg.write_speed_limit_per_connection = Some(100_000);
+    cfg.read_speed_limit = Some(100_000);
+    let data = random_bytes(100_000, 14);
+    let srv = TestServer::start(rt, cfg, MemoryFs::new().with_file("/f", data.clone()));
+    let mut c = Client::login(srv.addr);
+    let start = Instant::now();
+    assert_eq!(c.download("RETR /f"), data);
+    let down = start.elapsed();
+    let start = Instant::now();
+    c.upload("STOR /g", &data);
+    let up = start.elapsed();
+    for (what, t) in [("download", down), ("upload", up)] {
+        assert!(
+            t >= Duration::from_millis(700) && t < Duration::from_secs(8),
+            "{what} took {t:?}"
+        );
+    }
+    assert!(srv.fs.read("/g").is_some_and(|b| b == data[..]));
 }
