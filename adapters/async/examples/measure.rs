@@ -1,7 +1,7 @@
 //! Rough figures for the async server, printed (not asserted): memory of 100 idle
 //! logged-in sessions, and download/upload speed on loopback from a local file.
 //!
-//! `cargo run --release -p sansftp-async --example measure [MiB]`
+//! `cargo run --release -p sansftp-async --example measure [MiB] [idle sessions]`
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -25,7 +25,8 @@ struct Ctrl(BufReader<TcpStream>);
 impl Ctrl {
     fn connect(addr: SocketAddr) -> Ctrl {
         let s = TcpStream::connect(addr).unwrap();
-        let mut c = Ctrl(BufReader::new(s));
+        // A small buffer, so the client side adds little to the RSS measured.
+        let mut c = Ctrl(BufReader::with_capacity(256, s));
         c.reply();
         c
     }
@@ -62,6 +63,10 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(512);
+    let sessions: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100);
     let dir = tempfile::tempdir().unwrap();
     let file: Vec<u8> = (0..mib << 20).map(|i| (i * 31 % 251) as u8).collect();
     std::fs::write(dir.path().join("big"), &file).unwrap();
@@ -78,7 +83,7 @@ fn main() {
 
     // Idle sessions.
     let before = rss_kib();
-    let idle: Vec<Ctrl> = (0..100)
+    let idle: Vec<Ctrl> = (0..sessions)
         .map(|_| {
             let mut c = Ctrl::connect(addr);
             c.cmd("USER u");
@@ -89,7 +94,7 @@ fn main() {
     std::thread::sleep(Duration::from_millis(200));
     let after = rss_kib();
     println!(
-        "100 idle logged-in sessions: RSS +{} KiB (process, client sockets included)",
+        "{sessions} idle logged-in sessions: RSS +{} KiB (process, client sockets included)",
         after.saturating_sub(before)
     );
     drop(idle);
