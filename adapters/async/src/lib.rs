@@ -49,7 +49,7 @@
 //! uncommitted upload; an upload is committed only after the client closed the data
 //! connection cleanly.
 //!
-//! Data moves in 256 KiB blocks (16 KiB under a speed limit) through two buffers per
+//! Data moves in 512 KiB blocks (16 KiB under a speed limit) through two buffers per
 //! transfer that travel to the thread pool and back, so the pool reads or writes one
 //! block while the socket moves the other, and nothing is allocated per block. Listings
 //! and in-memory files go to the socket straight from their `Bytes`. An idle session

@@ -8,7 +8,7 @@ use sansftp::server::TransferThrottles;
 
 /// The largest block moved at once: big enough that a 1 GiB transfer makes few
 /// round trips through the thread pool, small enough for many concurrent transfers.
-pub(crate) const BLOCK: usize = 256 * 1024;
+pub(crate) const BLOCK: usize = 512 * 1024;
 
 /// The block size under a speed limit, so a slow transfer moves steadily rather than
 /// in gulps of [`BLOCK`] followed by long pauses.
