@@ -218,7 +218,8 @@ async fn send_reader(
         })
     };
     let mut reading = read(reader, vec![0u8; size]);
-    let mut spare = Some(vec![0u8; size]);
+    // The second buffer is made only for a file longer than one block.
+    let mut spare = None;
     let mut total = 0;
     loop {
         let (r, buf, res) = reading.await;
@@ -226,10 +227,15 @@ async fn send_reader(
         if n == 0 {
             break;
         }
-        // Start reading the next block before sending this one.
-        let next = spare.take().unwrap_or_else(|| vec![0u8; size]);
-        reading = read(r, next);
+        // A short block is the last one (`read_full` stops short only at the end).
+        let next = (n == buf.len())
+            // Start reading the next block before sending this one.
+            .then(|| read(r, spare.take().unwrap_or_else(|| vec![0u8; size])));
         total += put(sock, &buf[..n], &mut enc, &mut conv, throttles).await?;
+        match next {
+            Some(task) => reading = task,
+            None => break,
+        }
         spare = Some(buf);
     }
     finish_send(sock)?;
