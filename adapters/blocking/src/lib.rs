@@ -27,12 +27,33 @@
 //! # How it runs
 //!
 //! One thread accepts control connections. Each session gets a thread that owns its
-//! [`Session`](sansftp::server::Session) and waits on a single channel, into which
-//! everything that can happen to the session is sent: bytes a small reader thread read
-//! from the control socket, and the progress of transfers, each run on its own thread so
-//! that `ABOR`, `STAT`, `NOOP` and `QUIT` are answered while data moves. The session's
-//! deadline ([`Session::poll_timeout`](sansftp::server::Session::poll_timeout)) is the
-//! channel's receive timeout. See [`Server`] for the rest.
+//! [`Session`](sansftp::server::Session) and blocks on a single channel, into which
+//! everything that can happen to the session is sent:
+//!
+//! - bytes a small reader thread read from the control socket (a few chunks of
+//!   read-ahead at most, so a flooding client is held back by TCP);
+//! - the progress of transfers (connected, done, failed), each run on its own thread so
+//!   that `ABOR`, `STAT`, `NOOP` and `QUIT` are answered while data moves;
+//! - the server's shutdown.
+//!
+//! The session's deadline ([`Session::poll_timeout`](sansftp::server::Session::poll_timeout))
+//! is the channel's receive timeout. So a finished transfer wakes the session at once
+//! (a read timeout on the control socket would make every transfer wait for it), and
+//! nothing is ever polled. Storage calls and the [`UserManager`] run on the session's
+//! thread; a slow one delays only that session.
+//!
+//! A transfer opens its file first (a missing file is answered before any connection),
+//! then accepts on the passive listener, dropping connections from any host but the
+//! client's, or connects to the `PORT` address; the core times out the wait
+//! ([`Config::data_wait_timeout`](sansftp::server::Config::data_wait_timeout)) and the
+//! session then wakes the blocked `accept` with a connection of its own. `ABOR` shuts the
+//! data socket down; an aborted upload is never committed.
+//!
+//! Bytes move without the core: binary downloads of files with `sendfile(2)` on Linux
+//! (std's `io::copy` does not use it from a file to a socket), everything else through one
+//! 256 KiB buffer per transfer, converting line endings for `TYPE A` and sleeping as the
+//! speed limits require. Control sockets get `SO_OOBINLINE` (on Unix), so an `ABOR` sent
+//! as TCP urgent data, as Python's `ftplib` does, arrives whole.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -225,14 +225,16 @@ impl Builder {
 impl ShutdownHandle {
     /// Stops accepting connections, lets running transfers finish for at most
     /// `deadline`, then closes every session; [`Server::run`] returns when they are all
-    /// closed. Idle sessions are closed at once. Returns without waiting.
+    /// closed. Idle sessions get `421` and are closed at once. Returns without waiting.
+    /// Calling it again can only shorten the deadline.
     pub fn shutdown(&self, deadline: Duration) {
-        let until = Instant::now() + deadline;
+        let now = Instant::now();
+        let until = now
+            .checked_add(deadline)
+            .unwrap_or(now + Duration::from_secs(86_400));
         {
             let mut sessions = self.shared.lock_sessions();
-            if sessions.deadline.is_some() {
-                return;
-            }
+            let until = sessions.deadline.map_or(until, |old| old.min(until));
             sessions.deadline = Some(until);
             for tx in sessions.live.values() {
                 let _ = tx.send(Msg::Shutdown { deadline: until });
@@ -241,6 +243,13 @@ impl ShutdownHandle {
         self.shared.stop.store(true, Ordering::SeqCst);
         // The accept loop is blocked in accept(): a connection of our own wakes it up.
         let _ = TcpStream::connect_timeout(&wake_addr(self.local_addr), Duration::from_secs(1));
+    }
+}
+
+impl ShutdownHandle {
+    /// Whether [`shutdown`](Self::shutdown) was called.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shared.stopping()
     }
 }
 

@@ -128,8 +128,16 @@ impl Conn {
                 break;
             }
             if let Some(deadline) = self.draining {
-                if self.transfers.is_empty() || Instant::now() >= deadline {
-                    log::debug!("{}: closing for shutdown", self.peer);
+                if self.transfers.is_empty() {
+                    // Between two inputs every reply has been written, so this cannot
+                    // split one. (The core has no "close with 421" input yet; the async
+                    // adapter says the same.)
+                    let _ = self.control.write_all(b"421 Server shutting down\r\n");
+                    self.session.control_closed();
+                    continue;
+                }
+                if Instant::now() >= deadline {
+                    log::debug!("{}: shutdown deadline, transfer cut", self.peer);
                     self.session.control_closed();
                     continue;
                 }
@@ -176,7 +184,9 @@ impl Conn {
                 self.transfers.remove(&id);
                 self.session.data_failed(id, error, now);
             }
-            Msg::Shutdown { deadline } => self.draining = Some(deadline),
+            Msg::Shutdown { deadline } => {
+                self.draining = Some(self.draining.map_or(deadline, |d| d.min(deadline)));
+            }
         }
     }
 

@@ -360,8 +360,11 @@ fn graceful_shutdown_lets_a_running_transfer_finish() {
     let stopping = std::thread::spawn(move || server.shutdown());
     assert!(reader.join().unwrap() == data, "the transfer was cut");
     ftp.expect_reply(226);
+    // Idle now: told, then closed.
+    ftp.expect_reply(421);
     assert!(ftp.is_closed());
     let mut idle = idle;
+    assert_eq!(idle.reply().code, 421);
     assert!(idle.is_closed());
     stopping.join().unwrap().expect("shutdown");
     assert!(std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err());
@@ -399,4 +402,42 @@ fn read_all_lossy(mut s: std::net::TcpStream) -> usize {
         n += k;
     }
     n
+}
+
+#[test]
+fn stou_size_mdtm_mlst() {
+    let fs = MemoryFs::new().with_file("/up", "taken");
+    let server = start(fs.clone(), Config::new());
+    let mut ftp = Ftp::login(server.local_addr());
+    let addr = ftp.pasv();
+    let mut data = connect_data(addr);
+    let opening = ftp.expect("STOU up", 150);
+    data.write_all(b"unique").unwrap();
+    drop(data);
+    ftp.expect_reply(226);
+    // The existing file is untouched; the new one got another name.
+    assert_eq!(fs.read("/up").unwrap().as_ref(), b"taken");
+    // RFC 1123: "150 FILE: <name>".
+    let name = opening
+        .text
+        .strip_prefix("150 FILE: ")
+        .map(str::trim_end)
+        .unwrap_or_else(|| panic!("no name in {opening:?}"));
+    assert_ne!(name, "/up");
+    assert_eq!(fs.read(name).unwrap().as_ref(), b"unique");
+    assert!(ftp.expect("SIZE up", 213).text.starts_with("213 5"));
+    let mdtm = ftp.expect("MDTM up", 213);
+    // RFC 3659 time-val: 14 digits, maybe a fraction.
+    let stamp = &mdtm.text[4..].trim_end();
+    assert!(
+        stamp.len() >= 14 && stamp[..14].bytes().all(|b| b.is_ascii_digit()),
+        "{mdtm:?}"
+    );
+    let mlst = ftp.expect("MLST up", 250);
+    assert!(
+        mlst.text.contains("type=file;") && mlst.text.contains("size=5;"),
+        "{mlst:?}"
+    );
+    ftp.expect("SIZE missing", 550);
+    ftp.quit();
 }
