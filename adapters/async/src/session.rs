@@ -73,6 +73,7 @@ pub(crate) async fn serve(
     if let Err(e) = stream.get_ref().set_nodelay(true) {
         log::debug!("{peer}: cannot set TCP_NODELAY: {e}");
     }
+    set_oob_inline(stream.get_ref());
     let now = Instant::now();
     let config = Arc::clone(&shared.config);
     let session = if slot.connection.is_some() {
@@ -324,3 +325,17 @@ impl Driver {
 fn login_name(u: &sansftp::server::User) -> &str {
     u.login.as_deref().unwrap_or("anonymous")
 }
+
+/// Keeps TCP urgent data in the byte stream. RFC 959 clients send ABOR's Telnet "Synch"
+/// as urgent data, and Python's ftplib sends the whole `ABOR\r\n` that way: without
+/// this, Linux takes the urgent byte (the line's LF) out of the stream and the command
+/// never ends.
+#[cfg(unix)]
+fn set_oob_inline(stream: &TcpStream) {
+    if let Err(e) = rustix::net::sockopt::set_socket_oobinline(stream, true) {
+        log::debug!("SO_OOBINLINE: {e}");
+    }
+}
+
+#[cfg(not(unix))]
+fn set_oob_inline(_stream: &TcpStream) {}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::{Rt, TestServer, config, random_bytes};
 use sansftp_storage::MemoryFs;
 
-on_both_runtimes!(ftplib, curl);
+on_both_runtimes!(ftplib, curl, ftplib_abort);
 
 /// Whether `program` runs; false means skip (or fail on CI).
 fn have(program: &str) -> bool {
@@ -149,4 +149,39 @@ fn curl(rt: Rt) {
             .any(|l| l == "down.bin")
     );
     srv.shutdown(Duration::from_secs(5)).unwrap();
+}
+
+const FTPLIB_ABORT_SCRIPT: &str = r#"
+import ftplib, sys
+ftp = ftplib.FTP()
+ftp.connect("127.0.0.1", int(sys.argv[1]), timeout=10)
+ftp.login("alice", "secret")
+conn = ftp.transfercmd("RETR slow.bin")
+assert len(conn.recv(1000)) > 0
+resp = ftp.abort()  # ABOR sent as TCP urgent data
+assert resp.startswith("426"), resp
+conn.close()
+resp = ftp.getresp()
+assert resp.startswith("226"), resp
+ftp.voidcmd("NOOP")
+ftp.quit()
+print("ok")
+"#;
+
+/// ftplib's `abort()` sends `ABOR\r\n` as urgent data; the control socket must keep it
+/// in the stream (`SO_OOBINLINE`), or the line never ends.
+fn ftplib_abort(rt: Rt) {
+    if !have("python3") {
+        return;
+    }
+    let mut cfg = config();
+    cfg.write_speed_limit = Some(64 * 1024);
+    let fs = MemoryFs::new().with_file("/slow.bin", random_bytes(1 << 20, 22));
+    let srv = TestServer::start(rt, cfg, fs);
+    let out = run(Command::new("python3").args([
+        "-c",
+        FTPLIB_ABORT_SCRIPT,
+        &srv.addr.port().to_string(),
+    ]));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
 }
