@@ -55,6 +55,10 @@
 //! and in-memory files go to the socket straight from their `Bytes`. An idle session
 //! holds a 1 KiB read buffer and its `Session` (about 9 KiB all told).
 //!
+//! Control sockets get `TCP_NODELAY` (a `150` and a `226` in quick succession must not
+//! wait for a delayed ACK) and, on Unix, `SO_OOBINLINE` (clients such as Python's
+//! `ftplib` send `ABOR` as TCP urgent data).
+//!
 //! Passive ports come from the core's [`PortPool`](sansftp::server::PortPool);
 //! connection counts and the four levels of speed limits from the core's
 //! [`Limits`](sansftp::server::Limits).
