@@ -1,0 +1,84 @@
+//! sansftp's FTP server on [`async-io`](async_io) and [`futures-lite`](futures_lite):
+//! it runs under smol, async-std, or a plain `block_on`.
+//!
+//! ```
+//! use std::time::Duration;
+//! use sansftp::server::{Config, User};
+//! use sansftp_async::Server;
+//! use sansftp_storage::MemoryFs;
+//!
+//! # fn main() -> Result<(), sansftp::Error> {
+//! futures_lite::future::block_on(async {
+//!     let config = Config::new().user(User::new("alice", "secret"));
+//!     let server = Server::builder(MemoryFs::new())
+//!         .config(config)
+//!         .bind("127.0.0.1:0") // port 0: the OS picks one
+//!         .await?;
+//!     println!("listening on {}", server.local_addr());
+//!     // From anywhere (another task, a signal handler): stop accepting, give running
+//!     // transfers 10 s, then close. Here at once, so that the example ends.
+//!     server.shutdown_handle().shutdown(Duration::from_secs(10));
+//!     server.run().await // or: smol::spawn(server.run()), async_std::task::spawn(...)
+//! })
+//! # }
+//! ```
+//!
+//! # How it is driven
+//!
+//! All protocol decisions live in the sans-IO [`sansftp::server::Session`]; this crate
+//! only moves bytes. Each control connection gets a driver future (quinn/str0m style)
+//! that loops: read the control socket into a small reused buffer, feed the session,
+//! drain its outputs and act on them, then wait for whichever comes first of control
+//! bytes, the running transfer's next step, the session's deadline
+//! ([`Session::poll_timeout`](sansftp::server::Session::poll_timeout)) or shutdown.
+//!
+//! The crate spawns nothing on the caller's runtime: [`Server::run`] drives an internal
+//! [`async_executor::Executor`] holding every session, so whoever polls `run` (a smol
+//! or async-std task, a `block_on`) runs the server. Only [`async_io`] (sockets,
+//! timers; its reactor thread is shared by smol and async-std) and the [`blocking`]
+//! thread pool (storage calls, file reads and writes) are used. The control loops and
+//! socket copies of all sessions therefore share the one thread that polls `run`;
+//! file IO happens on the pool in parallel. A transfer yields after every block, so one
+//! fast client cannot starve the others.
+//!
+//! A transfer is a future of its own, polled by its session's loop beside the control
+//! connection: it opens the file (a failure answers `550` before any connection is
+//! touched), accepts on the passive listener (only from the client's host) or connects
+//! for `PORT`/`EPRT`, reports that, then moves the bytes. `ABOR`, the data-connection
+//! timeout and the shutdown deadline drop it, which closes its socket and discards an
+//! uncommitted upload; an upload is committed only after the client closed the data
+//! connection cleanly.
+//!
+//! Data moves in 512 KiB blocks (16 KiB under a speed limit) through two buffers per
+//! transfer that travel to the thread pool and back, so the pool reads or writes one
+//! block while the socket moves the other, and nothing is allocated per block. Listings
+//! and in-memory files go to the socket straight from their `Bytes`. An idle session
+//! holds a 1 KiB read buffer and its `Session` (about 9 KiB all told).
+//!
+//! Control sockets get `TCP_NODELAY` (a `150` and a `226` in quick succession must not
+//! wait for a delayed ACK) and, on Unix, `SO_OOBINLINE` (clients such as Python's
+//! `ftplib` send `ABOR` as TCP urgent data).
+//!
+//! Passive ports come from the core's [`PortPool`](sansftp::server::PortPool);
+//! connection counts and the four levels of speed limits from the core's
+//! [`Limits`](sansftp::server::Limits).
+//!
+//! # Not in the core yet
+//!
+//! Shutting down sends `421 Server shutting down` to idle sessions from here: the core
+//! has no input for "the server is stopping" yet.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod auth;
+mod limits;
+mod ports;
+mod server;
+mod session;
+mod shutdown;
+mod throttles;
+mod transfer;
+
+pub use auth::{BoxFuture, UserManager};
+pub use server::{Builder, Server};
+pub use shutdown::ShutdownHandle;

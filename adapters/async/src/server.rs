@@ -1,0 +1,211 @@
+//! [`Server`] and its [`Builder`]: bind, then run every session inside one future.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_executor::Executor;
+use async_io::{Async, Timer};
+use blocking::unblock;
+use futures_lite::future::{self, FutureExt};
+use sansftp::Error;
+use sansftp::server::{Config, Limits, PortPool, User};
+use sansftp_storage::Storage;
+
+use crate::auth::UserManager;
+use crate::limits::Running;
+use crate::session;
+use crate::shutdown::{ShutdownHandle, Signal};
+
+/// Configures a [`Server`]; made by [`Server::builder`].
+pub struct Builder {
+    storage: Arc<dyn Storage>,
+    config: Config,
+    users: Option<Arc<dyn UserManager>>,
+}
+
+/// An FTP server bound to its address, ready to [`run`](Server::run).
+pub struct Server {
+    listener: Async<TcpListener>,
+    local_addr: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+/// What every session of one server shares.
+pub(crate) struct Shared {
+    pub(crate) config: Arc<Config>,
+    pub(crate) storage: Arc<dyn Storage>,
+    pub(crate) users: Arc<dyn UserManager>,
+    pub(crate) ports: PortPool,
+    pub(crate) limits: Limits,
+    pub(crate) running: Arc<Running>,
+    pub(crate) shutdown: Arc<Signal>,
+}
+
+impl Server {
+    /// Starts configuring a server that serves `storage`.
+    pub fn builder(storage: impl Storage) -> Builder {
+        Builder {
+            storage: Arc::new(storage),
+            config: Config::new(),
+            users: None,
+        }
+    }
+
+    /// The address the server listens on (useful after binding port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A handle that stops [`run`](Server::run) gracefully; take it before running.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            signal: Arc::clone(&self.shared.shutdown),
+        }
+    }
+
+    /// Accepts connections and serves them until [`ShutdownHandle::shutdown`], then
+    /// waits for running sessions up to the shutdown deadline and closes the rest.
+    ///
+    /// Every session runs inside this one future (on an internal executor it drives),
+    /// so the server needs nothing from the runtime but someone to poll it: spawn it on
+    /// smol or async-std, or `block_on` it. Storage calls and file reads and writes run
+    /// on the [`blocking`] thread pool.
+    pub async fn run(self) -> Result<(), Error> {
+        let ex = Executor::new();
+        ex.run(self.serve(&ex)).await
+    }
+
+    async fn serve(self, ex: &Executor<'_>) -> Result<(), Error> {
+        let Server {
+            listener,
+            local_addr,
+            shared,
+        } = self;
+        log::info!("listening on {local_addr}");
+        loop {
+            let accepted = async { Some(listener.accept().await) }
+                .or(async {
+                    shared.shutdown.wait().await;
+                    None
+                })
+                .await;
+            match accepted {
+                None => break,
+                Some(Ok((stream, peer))) => {
+                    let slot = shared.running.start(shared.limits.try_connect());
+                    ex.spawn(session::serve(Arc::clone(&shared), stream, peer, slot))
+                        .detach();
+                }
+                Some(Err(e)) => {
+                    // Out of file descriptors and the like: pause rather than spin.
+                    log::warn!("accept on {local_addr} failed: {e}");
+                    Timer::after(Duration::from_millis(50)).await;
+                }
+            }
+        }
+        drop(listener);
+        let running = shared.running.count();
+        log::info!("shutting down: {running} session(s) still open");
+        let deadline = async {
+            match shared.shutdown.deadline() {
+                Some(at) => {
+                    Timer::at(at).await;
+                }
+                None => future::pending::<()>().await,
+            }
+        };
+        shared.running.all_ended().or(deadline).await;
+        let left = shared.running.count();
+        if left > 0 {
+            log::info!("shutdown deadline reached: closing {left} session(s)");
+        }
+        // Returning drops the executor and with it every session still running.
+        Ok(())
+    }
+}
+
+impl Builder {
+    /// Sets the configuration: users, limits, timeouts, texts. Without users, the
+    /// anonymous user (full access to the storage root) is added.
+    pub fn config(mut self, config: Config) -> Builder {
+        self.config = config;
+        self
+    }
+
+    /// Plugs in a user manager instead of the configuration's users.
+    pub fn user_manager(mut self, users: impl UserManager) -> Builder {
+        self.users = Some(Arc::new(users));
+        self
+    }
+
+    /// Checks every user's root with [`Storage::check_root`] (failure:
+    /// [`Error::PathIo`] naming the path) and binds the control listener (failure:
+    /// [`Error::Io`] naming the address).
+    pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
+        let mut config = self.config;
+        if config.users.is_empty() {
+            config = config.user(User::anonymous());
+        }
+        let storage = self.storage;
+        {
+            let storage = Arc::clone(&storage);
+            let users = config.users.clone();
+            unblock(move || users.iter().try_for_each(|u| storage.check_root(u))).await?;
+        }
+        let addrs: Vec<SocketAddr> = addr
+            .to_socket_addrs()
+            .map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot resolve the listen address: {e}"))
+            })?
+            .collect();
+        let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no listen address given");
+        let mut bound = None;
+        for a in addrs {
+            match Async::<TcpListener>::bind(a) {
+                Ok(l) => {
+                    bound = Some(l);
+                    break;
+                }
+                Err(e) => last = io::Error::new(e.kind(), format!("cannot listen on {a}: {e}")),
+            }
+        }
+        let listener = bound.ok_or(last)?;
+        let local_addr = listener.get_ref().local_addr()?;
+        let config = Arc::new(config);
+        let users = self
+            .users
+            .unwrap_or_else(|| Arc::clone(&config) as Arc<dyn UserManager>);
+        let shared = Arc::new(Shared {
+            ports: PortPool::new(config.passive_ports.clone()),
+            limits: Limits::new(&config, Instant::now()),
+            running: Arc::new(Running::default()),
+            shutdown: Arc::new(Signal::default()),
+            config,
+            storage,
+            users,
+        });
+        Ok(Server {
+            listener,
+            local_addr,
+            shared,
+        })
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,341 @@
+//! One control connection: the loop that drives a [`Session`].
+//!
+//! Read the socket, feed the session, drain its outputs and act on them, then wait for
+//! whichever comes first: control bytes, the running transfer's next step, the
+//! session's deadline, or a shutdown request.
+
+use std::io;
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_io::{Async, Timer};
+use blocking::unblock;
+use futures_lite::future::{self, FutureExt};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use sansftp::server::{
+    AuthResult, Event, Output, RequestId, Session, SessionThrottles, TransferError, UserGuard,
+};
+
+use crate::auth::BoxFuture;
+use crate::limits::SessionSlot;
+use crate::ports::{self, PassiveListener};
+use crate::server::Shared;
+use crate::transfer::{self, Step};
+
+/// Control reads are small (command lines); this is all an idle session holds.
+const READ_BUF: usize = 1024;
+
+/// How long a control write may block on a client that does not read, when the
+/// configuration has no idle timeout to borrow.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(300);
+
+struct Driver {
+    shared: Arc<Shared>,
+    stream: Async<TcpStream>,
+    session: Session,
+    passive: Option<PassiveListener>,
+    /// A listener handed back by a transfer that failed before connecting, kept only
+    /// while the outputs of that failure are drained (a `STOU` retry reuses it).
+    passive_returned: Option<PassiveListener>,
+    transfer: Option<(RequestId, BoxFuture<'static, Step>)>,
+    user_slot: Option<UserGuard>,
+    /// Per-connection speed limits, kept across transfers.
+    throttles: SessionThrottles,
+    /// The shutdown `421` was sent (or is not needed any more).
+    said_goodbye: bool,
+    _slot: SessionSlot,
+}
+
+enum Wake {
+    Read(io::Result<usize>),
+    Transfer(Step),
+    Timer,
+    Shutdown,
+}
+
+/// Serves one accepted control connection until it closes.
+pub(crate) async fn serve(
+    shared: Arc<Shared>,
+    stream: Async<TcpStream>,
+    peer: SocketAddr,
+    slot: SessionSlot,
+) {
+    let local = match stream.get_ref().local_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            log::warn!("{peer}: no local address: {e}");
+            return;
+        }
+    };
+    // Replies are single writes that must not wait for the previous one's ACK (a
+    // 150 and a 226 in quick succession would otherwise sit out the delayed-ACK timer).
+    if let Err(e) = stream.get_ref().set_nodelay(true) {
+        log::debug!("{peer}: cannot set TCP_NODELAY: {e}");
+    }
+    set_oob_inline(stream.get_ref());
+    let now = Instant::now();
+    let config = Arc::clone(&shared.config);
+    let session = if slot.connection.is_some() {
+        log::info!("{peer}: connected");
+        Session::new(config, peer, local, now)
+    } else {
+        log::info!("{peer}: refused, server full");
+        Session::refused(
+            config,
+            peer,
+            local,
+            now,
+            "Too many connections, try again later",
+        )
+    };
+    let throttles = shared.limits.session_throttles(now);
+    let mut d = Driver {
+        shared,
+        stream,
+        session,
+        passive: None,
+        passive_returned: None,
+        transfer: None,
+        user_slot: None,
+        throttles,
+        said_goodbye: false,
+        _slot: slot,
+    };
+    d.run().await;
+    log::info!("{peer}: closed");
+}
+
+impl Driver {
+    async fn run(&mut self) {
+        let mut buf = [0u8; READ_BUF];
+        loop {
+            while let Some(out) = self.session.poll_output() {
+                if self.act(out).await {
+                    let _ = self.stream.get_ref().shutdown(Shutdown::Both);
+                    return;
+                }
+            }
+            // Not reused by a retry: the session has forgotten that listener.
+            self.passive_returned = None;
+            if self.shared.shutdown.is_requested() && self.transfer.is_none() && !self.said_goodbye
+            {
+                self.goodbye().await;
+                return;
+            }
+            let wake = self.wait(&mut buf).await;
+            let now = Instant::now();
+            match wake {
+                Wake::Read(Ok(0)) | Wake::Read(Err(_)) => self.session.control_closed(),
+                Wake::Read(Ok(n)) => self.session.handle_control(&buf[..n], now),
+                Wake::Timer => self.session.handle_timeout(now),
+                Wake::Shutdown => {}
+                Wake::Transfer(step) => {
+                    let Some((id, _)) = self.transfer.take() else {
+                        continue;
+                    };
+                    match step {
+                        Step::Connected { peer, rest } => {
+                            self.transfer = Some((id, rest));
+                            self.session.data_connected(id, peer, now);
+                        }
+                        Step::Done(bytes) => self.session.data_done(id, bytes, now),
+                        Step::Failed(e) => {
+                            log::debug!("{}: transfer {id} failed: {e}", self.session.peer());
+                            self.session.data_failed(id, e, now);
+                        }
+                        Step::NotOpened { error, listener } => {
+                            log::debug!("{}: transfer {id}: {error}", self.session.peer());
+                            self.passive_returned = listener;
+                            self.session
+                                .data_failed(id, TransferError::Storage(error), now);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for the next thing that happens to this session.
+    async fn wait(&mut self, buf: &mut [u8]) -> Wake {
+        let deadline = self.session.poll_timeout();
+        let in_transfer = self.transfer.is_some();
+        let shutdown = Arc::clone(&self.shared);
+        let mut stream = &self.stream;
+        let slot = &mut self.transfer;
+        // Reading is cancel-safe: a read that loses the race has consumed nothing.
+        let read = async { Wake::Read(stream.read(buf).await) };
+        let transfer = async {
+            match slot {
+                // Polled in place, so losing the race loses no progress.
+                Some((_, f)) => Wake::Transfer(f.await),
+                None => future::pending().await,
+            }
+        };
+        let timer = async {
+            match deadline {
+                Some(at) => {
+                    Timer::at(at).await;
+                    Wake::Timer
+                }
+                None => future::pending().await,
+            }
+        };
+        let stop = async {
+            // A transfer may finish first; the loop checks again after it.
+            if in_transfer {
+                future::pending::<()>().await;
+            }
+            shutdown.shutdown.wait().await;
+            Wake::Shutdown
+        };
+        read.or(transfer).or(timer).or(stop).await
+    }
+
+    /// Acts on one output; true when the connection must close now.
+    async fn act(&mut self, out: Output) -> bool {
+        match out {
+            Output::Send(bytes) => {
+                if let Err(e) = self.write(&bytes).await {
+                    log::debug!("{}: control write failed: {e}", self.session.peer());
+                    self.session.control_closed();
+                }
+            }
+            Output::Auth { id, request } => {
+                let users = Arc::clone(&self.shared.users);
+                let mut result = users.authenticate(&request).await;
+                if let AuthResult::LoggedIn(user) = &result {
+                    match self.shared.limits.try_login(user) {
+                        Some(slot) => self.user_slot = Some(slot),
+                        None => {
+                            result =
+                                AuthResult::Denied("Too many connections for this user".into());
+                        }
+                    }
+                }
+                self.session.complete_auth(id, result, Instant::now());
+            }
+            Output::Storage { id, user, op } => {
+                let storage = Arc::clone(&self.shared.storage);
+                let result = unblock(move || storage.execute(&user, &op)).await;
+                self.session.complete_storage(id, result, Instant::now());
+            }
+            Output::OpenPassive { id, ip } => {
+                // Replacing a listener closes the old one first, so its port is free again.
+                self.passive = None;
+                let result = ports::bind(&self.shared.ports, ip).map(|l| {
+                    let addr = l.addr;
+                    self.passive = Some(l);
+                    addr
+                });
+                self.session.complete_passive(id, result, Instant::now());
+            }
+            Output::ClosePassive => self.passive = None,
+            Output::Transfer(t) => {
+                let id = t.id;
+                let peer = self.session.peer();
+                let throttles = self.throttles.for_transfer(
+                    &self.shared.config,
+                    &t.user,
+                    t.kind.is_upload(),
+                    Instant::now(),
+                );
+                let fut = transfer::start(
+                    Arc::clone(&self.shared),
+                    t,
+                    self.passive.take().or(self.passive_returned.take()),
+                    peer,
+                    throttles,
+                );
+                self.transfer = Some((id, fut));
+            }
+            Output::AbortTransfer { id } => {
+                if self.transfer.as_ref().is_some_and(|(t, _)| *t == id) {
+                    self.transfer = None;
+                }
+            }
+            Output::Event(e) => self.event(e),
+            Output::Close => return true,
+            other => log::debug!("{}: ignoring {other:?}", self.session.peer()),
+        }
+        false
+    }
+
+    fn event(&mut self, e: Event) {
+        let peer = self.session.peer();
+        match e {
+            Event::LoggedIn(u) => log::info!("{peer}: logged in as {}", login_name(&u)),
+            Event::LoggedOut(u) => {
+                log::info!("{peer}: {} logged out", login_name(&u));
+                self.user_slot = None;
+            }
+            Event::LoginFailed { login } => log::info!("{peer}: login failed for {login:?}"),
+            Event::TransferDone {
+                path,
+                upload,
+                bytes,
+            } => {
+                let dir = if upload { "upload" } else { "download" };
+                match path {
+                    Some(p) => log::info!("{peer}: {dir} of {p} done, {bytes} bytes"),
+                    None => log::debug!("{peer}: listing sent, {bytes} bytes"),
+                }
+            }
+            Event::NoAvailablePort(e) => log::warn!("{peer}: {e}"),
+            Event::IdleTimeout => log::info!("{peer}: idle timeout"),
+            other => log::debug!("{peer}: {other:?}"),
+        }
+    }
+
+    /// Writes to the control connection, giving up on a client that stopped reading.
+    // Borrows only the fields it needs: a `&Driver` held across an await would make
+    // the session future need `Driver: Sync`, which the transfer future is not.
+    async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let limit = self.shared.config.idle_timeout.unwrap_or(WRITE_TIMEOUT);
+        let mut stream = &self.stream;
+        stream
+            .write_all(bytes)
+            .or(async {
+                Timer::after(limit).await;
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "control write timed out",
+                ))
+            })
+            .await
+    }
+
+    /// The server is shutting down and this session is idle: say so and close.
+    // The core has no input for this yet (see the crate docs); the session is between
+    // commands here (every request answered, every reply written), so a 421 cannot
+    // interleave with another reply.
+    async fn goodbye(&mut self) {
+        self.said_goodbye = true;
+        let _ = self.write(b"421 Server shutting down\r\n").await;
+        self.session.control_closed();
+        while let Some(out) = self.session.poll_output() {
+            if let Output::Event(e) = out {
+                self.event(e);
+            }
+        }
+        let _ = self.stream.get_ref().shutdown(Shutdown::Both);
+    }
+}
+
+fn login_name(u: &sansftp::server::User) -> &str {
+    u.login.as_deref().unwrap_or("anonymous")
+}
+
+/// Keeps TCP urgent data in the byte stream. RFC 959 clients send ABOR's Telnet "Synch"
+/// as urgent data, and Python's ftplib sends the whole `ABOR\r\n` that way: without
+/// this, Linux takes the urgent byte (the line's LF) out of the stream and the command
+/// never ends.
+#[cfg(unix)]
+fn set_oob_inline(stream: &TcpStream) {
+    if let Err(e) = rustix::net::sockopt::set_socket_oobinline(stream, true) {
+        log::debug!("SO_OOBINLINE: {e}");
+    }
+}
+
+#[cfg(not(unix))]
+fn set_oob_inline(_stream: &TcpStream) {}

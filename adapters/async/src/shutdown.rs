@@ -1,0 +1,71 @@
+//! Graceful shutdown: a flag, a deadline, and an event that wakes whoever waits.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use event_listener::Event;
+
+/// Stops a running [`Server`](crate::Server) from anywhere (another task, a signal
+/// handler's thread). Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle {
+    pub(crate) signal: Arc<Signal>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Signal {
+    requested: AtomicBool,
+    deadline: Mutex<Option<Instant>>,
+    event: Event,
+}
+
+impl ShutdownHandle {
+    /// Stops accepting connections at once. Idle sessions get `421` and are closed;
+    /// sessions in a transfer may finish it for up to `deadline`, after which
+    /// everything still open is closed and [`Server::run`](crate::Server::run) returns.
+    /// Calling it again can only shorten the deadline.
+    pub fn shutdown(&self, deadline: Duration) {
+        let at = Instant::now().checked_add(deadline);
+        {
+            let mut d = self
+                .signal
+                .deadline
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            *d = match (*d, at) {
+                (Some(old), Some(new)) => Some(old.min(new)),
+                (old, new) => new.or(old),
+            };
+        }
+        self.signal.requested.store(true, Ordering::SeqCst);
+        self.signal.event.notify(usize::MAX);
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) was called.
+    pub fn is_shutting_down(&self) -> bool {
+        self.signal.is_requested()
+    }
+}
+
+impl Signal {
+    pub(crate) fn is_requested(&self) -> bool {
+        self.requested.load(Ordering::SeqCst)
+    }
+
+    /// When everything must be closed (`None`: never, the deadline overflowed).
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        *self.deadline.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Completes once shutdown is requested.
+    pub(crate) async fn wait(&self) {
+        loop {
+            let listener = self.event.listen();
+            if self.is_requested() {
+                return;
+            }
+            listener.await;
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! One data transfer as a future: open the file, get the data connection, report
+//! ([`Step::Connected`]), then move the bytes in large blocks ([`Step::Done`]).
+//!
+//! The session driver polls it next to the control connection; dropping it at any
+//! point (ABOR, timeout, shutdown) closes the socket and drops an uncommitted
+//! [`WriteHandle`], which discards the upload as the storage backend's policy says.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
+
+use async_io::Async;
+use blocking::unblock;
+use bytes::Bytes;
+use futures_lite::{AsyncReadExt, AsyncWriteExt, future};
+use sansftp::addr::same_host;
+use sansftp::server::ascii::{FromCrlf, ToCrlf};
+use sansftp::server::{DataChannel, StorageError, Transfer, TransferError, TransferKind};
+use sansftp_storage::{ReadHandle, WriteHandle, WriteMode, storage_error};
+
+use crate::auth::BoxFuture;
+use crate::ports::PassiveListener;
+use crate::server::Shared;
+use crate::throttles::{self, block};
+use sansftp::server::TransferThrottles as Throttles;
+
+/// Where a transfer stands when its future completes.
+pub(crate) enum Step {
+    /// The file is open and the data connection up: report it, then poll `rest`.
+    Connected {
+        peer: SocketAddr,
+        rest: BoxFuture<'static, Step>,
+    },
+    /// Every byte moved, the data connection closed cleanly (uploads: committed).
+    Done(u64),
+    Failed(TransferError),
+    /// The file could not be opened; the data connection was never touched, so the
+    /// passive listener comes back (a `STOU` retry uses it).
+    NotOpened {
+        error: StorageError,
+        listener: Option<PassiveListener>,
+    },
+}
+
+/// What the transfer reads from or writes to.
+enum Io {
+    Memory(Bytes),
+    Read(ReadHandle),
+    Write(WriteHandle),
+}
+
+/// Builds the transfer's future. `listener` is the session's passive listener, for
+/// [`DataChannel::Passive`]; `control_peer` the client's control address.
+pub(crate) fn start(
+    shared: Arc<Shared>,
+    t: Transfer,
+    listener: Option<PassiveListener>,
+    control_peer: SocketAddr,
+    throttles: Throttles,
+) -> BoxFuture<'static, Step> {
+    Box::pin(async move {
+        // The file first: a missing file must answer 550 without touching the network.
+        let io = match open(&shared, &t).await {
+            Ok(io) => io,
+            Err(error) => return Step::NotOpened { error, listener },
+        };
+        let (sock, peer) = match connect(t.channel, listener, control_peer).await {
+            Ok(c) => c,
+            Err(e) => return Step::Failed(TransferError::Connect(e.to_string())),
+        };
+        let ascii = t.ascii;
+        let rest: BoxFuture<'static, Step> = Box::pin(async move {
+            let result = match io {
+                Io::Write(w) => receive(w, &sock, ascii, &throttles).await,
+                Io::Memory(b) => send_memory(b, &sock, ascii, &throttles).await,
+                Io::Read(r) => send_reader(r, &sock, ascii, &throttles).await,
+            };
+            match result {
+                Ok(n) => Step::Done(n),
+                Err(e) => Step::Failed(e),
+            }
+        });
+        Step::Connected { peer, rest }
+    })
+}
+
+async fn open(shared: &Arc<Shared>, t: &Transfer) -> Result<Io, StorageError> {
+    let storage = Arc::clone(&shared.storage);
+    let user = Arc::clone(&t.user);
+    match t.kind.clone() {
+        TransferKind::SendData(b) => Ok(Io::Memory(b)),
+        TransferKind::Retrieve { path, offset } => {
+            let h = unblock(move || storage.open_read(&user, &path, offset)).await?;
+            Ok(match h {
+                // Bytes in memory go to the socket straight from their buffer.
+                ReadHandle::Memory(c) => {
+                    let pos = usize::try_from(c.position()).unwrap_or(usize::MAX);
+                    let b = c.into_inner();
+                    Io::Memory(b.slice(pos.min(b.len())..))
+                }
+                other => Io::Read(other),
+            })
+        }
+        TransferKind::Store {
+            path,
+            offset,
+            append,
+            unique,
+        } => {
+            let mode = WriteMode::for_store(offset, append, unique);
+            let w = unblock(move || storage.open_write(&user, &path, mode)).await?;
+            Ok(Io::Write(w))
+        }
+        _ => Err(StorageError::Other("unsupported transfer".into())),
+    }
+}
+
+/// Accepts on the passive listener (only from the client's host; others are dropped
+/// and the wait goes on) or connects for active mode. The session's own deadline
+/// bounds the wait: it aborts the transfer, which drops this future.
+async fn connect(
+    channel: DataChannel,
+    listener: Option<PassiveListener>,
+    control_peer: SocketAddr,
+) -> io::Result<(Async<TcpStream>, SocketAddr)> {
+    match channel {
+        DataChannel::Active(addr) => {
+            let s = Async::<TcpStream>::connect(addr).await?;
+            Ok((s, addr))
+        }
+        _ => {
+            let Some(l) = listener else {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotConnected,
+                    "no passive listener",
+                ));
+            };
+            loop {
+                let (s, peer) = l.listener.accept().await?;
+                if same_host(peer.ip(), control_peer.ip()) {
+                    // The listener (and its port) is released here: one connection each.
+                    return Ok((s, peer));
+                }
+                log::warn!("data connection from {peer} refused: the client is {control_peer}");
+            }
+        }
+    }
+}
+
+fn broken(e: io::Error) -> TransferError {
+    TransferError::Broken(e.to_string())
+}
+
+/// Writes one block (converted to CRLF for TYPE A), within the speed limits.
+async fn put(
+    sock: &Async<TcpStream>,
+    data: &[u8],
+    enc: &mut Option<ToCrlf>,
+    conv: &mut Vec<u8>,
+    throttles: &Throttles,
+) -> Result<u64, TransferError> {
+    let data = match enc {
+        Some(enc) => {
+            conv.clear();
+            enc.convert(data, conv);
+            &conv[..]
+        }
+        None => data,
+    };
+    throttles::wait(throttles, data.len()).await;
+    let mut w = sock;
+    w.write_all(data).await.map_err(broken)?;
+    throttles::consume(throttles, data.len());
+    // A socket that is always writable (a fast client on loopback) would let a
+    // transfer of in-memory bytes run to its end in one poll, starving the control
+    // connection (ABOR) and every other session on this executor.
+    future::yield_now().await;
+    Ok(data.len() as u64)
+}
+
+/// Ends a download: a FIN tells the client the data is complete.
+fn finish_send(sock: &Async<TcpStream>) -> Result<(), TransferError> {
+    sock.get_ref().shutdown(Shutdown::Write).map_err(broken)
+}
+
+async fn send_memory(
+    bytes: Bytes,
+    sock: &Async<TcpStream>,
+    ascii: bool,
+    throttles: &Throttles,
+) -> Result<u64, TransferError> {
+    let mut enc = ascii.then(ToCrlf::new);
+    let mut conv = Vec::new();
+    let mut total = 0;
+    for chunk in bytes.chunks(block(throttles)) {
+        total += put(sock, chunk, &mut enc, &mut conv, throttles).await?;
+    }
+    finish_send(sock)?;
+    Ok(total)
+}
+
+/// Reads the file on the blocking thread pool while the previous block goes out on the
+/// socket: two buffers, allocated once per transfer, travel to the pool thread and
+/// back, so nothing is copied or allocated per block.
+async fn send_reader(
+    reader: ReadHandle,
+    sock: &Async<TcpStream>,
+    ascii: bool,
+    throttles: &Throttles,
+) -> Result<u64, TransferError> {
+    let mut enc = ascii.then(ToCrlf::new);
+    let mut conv = Vec::new();
+    let size = block(throttles);
+    let read = |mut r: ReadHandle, mut buf: Vec<u8>| {
+        unblock(move || {
+            let res = read_full(&mut r, &mut buf);
+            (r, buf, res)
+        })
+    };
+    let mut reading = read(reader, vec![0u8; size]);
+    // The second buffer is made only for a file longer than one block.
+    let mut spare = None;
+    let mut total = 0;
+    loop {
+        let (r, buf, res) = reading.await;
+        let n = res.map_err(|e| TransferError::Storage(storage_error(&e)))?;
+        if n == 0 {
+            break;
+        }
+        // A short block is the last one (`read_full` stops short only at the end).
+        let next = (n == buf.len())
+            // Start reading the next block before sending this one.
+            .then(|| read(r, spare.take().unwrap_or_else(|| vec![0u8; size])));
+        total += put(sock, &buf[..n], &mut enc, &mut conv, throttles).await?;
+        match next {
+            Some(task) => reading = task,
+            None => break,
+        }
+        spare = Some(buf);
+    }
+    finish_send(sock)?;
+    Ok(total)
+}
+
+/// Fills `buf` unless the end comes first; fewer, larger blocks mean fewer trips
+/// through the thread pool.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// The upload's file: free, or busy writing a block on the thread pool.
+enum Writer {
+    Idle(WriteHandle),
+    Busy(blocking::Task<(WriteHandle, Vec<u8>, io::Result<()>)>),
+}
+
+impl Writer {
+    /// Waits for the block being written; its buffer goes back to `free`.
+    async fn idle(self, free: &mut Vec<Vec<u8>>) -> Result<WriteHandle, TransferError> {
+        match self {
+            Writer::Idle(w) => Ok(w),
+            Writer::Busy(task) => {
+                let (w, buf, res) = task.await;
+                free.push(buf);
+                res.map_err(|e| TransferError::Storage(storage_error(&e)))?;
+                Ok(w)
+            }
+        }
+    }
+}
+
+/// Receives an upload until the client closes the data connection, reading the next
+/// block from the socket while the pool writes the previous one, then commits.
+/// Anything else (a reset, an abort that drops this future) leaves the handle
+/// uncommitted.
+async fn receive(
+    w: WriteHandle,
+    sock: &Async<TcpStream>,
+    ascii: bool,
+    throttles: &Throttles,
+) -> Result<u64, TransferError> {
+    let size = block(throttles);
+    let mut dec = ascii.then(FromCrlf::new);
+    // TYPE A reads into `raw` and converts into the block to write.
+    let mut raw = if ascii { vec![0u8; size] } else { Vec::new() };
+    let mut free: Vec<Vec<u8>> = Vec::with_capacity(2);
+    let mut writer = Writer::Idle(w);
+    let mut total = 0u64;
+    let mut r = sock;
+    loop {
+        let mut buf = free.pop().unwrap_or_else(|| vec![0u8; size]);
+        throttles::wait(throttles, size).await;
+        // `k` bytes came off the socket; `n` bytes of `buf` are to be written.
+        let (k, n) = match &mut dec {
+            Some(d) => {
+                let k = r.read(&mut raw).await.map_err(broken)?;
+                buf.clear();
+                if k == 0 {
+                    d.finish(&mut buf);
+                } else {
+                    d.convert(&raw[..k], &mut buf);
+                }
+                (k, buf.len())
+            }
+            None => {
+                let k = r.read(&mut buf).await.map_err(broken)?;
+                (k, k)
+            }
+        };
+        throttles::consume(throttles, k);
+        total += k as u64;
+        // Blocks are written in order: the previous one must be done first.
+        let mut h = writer.idle(&mut free).await?;
+        if n > 0 {
+            writer = Writer::Busy(unblock(move || {
+                let res = h.write_all(&buf[..n]);
+                (h, buf, res)
+            }));
+        } else {
+            free.push(buf);
+            writer = Writer::Idle(h);
+        }
+        if k == 0 {
+            break;
+        }
+    }
+    let mut h = writer.idle(&mut free).await?;
+    unblock(move || {
+        h.flush().map_err(|e| storage_error(&e))?;
+        h.commit()
+    })
+    .await?;
+    Ok(total)
+}
