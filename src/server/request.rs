@@ -371,6 +371,9 @@ mod tests {
         assert_eq!(map(ErrorKind::NotFound), StorageError::NotFound);
         assert_eq!(map(ErrorKind::DirectoryNotEmpty), StorageError::NotEmpty);
         assert_eq!(map(ErrorKind::StorageFull), StorageError::NoSpace);
-        assert_eq!(map(ErrorKind::Interrupted), StorageError::Other("msg".into()));
+        assert_eq!(
+            map(ErrorKind::Interrupted),
+            StorageError::Other("msg".into())
+        );
     }
 }

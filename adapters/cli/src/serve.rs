@@ -1,0 +1,256 @@
+//! `sansftp serve [ROOT]`: the server's command line, turned into a
+//! [`Config`](sansftp::server::Config) and run on the async (default) or blocking adapter.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sansftp::server::{Config, Permission, User};
+use sansftp_storage::{LocalFs, MemoryFs, Storage};
+
+/// Options of `sansftp serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The folder to serve (every user is jailed to it).
+    #[arg(default_value = ".")]
+    root: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// Port to listen on.
+    #[arg(long, default_value_t = 2121)]
+    port: u16,
+    /// A user as NAME:PASSWORD (repeatable). Without any, the server is anonymous-only.
+    #[arg(long = "user", value_name = "NAME:PASSWORD", value_parser = parse_user)]
+    users: Vec<(String, String)>,
+    /// Also allow anonymous login (always on when no --user is given).
+    #[arg(long)]
+    anonymous: bool,
+    /// Let users upload, delete, rename and make directories. Anonymous users get write
+    /// access only when they are the only users (no --user).
+    #[arg(long)]
+    write: bool,
+    /// Passive data ports, as FIRST-LAST (default: any port the system gives).
+    #[arg(long, value_name = "FIRST-LAST", value_parser = parse_range)]
+    passive_ports: Option<RangeInclusive<u16>>,
+    /// The IPv4 address to announce in PASV replies (for a server behind NAT).
+    #[arg(long, value_name = "IP")]
+    masquerade_address: Option<Ipv4Addr>,
+    /// Close sessions idle this long, in seconds (0: never).
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    idle_timeout: u64,
+    /// Refuse connections beyond this many at once (421).
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
+    /// Serve an empty in-memory tree instead of ROOT (nothing touches the disk).
+    #[arg(long)]
+    memory: bool,
+    /// Use the blocking adapter (a thread per session) instead of the async one.
+    #[arg(long)]
+    blocking: bool,
+}
+
+/// Builds the configuration and serves until the process is stopped.
+pub fn run(args: Args) -> Result<(), sansftp::Error> {
+    let root = if args.memory {
+        PathBuf::from("/")
+    } else {
+        std::fs::canonicalize(&args.root)
+            .map_err(|e| sansftp::PathIoError::with_path(args.root.clone(), e))?
+    };
+    let config = config(&args, &root)?;
+    let addr = SocketAddr::new(args.host, args.port);
+    let served = if args.memory {
+        "an in-memory tree".to_owned()
+    } else {
+        root.display().to_string()
+    };
+    let logins: Vec<&str> = config.users.iter().map(|u| u.display_name()).collect();
+    log::info!(
+        "serving {served} ({}) for {}",
+        if args.write {
+            "read-write"
+        } else {
+            "read-only"
+        },
+        logins.join(", ")
+    );
+    if args.memory {
+        serve(MemoryFs::new(), config, addr, args.blocking)
+    } else {
+        serve(LocalFs::new(), config, addr, args.blocking)
+    }
+}
+
+fn config(args: &Args, root: &std::path::Path) -> Result<Config, sansftp::Error> {
+    let mut config = Config::new()
+        .idle_timeout((args.idle_timeout > 0).then(|| Duration::from_secs(args.idle_timeout)))
+        .max_connections(args.max_connections);
+    if let Some(ports) = &args.passive_ports {
+        config = config.passive_ports(ports.clone());
+    }
+    if let Some(ip) = args.masquerade_address {
+        config = config.masquerade_address(ip);
+    }
+    let everyone = Permission::new("/")?;
+    for (name, password) in &args.users {
+        let user = User::new(name.clone(), password.clone())
+            .base_path(root)
+            .permission(everyone.clone().rights(true, args.write));
+        config = config.user(user);
+    }
+    if args.users.is_empty() || args.anonymous {
+        let anonymous_writes = args.write && args.users.is_empty();
+        let user = User::anonymous()
+            .base_path(root)
+            .permission(everyone.rights(true, anonymous_writes));
+        config = config.user(user);
+    }
+    Ok(config)
+}
+
+fn serve<S: Storage>(
+    storage: S,
+    config: Config,
+    addr: SocketAddr,
+    blocking: bool,
+) -> Result<(), sansftp::Error> {
+    if blocking {
+        let server = sansftp_blocking::Server::builder(storage)
+            .config(config)
+            .bind(addr)?;
+        announce(server.local_addr(), "blocking");
+        server.run()
+    } else {
+        async_io::block_on(async {
+            let server = sansftp_async::Server::builder(storage)
+                .config(config)
+                .bind(addr)
+                .await?;
+            announce(server.local_addr(), "async");
+            server.run().await
+        })
+    }
+}
+
+fn announce(addr: SocketAddr, adapter: &str) {
+    // On stdout (logs go to stderr) so scripts can read where to connect.
+    println!("sansftp listening on ftp://{addr}/ ({adapter} adapter)");
+}
+
+fn parse_user(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((name, password)) if !name.is_empty() => Ok((name.to_owned(), password.to_owned())),
+        _ => Err("expected NAME:PASSWORD".to_owned()),
+    }
+}
+
+fn parse_range(text: &str) -> Result<RangeInclusive<u16>, String> {
+    let bad = || format!("expected FIRST-LAST with 1 <= FIRST <= LAST <= 65535, got {text:?}");
+    let (first, last) = text.split_once('-').ok_or_else(bad)?;
+    let first: u16 = first.trim().parse().map_err(|_| bad())?;
+    let last: u16 = last.trim().parse().map_err(|_| bad())?;
+    if first == 0 || first > last {
+        return Err(bad());
+    }
+    Ok(first..=last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn args(line: &[&str]) -> Args {
+        Wrapper::try_parse_from(std::iter::once("serve").chain(line.iter().copied()))
+            .expect("valid arguments")
+            .args
+    }
+
+    fn can_write(config: &Config, login: Option<&str>) -> bool {
+        let user = config
+            .users
+            .iter()
+            .find(|u| u.login.as_deref() == login)
+            .expect("user exists");
+        user.permission_for(&sansftp::path::VirtualPath::root())
+            .writable
+    }
+
+    #[test]
+    fn defaults_are_anonymous_read_only_on_localhost_2121() {
+        let a = args(&[]);
+        assert_eq!(
+            SocketAddr::new(a.host, a.port),
+            "127.0.0.1:2121".parse().unwrap()
+        );
+        assert_eq!(a.root, PathBuf::from("."));
+        let c = config(&a, std::path::Path::new("/srv")).unwrap();
+        assert_eq!(c.users.len(), 1);
+        assert!(c.users[0].login.is_none(), "the only user is anonymous");
+        assert!(!can_write(&c, None));
+        assert_eq!(c.users[0].base_path, PathBuf::from("/srv"));
+    }
+
+    #[test]
+    fn named_users_write_and_anonymous_stays_read_only() {
+        let a = args(&["--user", "u:p", "--user", "v:a:b", "--write", "--anonymous"]);
+        let c = config(&a, std::path::Path::new("/srv")).unwrap();
+        assert!(can_write(&c, Some("u")));
+        assert!(can_write(&c, Some("v")));
+        assert!(!can_write(&c, None));
+        let v = c
+            .users
+            .iter()
+            .find(|u| u.login.as_deref() == Some("v"))
+            .unwrap();
+        assert_eq!(
+            v.password.as_deref(),
+            Some("a:b"),
+            "only the first colon splits"
+        );
+        let only_named = config(&args(&["--user", "u:p"]), std::path::Path::new("/")).unwrap();
+        assert!(only_named.users.iter().all(|u| u.login.is_some()));
+    }
+
+    #[test]
+    fn options_reach_the_config() {
+        let a = args(&[
+            "--passive-ports",
+            "30000-30009",
+            "--masquerade-address",
+            "203.0.113.5",
+            "--idle-timeout",
+            "0",
+            "--max-connections",
+            "7",
+        ]);
+        let c = config(&a, std::path::Path::new("/")).unwrap();
+        assert_eq!(c.passive_ports, Some(30000..=30009));
+        assert_eq!(c.masquerade_address, Some(Ipv4Addr::new(203, 0, 113, 5)));
+        assert_eq!(c.idle_timeout, None);
+        assert_eq!(c.max_connections, Some(7));
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for bad in [
+            &["--user", "nopassword"][..],
+            &["--user", ":p"],
+            &["--passive-ports", "20-10"],
+            &["--passive-ports", "0-10"],
+            &["--passive-ports", "x"],
+            &["--port", "70000"],
+        ] {
+            let line = std::iter::once("serve").chain(bad.iter().copied());
+            assert!(Wrapper::try_parse_from(line).is_err(), "{bad:?} accepted");
+        }
+    }
+}
