@@ -233,6 +233,14 @@ impl TransferThrottles {
         !self.throttles.is_empty()
     }
 
+    /// The smallest burst capacity among the limited throttles, in bytes (`None` when
+    /// unlimited): the most that can move at once after a pause. Ask it when a transfer
+    /// starts to size its blocks, so a limited transfer moves steadily in blocks of
+    /// about this size rather than in large gulps followed by long waits.
+    pub fn burst(&self) -> Option<u64> {
+        self.throttles.iter().map(|t| lock(t).burst()).min()
+    }
+
     /// How many bytes may move at `now` (`u64::MAX` when unlimited).
     pub fn available(&self, now: Instant) -> u64 {
         self.throttles
@@ -374,6 +382,7 @@ mod tests {
         let later = now + Duration::from_secs(1);
         // Both buckets are full after a second: the burst, 4096 (MIN_BURST) each.
         assert_eq!(down1.available(later), 4096);
+        assert_eq!(down1.burst(), Some(4096));
         // Both sessions draw from the same server and user buckets.
         down1.consume(400, later);
         assert_eq!(down2.available(later), 3696);
@@ -391,8 +400,24 @@ mod tests {
             .session_throttles(now)
             .for_transfer(&plain, &user, true, now);
         assert!(!free.is_limited());
+        assert_eq!(free.burst(), None);
         assert_eq!(free.available(now), u64::MAX);
         assert_eq!(free.ready_at(1 << 30, now), None);
+    }
+
+    #[test]
+    fn burst_is_the_smallest_of_the_limited_throttles() {
+        let mut config = Config::new();
+        // A tenth of a second's worth each: 200_000 and 50_000.
+        config.write_speed_limit = Some(2_000_000);
+        config.write_speed_limit_per_connection = Some(500_000);
+        let user = User::anonymous();
+        let now = Instant::now();
+        let limits = Limits::new(&config, now);
+        let t = limits
+            .session_throttles(now)
+            .for_transfer(&config, &user, false, now);
+        assert_eq!(t.burst(), Some(50_000));
     }
 
     #[test]
