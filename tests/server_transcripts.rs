@@ -386,6 +386,11 @@ fn data_connection_from_another_host_is_refused() {
         !d.session
             .is_allowed_data_peer("10.6.6.6:1234".parse().unwrap())
     );
+    // The transfer carries the decision for adapter tasks that do not hold the session.
+    assert_eq!(t.allowed_peer, d.session.peer().ip());
+    assert!(!t.accepts("10.6.6.6:1234".parse().unwrap()));
+    assert!(t.accepts("10.0.0.2:5555".parse().unwrap()));
+    assert!(t.accepts("[::ffff:10.0.0.2]:5555".parse().unwrap()));
     let out = d.with(|s, now| s.data_connected(t.id, "10.6.6.6:1234".parse().unwrap(), now));
     assert!(out.starts_with("425 "), "{out}");
     assert!(d.pending.is_none());
@@ -777,4 +782,194 @@ proptest! {
         }
         server_session(&data);
     }
+}
+
+#[test]
+fn shutdown_of_an_idle_session_says_421_after_queued_replies() {
+    use sansftp::server::{Output, Session};
+    let config = std::sync::Arc::new(sample_config());
+    let now = std::time::Instant::now();
+    let mut s = Session::new(
+        config.clone(),
+        "10.0.0.2:4000".parse().unwrap(),
+        "10.0.0.1:21".parse().unwrap(),
+        now,
+    );
+    // Replies not drained yet go out first.
+    s.handle_control(b"USER nopw\r\n", now);
+    let mut wire = Vec::new();
+    let mut closed = false;
+    let mut logged_out = false;
+    while let Some(o) = s.poll_output() {
+        match o {
+            Output::Send(b) => wire.extend_from_slice(&b),
+            Output::Auth { id, request } => s.complete_auth(id, config.answer(&request), now),
+            _ => {}
+        }
+    }
+    s.handle_control(b"NOOP\r\n", now);
+    s.shutdown(now);
+    assert!(s.is_shutting_down() && s.is_closed());
+    while let Some(o) = s.poll_output() {
+        assert!(!closed, "nothing follows Close");
+        match o {
+            Output::Send(b) => wire.extend_from_slice(&b),
+            Output::Event(Event::LoggedOut(_)) => logged_out = true,
+            Output::Close => closed = true,
+            _ => {}
+        }
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&wire),
+        "220 welcome\r\n230 Login successful\r\n200 NOOP ok\r\n421 Server shutting down\r\n"
+    );
+    assert!(closed && logged_out);
+    assert_eq!(s.poll_timeout(), None);
+    // Later input and a second shutdown change nothing.
+    s.handle_control(b"PWD\r\n", now);
+    s.shutdown(now);
+    assert!(s.poll_output().is_none());
+}
+
+#[test]
+fn shutdown_lets_a_transfer_finish_then_answers_later_commands_with_421() {
+    let mut d = login_pasv();
+    d.auto_data = false;
+    d.send(b"RETR notes.txt\r\n");
+    let t = d.pending.clone().unwrap();
+    let peer = d.session.peer();
+    assert!(
+        d.with(|s, now| s.data_connected(t.id, peer, now))
+            .starts_with("150 ")
+    );
+    assert_eq!(d.shutdown(), "");
+    assert!(!d.closed && d.pending.is_some(), "the transfer goes on");
+    // NOOP still answers during the transfer; PWD waits and is never run.
+    assert_eq!(d.send(b"NOOP\r\nPWD\r\n"), "200 NOOP ok\r\n");
+    assert_eq!(
+        d.with(|s, now| s.data_done(t.id, 18, now)),
+        "226 Transfer complete\r\n421 Server shutting down\r\n"
+    );
+    assert!(d.closed);
+    assert!(
+        d.events
+            .iter()
+            .any(|e| matches!(e, Event::TransferDone { .. }))
+    );
+    assert!(d.events.iter().any(|e| matches!(e, Event::LoggedOut(_))));
+}
+
+#[test]
+fn shutdown_during_transfer_abor_and_quit_still_work() {
+    // ABOR ends the transfer; the 421 follows its 426/226.
+    let mut d = login_pasv();
+    d.auto_data = false;
+    d.send(b"STOR new.bin\r\n");
+    assert_eq!(d.shutdown(), "");
+    assert_eq!(
+        d.send(b"ABOR\r\n"),
+        "426 Transfer aborted\r\n226 ABOR successful\r\n421 Server shutting down\r\n"
+    );
+    assert!(d.closed && d.pending.is_none());
+
+    // QUIT during the transfer keeps its meaning: 226, then 221.
+    let mut d = login_pasv();
+    d.auto_data = false;
+    d.send(b"RETR notes.txt\r\n");
+    let t = d.pending.clone().unwrap();
+    d.shutdown();
+    assert_eq!(d.send(b"QUIT\r\n"), "");
+    assert_eq!(
+        d.with(|s, now| s.data_done(t.id, 18, now)),
+        "150 Opening BINARY mode data connection for /home/alice/notes.txt\r\n\
+         226 Transfer complete\r\n221 Goodbye\r\n"
+    );
+    assert!(d.closed);
+
+    // A transfer whose data connection never comes: 425, then 421.
+    let mut d = login_pasv();
+    d.auto_data = false;
+    d.send(b"RETR notes.txt\r\n");
+    d.shutdown();
+    assert_eq!(
+        d.advance(Duration::from_secs(10)),
+        "425 Can't open data connection: timed out\r\n421 Server shutting down\r\n"
+    );
+    assert!(d.closed);
+}
+
+#[test]
+fn shutdown_waits_for_an_outstanding_request() {
+    let mut d = login();
+    d.hold_requests = true;
+    assert_eq!(d.send(b"MKD /home/alice/new\r\n"), "");
+    assert_eq!(d.shutdown(), "");
+    assert!(!d.closed);
+    // Commands after shutdown began are not run: the 421 answers them.
+    assert_eq!(d.send(b"PWD\r\n"), "");
+    assert_eq!(
+        d.release(),
+        "257 \"/home/alice/new\" created\r\n421 Server shutting down\r\n"
+    );
+    assert!(d.closed && d.fs.exists("/home/alice/new"));
+}
+
+#[test]
+fn hung_storage_request_times_out_with_451() {
+    let config = sample_config()
+        .request_timeout(Some(Duration::from_secs(30)))
+        .idle_timeout(Some(Duration::from_secs(10)));
+    let mut d = Driver::new(config);
+    d.fs = sample_fs();
+    d.send(b"USER alice\r\nPASS secret\r\n");
+    d.hold_requests = true;
+    assert_eq!(d.send(b"MKD /home/alice/new\r\nPWD\r\n"), "");
+    assert_eq!(
+        d.session.poll_timeout(),
+        Some(d.now + Duration::from_secs(30))
+    );
+    // The idle timeout does not run while the request is outstanding.
+    assert_eq!(d.advance(Duration::from_secs(29)), "");
+    assert_eq!(
+        d.advance(Duration::from_secs(1)),
+        "451 Request timed out\r\n257 \"/home/alice\" is the current directory\r\n"
+    );
+    assert!(!d.closed);
+    assert!(
+        d.events
+            .iter()
+            .any(|e| matches!(e, Event::RequestTimedOut { .. }))
+    );
+    // The late answer is ignored (the storage did make the directory, though).
+    assert_eq!(d.release(), "");
+    // The session goes on, and the idle timer restarted at the timeout.
+    d.hold_requests = false;
+    assert!(d.send(b"SIZE notes.txt\r\n").starts_with("213 "));
+    assert_eq!(d.advance(Duration::from_secs(9)), "");
+    assert!(
+        d.advance(Duration::from_secs(1))
+            .starts_with("421 Idle timeout")
+    );
+}
+
+#[test]
+fn hung_login_check_times_out_with_421_and_closes() {
+    let mut d = Driver::new(sample_config());
+    d.hold_requests = true;
+    assert_eq!(d.send(b"USER alice\r\n"), "");
+    // The default request timeout is 60 s.
+    assert_eq!(d.advance(Duration::from_secs(59)), "");
+    assert_eq!(
+        d.advance(Duration::from_secs(1)),
+        "421 Login check timed out, closing control connection\r\n"
+    );
+    assert!(d.closed);
+    assert_eq!(d.release(), "");
+
+    // Without a request timeout, the session waits as long as it takes.
+    let mut d = Driver::new(sample_config().request_timeout(None));
+    d.hold_requests = true;
+    d.send(b"USER alice\r\n");
+    assert_eq!(d.session.poll_timeout(), None);
+    assert_eq!(d.release(), "331 Password required for alice\r\n");
 }

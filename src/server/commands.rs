@@ -57,7 +57,7 @@ impl Session {
             Command::Rein => self.cmd_rein(),
             Command::Quit => {
                 self.reply(Code::CLOSING, "Goodbye");
-                self.shutdown();
+                self.terminate();
             }
             Command::Syst => {
                 let text = self.config.system_type.clone();
@@ -305,6 +305,7 @@ impl Session {
             channel,
             // A listing is already CRLF text.
             ascii: self.ascii && !kind_is_data,
+            allowed_peer: self.peer.ip(),
         }));
     }
 

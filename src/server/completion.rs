@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use crate::addr::{format_epsv_reply_text, format_pasv_reply_text, pasv_ipv4, same_host};
+use crate::addr::{format_epsv_reply_text, format_pasv_reply_text, pasv_ipv4};
 use crate::code::Code;
 use crate::error::NoAvailablePort;
 use crate::path::{VirtualPath, quote_257};
@@ -129,13 +129,14 @@ impl Session {
     /// session answers `150`, or `425` if `peer` is not the client's host (then close
     /// the connection). Stale ids are ignored.
     pub fn data_connected(&mut self, id: RequestId, peer: SocketAddr, now: Instant) {
+        let allowed = self.is_allowed_data_peer(peer);
         let Some(Wait::Transfer(t)) = &mut self.wait else {
             return;
         };
         if t.id != id || t.connected {
             return;
         }
-        if !same_host(peer.ip(), self.peer.ip()) {
+        if !allowed {
             self.wait = None;
             self.emit(Output::AbortTransfer { id });
             self.reply(

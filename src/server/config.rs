@@ -52,6 +52,13 @@ pub struct Config {
     pub idle_timeout: Option<Duration>,
     /// How long a transfer waits for its data connection before `425`.
     pub data_wait_timeout: Duration,
+    /// How long an auth or storage request (a user manager or storage call) may stay
+    /// unanswered before the session gives up on it: `451` for a storage request,
+    /// `421` and close for a login check (see
+    /// [`Session::handle_timeout`](super::Session::handle_timeout)). `None` waits
+    /// forever. Only effective in an adapter that keeps waiting on
+    /// [`Session::poll_timeout`](super::Session::poll_timeout) while a request runs.
+    pub request_timeout: Option<Duration>,
     /// Ports passive listeners may use (`None`: any port the OS gives).
     pub passive_ports: Option<RangeInclusive<u16>>,
     /// The address put in `227` replies instead of the control connection's local
@@ -162,8 +169,8 @@ impl Config {
 
     /// Defaults as in aioftp where it has one: no users (add some with
     /// [`Config::user`]; an adapter should add [`User::anonymous`] when none are given),
-    /// no limits, 5 minute idle timeout (aioftp has none), 10 s data wait, any passive
-    /// port, welcome `"welcome"`, SYST `"UNIX Type: L8"`.
+    /// no limits, 5 minute idle timeout (aioftp has none), 10 s data wait, 60 s request
+    /// timeout, any passive port, welcome `"welcome"`, SYST `"UNIX Type: L8"`.
     pub fn new() -> Config {
         Config {
             users: Vec::new(),
@@ -174,6 +181,7 @@ impl Config {
             read_speed_limit_per_connection: None,
             idle_timeout: Some(Duration::from_secs(300)),
             data_wait_timeout: Duration::from_secs(10),
+            request_timeout: Some(Duration::from_secs(60)),
             passive_ports: None,
             masquerade_address: None,
             welcome: "welcome".to_owned(),
@@ -198,6 +206,12 @@ impl Config {
     /// Sets [`Config::data_wait_timeout`].
     pub fn data_wait_timeout(mut self, timeout: Duration) -> Config {
         self.data_wait_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Config::request_timeout`].
+    pub fn request_timeout(mut self, timeout: Option<Duration>) -> Config {
+        self.request_timeout = timeout;
         self
     }
 

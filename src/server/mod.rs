@@ -16,7 +16,12 @@
 //! - runs each [`Output::Transfer`]: opens the file, gets the data connection, moves the
 //!   bytes itself (TYPE A through [`ascii`]), and reports [`Session::data_connected`],
 //!   then [`Session::data_done`] or [`Session::data_failed`];
-//! - calls [`Session::handle_timeout`] at [`Session::poll_timeout`];
+//!   A passive accept keeps only connections the [`Transfer`] [`accepts`](Transfer::accepts)
+//!   (the client's host);
+//! - calls [`Session::handle_timeout`] at [`Session::poll_timeout`], also while a request
+//!   runs (a hung request is given up after [`Config::request_timeout`]);
+//! - calls [`Session::shutdown`] when the server stops gracefully (the session says
+//!   `421` once nothing runs); a hard deadline after that is the adapter's own;
 //! - closes everything on [`Output::Close`].
 //!
 //! Listings are formatted here (they are protocol): the adapter returns [`Entry`] values
@@ -44,6 +49,8 @@
 //! | a path with NUL (or too long) | `501`, `553` when it names something to create |
 //! | storage errors | [`StorageError::reply_code`]: `550`, `452`, `451`; `553` for an upload into a missing directory, `552` for a full disk during an upload |
 //! | idle timeout | `421`, then close |
+//! | [`Session::shutdown`] | `421 Server shutting down`, then close, once the running transfer or request is over |
+//! | a storage request unanswered for [`Config::request_timeout`] | `451` (the session goes on); an auth request: `421`, then close; a passive request: `425` |
 //! | more than [`Config::max_pipelined`] commands waiting | `421`, then close |
 //!
 //! `REST` applies to the next `RETR`/`STOR`/`APPE`; `PASV`, `EPSV`, `PORT`, `EPRT` and

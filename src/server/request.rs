@@ -245,6 +245,21 @@ pub struct Transfer {
     /// `TYPE A`: convert line endings with [`super::ascii`] (to CRLF when sending, from
     /// CRLF when receiving).
     pub ascii: bool,
+    /// The host a data connection must come from: the control connection's peer (no
+    /// PASV port theft). Ask [`Transfer::accepts`] rather than comparing it yourself.
+    pub allowed_peer: IpAddr,
+}
+
+impl Transfer {
+    /// Whether a data connection from `peer` may serve this transfer: it comes from
+    /// [`allowed_peer`](Transfer::allowed_peer)'s host (an IPv4 address and its
+    /// IPv4-mapped IPv6 form count as one). Call on each connection accepted on the
+    /// passive listener and drop those for which it is false (keep waiting: the real
+    /// client may still come). [`Session::data_connected`](super::Session::data_connected)
+    /// checks again.
+    pub fn accepts(&self, peer: SocketAddr) -> bool {
+        crate::addr::same_host(peer.ip(), self.allowed_peer)
+    }
 }
 
 /// What a [`Transfer`] moves.
@@ -289,9 +304,9 @@ impl TransferKind {
 #[non_exhaustive]
 pub enum DataChannel {
     /// Accept one connection on the passive listener opened by the last
-    /// [`Output::OpenPassive`]; only from a peer for which
-    /// [`Session::is_allowed_data_peer`](super::Session::is_allowed_data_peer) holds
-    /// (drop others and keep waiting). The listener is then closed.
+    /// [`Output::OpenPassive`]; only from a peer the transfer
+    /// [`accepts`](Transfer::accepts) (drop others and keep waiting). The listener is
+    /// then closed.
     Passive,
     /// Connect to this address (`PORT`/`EPRT`, already checked against bounce).
     Active(SocketAddr),
@@ -339,6 +354,14 @@ pub enum Event {
     NoAvailablePort(NoAvailablePort),
     /// The session closed because the client was idle too long.
     IdleTimeout,
+    /// The request `id` was not answered within
+    /// [`Config::request_timeout`](super::Config::request_timeout): its command got an
+    /// error reply (an auth request also closed the session), and its late answer will
+    /// be ignored. A storage or user manager call that hangs shows up here.
+    RequestTimedOut {
+        /// The request given up on.
+        id: RequestId,
+    },
 }
 
 #[cfg(test)]

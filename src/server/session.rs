@@ -31,8 +31,9 @@ use super::request::{Event, Output, RequestId, TransferKind};
 ///    [`complete_passive`](Session::complete_passive)), data connection events
 ///    ([`data_connected`](Session::data_connected), [`data_done`](Session::data_done),
 ///    [`data_failed`](Session::data_failed)), the clock
-///    ([`handle_timeout`](Session::handle_timeout)) and the peer going away
-///    ([`control_closed`](Session::control_closed));
+///    ([`handle_timeout`](Session::handle_timeout)), the peer going away
+///    ([`control_closed`](Session::control_closed)) and the server stopping
+///    ([`shutdown`](Session::shutdown));
 /// 2. drain [`poll_output`](Session::poll_output) until `None` and act on each
 ///    [`Output`] in order;
 /// 3. wait for sockets, request answers, or [`poll_timeout`](Session::poll_timeout).
@@ -68,10 +69,14 @@ pub struct Session {
     pub(super) data: DataSetup,
     /// The request the session waits for; commands queue up behind it.
     pub(super) wait: Option<Wait>,
-    /// When the client last did something, for the idle timeout.
+    /// When the client last did something or a request was answered: the start of the
+    /// idle timer, and also the instant the outstanding request (if any) was made, since
+    /// requests are only made by the input that set it.
     pub(super) last_activity: Instant,
     /// QUIT arrived during a transfer: answer 221 and close when it ends.
     pub(super) quit_after_transfer: bool,
+    /// [`Session::shutdown`] was called: say `421` and close once nothing is running.
+    pub(super) draining: bool,
     pub(super) closed: bool,
     /// STOU name counter.
     pub(super) unique_seq: u32,
@@ -169,6 +174,7 @@ impl Session {
             wait: None,
             last_activity: now,
             quit_after_transfer: false,
+            draining: false,
             closed: false,
             unique_seq: 0,
             peer,
@@ -215,7 +221,7 @@ impl Session {
                     Code::SERVICE_UNAVAILABLE,
                     "Too many pipelined commands, closing",
                 );
-                self.shutdown();
+                self.terminate();
                 return;
             }
             self.queue.push_back(item);
@@ -225,46 +231,86 @@ impl Session {
 
     /// Tells the session the clock reached `now`. Call when the deadline from
     /// [`poll_timeout`](Session::poll_timeout) passes (calling early is harmless).
+    ///
+    /// Besides the data connection wait and the idle timeout, this is where a request
+    /// left unanswered for [`Config::request_timeout`] is given up: a storage request
+    /// answers its command `451 Request timed out` and the session goes on; an auth
+    /// request (a hung user manager) answers `421` and closes, since `451` is not a
+    /// reply `USER`/`PASS` may get; a passive listener request answers `425`. The late
+    /// answer is then ignored (its id is stale).
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.closed {
             return;
         }
-        if let Some(Wait::Transfer(t)) = &self.wait {
-            if !t.connected && now >= t.deadline {
-                let id = t.id;
-                self.wait = None;
-                self.emit(Output::AbortTransfer { id });
-                self.reply(
-                    Code::CANT_OPEN_DATA,
-                    "Can't open data connection: timed out",
-                );
-                self.after_transfer(now);
+        match &self.wait {
+            Some(Wait::Transfer(t)) => {
+                if !t.connected && now >= t.deadline {
+                    let id = t.id;
+                    self.wait = None;
+                    self.emit(Output::AbortTransfer { id });
+                    self.reply(
+                        Code::CANT_OPEN_DATA,
+                        "Can't open data connection: timed out",
+                    );
+                    self.after_transfer(now);
+                }
             }
-            return;
-        }
-        if let Some(deadline) = self.idle_deadline() {
-            if now >= deadline {
-                self.reply(
-                    Code::SERVICE_UNAVAILABLE,
-                    "Idle timeout, closing control connection",
-                );
-                self.emit(Output::Event(Event::IdleTimeout));
-                self.shutdown();
+            Some(_) => {
+                if self.request_deadline().is_some_and(|d| now >= d) {
+                    self.request_timed_out(now);
+                }
+            }
+            None => {
+                if self.idle_deadline().is_some_and(|d| now >= d) {
+                    self.reply(
+                        Code::SERVICE_UNAVAILABLE,
+                        "Idle timeout, closing control connection",
+                    );
+                    self.emit(Output::Event(Event::IdleTimeout));
+                    self.terminate();
+                }
             }
         }
     }
 
     /// The next instant [`handle_timeout`](Session::handle_timeout) must be called at,
-    /// if any. Ask again after every input.
+    /// if any. Ask again after every input. While an auth, storage or passive request is
+    /// outstanding this is its [`Config::request_timeout`] deadline, so an adapter that
+    /// runs requests concurrently should wait for the answer *or* this instant.
     pub fn poll_timeout(&self) -> Option<Instant> {
         if self.closed {
             return None;
         }
         match &self.wait {
             Some(Wait::Transfer(t)) if !t.connected => Some(t.deadline),
-            Some(_) => None,
+            Some(Wait::Transfer(_)) => None,
+            Some(_) => self.request_deadline(),
             None => self.idle_deadline(),
         }
+    }
+
+    /// Starts a graceful shutdown of this session; call when the server stops (for
+    /// every live session, and right after [`Session::new`] for a connection accepted
+    /// while stopping), then drain [`poll_output`](Session::poll_output).
+    ///
+    /// With nothing running, the outputs are the replies already queued, then
+    /// `421 Server shutting down` and [`Output::Close`]. A running transfer may finish
+    /// (its `226` goes out; `ABOR`, `NOOP`, `STAT` and `QUIT` still work meanwhile), an
+    /// outstanding request gets its answer, and only then comes the `421` and the close;
+    /// commands that arrive meanwhile are not run: the `421` answers them. A hard
+    /// deadline is the adapter's business: past it, drop the session. Calling it again
+    /// does nothing more.
+    pub fn shutdown(&mut self, now: Instant) {
+        if self.closed || self.draining {
+            return;
+        }
+        self.draining = true;
+        self.pump(now);
+    }
+
+    /// Whether [`shutdown`](Session::shutdown) was called.
+    pub fn is_shutting_down(&self) -> bool {
+        self.draining
     }
 
     /// The next thing to do, or `None` when there is nothing more for now. Drain it after
@@ -287,12 +333,13 @@ impl Session {
         }
         self.send_buf.clear();
         self.out.retain(|o| !matches!(o, Output::Send(_)));
-        self.shutdown();
+        self.terminate();
     }
 
     /// Whether a data connection from `peer` may be used: it must come from the control
-    /// connection's host (no PASV port theft). Call when accepting on a passive listener
-    /// and drop connections for which it is false.
+    /// connection's host (no PASV port theft). The same answer as
+    /// [`Transfer::accepts`](super::Transfer::accepts), which a transfer task that does
+    /// not hold the session can call; drop connections for which it is false.
     pub fn is_allowed_data_peer(&self, peer: SocketAddr) -> bool {
         crate::addr::same_host(peer.ip(), self.peer.ip())
     }
@@ -350,6 +397,10 @@ impl Session {
     pub(super) fn pump(&mut self, now: Instant) {
         while !self.closed {
             match &self.wait {
+                None if self.draining => {
+                    self.reply(Code::SERVICE_UNAVAILABLE, "Server shutting down");
+                    self.terminate();
+                }
                 None => {
                     let Some(item) = self.queue.pop_front() else {
                         break;
@@ -393,14 +444,14 @@ impl Session {
         self.last_activity = now;
         if self.quit_after_transfer {
             self.reply(Code::CLOSING, "Goodbye");
-            self.shutdown();
+            self.terminate();
             return;
         }
         self.pump(now);
     }
 
     /// Logs out, stops everything, closes.
-    pub(super) fn shutdown(&mut self) {
+    pub(super) fn terminate(&mut self) {
         if let Some(Wait::Transfer(t)) = self.wait.take() {
             self.emit(Output::AbortTransfer { id: t.id });
         }
@@ -424,6 +475,40 @@ impl Session {
             self.closed = true;
             self.emit(Output::Close);
         }
+    }
+
+    /// The outstanding auth/storage/passive request was not answered in time.
+    fn request_timed_out(&mut self, now: Instant) {
+        let id = match &self.wait {
+            Some(Wait::Auth { id, .. } | Wait::Storage { id, .. } | Wait::Passive { id, .. }) => {
+                *id
+            }
+            _ => return,
+        };
+        let wait = self.wait.take();
+        self.emit(Output::Event(Event::RequestTimedOut { id }));
+        match wait {
+            Some(Wait::Auth { .. }) => {
+                self.reply(
+                    Code::SERVICE_UNAVAILABLE,
+                    "Login check timed out, closing control connection",
+                );
+                return self.terminate();
+            }
+            Some(Wait::Passive { .. }) => self.reply(
+                Code::CANT_OPEN_DATA,
+                "Can't open passive connection: timed out",
+            ),
+            _ => self.reply(Code::LOCAL_ERROR, "Request timed out"),
+        }
+        self.last_activity = now;
+        self.pump(now);
+    }
+
+    /// When the outstanding request must have been answered: it was made at
+    /// `last_activity` (see that field).
+    fn request_deadline(&self) -> Option<Instant> {
+        self.last_activity.checked_add(self.config.request_timeout?)
     }
 
     fn idle_deadline(&self) -> Option<Instant> {

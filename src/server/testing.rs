@@ -274,6 +274,11 @@ pub struct Driver {
     pub passive_open: bool,
     /// Output::Close was seen.
     pub closed: bool,
+    /// Leave auth and storage requests unanswered (kept in `held`), as a hung user
+    /// manager or storage would.
+    pub hold_requests: bool,
+    /// The requests left unanswered in `hold_requests` mode, in order.
+    pub held: Vec<Output>,
     next_port: u16,
 }
 
@@ -308,6 +313,8 @@ impl Driver {
             ports_exhausted: false,
             passive_open: false,
             closed: false,
+            hold_requests: false,
+            held: Vec::new(),
             next_port: 50000,
         };
         d.drain();
@@ -333,6 +340,35 @@ impl Driver {
         String::from_utf8_lossy(&self.wire[start..]).into_owned()
     }
 
+    /// Answers the oldest held request as the driver would have at once, and returns
+    /// the text sent.
+    pub fn release(&mut self) -> String {
+        let start = self.wire.len();
+        if !self.held.is_empty() {
+            match self.held.remove(0) {
+                Output::Auth { id, request } => {
+                    let r = self.config.answer(&request);
+                    self.session.complete_auth(id, r, self.now);
+                }
+                Output::Storage { id, op, .. } => {
+                    let r = self.fs.apply(&op);
+                    self.session.complete_storage(id, r, self.now);
+                }
+                _ => {}
+            }
+        }
+        self.drain();
+        String::from_utf8_lossy(&self.wire[start..]).into_owned()
+    }
+
+    /// Starts the session's graceful shutdown and returns the text sent.
+    pub fn shutdown(&mut self) -> String {
+        let start = self.wire.len();
+        self.session.shutdown(self.now);
+        self.drain();
+        String::from_utf8_lossy(&self.wire[start..]).into_owned()
+    }
+
     /// Runs a session call (data events, ...) and returns the text sent.
     pub fn with(&mut self, f: impl FnOnce(&mut Session, Instant)) -> String {
         let start = self.wire.len();
@@ -348,6 +384,9 @@ impl Driver {
                 Output::Send(b) => {
                     assert!(!self.closed, "bytes sent after Close");
                     self.wire.extend_from_slice(&b);
+                }
+                out @ (Output::Auth { .. } | Output::Storage { .. }) if self.hold_requests => {
+                    self.held.push(out);
                 }
                 Output::Auth { id, request } => {
                     let r = self.config.answer(&request);
