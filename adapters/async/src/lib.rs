@@ -63,10 +63,12 @@
 //! connection counts and the four levels of speed limits from the core's
 //! [`Limits`](sansftp::server::Limits).
 //!
-//! # Not in the core yet
-//!
-//! Shutting down sends `421 Server shutting down` to idle sessions from here: the core
-//! has no input for "the server is stopping" yet.
+//! Protocol decisions stay in the core: on shutdown the session is told
+//! ([`Session::shutdown`](sansftp::server::Session::shutdown)) and says `421` itself once
+//! its transfer is over; the shutdown deadline only drops what is left. User manager and
+//! storage calls race the session's deadline
+//! ([`Config::request_timeout`](sansftp::server::Config::request_timeout)); a call that
+//! loses is left to finish unheard.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

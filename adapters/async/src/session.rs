@@ -42,8 +42,8 @@ struct Driver {
     user_slot: Option<UserGuard>,
     /// Per-connection speed limits, kept across transfers.
     throttles: SessionThrottles,
-    /// The shutdown `421` was sent (or is not needed any more).
-    said_goodbye: bool,
+    /// The session was told the server is stopping ([`Session::shutdown`]).
+    told_shutdown: bool,
     _slot: SessionSlot,
 }
 
@@ -99,7 +99,7 @@ pub(crate) async fn serve(
         transfer: None,
         user_slot: None,
         throttles,
-        said_goodbye: false,
+        told_shutdown: false,
         _slot: slot,
     };
     d.run().await;
@@ -118,10 +118,12 @@ impl Driver {
             }
             // Not reused by a retry: the session has forgotten that listener.
             self.passive_returned = None;
-            if self.shared.shutdown.is_requested() && self.transfer.is_none() && !self.said_goodbye
-            {
-                self.goodbye().await;
-                return;
+            if self.shared.shutdown.is_requested() && !self.told_shutdown {
+                // The session says 421 and closes once nothing runs; the server's
+                // deadline drops this future if a transfer outlasts it.
+                self.told_shutdown = true;
+                self.session.shutdown(Instant::now());
+                continue;
             }
             let wake = self.wait(&mut buf).await;
             let now = Instant::now();
@@ -159,7 +161,7 @@ impl Driver {
     /// Waits for the next thing that happens to this session.
     async fn wait(&mut self, buf: &mut [u8]) -> Wake {
         let deadline = self.session.poll_timeout();
-        let in_transfer = self.transfer.is_some();
+        let told_shutdown = self.told_shutdown;
         let shutdown = Arc::clone(&self.shared);
         let mut stream = &self.stream;
         let slot = &mut self.transfer;
@@ -173,17 +175,12 @@ impl Driver {
             }
         };
         let timer = async {
-            match deadline {
-                Some(at) => {
-                    Timer::at(at).await;
-                    Wake::Timer
-                }
-                None => future::pending().await,
-            }
+            expire(deadline).await;
+            Wake::Timer
         };
         let stop = async {
-            // A transfer may finish first; the loop checks again after it.
-            if in_transfer {
+            // Once told, the session itself decides when to close.
+            if told_shutdown {
                 future::pending::<()>().await;
             }
             shutdown.shutdown.wait().await;
@@ -203,7 +200,18 @@ impl Driver {
             }
             Output::Auth { id, request } => {
                 let users = Arc::clone(&self.shared.users);
-                let mut result = users.authenticate(&request).await;
+                // The session's deadline is now the request's (Config::request_timeout).
+                let deadline = self.session.poll_timeout();
+                let answer = async { Some(users.authenticate(&request).await) }
+                    .or(async {
+                        expire(deadline).await;
+                        None
+                    })
+                    .await;
+                let Some(mut result) = answer else {
+                    self.session.handle_timeout(Instant::now());
+                    return false;
+                };
                 if let AuthResult::LoggedIn(user) = &result {
                     match self.shared.limits.try_login(user) {
                         Some(slot) => self.user_slot = Some(slot),
@@ -217,8 +225,18 @@ impl Driver {
             }
             Output::Storage { id, user, op } => {
                 let storage = Arc::clone(&self.shared.storage);
-                let result = unblock(move || storage.execute(&user, &op)).await;
-                self.session.complete_storage(id, result, Instant::now());
+                let deadline = self.session.poll_timeout();
+                // A call that outlives the deadline finishes on the pool, unheard.
+                let answer = async { Some(unblock(move || storage.execute(&user, &op)).await) }
+                    .or(async {
+                        expire(deadline).await;
+                        None
+                    })
+                    .await;
+                match answer {
+                    Some(result) => self.session.complete_storage(id, result, Instant::now()),
+                    None => self.session.handle_timeout(Instant::now()),
+                }
             }
             Output::OpenPassive { id, ip } => {
                 // Replacing a listener closes the old one first, so its port is free again.
@@ -233,7 +251,6 @@ impl Driver {
             Output::ClosePassive => self.passive = None,
             Output::Transfer(t) => {
                 let id = t.id;
-                let peer = self.session.peer();
                 let throttles = self.throttles.for_transfer(
                     &self.shared.config,
                     &t.user,
@@ -244,7 +261,6 @@ impl Driver {
                     Arc::clone(&self.shared),
                     t,
                     self.passive.take().or(self.passive_returned.take()),
-                    peer,
                     throttles,
                 );
                 self.transfer = Some((id, fut));
@@ -283,6 +299,7 @@ impl Driver {
             }
             Event::NoAvailablePort(e) => log::warn!("{peer}: {e}"),
             Event::IdleTimeout => log::info!("{peer}: idle timeout"),
+            Event::RequestTimedOut { id } => log::warn!("{peer}: request {id} timed out"),
             other => log::debug!("{peer}: {other:?}"),
         }
     }
@@ -304,21 +321,15 @@ impl Driver {
             })
             .await
     }
+}
 
-    /// The server is shutting down and this session is idle: say so and close.
-    // The core has no input for this yet (see the crate docs); the session is between
-    // commands here (every request answered, every reply written), so a 421 cannot
-    // interleave with another reply.
-    async fn goodbye(&mut self) {
-        self.said_goodbye = true;
-        let _ = self.write(b"421 Server shutting down\r\n").await;
-        self.session.control_closed();
-        while let Some(out) = self.session.poll_output() {
-            if let Output::Event(e) = out {
-                self.event(e);
-            }
+/// Completes at `at`, never when there is no deadline.
+async fn expire(at: Option<Instant>) {
+    match at {
+        Some(at) => {
+            Timer::at(at).await;
         }
-        let _ = self.stream.get_ref().shutdown(Shutdown::Both);
+        None => future::pending().await,
     }
 }
 

@@ -10,15 +10,20 @@ use sansftp::server::TransferThrottles;
 /// round trips through the thread pool, small enough for many concurrent transfers.
 pub(crate) const BLOCK: usize = 512 * 1024;
 
-/// The block size under a speed limit, so a slow transfer moves steadily rather than
-/// in gulps of [`BLOCK`] followed by long pauses.
-// The core's TransferThrottles does not expose the burst sizes; this is about the
-// default burst of a 160 KiB/s limit.
-const LIMITED_BLOCK: usize = 16 * 1024;
+/// The smallest block under a speed limit: below this, the per-block overhead (a
+/// pool round trip, a timer) outweighs the smoothness gained.
+const MIN_LIMITED_BLOCK: usize = 4 * 1024;
 
-/// How many bytes to move at once.
+/// How many bytes to move at once: [`BLOCK`] at full speed; under a speed limit, the
+/// limits' burst (a tenth of a second's worth by default), so a slow transfer moves
+/// steadily rather than in gulps of [`BLOCK`] followed by long pauses.
 pub(crate) fn block(t: &TransferThrottles) -> usize {
-    if t.is_limited() { LIMITED_BLOCK } else { BLOCK }
+    match t.burst() {
+        None => BLOCK,
+        Some(burst) => usize::try_from(burst)
+            .unwrap_or(BLOCK)
+            .clamp(MIN_LIMITED_BLOCK, BLOCK),
+    }
 }
 
 /// Waits until every limit lets `n` bytes move.

@@ -13,7 +13,6 @@ use async_io::Async;
 use blocking::unblock;
 use bytes::Bytes;
 use futures_lite::{AsyncReadExt, AsyncWriteExt, future};
-use sansftp::addr::same_host;
 use sansftp::server::ascii::{FromCrlf, ToCrlf};
 use sansftp::server::{DataChannel, StorageError, Transfer, TransferError, TransferKind};
 use sansftp_storage::{ReadHandle, WriteHandle, WriteMode, storage_error};
@@ -50,12 +49,11 @@ enum Io {
 }
 
 /// Builds the transfer's future. `listener` is the session's passive listener, for
-/// [`DataChannel::Passive`]; `control_peer` the client's control address.
+/// [`DataChannel::Passive`].
 pub(crate) fn start(
     shared: Arc<Shared>,
     t: Transfer,
     listener: Option<PassiveListener>,
-    control_peer: SocketAddr,
     throttles: Throttles,
 ) -> BoxFuture<'static, Step> {
     Box::pin(async move {
@@ -64,7 +62,7 @@ pub(crate) fn start(
             Ok(io) => io,
             Err(error) => return Step::NotOpened { error, listener },
         };
-        let (sock, peer) = match connect(t.channel, listener, control_peer).await {
+        let (sock, peer) = match connect(&t, listener).await {
             Ok(c) => c,
             Err(e) => return Step::Failed(TransferError::Connect(e.to_string())),
         };
@@ -115,15 +113,14 @@ async fn open(shared: &Arc<Shared>, t: &Transfer) -> Result<Io, StorageError> {
     }
 }
 
-/// Accepts on the passive listener (only from the client's host; others are dropped
-/// and the wait goes on) or connects for active mode. The session's own deadline
-/// bounds the wait: it aborts the transfer, which drops this future.
+/// Accepts on the passive listener (only peers the transfer [`accepts`](Transfer::accepts);
+/// others are dropped and the wait goes on) or connects for active mode. The session's
+/// own deadline bounds the wait: it aborts the transfer, which drops this future.
 async fn connect(
-    channel: DataChannel,
+    t: &Transfer,
     listener: Option<PassiveListener>,
-    control_peer: SocketAddr,
 ) -> io::Result<(Async<TcpStream>, SocketAddr)> {
-    match channel {
+    match t.channel {
         DataChannel::Active(addr) => {
             let s = Async::<TcpStream>::connect(addr).await?;
             Ok((s, addr))
@@ -137,11 +134,14 @@ async fn connect(
             };
             loop {
                 let (s, peer) = l.listener.accept().await?;
-                if same_host(peer.ip(), control_peer.ip()) {
+                if t.accepts(peer) {
                     // The listener (and its port) is released here: one connection each.
                     return Ok((s, peer));
                 }
-                log::warn!("data connection from {peer} refused: the client is {control_peer}");
+                log::warn!(
+                    "data connection from {peer} refused: the client is {}",
+                    t.allowed_peer
+                );
             }
         }
     }

@@ -29,6 +29,7 @@ on_both_runtimes!(
     local_files,
     data_wait_timeout,
     user_manager_and_user_limit,
+    hung_user_manager_times_out,
     passive_range_exhausted,
     hostile_clients,
     stou_retries_on_the_same_connection,
@@ -412,6 +413,54 @@ fn user_manager_and_user_limit(rt: Rt) {
     // The slot is free once the first session logged out.
     second.expect("PASS secret", 230);
     stop.shutdown(Duration::from_secs(5));
+    rt.join(join).unwrap();
+}
+
+/// A user manager that never answers `slow`: the session gives up at the request
+/// timeout (421, closed) while other sessions are served.
+fn hung_user_manager_times_out(rt: Rt) {
+    use sansftp::server::{AuthRequest, AuthResult, Config, User};
+    use sansftp_async::{BoxFuture, UserManager};
+    use std::sync::Arc;
+
+    struct Hangs(Arc<User>);
+    impl UserManager for Hangs {
+        fn authenticate<'a>(&'a self, request: &'a AuthRequest) -> BoxFuture<'a, AuthResult> {
+            match request {
+                AuthRequest::User { login } if login == b"slow" => {
+                    Box::pin(futures_lite::future::pending())
+                }
+                AuthRequest::User { .. } => Box::pin(async { AuthResult::NeedPassword }),
+                AuthRequest::Password { .. } => {
+                    let user = Arc::clone(&self.0);
+                    Box::pin(async move { AuthResult::LoggedIn(user) })
+                }
+                _ => Box::pin(async { AuthResult::Denied("no".into()) }),
+            }
+        }
+    }
+    let config = Config::new().request_timeout(Some(Duration::from_millis(300)));
+    let server = rt
+        .block_on(
+            sansftp_async::Server::builder(MemoryFs::new())
+                .config(config)
+                .user_manager(Hangs(Arc::new(User::new("bob", "unused"))))
+                .bind("127.0.0.1:0"),
+        )
+        .unwrap();
+    let addr = server.local_addr();
+    let stop = server.shutdown_handle();
+    let join = rt.spawn_run(server);
+    let (mut hung, _) = Client::connect(addr);
+    let started = Instant::now();
+    hung.expect("USER slow", 421);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(hung.is_closed());
+    let (mut other, _) = Client::connect(addr);
+    other.expect("USER bob", 331);
+    other.expect("PASS x", 230);
+    stop.shutdown(Duration::from_secs(5));
+    assert_eq!(code(&other.reply()), 421);
     rt.join(join).unwrap();
 }
 
