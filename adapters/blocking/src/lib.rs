@@ -39,8 +39,13 @@
 //! The session's deadline ([`Session::poll_timeout`](sansftp::server::Session::poll_timeout))
 //! is the channel's receive timeout. So a finished transfer wakes the session at once
 //! (a read timeout on the control socket would make every transfer wait for it), and
-//! nothing is ever polled. Storage calls and the [`UserManager`] run on the session's
-//! thread; a slow one delays only that session.
+//! nothing is ever polled. Storage calls and the [`UserManager`] run on a worker thread
+//! of the session, one at a time, so a slow one delays only that session, and one that
+//! hangs is given up at [`Config::request_timeout`](sansftp::server::Config::request_timeout)
+//! (the session answers the command; the worker is left to its call and a fresh one
+//! serves the next). On shutdown the session is told
+//! ([`Session::shutdown`](sansftp::server::Session::shutdown)) and says `421` once its
+//! transfer is over; the shutdown deadline closes whatever is left.
 //!
 //! A transfer opens its file first (a missing file is answered before any connection),
 //! then accepts on the passive listener, dropping connections from any host but the

@@ -365,7 +365,7 @@ impl Shared {
     }
 
     /// Waits until every session has ended, or a second past the deadline (a session
-    /// stuck in a storage call cannot be interrupted; it is left to finish alone).
+    /// blocked writing to a client that does not read is left to its write timeout).
     fn close_sessions(&self) {
         let mut sessions = self.lock_sessions();
         let until = sessions.deadline.unwrap_or_else(Instant::now) + Duration::from_secs(1);

@@ -1,9 +1,11 @@
 //! One control connection: the thread that drives a [`Session`] and acts on its outputs.
 //!
 //! Everything that can happen to the session arrives on one channel ([`Msg`]): bytes
-//! from the reader thread, progress of the transfer threads, the server's shutdown. The
-//! loop blocks on that channel with the session's deadline as timeout, so a finished
-//! transfer wakes it at once and no socket is ever polled.
+//! from the reader thread, answers from the request worker (user manager and storage
+//! calls), progress of the transfer threads, the server's shutdown. The loop blocks on
+//! that channel with the session's deadline as timeout, so a finished transfer wakes it
+//! at once, a hung storage call is given up at the core's request timeout, and no socket
+//! is ever polled.
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -15,12 +17,15 @@ use std::time::{Duration, Instant};
 
 use sansftp::NoAvailablePort;
 use sansftp::server::{
-    AuthResult, ConnectionGuard, Event, Output, RequestId, Session, SessionThrottles, Transfer,
-    TransferError, UserGuard,
+    AuthResult, ConnectionGuard, Event, Output, RequestId, Session, SessionThrottles, StorageError,
+    StorageOutcome, Transfer, TransferError, UserGuard,
 };
 
 use crate::server::{Shared, wake_addr};
 use crate::transfer::{self, DataSource, Job, TransferControl};
+
+/// A user manager or storage call for the request worker.
+type Call = Box<dyn FnOnce() + Send>;
 
 /// How many chunks the reader may read ahead of the session: enough to keep pipelined
 /// commands flowing, few enough that a flooding client cannot fill memory.
@@ -36,13 +41,21 @@ pub(crate) enum Msg {
     Control(Vec<u8>),
     /// The control connection reached end of file or broke.
     ControlClosed,
+    /// The user manager answered.
+    Auth { id: RequestId, result: AuthResult },
+    /// The storage answered.
+    Storage {
+        id: RequestId,
+        result: Result<StorageOutcome, StorageError>,
+    },
     /// A transfer has its data connection.
     Connected { id: RequestId, peer: SocketAddr },
     /// A transfer moved all its bytes and closed its data connection.
     Done { id: RequestId, bytes: u64 },
     /// A transfer failed.
     Failed { id: RequestId, error: TransferError },
-    /// The server is shutting down: close once no transfer runs, or at `deadline`.
+    /// The server is shutting down: tell the session, and close at `deadline` whatever
+    /// still runs.
     Shutdown { deadline: Instant },
 }
 
@@ -87,6 +100,7 @@ pub(crate) fn run(
         transfers: HashMap::new(),
         user: None,
         throttles: shared.limits.session_throttles(now),
+        worker: None,
         draining: channel.shutdown,
         closed: false,
         _connection: guard,
@@ -94,6 +108,10 @@ pub(crate) fn run(
     if let Err(e) = reader {
         log::warn!("{peer}: cannot start the reader thread: {e}");
         conn.session.control_closed();
+    }
+    if conn.draining.is_some() {
+        // Accepted as shutdown began: greeted, then 421.
+        conn.session.shutdown(now);
     }
     conn.serve(&channel.rx);
     log::info!("{peer}: session closed");
@@ -114,7 +132,10 @@ struct Conn {
     /// The logged-in user's slot in the per-user connection count.
     user: Option<UserGuard>,
     throttles: SessionThrottles,
-    /// Shutdown began: close once no transfer runs, or at this instant.
+    /// Runs user manager and storage calls, one at a time; `None` until the first, and
+    /// again after a call timed out (that thread is left to its hung call).
+    worker: Option<Sender<Call>>,
+    /// Shutdown began: the session closes when it is done, or we do at this instant.
     draining: Option<Instant>,
     closed: bool,
     _connection: ConnectionGuard,
@@ -128,16 +149,10 @@ impl Conn {
                 break;
             }
             if let Some(deadline) = self.draining {
-                if self.transfers.is_empty() {
-                    // Between two inputs every reply has been written, so this cannot
-                    // split one. (The core has no "close with 421" input yet; the async
-                    // adapter says the same.)
-                    let _ = self.control.write_all(b"421 Server shutting down\r\n");
-                    self.session.control_closed();
-                    continue;
-                }
+                // The session says 421 itself once its transfer or request is over; past
+                // the deadline, whatever still runs is cut.
                 if Instant::now() >= deadline {
-                    log::debug!("{}: shutdown deadline, transfer cut", self.peer);
+                    log::debug!("{}: shutdown deadline, session cut", self.peer);
                     self.session.control_closed();
                     continue;
                 }
@@ -171,6 +186,16 @@ impl Conn {
                 let _ = self.credit.try_send(());
             }
             Msg::ControlClosed => self.session.control_closed(),
+            Msg::Auth { id, result } => {
+                let result = self.count_login(result);
+                self.session.complete_auth(id, result, now);
+            }
+            Msg::Storage { id, result } => {
+                if let Err(e) = &result {
+                    log::debug!("{}: request {id}: {e}", self.peer);
+                }
+                self.session.complete_storage(id, result, now);
+            }
             Msg::Connected { id, peer } => {
                 log::debug!("{}: transfer {id} connected from {peer}", self.peer);
                 self.session.data_connected(id, peer, now);
@@ -186,6 +211,7 @@ impl Conn {
             }
             Msg::Shutdown { deadline } => {
                 self.draining = Some(self.draining.map_or(deadline, |d| d.min(deadline)));
+                self.session.shutdown(now);
             }
         }
     }
@@ -201,15 +227,20 @@ impl Conn {
                     }
                 }
                 Output::Auth { id, request } => {
-                    let result = self.authenticate(&request);
-                    self.session.complete_auth(id, result, Instant::now());
+                    let users = Arc::clone(&self.shared.users);
+                    let tx = self.tx.clone();
+                    self.request(Box::new(move || {
+                        let result = users.authenticate(&request);
+                        let _ = tx.send(Msg::Auth { id, result });
+                    }));
                 }
                 Output::Storage { id, user, op } => {
-                    let result = self.shared.storage.execute(&user, &op);
-                    if let Err(e) = &result {
-                        log::debug!("{}: {op:?}: {e}", self.peer);
-                    }
-                    self.session.complete_storage(id, result, Instant::now());
+                    let storage = Arc::clone(&self.shared.storage);
+                    let tx = self.tx.clone();
+                    self.request(Box::new(move || {
+                        let result = storage.execute(&user, &op);
+                        let _ = tx.send(Msg::Storage { id, result });
+                    }));
                 }
                 Output::OpenPassive { id, ip } => {
                     let result = self.open_passive(ip);
@@ -233,9 +264,41 @@ impl Conn {
         }
     }
 
-    /// Asks the user manager, then counts the login against the user's connection limit.
-    fn authenticate(&mut self, request: &sansftp::server::AuthRequest) -> AuthResult {
-        match self.shared.users.authenticate(request) {
+    /// Hands a user manager or storage call to the worker thread (started on first use);
+    /// its answer comes back as a [`Msg`]. Without a thread, the call runs here.
+    fn request(&mut self, call: Call) {
+        let call = match &self.worker {
+            Some(worker) => match worker.send(call) {
+                Ok(()) => return,
+                // The worker is gone (it cannot be, short of a panic): start another.
+                Err(mpsc::SendError(call)) => call,
+            },
+            None => call,
+        };
+        let (tx, rx) = mpsc::channel::<Call>();
+        let spawned = thread::Builder::new()
+            .name("sansftp-requests".into())
+            .spawn(move || {
+                // Ends when the session drops its sender (closed, or gave up on a call).
+                for call in rx {
+                    call();
+                }
+            });
+        match spawned {
+            Ok(_) => {
+                let _ = tx.send(call);
+                self.worker = Some(tx);
+            }
+            Err(e) => {
+                log::warn!("{}: cannot start the request thread: {e}", self.peer);
+                call();
+            }
+        }
+    }
+
+    /// Counts a login against the user's connection limit.
+    fn count_login(&mut self, result: AuthResult) -> AuthResult {
+        match result {
             AuthResult::LoggedIn(user) => match self.shared.limits.try_login(&user) {
                 Some(guard) => {
                     self.user = Some(guard);
@@ -347,6 +410,11 @@ impl Conn {
             }
             Event::NoAvailablePort(e) => log::warn!("{}: {e}", self.peer),
             Event::IdleTimeout => log::info!("{}: idle timeout", self.peer),
+            Event::RequestTimedOut { id } => {
+                log::warn!("{}: request {id} timed out", self.peer);
+                // That call may never return: later ones get a fresh thread.
+                self.worker = None;
+            }
             other => log::debug!("{}: {other:?}", self.peer),
         }
     }
@@ -414,6 +482,8 @@ impl std::fmt::Debug for Msg {
         match self {
             Msg::Control(b) => write!(f, "Control({} bytes)", b.len()),
             Msg::ControlClosed => f.write_str("ControlClosed"),
+            Msg::Auth { id, .. } => write!(f, "Auth({id})"),
+            Msg::Storage { id, .. } => write!(f, "Storage({id})"),
             Msg::Connected { id, peer } => write!(f, "Connected({id}, {peer})"),
             Msg::Done { id, bytes } => write!(f, "Done({id}, {bytes})"),
             Msg::Failed { id, error } => write!(f, "Failed({id}, {error})"),

@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sansftp::addr::same_host;
 use sansftp::server::ascii::{FromCrlf, ToCrlf};
 use sansftp::server::{PortLease, Transfer, TransferError, TransferKind, TransferThrottles};
 use sansftp_storage::{ReadHandle, Storage, WriteHandle, WriteMode, storage_error};
@@ -209,7 +208,7 @@ impl Job {
                 }
                 // No port theft: another host's connection is dropped, and the real
                 // client may still come.
-                if !same_host(peer.ip(), self.control_peer.ip()) {
+                if !self.transfer.accepts(peer) {
                     log::warn!(
                         "{}: data connection from {peer} refused (not the client's host)",
                         self.control_peer

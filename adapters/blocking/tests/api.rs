@@ -98,3 +98,66 @@ fn ipv6_loopback_with_epsv() {
     ftp.expect_reply(226);
     ftp.quit();
 }
+
+/// `bob` gets in at once; `slow` hangs the user manager for a few seconds.
+struct SlowForSome(Arc<User>);
+
+impl UserManager for SlowForSome {
+    fn authenticate(&self, request: &AuthRequest) -> AuthResult {
+        match request {
+            AuthRequest::User { login } if login == b"slow" => {
+                std::thread::sleep(Duration::from_secs(3));
+                AuthResult::Denied("too late".into())
+            }
+            AuthRequest::User { .. } => AuthResult::NeedPassword,
+            AuthRequest::Password { .. } => AuthResult::LoggedIn(Arc::clone(&self.0)),
+            _ => AuthResult::Denied("no".into()),
+        }
+    }
+}
+
+#[test]
+fn a_hung_user_manager_times_out_with_421() {
+    let bob = Arc::new(User::new("bob", "unused"));
+    let config = Config::new().request_timeout(Some(Duration::from_millis(300)));
+    let running = Server::builder(MemoryFs::new())
+        .config(config)
+        .user_manager(SlowForSome(bob))
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn();
+    let mut ftp = Ftp::connect(running.local_addr());
+    let started = Instant::now();
+    let r = ftp.cmd("USER slow");
+    assert_eq!(r.code, 421, "{r:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(ftp.is_closed());
+    // Other sessions are served meanwhile.
+    let mut other = Ftp::connect(running.local_addr());
+    other.expect("USER bob", 331);
+    other.expect("PASS x", 230);
+    other.quit();
+    running.shutdown().unwrap();
+}
+
+#[test]
+fn shutdown_deadline_closes_a_session_stuck_in_the_user_manager() {
+    let bob = Arc::new(User::new("bob", "unused"));
+    let config = Config::new().request_timeout(None);
+    let server = Server::builder(MemoryFs::new())
+        .config(config)
+        .user_manager(SlowForSome(bob))
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let addr = server.local_addr();
+    let handle = server.shutdown_handle();
+    let thread = std::thread::spawn(move || server.run());
+    let mut ftp = Ftp::connect(addr);
+    ftp.send_raw(b"USER slow\r\n");
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    handle.shutdown(Duration::from_millis(200));
+    thread.join().unwrap().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(ftp.is_closed());
+}
