@@ -43,7 +43,9 @@
 //! of the session, one at a time, so a slow one delays only that session, and one that
 //! hangs is given up at [`Config::request_timeout`](sansftp::server::Config::request_timeout)
 //! (the session answers the command; the worker is left to its call and a fresh one
-//! serves the next). On shutdown the session is told
+//! serves the next). With that timeout set to `None` they run on the session's thread
+//! instead, saving two thread switches per call (some 15-30 µs on loopback), and a hung
+//! one holds its session until it returns. On shutdown the session is told
 //! ([`Session::shutdown`](sansftp::server::Session::shutdown)) and says `421` once its
 //! transfer is over; the shutdown deadline closes whatever is left.
 //!

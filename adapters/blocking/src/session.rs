@@ -265,8 +265,12 @@ impl Conn {
     }
 
     /// Hands a user manager or storage call to the worker thread (started on first use);
-    /// its answer comes back as a [`Msg`]. Without a thread, the call runs here.
+    /// its answer comes back as a [`Msg`]. Without a request timeout there is no deadline
+    /// to keep while it runs, so it runs here and saves the two thread switches.
     fn request(&mut self, call: Call) {
+        if self.shared.config.request_timeout.is_none() {
+            return call();
+        }
         let call = match &self.worker {
             Some(worker) => match worker.send(call) {
                 Ok(()) => return,

@@ -143,7 +143,8 @@ fn a_hung_user_manager_times_out_with_421() {
 #[test]
 fn shutdown_deadline_closes_a_session_stuck_in_the_user_manager() {
     let bob = Arc::new(User::new("bob", "unused"));
-    let config = Config::new().request_timeout(None);
+    // Longer than the user manager hangs: only the shutdown deadline can end it.
+    let config = Config::new().request_timeout(Some(Duration::from_secs(60)));
     let server = Server::builder(MemoryFs::new())
         .config(config)
         .user_manager(SlowForSome(bob))
@@ -160,4 +161,22 @@ fn shutdown_deadline_closes_a_session_stuck_in_the_user_manager() {
     thread.join().unwrap().unwrap();
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(ftp.is_closed());
+}
+
+#[test]
+fn without_a_request_timeout_calls_run_inline() {
+    let bob = Arc::new(User::new("bob", "unused"));
+    let running = Server::builder(MemoryFs::new())
+        .config(Config::new().request_timeout(None))
+        .user_manager(SlowForSome(bob))
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .spawn();
+    let mut ftp = Ftp::connect(running.local_addr());
+    ftp.expect("USER bob", 331);
+    ftp.expect("PASS x", 230);
+    ftp.expect("MKD d", 257);
+    ftp.expect("CWD d", 250);
+    ftp.quit();
+    running.shutdown().unwrap();
 }
