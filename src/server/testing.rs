@@ -502,8 +502,9 @@ pub fn sample_fs() -> MemFs {
 
 /// Fuzz entry: feeds `data` to a logged-in-able session with [`sample_config`], in
 /// chunks sized from the data, with virtual time advancing, and checks that it never
-/// panics, that its control output always decodes as replies, and that, while it stays
-/// open, every command line got exactly one final reply.
+/// panics, that its control output always decodes as replies, that, while it stays
+/// open, every command line got exactly one final reply, and that a shutdown then
+/// closes it at once.
 pub fn server_session(data: &[u8]) {
     let Some((&seed, data)) = data.split_first() else {
         return;
@@ -533,6 +534,13 @@ pub fn server_session(data: &[u8]) {
     while lines.next_line().is_some() {
         count += 1;
     }
+    // Every request is answered and every transfer run at once: nothing is running, so
+    // a shutdown must say 421 and close at once.
+    let was_closed = d.closed;
+    if !was_closed {
+        d.shutdown();
+        assert!(d.closed, "shutdown of an idle session did not close it");
+    }
     let mut decoder = Decoder::new();
     decoder.push(&d.wire);
     let mut finals = 0usize;
@@ -546,13 +554,14 @@ pub fn server_session(data: &[u8]) {
     assert!(!decoder.has_partial(), "a reply was cut short");
     // The greeting is one final reply too.
     let answered = finals - 1;
-    if d.closed {
+    if was_closed {
         assert!(
             answered <= count + 1,
             "{answered} replies for {count} lines"
         );
     } else {
-        assert_eq!(answered, count, "{answered} replies for {count} lines");
+        // One reply per line, and the shutdown's 421.
+        assert_eq!(answered, count + 1, "{answered} replies for {count} lines");
     }
 }
 
