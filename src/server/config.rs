@@ -197,6 +197,17 @@ impl Config {
         self
     }
 
+    /// The configuration a server runs with: as in aioftp, a server given no users
+    /// serves the anonymous user (full access to the current directory's tree). Adapters
+    /// call this when they start.
+    pub fn or_anonymous(self) -> Config {
+        if self.users.is_empty() {
+            self.user(User::anonymous())
+        } else {
+            self
+        }
+    }
+
     /// Sets [`Config::idle_timeout`].
     pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Config {
         self.idle_timeout = timeout;
@@ -418,6 +429,20 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_without_users_serves_anonymous_only_then() {
+        let c = Config::new().or_anonymous();
+        assert_eq!(c.users.len(), 1);
+        assert!(c.users[0].login.is_none());
+        let named = Config::new().user(User::new("alice", "pw")).or_anonymous();
+        assert_eq!(
+            named.users.len(),
+            1,
+            "named users are not joined by anonymous"
+        );
+        assert_eq!(named.users[0].login.as_deref(), Some("alice"));
+    }
 
     #[test]
     fn anonymous_matches_unknown_logins_only() {

@@ -10,7 +10,7 @@ use async_io::{Async, Timer};
 use blocking::unblock;
 use futures_lite::future::{self, FutureExt};
 use sansftp::Error;
-use sansftp::server::{Config, Limits, PortPool, User};
+use sansftp::server::{Config, Limits, PortPool};
 use sansftp_storage::Storage;
 
 use crate::auth::UserManager;
@@ -144,10 +144,7 @@ impl Builder {
     /// [`Error::PathIo`] naming the path) and binds the control listener (failure:
     /// [`Error::Io`] naming the address).
     pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
-        let mut config = self.config;
-        if config.users.is_empty() {
-            config = config.user(User::anonymous());
-        }
+        let config = self.config.or_anonymous();
         let storage = self.storage;
         {
             let storage = Arc::clone(&storage);

@@ -10,7 +10,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use sansftp::Error;
-use sansftp::server::{Config, Limits, Output, PortPool, Session, User};
+use sansftp::server::{Config, Limits, Output, PortPool, Session};
 use sansftp_storage::Storage;
 
 use crate::session::{self, Msg};
@@ -190,10 +190,7 @@ impl Builder {
     /// [`Error::PathIo`] naming it) and binds the control listener to `addr` (failing
     /// with [`Error::Io`] naming the address).
     pub fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
-        let mut config = self.config;
-        if config.users.is_empty() {
-            config = config.user(User::anonymous());
-        }
+        let config = self.config.or_anonymous();
         for user in &config.users {
             self.storage.check_root(user)?;
         }
