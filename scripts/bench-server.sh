@@ -4,7 +4,7 @@
 # (../shared/rig, read-only: only its scripts are run), then prints the rig's
 # median table and the ratios that issue 3 item 7 targets.
 #
-#   scripts/bench-server.sh                        # full run, REPS=3 (~25-30 min, quiet box)
+#   scripts/bench-server.sh                        # full run, REPS=3 (~20-25 min, quiet box)
 #   REPS=1 ONLY=dl_curl,small,list scripts/bench-server.sh   # quick smoke
 #
 # Run as root (vsftpd/pure-ftpd need a system account). Loopback only.
