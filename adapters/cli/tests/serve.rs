@@ -1,0 +1,492 @@
+//! End-to-end tests of the `sansftp serve` binary with the clients a user would try:
+//! curl, Python's ftplib and lftp, in passive and active mode, on both adapters (the
+//! default async one and `--blocking`). Every step is checked on disk under ROOT.
+//!
+//! A missing client fails the test under `CI=true` (CI installs them) and is skipped,
+//! with a notice on stderr, elsewhere.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use support::*;
+
+/// Each scenario as one test per adapter: `async_adapter::NAME` and `blocking_adapter::NAME`.
+macro_rules! both_adapters {
+    ($($name:ident => $scenario:expr;)*) => {
+        mod async_adapter {
+            use super::*;
+            $( #[test] fn $name() { ($scenario)(Adapter::Async) } )*
+        }
+        mod blocking_adapter {
+            use super::*;
+            $( #[test] fn $name() { ($scenario)(Adapter::Blocking) } )*
+        }
+    };
+}
+
+both_adapters! {
+    curl_passive_epsv => |a| curl_session(a, CurlMode::Epsv);
+    curl_passive_pasv => |a| curl_session(a, CurlMode::Pasv);
+    curl_active_eprt => |a| curl_session(a, CurlMode::Eprt);
+    curl_active_port => |a| curl_session(a, CurlMode::Port);
+    ftplib_passive => |a| ftplib_session(a, "passive");
+    ftplib_active => |a| ftplib_session(a, "active");
+    lftp_passive => |a| lftp_session(a, true);
+    lftp_active => |a| lftp_session(a, false);
+    defaults_are_anonymous_read_only => defaults;
+    named_users_shut_out_anonymous => named_users;
+    memory_tree_is_writable_and_leaves_root_alone => memory_tree;
+    missing_root_is_a_clear_error => missing_root;
+    busy_port_is_a_clear_error => busy_port;
+}
+
+const MIB: usize = 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------
+// curl
+
+#[derive(Clone, Copy, Debug)]
+enum CurlMode {
+    /// curl's default: EPSV.
+    Epsv,
+    /// `--disable-epsv`: PASV.
+    Pasv,
+    /// `--ftp-port 127.0.0.1`: EPRT.
+    Eprt,
+    /// `--ftp-port 127.0.0.1 --disable-eprt`: PORT.
+    Port,
+}
+
+impl CurlMode {
+    fn args(self) -> &'static [&'static str] {
+        match self {
+            CurlMode::Epsv => &[],
+            CurlMode::Pasv => &["--disable-epsv"],
+            CurlMode::Eprt => &["--ftp-port", "127.0.0.1"],
+            CurlMode::Port => &["--ftp-port", "127.0.0.1", "--disable-eprt"],
+        }
+    }
+}
+
+/// `curl -sS --max-time 30 MODE... ARGS...`, bounded by [`TOOL_TIMEOUT`].
+fn curl(mode: CurlMode, args: &[&str]) -> Output {
+    run(
+        Command::new("curl")
+            .args(["-sS", "--max-time", "30"])
+            .args(mode.args())
+            .args(args),
+        TOOL_TIMEOUT,
+    )
+}
+
+fn curl_session(adapter: Adapter, mode: CurlMode) {
+    if !have_tool("curl") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let (root, local) = (root.path(), local.path());
+    std::fs::write(root.join("hello.txt"), b"hello\n").unwrap();
+    let server = Server::start(root, &["--user", "u:p", "--write"], adapter);
+    let url = |path: &str| server.url("u:p@", path);
+
+    // List: long form, then names only.
+    let listing = curl(mode, &[&url("")]).ok().stdout;
+    let line = listing
+        .lines()
+        .find(|l| l.ends_with(" hello.txt"))
+        .unwrap_or_else(|| panic!("no hello.txt line in LIST output:\n{listing}"));
+    assert!(
+        line.starts_with("-rw") && line.split_whitespace().nth(4) == Some("6"),
+        "LIST line should be `ls -l` style with the size 6: {line:?}"
+    );
+    let names = curl(mode, &["-l", &url("")]).ok().stdout;
+    assert_eq!(names.lines().collect::<Vec<_>>(), ["hello.txt"], "NLST");
+
+    // Upload 3 MiB.
+    let up = random_bytes(3 * MIB, 1);
+    let up_local = local.join("up.bin");
+    std::fs::write(&up_local, &up).unwrap();
+    curl(mode, &["-T", arg(&up_local), &url("up.bin")]).ok();
+    assert_file(&root.join("up.bin"), &up);
+
+    // Download 3 MiB, byte-exact.
+    let down = random_bytes(3 * MIB, 2);
+    std::fs::write(root.join("down.bin"), &down).unwrap();
+    let down_local = local.join("down.bin");
+    curl(mode, &["-o", arg(&down_local), &url("down.bin")]).ok();
+    assert_file(&down_local, &down);
+
+    // Resume a download: the local part has a marked first byte, so a re-download from
+    // zero (REST ignored) would show.
+    let offset = MIB + 123;
+    let mut part = down[..offset].to_vec();
+    part[0] ^= 0xff;
+    let part_local = local.join("part.bin");
+    std::fs::write(&part_local, &part).unwrap();
+    curl(mode, &["-C", "-", "-o", arg(&part_local), &url("down.bin")]).ok();
+    let mut expected = part.clone();
+    expected.extend_from_slice(&down[offset..]);
+    assert_file(&part_local, &expected);
+
+    // Resume an upload: the server's part is marked the same way.
+    let offset = 2 * MIB - 7;
+    let mut part = up[..offset].to_vec();
+    part[0] ^= 0xff;
+    std::fs::write(root.join("resumed.bin"), &part).unwrap();
+    curl(
+        mode,
+        &["-C", "-", "-T", arg(&up_local), &url("resumed.bin")],
+    )
+    .ok();
+    let mut expected = part.clone();
+    expected.extend_from_slice(&up[offset..]);
+    assert_file(&root.join("resumed.bin"), &expected);
+
+    // Rename, then delete.
+    curl(
+        mode,
+        &["-Q", "RNFR up.bin", "-Q", "RNTO renamed.bin", &url("")],
+    )
+    .ok();
+    assert_absent(&root.join("up.bin"));
+    assert_file(&root.join("renamed.bin"), &up);
+    curl(mode, &["-Q", "DELE renamed.bin", &url("")]).ok();
+    assert_absent(&root.join("renamed.bin"));
+    // Deleting what is not there fails (curl 21: quote command returned an error).
+    let out = curl(mode, &["-Q", "DELE renamed.bin", &url("")]).failed();
+    assert_eq!(out.code(), Some(21), "{}", out.describe("exit code"));
+
+    // mkdir by upload with --ftp-create-dirs, and with MKD; rmdir with RMD.
+    curl(
+        mode,
+        &[
+            "--ftp-create-dirs",
+            "-T",
+            arg(&up_local),
+            &url("new/sub/deep.bin"),
+        ],
+    )
+    .ok();
+    assert_file(&root.join("new/sub/deep.bin"), &up);
+    curl(mode, &["-Q", "MKD d", &url("")]).ok();
+    assert!(root.join("d").is_dir(), "MKD d made no directory");
+    let listing = curl(mode, &["-l", &url("new/")]).ok().stdout;
+    assert_eq!(listing.lines().collect::<Vec<_>>(), ["sub"], "NLST of new/");
+    curl(mode, &["-Q", "RMD d", &url("")]).ok();
+    assert_absent(&root.join("d"));
+    // A directory that is not empty stays.
+    curl(mode, &["-Q", "RMD new/sub", &url("")]).failed();
+    assert!(root.join("new/sub/deep.bin").is_file());
+    curl(
+        mode,
+        &[
+            "-Q",
+            "DELE new/sub/deep.bin",
+            "-Q",
+            "RMD new/sub",
+            "-Q",
+            "RMD new",
+            &url(""),
+        ],
+    )
+    .ok();
+    assert_eq!(
+        support::names(root),
+        ["down.bin", "hello.txt", "resumed.bin"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Python ftplib
+
+fn ftplib_session(adapter: Adapter, mode: &str) {
+    if !have_tool("python3") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let server = Server::start(root.path(), &["--user", "u:p", "--write"], adapter);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ftplib_session.py");
+    let out = run(
+        Command::new("python3")
+            .arg(&script)
+            .arg("127.0.0.1")
+            .arg(server.port.to_string())
+            .args(["u", "p"])
+            .arg(root.path())
+            .arg(mode),
+        TOOL_TIMEOUT,
+    )
+    .ok();
+    assert_eq!(
+        out.stdout.trim_end().lines().last(),
+        Some("ok"),
+        "{}",
+        out.describe("ended")
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// lftp
+
+/// Runs `lftp -c SCRIPT` against the server, isolated from the user's lftp settings.
+fn lftp(server: &Server, passive: bool, home: &Path, commands: &str) -> Output {
+    let script = format!(
+        "set cmd:fail-exit yes; set ftp:passive-mode {}; set net:max-retries 1; \
+         set net:timeout 10; set net:reconnect-interval-base 1; \
+         open -u u,p -p {} 127.0.0.1; {commands}",
+        if passive { "on" } else { "off" },
+        server.port
+    );
+    run(
+        Command::new("lftp")
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("XDG_CACHE_HOME", home.join(".cache"))
+            .env_remove("LFTP_HOME")
+            .args(["-c", &script]),
+        TOOL_TIMEOUT,
+    )
+}
+
+fn lftp_session(adapter: Adapter, passive: bool) {
+    if !have_tool("lftp") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let (root, local, home) = (root.path(), local.path(), home.path());
+    std::fs::write(root.join("hello.txt"), b"hello\n").unwrap();
+    let server = Server::start(root, &["--user", "u:p", "--write"], adapter);
+    let lftp = |commands: &str| lftp(&server, passive, home, commands);
+
+    // ls / cls.
+    let out = lftp("ls").ok();
+    assert!(
+        out.stdout.lines().any(|l| l.ends_with(" hello.txt")),
+        "{}",
+        out.describe("listed no hello.txt")
+    );
+    let out = lftp("cls -1").ok();
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        ["hello.txt"],
+        "cls -1"
+    );
+
+    // put, then get it back.
+    let data = random_bytes(3 * MIB, 3);
+    let src = local.join("src.bin");
+    std::fs::write(&src, &data).unwrap();
+    let back = local.join("back.bin");
+    lftp(&format!(
+        "put {} -o up.bin; get up.bin -o {}",
+        arg(&src),
+        arg(&back)
+    ))
+    .ok();
+    assert_file(&root.join("up.bin"), &data);
+    assert_file(&back, &data);
+
+    // get -c continues a partial local file (its marked first byte proves no re-download).
+    let offset = MIB + 5;
+    let mut part = data[..offset].to_vec();
+    part[0] ^= 0xff;
+    let part_local = local.join("part.bin");
+    std::fs::write(&part_local, &part).unwrap();
+    lftp(&format!("get -c up.bin -o {}", arg(&part_local))).ok();
+    let mut expected = part.clone();
+    expected.extend_from_slice(&data[offset..]);
+    assert_file(&part_local, &expected);
+
+    // put -c continues a partial remote file; reput does the same.
+    for (i, command) in ["put -c", "reput"].into_iter().enumerate() {
+        let name = format!("cont{i}.bin");
+        let offset = 2 * MIB + 11 * i;
+        let mut part = data[..offset].to_vec();
+        part[0] ^= 0xff;
+        std::fs::write(root.join(&name), &part).unwrap();
+        lftp(&format!("{command} {} -o {name}", arg(&src))).ok();
+        let mut expected = part.clone();
+        expected.extend_from_slice(&data[offset..]);
+        assert_file(&root.join(&name), &expected);
+    }
+
+    // mv, rm, mkdir, cd into it, put there, rmdir refused while not empty, then emptied.
+    lftp("mv up.bin moved.bin").ok();
+    assert_absent(&root.join("up.bin"));
+    assert_file(&root.join("moved.bin"), &data);
+    lftp("rm moved.bin").ok();
+    assert_absent(&root.join("moved.bin"));
+    lftp("rm moved.bin").failed();
+    lftp(&format!("mkdir d; cd d; put {} -o inner.bin", arg(&src))).ok();
+    assert_file(&root.join("d/inner.bin"), &data);
+    lftp("rmdir d").failed();
+    assert!(root.join("d/inner.bin").is_file());
+    lftp("rm d/inner.bin; rmdir d; rm cont0.bin cont1.bin").ok();
+    assert_absent(&root.join("d"));
+    assert_eq!(support::names(root), ["hello.txt"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Defaults and access
+
+fn defaults(adapter: Adapter) {
+    if !have_tool("curl") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let (root, local) = (root.path(), local.path());
+    std::fs::write(root.join("hello.txt"), b"hello\n").unwrap();
+    // No options but the port (0, so tests can run side by side) and the adapter.
+    let server = Server::start(root, &[], adapter);
+    let mode = CurlMode::Epsv;
+
+    let out = curl(mode, &[&server.url("", "hello.txt")]).ok();
+    assert_eq!(out.stdout, "hello\n", "anonymous download");
+    let listing = curl(mode, &["-l", &server.url("", "")]).ok().stdout;
+    assert_eq!(listing.lines().collect::<Vec<_>>(), ["hello.txt"]);
+
+    let file = local.join("up.txt");
+    std::fs::write(&file, b"nope\n").unwrap();
+    let out = curl(mode, &["-T", arg(&file), &server.url("", "up.txt")]).failed();
+    assert_ne!(out.code(), Some(28), "{}", out.describe("timed out"));
+    assert_absent(&root.join("up.txt"));
+    curl(mode, &["-Q", "MKD d", &server.url("", "")]).failed();
+    assert_absent(&root.join("d"));
+    curl(mode, &["-Q", "DELE hello.txt", &server.url("", "")]).failed();
+    assert!(root.join("hello.txt").is_file());
+    assert_eq!(support::names(root), ["hello.txt"]);
+}
+
+fn named_users(adapter: Adapter) {
+    if !have_tool("curl") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let (root, local) = (root.path(), local.path());
+    std::fs::write(root.join("hello.txt"), b"hello\n").unwrap();
+    let mode = CurlMode::Epsv;
+    let file = local.join("up.txt");
+    std::fs::write(&file, b"up\n").unwrap();
+
+    // --user without --anonymous: anonymous is refused (curl 67: login denied).
+    let server = Server::start(root, &["--user", "u:p"], adapter);
+    let out = curl(mode, &[&server.url("", "hello.txt")]).failed();
+    assert_eq!(out.code(), Some(67), "{}", out.describe("anonymous login"));
+    let out = curl(mode, &[&server.url("u:wrong@", "hello.txt")]).failed();
+    assert_eq!(out.code(), Some(67), "{}", out.describe("wrong password"));
+    let out = curl(mode, &[&server.url("u:p@", "hello.txt")]).ok();
+    assert_eq!(out.stdout, "hello\n");
+    // ... and without --write even u may not upload.
+    curl(mode, &["-T", arg(&file), &server.url("u:p@", "up.txt")]).failed();
+    assert_absent(&root.join("up.txt"));
+    drop(server);
+
+    // --anonymous --write: u writes, anonymous reads but may not write.
+    let server = Server::start(root, &["--user", "u:p", "--anonymous", "--write"], adapter);
+    let out = curl(mode, &[&server.url("", "hello.txt")]).ok();
+    assert_eq!(out.stdout, "hello\n");
+    curl(mode, &["-T", arg(&file), &server.url("", "anon.txt")]).failed();
+    assert_absent(&root.join("anon.txt"));
+    curl(mode, &["-T", arg(&file), &server.url("u:p@", "up.txt")]).ok();
+    assert_file(&root.join("up.txt"), b"up\n");
+}
+
+fn memory_tree(adapter: Adapter) {
+    if !have_tool("curl") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let (root, local) = (root.path(), local.path());
+    std::fs::write(root.join("on-disk.txt"), b"disk\n").unwrap();
+    let server = Server::start(root, &["--memory", "--write", "--user", "u:p"], adapter);
+    let url = |path: &str| server.url("u:p@", path);
+    let mode = CurlMode::Epsv;
+
+    // The tree starts empty: ROOT's files are not served.
+    let listing = curl(mode, &["-l", &url("")]).ok().stdout;
+    assert_eq!(listing, "", "an in-memory tree starts empty");
+    curl(mode, &[&url("on-disk.txt")]).failed();
+
+    let data = random_bytes(MIB + 17, 4);
+    let src = local.join("src.bin");
+    std::fs::write(&src, &data).unwrap();
+    curl(
+        mode,
+        &["--ftp-create-dirs", "-T", arg(&src), &url("dir/mem.bin")],
+    )
+    .ok();
+    let back = local.join("back.bin");
+    curl(mode, &["-o", arg(&back), &url("dir/mem.bin")]).ok();
+    assert_file(&back, &data);
+    let listing = curl(mode, &["-l", &url("dir/")]).ok().stdout;
+    assert_eq!(listing.lines().collect::<Vec<_>>(), ["mem.bin"]);
+
+    assert_eq!(support::names(root), ["on-disk.txt"], "ROOT was touched");
+    // A second server on the same ROOT starts empty again: nothing was persisted.
+    drop(server);
+    let server = Server::start(root, &["--memory", "--write", "--user", "u:p"], adapter);
+    let listing = curl(mode, &["-l", &server.url("u:p@", "")]).ok().stdout;
+    assert_eq!(listing, "");
+}
+
+// ---------------------------------------------------------------------------------------
+// Startup errors
+
+/// Runs `sansftp serve ARGS...` expecting it to exit (not serve) within the time limit.
+fn serve_expecting_exit(args: &[&str], adapter: Adapter) -> Output {
+    let out = run(
+        Command::new(sansftp())
+            .arg("serve")
+            .args(args)
+            .args(adapter.args()),
+        Duration::from_secs(30),
+    );
+    assert!(
+        !out.stdout.contains("listening"),
+        "{}",
+        out.describe("announced it was listening")
+    );
+    out.failed()
+}
+
+fn missing_root(adapter: Adapter) {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-dir");
+    let out = serve_expecting_exit(&[arg(&missing), "--port", "0"], adapter);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "{}",
+        out.describe("should print exactly one line on stderr")
+    );
+    assert!(
+        lines[0].contains(arg(&missing)),
+        "{}",
+        out.describe("does not name the missing path")
+    );
+}
+
+fn busy_port(adapter: Adapter) {
+    let root = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let port = addr.port().to_string();
+    let out = serve_expecting_exit(&[arg(root.path()), "--port", &port], adapter);
+    let last = out.stderr.lines().last().unwrap_or("");
+    assert!(
+        last.contains(&addr.to_string()),
+        "{}",
+        out.describe(&format!("should end with an error naming {addr}"))
+    );
+}
