@@ -116,6 +116,28 @@ def main():
     ftp.storbinary("APPE part.bin", io.BytesIO(b"tail"))
     check(read(part) == bytes(prefix) + data[offset:] + b"tail", "APPE file differs")
 
+    # ASCII mode: storlines sends CRLF, the file on disk gets the local (LF) convention;
+    # retrlines gets the lines back.
+    ftp.storlines("STOR text.txt", io.BytesIO(b"one\ntwo\n"))
+    check(read(os.path.join(root, "sub", "text.txt")) == b"one\ntwo\n", "storlines on disk")
+    lines = []
+    ftp.retrlines("RETR text.txt", lines.append)
+    check(lines == ["one", "two"], f"retrlines: {lines!r}")
+    ftp.delete("text.txt")
+
+    # Names with a space and non-ASCII letters.
+    name = "caf\u00e9 menu.txt"
+    ftp.storbinary(f"STOR {name}", io.BytesIO(b"x"))
+    check(read(os.path.join(root, "sub", name)) == b"x", "a name with a space and an accent")
+    check(name in ftp.nlst(), f"nlst with {name!r}: {ftp.nlst()!r}")
+    ftp.delete(name)
+
+    # Overwriting with a shorter file truncates.
+    ftp.storbinary("STOR short.bin", io.BytesIO(data[:1000]))
+    ftp.storbinary("STOR short.bin", io.BytesIO(b"short"))
+    check(read(os.path.join(root, "sub", "short.bin")) == b"short", "overwrite did not truncate")
+    ftp.delete("short.bin")
+
     # rename and delete.
     ftp.rename("data.bin", "moved.bin")
     check(not os.path.exists(on_disk), "rename: old name still on disk")

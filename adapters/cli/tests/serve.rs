@@ -7,9 +7,11 @@
 
 mod support;
 
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use support::*;
 
@@ -39,6 +41,7 @@ both_adapters! {
     defaults_are_anonymous_read_only => defaults;
     named_users_shut_out_anonymous => named_users;
     memory_tree_is_writable_and_leaves_root_alone => memory_tree;
+    options_reach_the_server => cli_options;
     missing_root_is_a_clear_error => missing_root;
     busy_port_is_a_clear_error => busy_port;
 }
@@ -112,6 +115,14 @@ fn curl_session(adapter: Adapter, mode: CurlMode) {
     std::fs::write(&up_local, &up).unwrap();
     curl(mode, &["-T", arg(&up_local), &url("up.bin")]).ok();
     assert_file(&root.join("up.bin"), &up);
+
+    // Overwriting with a shorter file truncates.
+    let short_local = local.join("short.txt");
+    std::fs::write(&short_local, b"short\n").unwrap();
+    std::fs::write(root.join("over.bin"), &up[..1000]).unwrap();
+    curl(mode, &["-T", arg(&short_local), &url("over.bin")]).ok();
+    assert_file(&root.join("over.bin"), b"short\n");
+    std::fs::remove_file(root.join("over.bin")).unwrap();
 
     // Download 3 MiB, byte-exact.
     let down = random_bytes(3 * MIB, 2);
@@ -317,6 +328,25 @@ fn lftp_session(adapter: Adapter, passive: bool) {
         assert_file(&root.join(&name), &expected);
     }
 
+    // mirror -R uploads a tree, mirror downloads it again.
+    let tree = local.join("tree");
+    std::fs::create_dir_all(tree.join("x/y")).unwrap();
+    std::fs::write(tree.join("x/y/one.bin"), &data[..70_000]).unwrap();
+    std::fs::write(tree.join("two.txt"), b"two\n").unwrap();
+    let copy = local.join("copy");
+    lftp(&format!(
+        "mirror -R {} tree; mirror tree {}",
+        arg(&tree),
+        arg(&copy)
+    ))
+    .ok();
+    assert_file(&root.join("tree/x/y/one.bin"), &data[..70_000]);
+    assert_file(&root.join("tree/two.txt"), b"two\n");
+    assert_file(&copy.join("x/y/one.bin"), &data[..70_000]);
+    assert_file(&copy.join("two.txt"), b"two\n");
+    lftp("rm -r tree").ok();
+    assert_absent(&root.join("tree"));
+
     // mv, rm, mkdir, cd into it, put there, rmdir refused while not empty, then emptied.
     lftp("mv up.bin moved.bin").ok();
     assert_absent(&root.join("up.bin"));
@@ -437,6 +467,130 @@ fn memory_tree(adapter: Adapter) {
     let server = Server::start(root, &["--memory", "--write", "--user", "u:p"], adapter);
     let listing = curl(mode, &["-l", &server.url("u:p@", "")]).ok().stdout;
     assert_eq!(listing, "");
+}
+
+// ---------------------------------------------------------------------------------------
+// Options seen on a raw control connection
+
+/// A control connection spoken by hand, every read bounded.
+struct Control {
+    reader: BufReader<TcpStream>,
+}
+
+impl Control {
+    fn connect(port: u16) -> Control {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Control {
+            reader: BufReader::new(stream),
+        }
+    }
+
+    /// One whole reply (the lines of a multi-line one joined with newlines); "" at EOF.
+    fn reply(&mut self) -> String {
+        let mut reply = String::new();
+        loop {
+            let mut line = String::new();
+            self.reader
+                .read_line(&mut line)
+                .unwrap_or_else(|e| panic!("reading a reply after {reply:?}: {e}"));
+            if line.is_empty() {
+                return reply;
+            }
+            reply.push_str(&line);
+            let bytes = line.as_bytes();
+            let first = reply.as_bytes();
+            if bytes.len() >= 4 && bytes[..3] == first[..3] && bytes[3] == b' ' {
+                return reply.trim_end().to_owned();
+            }
+        }
+    }
+
+    fn command(&mut self, line: &str) -> String {
+        write!(self.reader.get_mut(), "{line}\r\n").unwrap();
+        self.reply()
+    }
+}
+
+/// Two consecutive free ports, for `--passive-ports`.
+fn free_port_pair() -> u16 {
+    for _ in 0..100 {
+        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let first = a.local_addr().unwrap().port();
+        if first < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", first + 1)).is_ok() {
+            return first;
+        }
+    }
+    panic!("no two consecutive free ports");
+}
+
+fn cli_options(adapter: Adapter) {
+    let root = tempfile::tempdir().unwrap();
+    let first = free_port_pair();
+    let range = format!("{first}-{}", first + 1);
+    let server = Server::start(
+        root.path(),
+        &[
+            "--user",
+            "u:p",
+            "--idle-timeout",
+            "1",
+            "--max-connections",
+            "1",
+            "--passive-ports",
+            &range,
+            "--masquerade-address",
+            "203.0.113.5",
+        ],
+        adapter,
+    );
+    let passive = first..=first + 1;
+
+    let mut a = Control::connect(server.port);
+    let greeting = a.reply();
+    assert!(greeting.starts_with("220"), "greeting: {greeting:?}");
+    // --max-connections 1: a second session is turned away.
+    let mut b = Control::connect(server.port);
+    let refused = b.reply();
+    assert!(refused.starts_with("421"), "second connection: {refused:?}");
+    assert_eq!(b.reply(), "", "the refused connection is closed");
+
+    assert!(a.command("USER u").starts_with("331"));
+    assert!(a.command("PASS p").starts_with("230"));
+    // --masquerade-address and --passive-ports shape the PASV reply ...
+    let pasv = a.command("PASV");
+    let numbers: Vec<u16> = pasv
+        .split(['(', ')'])
+        .nth(1)
+        .unwrap_or_else(|| panic!("PASV reply: {pasv:?}"))
+        .split(',')
+        .map(|n| n.trim().parse().unwrap())
+        .collect();
+    assert_eq!(numbers[..4], [203, 0, 113, 5], "PASV address: {pasv:?}");
+    let port = numbers[4] * 256 + numbers[5];
+    assert!(passive.contains(&port), "PASV port {port} not in {range}");
+    // ... and EPSV's port.
+    let epsv = a.command("EPSV");
+    let port: u16 = epsv
+        .split("|||")
+        .nth(1)
+        .and_then(|rest| rest.split('|').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("EPSV reply: {epsv:?}"));
+    assert!(passive.contains(&port), "EPSV port {port} not in {range}");
+
+    // --idle-timeout 1: the server says 421 and closes.
+    let started = Instant::now();
+    let idle = a.reply();
+    assert!(idle.starts_with("421"), "after idling: {idle:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "idle timeout took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(a.reply(), "", "the idle connection is closed");
 }
 
 // ---------------------------------------------------------------------------------------
