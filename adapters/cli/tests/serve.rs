@@ -42,6 +42,8 @@ both_adapters! {
     named_users_shut_out_anonymous => named_users;
     memory_tree_is_writable_and_leaves_root_alone => memory_tree;
     options_reach_the_server => cli_options;
+    vanished_uploader_leaves_the_file_alone => vanished_uploader;
+    curl_interrupted_upload_leaves_the_file_alone => curl_interrupted_upload;
     missing_root_is_a_clear_error => missing_root;
     busy_port_is_a_clear_error => busy_port;
 }
@@ -572,13 +574,7 @@ fn cli_options(adapter: Adapter) {
     let port = numbers[4] * 256 + numbers[5];
     assert!(passive.contains(&port), "PASV port {port} not in {range}");
     // ... and EPSV's port.
-    let epsv = a.command("EPSV");
-    let port: u16 = epsv
-        .split("|||")
-        .nth(1)
-        .and_then(|rest| rest.split('|').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("EPSV reply: {epsv:?}"));
+    let port = epsv_port(&a.command("EPSV"));
     assert!(passive.contains(&port), "EPSV port {port} not in {range}");
 
     // --idle-timeout 1: the server says 421 and closes.
@@ -591,6 +587,111 @@ fn cli_options(adapter: Adapter) {
         started.elapsed()
     );
     assert_eq!(a.reply(), "", "the idle connection is closed");
+}
+
+/// The port of a `229 Entering Extended Passive Mode (|||PORT|)` reply.
+fn epsv_port(reply: &str) -> u16 {
+    reply
+        .split("|||")
+        .nth(1)
+        .and_then(|rest| rest.split('|').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("EPSV reply: {reply:?}"))
+}
+
+/// A client that dies mid-upload (its control connection closes, then its data
+/// connection) must not replace an existing file: uploads are atomic by default.
+fn vanished_uploader(adapter: Adapter) {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    std::fs::write(root.join("f.bin"), b"original\n").unwrap();
+    let server = Server::start(root, &["--user", "u:p", "--write"], adapter);
+
+    let mut control = Control::connect(server.port);
+    assert!(control.reply().starts_with("220"));
+    assert!(control.command("USER u").starts_with("331"));
+    assert!(control.command("PASS p").starts_with("230"));
+    assert!(control.command("TYPE I").starts_with("200"));
+    let port = epsv_port(&control.command("EPSV"));
+    let mut data = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let started = control.command("STOR f.bin");
+    assert!(
+        started.starts_with("150") || started.starts_with("125"),
+        "STOR: {started:?}"
+    );
+    data.write_all(&random_bytes(300_000, 6)).unwrap();
+    data.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    // The client vanishes (killed, or Ctrl-C): the kernel closes its control connection,
+    // then its data connection, at once.
+    drop(control);
+    drop(data);
+    std::thread::sleep(Duration::from_millis(500));
+
+    let got = read(&root.join("f.bin"));
+    assert!(
+        got == b"original\n",
+        "{} adapter: an upload whose client vanished replaced f.bin ({} bytes now, was 9)",
+        adapter.name(),
+        got.len()
+    );
+    assert_eq!(support::names(root), ["f.bin"], "leftovers of the upload");
+    // The server still serves.
+    let mut again = Control::connect(server.port);
+    assert!(again.reply().starts_with("220"));
+    assert!(again.command("USER u").starts_with("331"));
+    assert!(again.command("PASS p").starts_with("230"));
+    assert_eq!(again.command("SIZE f.bin"), "213 9");
+}
+
+/// A user presses Ctrl-C during `curl -T` over an existing file: the old file must stay
+/// (uploads are atomic by default, and the client never saw a 226).
+fn curl_interrupted_upload(adapter: Adapter) {
+    if !have_tool("curl") || !have_tool("timeout") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let (root, local) = (root.path(), local.path());
+    let big = local.join("big.bin");
+    std::fs::write(&big, random_bytes(5 * MIB, 7)).unwrap();
+    let server = Server::start(root, &["--user", "u:p", "--write"], adapter);
+    let mut sizes = Vec::new();
+    for _ in 0..3 {
+        std::fs::write(root.join("f.bin"), b"original\n").unwrap();
+        // SIGINT after 0.7 s at 1 MB/s: about 700 KB of 5 MiB sent.
+        let out = run(
+            Command::new("timeout")
+                .args([
+                    "-s",
+                    "INT",
+                    "0.7",
+                    "curl",
+                    "-sS",
+                    "--limit-rate",
+                    "1M",
+                    "-T",
+                ])
+                .arg(&big)
+                .arg(server.url("u:p@", "f.bin")),
+            TOOL_TIMEOUT,
+        );
+        assert_eq!(
+            out.code(),
+            Some(124),
+            "{}",
+            out.describe("was not interrupted")
+        );
+        std::thread::sleep(Duration::from_millis(500));
+        sizes.push(read(&root.join("f.bin")).len());
+        assert_eq!(support::names(root), ["f.bin"], "leftovers of the upload");
+    }
+    assert!(
+        sizes.iter().all(|&n| n == 9),
+        "{} adapter: after Ctrl-C on `curl -T big.bin .../f.bin`, f.bin (9 bytes) was \
+         replaced by the partial upload; sizes in 3 tries: {sizes:?}",
+        adapter.name()
+    );
 }
 
 // ---------------------------------------------------------------------------------------
