@@ -34,6 +34,8 @@ both_adapters! {
     curl_passive_pasv => |a| curl_session(a, CurlMode::Pasv);
     curl_active_eprt => |a| curl_session(a, CurlMode::Eprt);
     curl_active_port => |a| curl_session(a, CurlMode::Port);
+    curl_stays_inside_root => curl_inside_root;
+    curl_concurrent_downloads_are_byte_exact => curl_concurrent;
     ftplib_passive => |a| ftplib_session(a, "passive");
     ftplib_active => |a| ftplib_session(a, "active");
     lftp_passive => |a| lftp_session(a, true);
@@ -211,6 +213,103 @@ fn curl_session(adapter: Adapter, mode: CurlMode) {
         support::names(root),
         ["down.bin", "hello.txt", "resumed.bin"]
     );
+}
+
+/// Nested paths with each of curl's `--ftp-method`s; `..` and symlinks never lead out.
+fn curl_inside_root(adapter: Adapter) {
+    if !have_tool("curl") {
+        return;
+    }
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), b"secret\n").unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    std::fs::create_dir_all(root.join("a/b")).unwrap();
+    std::fs::write(root.join("a/b/c.txt"), b"deep\n").unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("dir-link")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), root.join("file-link")).unwrap();
+    let server = Server::start(root, &["--user", "u:p", "--write"], adapter);
+    let url = |path: &str| server.url("u:p@", path);
+    let mode = CurlMode::Epsv;
+
+    for method in ["multicwd", "singlecwd", "nocwd"] {
+        let out = curl(mode, &["--ftp-method", method, &url("a/b/c.txt")]).ok();
+        assert_eq!(out.stdout, "deep\n", "--ftp-method {method}");
+    }
+    // `..` is clamped at the root: /../../a/b/c.txt is /a/b/c.txt ...
+    let out = curl(mode, &["--ftp-method", "nocwd", &url("../../a/b/c.txt")]).ok();
+    assert_eq!(out.stdout, "deep\n");
+    // ... so the secret next to ROOT cannot be reached that way, nor through symlinks.
+    let secret = outside.path().file_name().unwrap().to_str().unwrap();
+    for path in [
+        format!("../{secret}/secret.txt"),
+        format!("%2e%2e/{secret}/secret.txt"),
+        "dir-link/secret.txt".to_owned(),
+        "file-link".to_owned(),
+    ] {
+        for method in ["multicwd", "nocwd"] {
+            let out = curl(mode, &["--ftp-method", method, &url(&path)]);
+            assert!(
+                !out.stdout.contains("secret"),
+                "{}",
+                out.describe("leaked a file outside ROOT")
+            );
+            out.failed();
+        }
+    }
+    // Nor can an upload land outside.
+    let file = root.join("a/b/c.txt");
+    curl(mode, &["-T", arg(&file), &url("dir-link/planted.txt")]).failed();
+    curl(
+        mode,
+        &[
+            "--ftp-method",
+            "nocwd",
+            "-T",
+            arg(&file),
+            &url("../planted.txt"),
+        ],
+    )
+    .ok();
+    assert_absent(&root.parent().unwrap().join("planted.txt"));
+    assert_file(&root.join("planted.txt"), b"deep\n");
+    assert_eq!(
+        support::names(outside.path()),
+        ["secret.txt"],
+        "something was written outside ROOT"
+    );
+}
+
+/// Twenty curl processes download the same 2 MiB file at once.
+fn curl_concurrent(adapter: Adapter) {
+    if !have_tool("curl") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let (root, local) = (root.path(), local.path());
+    let data = random_bytes(2 * MIB, 8);
+    std::fs::write(root.join("par.bin"), &data).unwrap();
+    let server = Server::start(root, &["--user", "u:p"], adapter);
+    let url = server.url("u:p@", "par.bin");
+    let handles: Vec<_> = (0..20)
+        .map(|i| {
+            let (url, out) = (url.clone(), local.join(format!("{i}.bin")));
+            let mode = if i % 2 == 0 {
+                CurlMode::Epsv
+            } else {
+                CurlMode::Eprt
+            };
+            std::thread::spawn(move || {
+                curl(mode, &["-o", arg(&out), &url]).ok();
+                out
+            })
+        })
+        .collect();
+    for handle in handles {
+        let out = handle.join().expect("a download failed");
+        assert_file(&out, &data);
+    }
 }
 
 // ---------------------------------------------------------------------------------------
