@@ -149,6 +149,10 @@ pub(super) struct TransferState {
     pub(super) unique_tries: u32,
     /// The data setup this transfer consumed, given back for a STOU retry.
     pub(super) channel: DataSetup,
+    /// An upload's data arrived in full (this many bytes) and
+    /// [`Output::CommitUpload`] went out: waiting for
+    /// [`Session::upload_committed`].
+    pub(super) committing: Option<u64>,
 }
 
 impl Session {
@@ -326,7 +330,9 @@ impl Session {
     }
 
     /// Tells the session the client closed the control connection (or it broke). Call
-    /// once; the outputs then stop any transfer and end with [`Output::Close`].
+    /// once; the outputs then stop any transfer and end with [`Output::Close`]. An
+    /// upload not yet committed is then never committed ([`Output::AbortTransfer`]):
+    /// a client that is gone cannot have completed it.
     pub fn control_closed(&mut self) {
         if self.closed {
             return;
