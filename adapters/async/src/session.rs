@@ -24,6 +24,11 @@ use crate::ports::{self, PassiveListener};
 use crate::server::Shared;
 use crate::transfer::{self, Step};
 
+/// How long an upload's data end of file waits for the control connection to show its
+/// end (see [`Driver::observe_control`]): a killed client's two FINs arrive
+/// microseconds apart, in either order. Every completed upload's `226` waits this long.
+const CONTROL_CLOSE_GRACE: Duration = Duration::from_millis(5);
+
 /// Control reads are small (command lines); this is all an idle session holds.
 const READ_BUF: usize = 1024;
 
@@ -151,7 +156,7 @@ impl Driver {
                             // A killed client's kernel closes the control connection
                             // too: what it holds must reach the session before the data
                             // end of file, which alone does not prove a complete upload.
-                            self.observe_control(&mut buf, now);
+                            self.observe_control(&mut buf, now).await;
                             self.upload = Some((id, file));
                             self.session.data_done(id, bytes, now);
                         }
@@ -174,22 +179,47 @@ impl Driver {
     /// Feeds the session what the control connection already holds, without waiting:
     /// pending bytes, then its end of file (or error) as
     /// [`control_closed`](Session::control_closed). Called when an upload's data
-    /// connection ends, before [`data_done`](Session::data_done): a client that was
-    /// killed closed the control connection first (its sockets are closed in order),
-    /// and its FIN is already here.
-    fn observe_control(&mut self, buf: &mut [u8], now: Instant) {
+    /// connection ends, before [`data_done`](Session::data_done): the kernel of a
+    /// client that was killed closes both connections, and its control FIN is here
+    /// already or within [`CONTROL_CLOSE_GRACE`].
+    async fn observe_control(&mut self, buf: &mut [u8], now: Instant) {
+        let start = Instant::now();
+        let mut waited = false;
         // Bounded: a client that keeps sending is handled by the main loop.
         for _ in 0..16 {
             if self.session.is_closed() {
+                log::debug!(
+                    "{}: control closed {:?} after the upload's data end of file",
+                    self.session.peer(),
+                    start.elapsed()
+                );
                 return;
             }
             // The socket is non-blocking (async-io made it so).
             match io::Read::read(&mut self.stream.get_ref(), buf) {
-                Ok(0) => return self.session.control_closed(),
+                Ok(0) => self.session.control_closed(),
                 Ok(n) => self.session.handle_control(&buf[..n], now),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if waited {
+                        return;
+                    }
+                    // The two FINs of a killed client come in either order (the
+                    // kernel closes its sockets in descriptor order, and curl's data
+                    // socket may have the lower number), microseconds apart: give the
+                    // control connection a short grace to show its end.
+                    waited = true;
+                    let readable = async { self.stream.readable().await.is_ok() }
+                        .or(async {
+                            Timer::after(CONTROL_CLOSE_GRACE).await;
+                            false
+                        })
+                        .await;
+                    if !readable {
+                        return;
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return self.session.control_closed(),
+                Err(_) => self.session.control_closed(),
             }
         }
     }
