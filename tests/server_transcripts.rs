@@ -998,7 +998,10 @@ fn an_upload_is_committed_only_when_the_session_says_so_then_226() {
     assert_eq!(d.held_commit, Some(id));
     // Commands wait for the commit; STAT shows the transfer finishing; a repeated
     // data_done or a late data_failed is ignored.
-    assert!(d.send(b"STAT\r\n").contains("STOR /home/alice/up.bin finishing"));
+    assert!(
+        d.send(b"STAT\r\n")
+            .contains("STOR /home/alice/up.bin finishing")
+    );
     assert_eq!(d.send(b"PWD\r\n"), "");
     assert_eq!(d.with(|s, now| s.data_done(id, 7, now)), "");
     let err = sansftp::server::TransferError::Broken("late".into());
