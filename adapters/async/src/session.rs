@@ -184,7 +184,7 @@ impl Driver {
     /// already or within [`CONTROL_CLOSE_GRACE`].
     async fn observe_control(&mut self, buf: &mut [u8], now: Instant) {
         let start = Instant::now();
-        let mut waited = false;
+        let grace = start + CONTROL_CLOSE_GRACE;
         // Bounded: a client that keeps sending is handled by the main loop.
         for _ in 0..16 {
             if self.session.is_closed() {
@@ -200,23 +200,20 @@ impl Driver {
                 Ok(0) => self.session.control_closed(),
                 Ok(n) => self.session.handle_control(&buf[..n], now),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if waited {
+                    if Instant::now() >= grace {
                         return;
                     }
                     // The two FINs of a killed client come in either order (the
                     // kernel closes its sockets in descriptor order, and curl's data
                     // socket may have the lower number), microseconds apart: give the
-                    // control connection a short grace to show its end.
-                    waited = true;
-                    let readable = async { self.stream.readable().await.is_ok() }
+                    // control connection a short grace to show its end. The socket is
+                    // read once more when it expires (a late reactor wakes nobody).
+                    let _ = async { self.stream.readable().await.is_ok() }
                         .or(async {
-                            Timer::after(CONTROL_CLOSE_GRACE).await;
+                            Timer::at(grace).await;
                             false
                         })
                         .await;
-                    if !readable {
-                        return;
-                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => self.session.control_closed(),

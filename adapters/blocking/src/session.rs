@@ -273,10 +273,10 @@ impl Conn {
             if wait.is_zero() {
                 break;
             }
-            // The reader thread reports the end of file (or bytes) as a message.
-            match rx.recv_timeout(wait) {
-                Ok(msg) => self.handle(msg, Instant::now(), rx),
-                Err(_) => break,
+            // The reader thread reports the end of file (or bytes) as a message; when
+            // it is late (a loaded machine), the socket is peeked at once more.
+            if let Ok(msg) = rx.recv_timeout(wait) {
+                self.handle(msg, Instant::now(), rx);
             }
         }
         self.session.data_done(id, bytes, Instant::now());
