@@ -72,7 +72,8 @@ pub enum Output {
     /// (accept on the passive listener, or connect for active mode), then report with
     /// [`Session::data_connected`](super::Session::data_connected),
     /// [`Session::data_done`](super::Session::data_done) or
-    /// [`Session::data_failed`](super::Session::data_failed).
+    /// [`Session::data_failed`](super::Session::data_failed). An upload's file stays
+    /// uncommitted until [`Output::CommitUpload`].
     Transfer(Transfer),
     /// Make upload `id` final: every byte arrived ([`Session::data_done`](super::Session::data_done))
     /// and the control connection is alive. Commit the file (`WriteHandle::commit`) and

@@ -30,7 +30,8 @@ use super::request::{Event, Output, RequestId, TransferKind};
 ///    [`complete_storage`](Session::complete_storage),
 ///    [`complete_passive`](Session::complete_passive)), data connection events
 ///    ([`data_connected`](Session::data_connected), [`data_done`](Session::data_done),
-///    [`data_failed`](Session::data_failed)), the clock
+///    [`data_failed`](Session::data_failed), and for an upload
+///    [`upload_committed`](Session::upload_committed)), the clock
 ///    ([`handle_timeout`](Session::handle_timeout)), the peer going away
 ///    ([`control_closed`](Session::control_closed)) and the server stopping
 ///    ([`shutdown`](Session::shutdown));
