@@ -188,7 +188,7 @@ impl Session {
     }
 
     /// Answers the [`Output::CommitUpload`] for upload `id` with the result of
-    /// [`WriteHandle::commit`](https://docs.rs/sansftp-storage) (or the backend's
+    /// `sansftp_storage::WriteHandle::commit` (or the backend's
     /// equivalent): `226` on success, else `552` for [`StorageError::NoSpace`] and `451`
     /// for anything else. Stale ids are ignored (the upload was aborted meanwhile).
     pub fn upload_committed(
