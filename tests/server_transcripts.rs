@@ -973,3 +973,134 @@ fn hung_login_check_times_out_with_421_and_closes() {
     assert_eq!(d.session.poll_timeout(), None);
     assert_eq!(d.release(), "331 Password required for alice\r\n");
 }
+
+/// A manual upload of `STOR up.bin`, connected; returns its id.
+fn manual_upload(d: &mut Driver) -> sansftp::server::RequestId {
+    d.auto_data = false;
+    d.send(b"STOR up.bin\r\n");
+    let t = d.pending.clone().unwrap();
+    let peer = d.session.peer();
+    assert!(
+        d.with(|s, now| s.data_connected(t.id, peer, now))
+            .starts_with("150 ")
+    );
+    t.id
+}
+
+#[test]
+fn an_upload_is_committed_only_when_the_session_says_so_then_226() {
+    let mut d = login_pasv();
+    d.hold_commits = true;
+    let id = manual_upload(&mut d);
+    // The data arrived in full: the session asks for the commit, no 226 yet.
+    assert_eq!(d.with(|s, now| s.data_done(id, 7, now)), "");
+    assert_eq!(d.commits, [id]);
+    assert_eq!(d.held_commit, Some(id));
+    // Commands wait for the commit; STAT shows the transfer finishing; a repeated
+    // data_done or a late data_failed is ignored.
+    assert!(
+        d.send(b"STAT\r\n")
+            .contains("STOR /home/alice/up.bin finishing")
+    );
+    assert_eq!(d.send(b"PWD\r\n"), "");
+    assert_eq!(d.with(|s, now| s.data_done(id, 7, now)), "");
+    let err = sansftp::server::TransferError::Broken("late".into());
+    assert_eq!(d.with(|s, now| s.data_failed(id, err, now)), "");
+    assert_eq!(d.commits.len(), 1);
+    assert_eq!(
+        d.with(|s, now| s.upload_committed(id, Ok(()), now)),
+        "226 Transfer complete\r\n257 \"/home/alice\" is the current directory\r\n"
+    );
+    assert!(d.events.iter().any(|e| matches!(
+        e,
+        Event::TransferDone {
+            upload: true,
+            bytes: 7,
+            ..
+        }
+    )));
+    // A second answer is stale.
+    assert_eq!(d.with(|s, now| s.upload_committed(id, Ok(()), now)), "");
+}
+
+#[test]
+fn an_upload_whose_control_connection_closed_first_is_never_committed() {
+    let mut d = login_pasv();
+    let id = manual_upload(&mut d);
+    // The client was killed: the adapter saw the control end of file before (or with)
+    // the data end of file, and reports it first.
+    d.advance(Duration::from_millis(1));
+    assert_eq!(d.with(|s, _| s.control_closed()), "");
+    assert!(d.closed);
+    assert!(
+        d.pending.is_none(),
+        "the adapter was told to drop the upload"
+    );
+    assert_eq!(d.with(|s, now| s.data_done(id, 5, now)), "");
+    assert!(d.commits.is_empty(), "a gone client's upload was committed");
+    assert_eq!(d.with(|s, now| s.upload_committed(id, Ok(()), now)), "");
+}
+
+#[test]
+fn a_control_close_during_the_commit_discards_the_commit_answer() {
+    let mut d = login_pasv();
+    d.hold_commits = true;
+    let id = manual_upload(&mut d);
+    d.with(|s, now| s.data_done(id, 5, now));
+    assert_eq!(d.held_commit, Some(id));
+    d.with(|s, _| s.control_closed());
+    assert!(
+        d.closed && d.held_commit.is_none(),
+        "told to drop the upload"
+    );
+    assert_eq!(d.with(|s, now| s.upload_committed(id, Ok(()), now)), "");
+}
+
+#[test]
+fn abor_while_committing_aborts_the_upload() {
+    let mut d = login_pasv();
+    d.hold_commits = true;
+    let id = manual_upload(&mut d);
+    d.with(|s, now| s.data_done(id, 5, now));
+    assert_eq!(
+        d.send(b"ABOR\r\n"),
+        "426 Transfer aborted\r\n226 ABOR successful\r\n"
+    );
+    assert!(d.held_commit.is_none());
+    assert_eq!(d.with(|s, now| s.upload_committed(id, Ok(()), now)), "");
+}
+
+#[test]
+fn a_failed_commit_answers_451_or_552() {
+    use sansftp::server::StorageError;
+    let mut d = login_pasv();
+    d.commit_error = Some(StorageError::Other("rename failed".into()));
+    let id = manual_upload(&mut d);
+    let out = d.with(|s, now| s.data_done(id, 5, now));
+    assert_eq!(out, "451 Transfer failed: local error: rename failed\r\n");
+    assert!(d.send(b"NOOP\r\n").starts_with("200 "));
+
+    d.commit_error = Some(StorageError::NoSpace);
+    assert!(d.send(b"PASV\r\n").starts_with("227 "));
+    let id = manual_upload(&mut d);
+    let out = d.with(|s, now| s.data_done(id, 5, now));
+    assert!(out.starts_with("552 "), "{out}");
+    assert!(
+        !d.events
+            .iter()
+            .any(|e| matches!(e, Event::TransferDone { upload: true, .. }))
+    );
+}
+
+#[test]
+fn quit_during_an_upload_answers_after_the_commit() {
+    let mut d = login_pasv();
+    let id = manual_upload(&mut d);
+    assert_eq!(d.send(b"QUIT\r\n"), "");
+    assert_eq!(
+        d.with(|s, now| s.data_done(id, 5, now)),
+        "226 Transfer complete\r\n221 Goodbye\r\n"
+    );
+    assert_eq!(d.commits, [id]);
+    assert!(d.closed);
+}

@@ -297,6 +297,7 @@ impl Session {
             verb,
             unique_tries: 0,
             channel: setup,
+            committing: None,
         }));
         self.emit(Output::Transfer(Transfer {
             id,
@@ -557,7 +558,9 @@ impl Session {
         let what = match &self.wait {
             Some(Wait::Transfer(t)) => {
                 let path = t.path.as_ref().map(ToString::to_string).unwrap_or_default();
-                let state = if t.connected {
+                let state = if t.committing.is_some() {
+                    "finishing"
+                } else if t.connected {
                     "in progress"
                 } else {
                     "waiting for data connection"

@@ -151,10 +151,19 @@ impl Session {
     }
 
     /// Reports that transfer `id` finished: every byte was moved (`bytes` in all) and the
-    /// data connection is closed. The session answers `226`. Stale ids are ignored.
+    /// data connection is closed. A download or listing is answered `226`. An upload
+    /// gets [`Output::CommitUpload`]: the adapter makes the file final and answers with
+    /// [`upload_committed`](Session::upload_committed), which sends the `226`.
+    ///
+    /// For an upload, call it only after feeding everything already known about the
+    /// control connection: bytes pending on it ([`handle_control`](Session::handle_control))
+    /// and its end ([`control_closed`](Session::control_closed)). A client killed
+    /// mid-upload closes both connections, and its data end of file looks like a
+    /// complete upload; a session whose control connection is closed never commits.
+    /// Stale ids (and a second call for the same upload) are ignored.
     pub fn data_done(&mut self, id: RequestId, bytes: u64, now: Instant) {
         let t = match self.wait.take() {
-            Some(Wait::Transfer(t)) if t.id == id => t,
+            Some(Wait::Transfer(t)) if t.id == id && t.committing.is_none() => t,
             other => {
                 self.wait = other;
                 return;
@@ -165,6 +174,54 @@ impl Session {
             let text = opening_text(&t.kind, t.path.as_ref(), self.ascii);
             self.reply(Code::OPENING_DATA, text);
         }
+        if t.kind.is_upload() {
+            self.wait = Some(Wait::Transfer(super::session::TransferState {
+                connected: true,
+                committing: Some(bytes),
+                ..t
+            }));
+            self.last_activity = now;
+            self.emit(Output::CommitUpload { id });
+            return;
+        }
+        self.transfer_complete(t, bytes, now);
+    }
+
+    /// Answers the [`Output::CommitUpload`] for upload `id` with the result of
+    /// `sansftp_storage::WriteHandle::commit` (or the backend's
+    /// equivalent): `226` on success, else `552` for [`StorageError::NoSpace`] and `451`
+    /// for anything else. Stale ids are ignored (the upload was aborted meanwhile).
+    pub fn upload_committed(
+        &mut self,
+        id: RequestId,
+        result: Result<(), StorageError>,
+        now: Instant,
+    ) {
+        let t = match self.wait.take() {
+            Some(Wait::Transfer(t)) if t.id == id && t.committing.is_some() => t,
+            other => {
+                self.wait = other;
+                return;
+            }
+        };
+        match result {
+            Ok(()) => {
+                let bytes = t.committing.unwrap_or(0);
+                self.transfer_complete(t, bytes, now);
+            }
+            Err(e) => {
+                // `data_failed` after the data connection: 552 for a full disk, else 451.
+                self.wait = Some(Wait::Transfer(super::session::TransferState {
+                    committing: None,
+                    ..t
+                }));
+                self.data_failed(id, TransferError::Storage(e), now);
+            }
+        }
+    }
+
+    /// `226` for a transfer that is over, and the queued commands go on.
+    fn transfer_complete(&mut self, t: super::session::TransferState, bytes: u64, now: Instant) {
         self.reply(Code::TRANSFER_COMPLETE, "Transfer complete");
         let upload = t.kind.is_upload();
         let path = match t.kind {
@@ -185,7 +242,7 @@ impl Session {
     /// `451`/`552` for a storage error). Stale ids are ignored.
     pub fn data_failed(&mut self, id: RequestId, error: TransferError, now: Instant) {
         let t = match self.wait.take() {
-            Some(Wait::Transfer(t)) if t.id == id => t,
+            Some(Wait::Transfer(t)) if t.id == id && t.committing.is_none() => t,
             other => {
                 self.wait = other;
                 return;

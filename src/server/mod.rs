@@ -16,6 +16,13 @@
 //! - runs each [`Output::Transfer`]: opens the file, gets the data connection, moves the
 //!   bytes itself (TYPE A through [`ascii`]), and reports [`Session::data_connected`],
 //!   then [`Session::data_done`] or [`Session::data_failed`];
+//! - for an upload, keeps the file uncommitted when the data connection ends: before
+//!   [`Session::data_done`] it feeds what the control connection already holds (pending
+//!   bytes to [`Session::handle_control`], an end of file to [`Session::control_closed`]),
+//!   since a killed client closes both connections at once and a data end of file alone
+//!   does not prove a complete upload. Only on [`Output::CommitUpload`] does it commit,
+//!   answering [`Session::upload_committed`] (`226`, or `451`/`552`); on
+//!   [`Output::AbortTransfer`] or [`Output::Close`] it drops the file (discarded);
 //!   A passive accept keeps only connections the [`Transfer`] [`accepts`](Transfer::accepts)
 //!   (the client's host);
 //! - calls [`Session::handle_timeout`] at [`Session::poll_timeout`], also while a request

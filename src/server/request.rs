@@ -72,10 +72,21 @@ pub enum Output {
     /// (accept on the passive listener, or connect for active mode), then report with
     /// [`Session::data_connected`](super::Session::data_connected),
     /// [`Session::data_done`](super::Session::data_done) or
-    /// [`Session::data_failed`](super::Session::data_failed).
+    /// [`Session::data_failed`](super::Session::data_failed). An upload's file stays
+    /// uncommitted until [`Output::CommitUpload`].
     Transfer(Transfer),
-    /// Stop the transfer `id` now: close its data connection and file. No further event
-    /// is expected for it (late ones are ignored).
+    /// Make upload `id` final: every byte arrived ([`Session::data_done`](super::Session::data_done))
+    /// and the control connection is alive. Commit the file (`WriteHandle::commit`) and
+    /// answer with [`Session::upload_committed`](super::Session::upload_committed). Until
+    /// this output, an upload's file must stay uncommitted; an [`Output::AbortTransfer`]
+    /// or [`Output::Close`] instead means: drop it uncommitted (discard).
+    CommitUpload {
+        /// The transfer.
+        id: RequestId,
+    },
+    /// Stop the transfer `id` now: close its data connection and drop its file
+    /// (uncommitted, for an upload). No further event is expected for it (late ones
+    /// are ignored).
     AbortTransfer {
         /// The transfer.
         id: RequestId,

@@ -30,7 +30,8 @@ use super::request::{Event, Output, RequestId, TransferKind};
 ///    [`complete_storage`](Session::complete_storage),
 ///    [`complete_passive`](Session::complete_passive)), data connection events
 ///    ([`data_connected`](Session::data_connected), [`data_done`](Session::data_done),
-///    [`data_failed`](Session::data_failed)), the clock
+///    [`data_failed`](Session::data_failed), and for an upload
+///    [`upload_committed`](Session::upload_committed)), the clock
 ///    ([`handle_timeout`](Session::handle_timeout)), the peer going away
 ///    ([`control_closed`](Session::control_closed)) and the server stopping
 ///    ([`shutdown`](Session::shutdown));
@@ -149,6 +150,10 @@ pub(super) struct TransferState {
     pub(super) unique_tries: u32,
     /// The data setup this transfer consumed, given back for a STOU retry.
     pub(super) channel: DataSetup,
+    /// An upload's data arrived in full (this many bytes) and
+    /// [`Output::CommitUpload`] went out: waiting for
+    /// [`Session::upload_committed`].
+    pub(super) committing: Option<u64>,
 }
 
 impl Session {
@@ -326,7 +331,9 @@ impl Session {
     }
 
     /// Tells the session the client closed the control connection (or it broke). Call
-    /// once; the outputs then stop any transfer and end with [`Output::Close`].
+    /// once; the outputs then stop any transfer and end with [`Output::Close`]. An
+    /// upload not yet committed is then never committed ([`Output::AbortTransfer`]):
+    /// a client that is gone cannot have completed it.
     pub fn control_closed(&mut self) {
         if self.closed {
             return;

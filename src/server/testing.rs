@@ -18,7 +18,7 @@ use crate::time::DateTime;
 
 use super::ascii;
 use super::{
-    Config, Event, Output, Session, StorageError, StorageOp, StorageOutcome, Transfer,
+    Config, Event, Output, RequestId, Session, StorageError, StorageOp, StorageOutcome, Transfer,
     TransferError, TransferKind, User,
 };
 
@@ -279,6 +279,14 @@ pub struct Driver {
     pub hold_requests: bool,
     /// The requests left unanswered in `hold_requests` mode, in order.
     pub held: Vec<Output>,
+    /// Every [`Output::CommitUpload`] seen, in order.
+    pub commits: Vec<RequestId>,
+    /// Leave [`Output::CommitUpload`] unanswered (in `held_commit`).
+    pub hold_commits: bool,
+    /// The commit left unanswered in `hold_commits` mode.
+    pub held_commit: Option<RequestId>,
+    /// What a commit answers: `None` is success.
+    pub commit_error: Option<StorageError>,
     next_port: u16,
 }
 
@@ -315,6 +323,10 @@ impl Driver {
             closed: false,
             hold_requests: false,
             held: Vec::new(),
+            commits: Vec::new(),
+            hold_commits: false,
+            held_commit: None,
+            commit_error: None,
             next_port: 50000,
         };
         d.drain();
@@ -417,8 +429,20 @@ impl Driver {
                     }
                 }
                 Output::AbortTransfer { id } => {
+                    if self.held_commit == Some(id) {
+                        self.held_commit = None;
+                    }
                     if self.pending.as_ref().is_some_and(|t| t.id == id) {
                         self.pending = None;
+                    }
+                }
+                Output::CommitUpload { id } => {
+                    self.commits.push(id);
+                    if self.hold_commits {
+                        self.held_commit = Some(id);
+                    } else {
+                        let r = self.commit_error.clone().map_or(Ok(()), Err);
+                        self.session.upload_committed(id, r, self.now);
                     }
                 }
                 Output::Event(e) => self.events.push(e),

@@ -47,7 +47,9 @@
 //! for `PORT`/`EPRT`, reports that, then moves the bytes. `ABOR`, the data-connection
 //! timeout and the shutdown deadline drop it, which closes its socket and discards an
 //! uncommitted upload; an upload is committed only after the client closed the data
-//! connection cleanly.
+//! connection cleanly *and* the session, told first whatever the control connection
+//! holds (a killed client's control end of file, given up to 5 ms to arrive), asks for
+//! it with `Output::CommitUpload`.
 //!
 //! Data moves in 512 KiB blocks (16 KiB under a speed limit) through two buffers per
 //! transfer that travel to the thread pool and back, so the pool reads or writes one

@@ -16,12 +16,18 @@ use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use sansftp::server::{
     AuthResult, Event, Output, RequestId, Session, SessionThrottles, TransferError, UserGuard,
 };
+use sansftp_storage::WriteHandle;
 
 use crate::auth::BoxFuture;
 use crate::limits::SessionSlot;
 use crate::ports::{self, PassiveListener};
 use crate::server::Shared;
 use crate::transfer::{self, Step};
+
+/// How long an upload's data end of file waits for the control connection to show its
+/// end (see [`Driver::observe_control`]): a killed client's two FINs arrive
+/// microseconds apart, in either order. Every completed upload's `226` waits this long.
+const CONTROL_CLOSE_GRACE: Duration = Duration::from_millis(5);
 
 /// Control reads are small (command lines); this is all an idle session holds.
 const READ_BUF: usize = 1024;
@@ -39,6 +45,9 @@ struct Driver {
     /// while the outputs of that failure are drained (a `STOU` retry reuses it).
     passive_returned: Option<PassiveListener>,
     transfer: Option<(RequestId, BoxFuture<'static, Step>)>,
+    /// An upload that arrived in full, kept uncommitted until
+    /// [`Output::CommitUpload`]; dropped (discarded) on an abort or close.
+    upload: Option<(RequestId, WriteHandle)>,
     user_slot: Option<UserGuard>,
     /// Per-connection speed limits, kept across transfers.
     throttles: SessionThrottles,
@@ -97,6 +106,7 @@ pub(crate) async fn serve(
         passive: None,
         passive_returned: None,
         transfer: None,
+        upload: None,
         user_slot: None,
         throttles,
         told_shutdown: false,
@@ -142,6 +152,14 @@ impl Driver {
                             self.session.data_connected(id, peer, now);
                         }
                         Step::Done(bytes) => self.session.data_done(id, bytes, now),
+                        Step::Received { bytes, file } => {
+                            // A killed client's kernel closes the control connection
+                            // too: what it holds must reach the session before the data
+                            // end of file, which alone does not prove a complete upload.
+                            self.observe_control(&mut buf, now).await;
+                            self.upload = Some((id, file));
+                            self.session.data_done(id, bytes, now);
+                        }
                         Step::Failed(e) => {
                             log::debug!("{}: transfer {id} failed: {e}", self.session.peer());
                             self.session.data_failed(id, e, now);
@@ -154,6 +172,51 @@ impl Driver {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Feeds the session what the control connection already holds, without waiting:
+    /// pending bytes, then its end of file (or error) as
+    /// [`control_closed`](Session::control_closed). Called when an upload's data
+    /// connection ends, before [`data_done`](Session::data_done): the kernel of a
+    /// client that was killed closes both connections, and its control FIN is here
+    /// already or within [`CONTROL_CLOSE_GRACE`].
+    async fn observe_control(&mut self, buf: &mut [u8], now: Instant) {
+        let start = Instant::now();
+        let grace = start + CONTROL_CLOSE_GRACE;
+        // Bounded: a client that keeps sending is handled by the main loop.
+        for _ in 0..16 {
+            if self.session.is_closed() {
+                log::debug!(
+                    "{}: control closed {:?} after the upload's data end of file",
+                    self.session.peer(),
+                    start.elapsed()
+                );
+                return;
+            }
+            // The socket is non-blocking (async-io made it so).
+            match io::Read::read(&mut self.stream.get_ref(), buf) {
+                Ok(0) => self.session.control_closed(),
+                Ok(n) => self.session.handle_control(&buf[..n], now),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if Instant::now() >= grace {
+                        return;
+                    }
+                    // The two FINs of a killed client come in either order (the
+                    // kernel closes its sockets in descriptor order, and curl's data
+                    // socket may have the lower number), microseconds apart: give the
+                    // control connection a short grace to show its end. The socket is
+                    // read once more when it expires (a late reactor wakes nobody).
+                    let _ = async { self.stream.readable().await.is_ok() }
+                        .or(async {
+                            Timer::at(grace).await;
+                            false
+                        })
+                        .await;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => self.session.control_closed(),
             }
         }
     }
@@ -269,6 +332,25 @@ impl Driver {
                 if self.transfer.as_ref().is_some_and(|(t, _)| *t == id) {
                     self.transfer = None;
                 }
+                if self.upload.as_ref().is_some_and(|(t, _)| *t == id) {
+                    // Dropped uncommitted: the upload is discarded.
+                    self.upload = None;
+                }
+            }
+            Output::CommitUpload { id } => {
+                let result = match self.upload.take() {
+                    Some((t, file)) if t == id => unblock(move || file.commit()).await,
+                    other => {
+                        self.upload = other;
+                        Err(sansftp::server::StorageError::Other(
+                            "no upload to commit".into(),
+                        ))
+                    }
+                };
+                if let Err(e) = &result {
+                    log::warn!("{}: commit of upload {id} failed: {e}", self.session.peer());
+                }
+                self.session.upload_committed(id, result, Instant::now());
             }
             Output::Event(e) => self.event(e),
             Output::Close => return true,

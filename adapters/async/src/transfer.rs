@@ -4,6 +4,8 @@
 //! The session driver polls it next to the control connection; dropping it at any
 //! point (ABOR, timeout, shutdown) closes the socket and drops an uncommitted
 //! [`WriteHandle`], which discards the upload as the storage backend's policy says.
+//! An upload that reaches its end of file is not committed here: its handle goes back
+//! to the driver ([`Step::Received`]), which commits it only when the session says so.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -30,8 +32,14 @@ pub(crate) enum Step {
         peer: SocketAddr,
         rest: BoxFuture<'static, Step>,
     },
-    /// Every byte moved, the data connection closed cleanly (uploads: committed).
+    /// Every byte moved, the data connection closed cleanly (downloads, listings).
     Done(u64),
+    /// An upload's data connection ended cleanly: every byte is written and flushed,
+    /// not committed. Commit only on [`Output::CommitUpload`](sansftp::server::Output::CommitUpload).
+    Received {
+        bytes: u64,
+        file: WriteHandle,
+    },
     Failed(TransferError),
     /// The file could not be opened; the data connection was never touched, so the
     /// passive listener comes back (a `STOU` retry uses it).
@@ -69,7 +77,12 @@ pub(crate) fn start(
         let ascii = t.ascii;
         let rest: BoxFuture<'static, Step> = Box::pin(async move {
             let result = match io {
-                Io::Write(w) => receive(w, &sock, ascii, &throttles).await,
+                Io::Write(w) => {
+                    return match receive(w, &sock, ascii, &throttles).await {
+                        Ok((bytes, file)) => Step::Received { bytes, file },
+                        Err(e) => Step::Failed(e),
+                    };
+                }
                 Io::Memory(b) => send_memory(b, &sock, ascii, &throttles).await,
                 Io::Read(r) => send_reader(r, &sock, ascii, &throttles).await,
             };
@@ -279,15 +292,17 @@ impl Writer {
 }
 
 /// Receives an upload until the client closes the data connection, reading the next
-/// block from the socket while the pool writes the previous one, then commits.
-/// Anything else (a reset, an abort that drops this future) leaves the handle
-/// uncommitted.
+/// block from the socket while the pool writes the previous one, then flushes and
+/// hands the file back, uncommitted: an end of file is also what a killed client's
+/// kernel sends, so only the session (which knows whether the control connection is
+/// alive) may decide to commit. A reset, or an abort that drops this future, drops
+/// the handle uncommitted.
 async fn receive(
     w: WriteHandle,
     sock: &Async<TcpStream>,
     ascii: bool,
     throttles: &Throttles,
-) -> Result<u64, TransferError> {
+) -> Result<(u64, WriteHandle), TransferError> {
     let size = block(throttles);
     let mut dec = ascii.then(FromCrlf::new);
     // TYPE A reads into `raw` and converts into the block to write.
@@ -334,10 +349,8 @@ async fn receive(
         }
     }
     let mut h = writer.idle(&mut free).await?;
-    unblock(move || {
-        h.flush().map_err(|e| storage_error(&e))?;
-        h.commit()
-    })
-    .await?;
-    Ok(total)
+    let h = unblock(move || h.flush().map(|()| h))
+        .await
+        .map_err(|e| TransferError::Storage(storage_error(&e)))?;
+    Ok((total, h))
 }

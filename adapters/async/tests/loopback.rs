@@ -18,6 +18,7 @@ on_both_runtimes!(
     rest_resume,
     abor_mid_download,
     abor_mid_upload_discards,
+    killed_uploader_discards_in_either_fin_order,
     active_port,
     data_connection_from_other_host_refused,
     idle_timeout,
@@ -147,6 +148,35 @@ fn abor_mid_upload_discards(rt: Rt) {
     c.expect("NOOP", 200);
     // Nothing committed: the old content is intact.
     assert_eq!(srv.fs.read("/keep").unwrap(), "old");
+}
+
+/// A killed client's kernel closes both connections at once, in descriptor order:
+/// either FIN may come first. The data end of file must not commit the upload.
+fn killed_uploader_discards_in_either_fin_order(rt: Rt) {
+    let srv = TestServer::start(rt, config(), MemoryFs::new().with_file("/keep", "old"));
+    for data_first in [true, false, true, false] {
+        let mut c = Client::login(srv.addr);
+        let mut data = c.open_data("STOR /keep");
+        data.write_all(&random_bytes(100_000, 4)).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        if data_first {
+            drop(data);
+            drop(c);
+        } else {
+            drop(c);
+            drop(data);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            srv.fs.read("/keep").unwrap(),
+            "old",
+            "data connection closed first: {data_first}"
+        );
+    }
+    // A client that stays gets its upload committed, then 226.
+    let mut c = Client::login(srv.addr);
+    c.upload("STOR /keep", b"new");
+    assert_eq!(srv.fs.read("/keep").unwrap(), "new");
 }
 
 fn active_port(rt: Rt) {

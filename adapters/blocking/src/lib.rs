@@ -54,7 +54,11 @@
 //! client's, or connects to the `PORT` address; the core times out the wait
 //! ([`Config::data_wait_timeout`](sansftp::server::Config::data_wait_timeout)) and the
 //! session then wakes the blocked `accept` with a connection of its own. `ABOR` shuts the
-//! data socket down; an aborted upload is never committed.
+//! data socket down; an aborted upload is never committed. An upload whose data
+//! connection ends cleanly goes back to the session thread uncommitted; it commits only
+//! on `Output::CommitUpload`, after the control connection was looked at (the reader
+//! thread's queued messages, then a non-blocking peek, with up to 5 ms for a killed
+//! client's control end of file to arrive).
 //!
 //! Bytes move without the core: binary downloads of files with `sendfile(2)` on Linux
 //! (std's `io::copy` does not use it from a file to a socket), everything else through one

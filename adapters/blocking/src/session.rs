@@ -21,6 +21,8 @@ use sansftp::server::{
     StorageOutcome, Transfer, TransferError, UserGuard,
 };
 
+use sansftp_storage::WriteHandle;
+
 use crate::server::{Shared, wake_addr};
 use crate::transfer::{self, DataSource, Job, TransferControl};
 
@@ -52,6 +54,13 @@ pub(crate) enum Msg {
     Connected { id: RequestId, peer: SocketAddr },
     /// A transfer moved all its bytes and closed its data connection.
     Done { id: RequestId, bytes: u64 },
+    /// An upload's data connection ended cleanly: its file is written and flushed but
+    /// not committed (the session decides, see [`Conn::received`]).
+    Received {
+        id: RequestId,
+        bytes: u64,
+        file: WriteHandle,
+    },
     /// A transfer failed.
     Failed { id: RequestId, error: TransferError },
     /// The server is shutting down: tell the session, and close at `deadline` whatever
@@ -98,6 +107,7 @@ pub(crate) fn run(
         credit: credit_tx,
         passive: None,
         transfers: HashMap::new(),
+        upload: None,
         user: None,
         throttles: shared.limits.session_throttles(now),
         worker: None,
@@ -129,6 +139,9 @@ struct Conn {
     credit: SyncSender<()>,
     passive: Option<transfer::Passive>,
     transfers: HashMap<RequestId, Arc<TransferControl>>,
+    /// An upload that arrived in full, kept uncommitted until
+    /// [`Output::CommitUpload`]; dropped (discarded) on an abort or when the session ends.
+    upload: Option<(RequestId, WriteHandle)>,
     /// The logged-in user's slot in the per-user connection count.
     user: Option<UserGuard>,
     throttles: SessionThrottles,
@@ -165,7 +178,7 @@ impl Conn {
             };
             let now = Instant::now();
             match msg {
-                Ok(msg) => self.handle(msg, now),
+                Ok(msg) => self.handle(msg, now, rx),
                 Err(RecvTimeoutError::Timeout) => self.session.handle_timeout(now),
                 Err(RecvTimeoutError::Disconnected) => self.session.control_closed(),
             }
@@ -177,7 +190,7 @@ impl Conn {
         let _ = self.control.shutdown(Shutdown::Both);
     }
 
-    fn handle(&mut self, msg: Msg, now: Instant) {
+    fn handle(&mut self, msg: Msg, now: Instant, rx: &Receiver<Msg>) {
         match msg {
             Msg::Control(bytes) => {
                 self.session.handle_control(&bytes, now);
@@ -204,6 +217,7 @@ impl Conn {
                 self.transfers.remove(&id);
                 self.session.data_done(id, bytes, now);
             }
+            Msg::Received { id, bytes, file } => self.received(id, bytes, file, rx),
             Msg::Failed { id, error } => {
                 log::debug!("{}: transfer {id} failed: {error}", self.peer);
                 self.transfers.remove(&id);
@@ -214,6 +228,58 @@ impl Conn {
                 self.session.shutdown(now);
             }
         }
+    }
+
+    /// An upload's data connection ended cleanly. A killed client's kernel closes the
+    /// control connection (first) and the data connection at once, and the data end of
+    /// file alone looks like a complete upload: so everything already known about the
+    /// control connection reaches the session before [`Session::data_done`]. The
+    /// reader thread may have read its end of file already (it is in the channel,
+    /// behind this message), or not yet (it is pending on the socket).
+    fn received(&mut self, id: RequestId, bytes: u64, file: WriteHandle, rx: &Receiver<Msg>) {
+        self.transfers.remove(&id);
+        self.upload = Some((id, file));
+        // What the reader has already passed on. No other transfer runs, and the
+        // request worker is idle during a transfer: these are control messages (or a
+        // shutdown).
+        while let Ok(msg) = rx.try_recv() {
+            self.handle(msg, Instant::now(), rx);
+        }
+        // What is on the socket. The two FINs of a killed client come in either order
+        // (the kernel closes its sockets in descriptor order, and curl's data socket
+        // may have the lower number), microseconds apart: the control connection gets
+        // a short grace to show its end.
+        let start = Instant::now();
+        let grace = start + CONTROL_CLOSE_GRACE;
+        for _ in 0..8 {
+            if self.session.is_closed() {
+                log::debug!(
+                    "{}: control closed {:?} after the upload's data end of file",
+                    self.peer,
+                    start.elapsed()
+                );
+                break;
+            }
+            let wait = match peek(&self.control) {
+                Peek::Closed => {
+                    self.session.control_closed();
+                    continue;
+                }
+                Peek::Nothing => grace.saturating_duration_since(Instant::now()),
+                // Bytes the reader thread is reading right now (it has its credits
+                // back): take them, and what follows them, from the channel.
+                Peek::Bytes => PENDING_BYTES_WAIT,
+            };
+            if wait.is_zero() {
+                break;
+            }
+            // The reader thread reports the end of file (or bytes) as a message; when
+            // it is late (a loaded machine), the socket is peeked at once more.
+            if let Ok(msg) = rx.recv_timeout(wait) {
+                self.handle(msg, Instant::now(), rx);
+            }
+        }
+        self.session.data_done(id, bytes, Instant::now());
     }
 
     /// Drains the session's outputs and acts on each, in order.
@@ -253,6 +319,23 @@ impl Conn {
                         log::debug!("{}: transfer {id} aborted", self.peer);
                         control.abort();
                     }
+                    if self.upload.as_ref().is_some_and(|(t, _)| *t == id) {
+                        log::debug!("{}: upload {id} discarded", self.peer);
+                        self.upload = None;
+                    }
+                }
+                Output::CommitUpload { id } => {
+                    let result = match self.upload.take() {
+                        Some((t, file)) if t == id => file.commit(),
+                        other => {
+                            self.upload = other;
+                            Err(StorageError::Other("no upload to commit".into()))
+                        }
+                    };
+                    if let Err(e) = &result {
+                        log::warn!("{}: commit of upload {id} failed: {e}", self.peer);
+                    }
+                    self.session.upload_committed(id, result, Instant::now());
                 }
                 Output::Event(event) => self.event(event),
                 Output::Close => {
@@ -453,6 +536,50 @@ fn spawn_reader(
         })
 }
 
+/// What the control socket holds, seen without consuming or waiting.
+#[derive(Debug, PartialEq, Eq)]
+enum Peek {
+    /// Nothing yet: the client is alive (as far as can be told).
+    Nothing,
+    /// Bytes not yet read.
+    Bytes,
+    /// End of file (no bytes before it), or the connection broke.
+    Closed,
+}
+
+/// How long [`Conn::received`] gives a control connection to show its end after an
+/// upload's data end of file: a killed client's two FINs arrive microseconds apart,
+/// in either order. Every completed upload's `226` waits this long.
+const CONTROL_CLOSE_GRACE: Duration = Duration::from_millis(5);
+
+/// How long [`Conn::received`] waits for bytes the reader thread is reading.
+const PENDING_BYTES_WAIT: Duration = Duration::from_millis(50);
+
+/// Peeks at the control socket without blocking. The reader thread's clone shares the
+/// socket, so it cannot be made non-blocking (nor given a read timeout): `MSG_DONTWAIT`
+/// makes just this call non-blocking.
+#[cfg(unix)]
+fn peek(stream: &TcpStream) -> Peek {
+    use rustix::io::Errno;
+    use rustix::net::{RecvFlags, recv};
+    let mut byte = [0u8; 1];
+    loop {
+        return match recv(stream, &mut byte[..], RecvFlags::PEEK | RecvFlags::DONTWAIT) {
+            Ok((0, _)) => Peek::Closed,
+            Ok(_) => Peek::Bytes,
+            Err(Errno::INTR) => continue,
+            Err(Errno::AGAIN) => Peek::Nothing,
+            Err(_) => Peek::Closed,
+        };
+    }
+}
+
+/// Without `MSG_DONTWAIT`, only what the reader thread passed on is seen.
+#[cfg(not(unix))]
+fn peek(_stream: &TcpStream) -> Peek {
+    Peek::Nothing
+}
+
 /// Keeps TCP urgent data in the byte stream. RFC 959 clients send ABOR's Telnet "Synch"
 /// as urgent data, and Python's ftplib sends the whole `ABOR\r\n` that way: without
 /// this, Linux takes the urgent byte (the line's LF) out of the stream.
@@ -490,6 +617,7 @@ impl std::fmt::Debug for Msg {
             Msg::Storage { id, .. } => write!(f, "Storage({id})"),
             Msg::Connected { id, peer } => write!(f, "Connected({id}, {peer})"),
             Msg::Done { id, bytes } => write!(f, "Done({id}, {bytes})"),
+            Msg::Received { id, bytes, .. } => write!(f, "Received({id}, {bytes})"),
             Msg::Failed { id, error } => write!(f, "Failed({id}, {error})"),
             Msg::Shutdown { .. } => f.write_str("Shutdown"),
         }

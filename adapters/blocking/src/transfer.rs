@@ -112,6 +112,7 @@ impl TransferControl {
 pub(crate) fn run(job: Job) {
     let id = job.transfer.id;
     // A bug below must not leave the session waiting forever for this transfer.
+    // An upload's file comes back uncommitted: only the session may commit it.
     let result = panic::catch_unwind(AssertUnwindSafe(|| job.execute())).unwrap_or_else(|_| {
         log::error!("{}: transfer {id} panicked", job.control_peer);
         Err(TransferError::Broken("internal error".into()))
@@ -123,7 +124,8 @@ pub(crate) fn run(job: Job) {
         return;
     }
     let msg = match result {
-        Ok(bytes) => Msg::Done { id, bytes },
+        Ok((bytes, None)) => Msg::Done { id, bytes },
+        Ok((bytes, Some(file))) => Msg::Received { id, bytes, file },
         Err(error) => Msg::Failed { id, error },
     };
     // Err: the session is gone, nobody to tell.
@@ -145,7 +147,9 @@ enum PumpError {
 }
 
 impl Job {
-    fn execute(&self) -> Result<u64, TransferError> {
+    /// Runs the transfer: the bytes moved, and for an upload its file, flushed but not
+    /// committed.
+    fn execute(&self) -> Result<(u64, Option<WriteHandle>), TransferError> {
         let t = &self.transfer;
         let endpoint = match &t.kind {
             TransferKind::Retrieve { path, offset } => {
@@ -178,14 +182,17 @@ impl Job {
             Endpoint::Read(file) => {
                 let n = self.download(file, &socket)?;
                 finish(&socket)?;
-                Ok(n)
+                Ok((n, None))
             }
             Endpoint::Bytes(bytes) => {
                 (&socket).write_all(&bytes).map_err(broken)?;
                 finish(&socket)?;
-                Ok(bytes.len() as u64)
+                Ok((bytes.len() as u64, None))
             }
-            Endpoint::Write(file) => self.upload(socket, file),
+            Endpoint::Write(file) => {
+                let (n, file) = self.upload(socket, file)?;
+                Ok((n, Some(file)))
+            }
         }
     }
 
@@ -257,7 +264,14 @@ impl Job {
         }
     }
 
-    fn upload(&self, mut socket: TcpStream, mut file: WriteHandle) -> Result<u64, TransferError> {
+    /// Receives an upload until the client closes the data connection. The file is not
+    /// committed here: a killed client's kernel also ends the data connection cleanly,
+    /// so the session decides ([`Output::CommitUpload`](sansftp::server::Output::CommitUpload)).
+    fn upload(
+        &self,
+        mut socket: TcpStream,
+        mut file: WriteHandle,
+    ) -> Result<(u64, WriteHandle), TransferError> {
         let convert = if self.transfer.ascii {
             Convert::FromCrlf(FromCrlf::new())
         } else {
@@ -273,8 +287,9 @@ impl Job {
         if self.control.is_aborted() {
             return Err(TransferError::Broken("aborted".into()));
         }
-        file.commit()?;
-        Ok(bytes)
+        file.flush()
+            .map_err(|e| TransferError::Storage(storage_error(&e)))?;
+        Ok((bytes, file))
     }
 
     /// Copies `src` to `dst` in large blocks, converting line endings and obeying the

@@ -85,6 +85,42 @@ fn a_client_that_vanishes_mid_upload_leaves_the_old_file() {
     Ftp::login(server.local_addr()).quit();
 }
 
+/// A killed client's kernel closes both connections at once, in descriptor order:
+/// either FIN may come first (curl's data socket can have the lower number). The data
+/// end of file must not commit the upload, even when the reader thread has not yet
+/// seen the control end of file.
+#[test]
+fn a_killed_uploader_never_commits_in_either_fin_order() {
+    let fs = MemoryFs::new().with_file("/keep.bin", "original");
+    let server = start(fs.clone(), Config::new());
+    for data_first in [true, false, true, false] {
+        let mut ftp = Ftp::login(server.local_addr());
+        let addr = ftp.pasv();
+        let mut data = connect_data(addr);
+        ftp.expect("STOR keep.bin", 150);
+        data.write_all(&random_bytes(100_000, 9)).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        if data_first {
+            drop(data);
+            drop(ftp);
+        } else {
+            drop(ftp);
+            drop(data);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            fs.read("/keep.bin").unwrap().as_ref(),
+            b"original",
+            "data connection closed first: {data_first}"
+        );
+    }
+    // A client that stays gets its upload committed, then 226.
+    let mut ftp = Ftp::login(server.local_addr());
+    ftp.upload("STOR keep.bin", b"new");
+    assert_eq!(fs.read("/keep.bin").unwrap().as_ref(), b"new");
+    ftp.quit();
+}
+
 #[test]
 fn garbage_on_the_control_connection_never_breaks_the_server() {
     let server = start(MemoryFs::new(), Config::new());
