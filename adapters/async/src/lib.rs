@@ -77,6 +77,8 @@
 mod auth;
 mod limits;
 mod ports;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod sendfile;
 mod server;
 mod session;
 mod shutdown;

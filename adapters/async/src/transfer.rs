@@ -84,7 +84,7 @@ pub(crate) fn start(
                     };
                 }
                 Io::Memory(b) => send_memory(b, &sock, ascii, &throttles).await,
-                Io::Read(r) => send_reader(r, &sock, ascii, &throttles).await,
+                Io::Read(r) => send_file(r, &sock, ascii, &throttles).await,
             };
             match result {
                 Ok(n) => Step::Done(n),
@@ -210,6 +210,30 @@ async fn send_memory(
     }
     finish_send(sock)?;
     Ok(total)
+}
+
+/// Sends a file: a binary download of a file on disk with sendfile(2) on Linux (see
+/// [`crate::sendfile`]); TYPE A, other handles, other platforms and file systems
+/// without sendfile through [`send_reader`]'s buffers.
+async fn send_file(
+    reader: ReadHandle,
+    sock: &Async<TcpStream>,
+    ascii: bool,
+    throttles: &Throttles,
+) -> Result<u64, TransferError> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let (ReadHandle::File(f), false) = (&reader, ascii) {
+        match crate::sendfile::send(f, sock, throttles).await {
+            Ok(n) => {
+                finish_send(sock)?;
+                return Ok(n);
+            }
+            // Nothing was sent and the file's position is unchanged.
+            Err(crate::sendfile::SendFileError::Unsupported) => {}
+            Err(crate::sendfile::SendFileError::Failed(e)) => return Err(e),
+        }
+    }
+    send_reader(reader, sock, ascii, throttles).await
 }
 
 /// Reads the file on the blocking thread pool while the previous block goes out on the
