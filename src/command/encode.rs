@@ -97,35 +97,12 @@ impl Command {
             out.push(b' ');
             out.extend_from_slice(bytes);
         };
+        match self.raw_arg() {
+            RawArg::Required(a) | RawArg::Optional(Some(a)) => return arg(a),
+            RawArg::Optional(None) => return,
+            RawArg::Other => {}
+        }
         match self {
-            Command::User(a)
-            | Command::Pass(a)
-            | Command::Acct(a)
-            | Command::Retr(a)
-            | Command::Stor(a)
-            | Command::Appe(a)
-            | Command::Rnfr(a)
-            | Command::Rnto(a)
-            | Command::Dele(a)
-            | Command::Rmd(a)
-            | Command::Mkd(a)
-            | Command::Cwd(a)
-            | Command::Size(a)
-            | Command::Mdtm(a)
-            | Command::Opts(a)
-            | Command::Site(a)
-            | Command::Auth(a)
-            | Command::Host(a) => arg(a),
-            Command::Stou(a)
-            | Command::Mlsd(a)
-            | Command::Mlst(a)
-            | Command::Stat(a)
-            | Command::Help(a)
-            | Command::Unknown { args: a, .. } => {
-                if let Some(a) = a {
-                    arg(a);
-                }
-            }
             Command::List(list) | Command::Nlst(list) => {
                 for option in &list.options {
                     arg(option);
@@ -134,17 +111,6 @@ impl Command {
                     arg(path);
                 }
             }
-            Command::Rein
-            | Command::Quit
-            | Command::Pasv
-            | Command::Abor
-            | Command::Pwd
-            | Command::Cdup
-            | Command::Syst
-            | Command::Noop
-            | Command::Feat
-            | Command::Ccc
-            | Command::Epsv(None) => {}
             // Writing to a Vec cannot fail, so the io::Results below are always Ok.
             Command::Port(addr) => {
                 let _ = write!(out, " {}", crate::addr::format_port_arg(*addr));
@@ -176,6 +142,9 @@ impl Command {
                     let _ = write!(out, " R {r}");
                 }
             }
+            // No argument (REIN, QUIT, PASV, ABOR, PWD, CDUP, SYST, NOOP, FEAT, CCC, EPSV),
+            // or a raw one written above.
+            _ => {}
         }
     }
 
@@ -189,8 +158,30 @@ impl Command {
                 Ok(())
             }
         };
+        match (self.raw_arg(), self) {
+            // PASS may be empty; an unknown verb's arguments are the user's business.
+            (_, Command::Pass(_) | Command::Unknown { .. }) => {}
+            // `Some(empty)` would read back as `None`.
+            (RawArg::Required(a) | RawArg::Optional(Some(a)), _) => return nonempty(a),
+            _ => {}
+        }
+        match self {
+            Command::List(list) | Command::Nlst(list) => check_list(verb, list),
+            Command::Unknown { verb, .. } if !is_valid_verb(verb.as_bytes()) => {
+                Err(EncodeError::InvalidVerb {
+                    verb: super::args::snippet(verb.as_bytes()),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// How the argument of the verbs that carry raw bytes looks: one list that both
+    /// [`Command::write_line`] and the encoder's checks read, so they cannot drift apart.
+    fn raw_arg(&self) -> RawArg<'_> {
         match self {
             Command::User(a)
+            | Command::Pass(a)
             | Command::Acct(a)
             | Command::Retr(a)
             | Command::Stor(a)
@@ -206,20 +197,14 @@ impl Command {
             | Command::Opts(a)
             | Command::Site(a)
             | Command::Auth(a)
-            | Command::Host(a) => nonempty(a),
-            // `Some(empty)` would read back as `None`.
-            Command::Stou(Some(a))
-            | Command::Mlsd(Some(a))
-            | Command::Mlst(Some(a))
-            | Command::Stat(Some(a))
-            | Command::Help(Some(a)) => nonempty(a),
-            Command::List(list) | Command::Nlst(list) => check_list(verb, list),
-            Command::Unknown { verb, .. } if !is_valid_verb(verb.as_bytes()) => {
-                Err(EncodeError::InvalidVerb {
-                    verb: super::args::snippet(verb.as_bytes()),
-                })
-            }
-            _ => Ok(()),
+            | Command::Host(a) => RawArg::Required(a),
+            Command::Stou(a)
+            | Command::Mlsd(a)
+            | Command::Mlst(a)
+            | Command::Stat(a)
+            | Command::Help(a)
+            | Command::Unknown { args: a, .. } => RawArg::Optional(a.as_deref()),
+            _ => RawArg::Other,
         }
     }
 
@@ -227,6 +212,16 @@ impl Command {
     fn verb_static(&self) -> &'static str {
         self.known_verb().unwrap_or("command")
     }
+}
+
+/// See [`Command::raw_arg`].
+enum RawArg<'a> {
+    /// A verb whose argument must be there.
+    Required(&'a [u8]),
+    /// A verb whose argument may be left out.
+    Optional(Option<&'a [u8]>),
+    /// No argument, or a typed one.
+    Other,
 }
 
 fn check_list(verb: &'static str, list: &ListArgs) -> Result<(), EncodeError> {
