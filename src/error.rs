@@ -75,6 +75,10 @@ pub enum Error {
     /// The peer closed the control connection.
     #[error("connection closed by peer")]
     ConnectionClosed,
+    /// A reply had the expected code but text the operation could not use (a `SIZE`
+    /// that is not a number, a `257` without a path).
+    #[error("unexpected reply: {0}")]
+    UnexpectedReply(String),
 }
 
 impl Error {

@@ -18,6 +18,7 @@
 //! | [`time`] | a small UTC calendar type for listings and MDTM |
 //! | [`addr`] | PASV/EPSV replies and PORT/EPRT arguments |
 //! | [`throttle`] | a token bucket driven by instants passed in |
+//! | [`client`] | [`client::Session`], the sans-IO client: operations as small state machines |
 //! | [`server`] | [`server::Session`], the sans-IO server, its `Config`, users and requests |
 //!
 //! ```
@@ -33,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod addr;
+pub mod client;
 pub mod code;
 pub mod command;
 pub mod error;

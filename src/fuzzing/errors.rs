@@ -91,7 +91,8 @@ pub fn errors(data: &[u8]) {
     assert_eq!(io.to_string(), no_port.to_string());
     render(&Error::from(no_port));
     render(&Error::from(io));
-    render(&Error::Timeout(text));
+    render(&Error::Timeout(text.clone()));
+    render(&Error::UnexpectedReply(text));
     render(&Error::ConnectionClosed);
 }
 

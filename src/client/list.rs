@@ -1,0 +1,164 @@
+//! Listings: one directory or a whole tree, `MLSD` with a `LIST` fallback, bodies parsed
+//! line by line into [`Item`]s.
+
+use std::collections::VecDeque;
+
+use crate::listing::Kind;
+use crate::reply::Reply;
+
+use super::op::{Cx, Data, Next, Op, Step, then};
+use super::operation::{Item, ListCommand, Output, Value};
+use super::ops::{first_list_command, is_50x, join, list_command, parse_entry};
+use super::transfer;
+
+/// Lists `path` (and, when recursive, every directory below it, breadth first), each
+/// directory over its own data connection. Emits [`Output::Entry`]s or collects them
+/// into [`Value::Entries`].
+pub(crate) struct ListOp {
+    dirs: VecDeque<Vec<u8>>,
+    recursive: bool,
+    command: ListCommand,
+    emit: bool,
+    collected: Vec<Item>,
+    current: Option<(Vec<u8>, Box<dyn Op>)>,
+}
+
+impl ListOp {
+    pub(crate) fn new(path: Vec<u8>, recursive: bool, command: ListCommand, emit: bool) -> ListOp {
+        ListOp {
+            dirs: VecDeque::from([path]),
+            recursive,
+            command,
+            emit,
+            collected: Vec::new(),
+            current: None,
+        }
+    }
+
+    /// Starts the next directory, or finishes.
+    fn next_dir(&mut self, cx: &mut Cx<'_>) -> Step {
+        loop {
+            let Some(dir) = self.dirs.pop_front() else {
+                let value = if self.emit {
+                    Value::None
+                } else {
+                    Value::Entries(std::mem::take(&mut self.collected))
+                };
+                return Step::Done(Ok(value));
+            };
+            let op = self.list_one(&dir, cx);
+            let (_, op) = self.current.insert((dir, op));
+            let step = op.start(cx);
+            match self.settle(step, cx) {
+                Some(step) => return step,
+                None => continue,
+            }
+        }
+    }
+
+    /// One directory: the first command, and `LIST` when `MLSD` meets `50x` in auto mode.
+    fn list_one(&self, dir: &[u8], cx: &Cx<'_>) -> Box<dyn Op> {
+        let first = first_list_command(self.command, cx, dir);
+        let is_mlsd = matches!(first, crate::command::Command::Mlsd(_));
+        let op: Box<dyn Op> = Box::new(transfer::listing(first));
+        if !(is_mlsd && self.command == ListCommand::Auto) {
+            return op;
+        }
+        let arg = (!dir.is_empty()).then(|| dir.to_vec());
+        then(op, move |res, _| match res {
+            Err(e) if is_50x(&e) => Next::Run(Box::new(transfer::listing(list_command(arg)))),
+            other => Next::Done(other),
+        })
+    }
+
+    /// Handles the current directory's step: `None` when it finished well and the next
+    /// directory should start.
+    fn settle(&mut self, step: Step, cx: &mut Cx<'_>) -> Option<Step> {
+        match step {
+            Step::Wait => Some(Step::Wait),
+            Step::Done(Err(e)) => Some(Step::Done(Err(e))),
+            Step::Done(Ok(value)) => {
+                let dir = self.current.take().map(|(d, _)| d).unwrap_or_default();
+                let body = match value {
+                    Value::Bytes(b) => b,
+                    Value::Aborted => return Some(Step::Done(Ok(Value::Aborted))),
+                    _ => Vec::new(),
+                };
+                match self.take_entries(&dir, &body, cx) {
+                    Ok(()) => None,
+                    Err(e) => Some(Step::Done(Err(e))),
+                }
+            }
+        }
+    }
+
+    fn take_entries(
+        &mut self,
+        dir: &[u8],
+        body: &[u8],
+        cx: &mut Cx<'_>,
+    ) -> Result<(), crate::Error> {
+        for line in body.split(|&b| b == b'\n') {
+            let Some(entry) = parse_entry(line, cx.state.clock)? else {
+                continue;
+            };
+            if entry.is_self_or_parent() {
+                continue;
+            }
+            let path = join(dir, &entry.name);
+            if self.recursive && entry.kind == Kind::Dir {
+                self.dirs.push_back(path.clone());
+            }
+            let item = Item { path, entry };
+            if self.emit {
+                cx.out.push_back(Output::Entry(item));
+            } else {
+                self.collected.push(item);
+            }
+        }
+        Ok(())
+    }
+
+    fn forward(&mut self, step: Step, cx: &mut Cx<'_>) -> Step {
+        match self.settle(step, cx) {
+            Some(step) => step,
+            None => self.next_dir(cx),
+        }
+    }
+}
+
+impl Op for ListOp {
+    fn start(&mut self, cx: &mut Cx<'_>) -> Step {
+        self.next_dir(cx)
+    }
+
+    fn on_reply(&mut self, reply: Reply, cx: &mut Cx<'_>) -> Step {
+        let Some((_, op)) = &mut self.current else {
+            return Step::Wait;
+        };
+        let step = op.on_reply(reply, cx);
+        self.forward(step, cx)
+    }
+
+    fn on_data(&mut self, data: Data<'_>, cx: &mut Cx<'_>) -> Step {
+        let Some((_, op)) = &mut self.current else {
+            return Step::Wait;
+        };
+        let step = op.on_data(data, cx);
+        self.forward(step, cx)
+    }
+
+    fn on_abort(&mut self, cx: &mut Cx<'_>) -> Step {
+        let Some((_, op)) = &mut self.current else {
+            return Step::Wait;
+        };
+        let step = op.on_abort(cx);
+        self.forward(step, cx)
+    }
+
+    fn awaiting_reply(&self) -> bool {
+        self.current
+            .as_ref()
+            .is_none_or(|(_, op)| op.awaiting_reply())
+    }
+}

@@ -1,0 +1,68 @@
+//! The FTP client core: [`Session`], a sans-IO state machine that runs whole operations
+//! ([`Operation`]) over one control connection and tells its adapter what to do with
+//! sockets ([`Output`]).
+//!
+//! # The contract
+//!
+//! The session never touches a socket, a file or a clock. The adapter:
+//!
+//! - connects the control socket, makes a [`Session`] with both addresses, writes every
+//!   [`Output::Send`] and feeds what it reads to [`Session::handle_control`] (and end of
+//!   file to [`Session::control_closed`]);
+//! - waits for the greeting's [`Output::Done`], then [`Session::start`]s one operation
+//!   at a time and drives it to its [`Output::Done`];
+//! - opens data connections when told: [`Output::Connect`] (passive, answered with
+//!   [`Session::data_connected`]) or [`Output::Listen`] (active, answered with
+//!   [`Session::data_listening`]); on [`Output::Transfer`] it moves the data (file bytes
+//!   never pass through the core; a listing's bytes go to [`Session::handle_data`]) and
+//!   reports [`Session::data_done`] or [`Session::data_failed`]; [`Output::CloseData`]
+//!   closes the data connection at once;
+//! - calls [`Session::handle_timeout`] at [`Session::poll_timeout`] (the reply timeout);
+//!   connect timeouts and stalled data connections are its own to watch;
+//! - owns the speed limits ([`crate::throttle::Throttle`]), since it moves the bytes;
+//! - closes everything on [`Output::Close`].
+//!
+//! A transfer whose data side fails, or that the application drops or
+//! [aborts](Session::abort), is answered with `ABOR` and a `NOOP`: every reply up to the
+//! `NOOP`'s `200` belongs to the old transfer, so the control channel is in step for the
+//! next operation, whichever of `426`+`226`, a bare `226`, or `226`+`225` the server
+//! sends.
+//!
+//! # Example
+//!
+//! A session driven by hand, the server's side played by the test:
+//!
+//! ```
+//! use std::time::Instant;
+//! use sansftp::client::{Config, Operation, Output, Session, Value};
+//!
+//! let now = Instant::now();
+//! let mut s = Session::new(Config::default(), "192.0.2.1:21".parse().unwrap(),
+//!                          "192.0.2.9:50000".parse().unwrap(), now);
+//! s.handle_control(b"220 ready\r\n", now);
+//! assert!(matches!(s.poll_output(), Some(Output::Done(Ok(Value::Greeting(_))))));
+//!
+//! s.start(Operation::CurrentDirectory, now).unwrap();
+//! let Some(Output::Send(line)) = s.poll_output() else { panic!() };
+//! assert_eq!(&line[..], b"PWD\r\n");
+//! s.handle_control(b"257 \"/pub\" is the current directory\r\n", now);
+//! let Some(Output::Done(Ok(Value::Path(p)))) = s.poll_output() else { panic!() };
+//! assert_eq!(p, b"/pub");
+//! ```
+
+mod config;
+mod list;
+mod login;
+mod op;
+mod operation;
+mod ops;
+mod session;
+#[doc(hidden)]
+pub mod testing;
+mod transfer;
+
+pub use config::{Config, DataMode, PassiveCommand};
+pub use operation::{
+    Busy, Features, Item, ListCommand, Operation, Output, Transfer, TransferKind, Value,
+};
+pub use session::Session;

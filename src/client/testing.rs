@@ -1,0 +1,192 @@
+//! A client [`Session`] wired to a server session ([`Driver`]) in memory, with virtual
+//! time: the pair tests' harness. Data connections are simulated: the server's transfer
+//! runs on its in-memory file system, and its bytes are handed to the client.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::Error;
+use crate::server::testing::{Driver, LOCAL, PEER};
+
+use super::{Config, Item, Operation, Output, Session, TransferKind, Value};
+
+/// A client session and a server session talking to each other.
+#[derive(Debug)]
+pub struct Pair {
+    /// The client under test.
+    pub client: Session,
+    /// The server, with its in-memory file system (`server.fs`).
+    pub server: Driver,
+    /// Entries of the last [`Operation::List`].
+    pub entries: Vec<Item>,
+    /// Bytes the client received over data connections (downloads).
+    pub downloaded: Vec<u8>,
+    /// What the next upload sends.
+    pub upload: Vec<u8>,
+    /// Every address the client connected a data connection to.
+    pub connects: Vec<SocketAddr>,
+    /// Every control byte the client sent.
+    pub client_wire: Vec<u8>,
+    /// The client asked to close the control connection.
+    pub closed: bool,
+    /// Stop at the next [`Output::Transfer`] without moving data (`pending_transfer`),
+    /// so a test can abort or fail it.
+    pub hold_transfers: bool,
+    /// The transfer held in `hold_transfers` mode.
+    pub pending_transfer: Option<TransferKind>,
+    server_read: usize,
+    server_close_fed: bool,
+}
+
+impl Pair {
+    /// A pair whose client has read the greeting.
+    pub fn new(server: crate::server::Config, client: Config) -> Pair {
+        let server = Driver::new(server);
+        let peer: SocketAddr = LOCAL
+            .parse()
+            .unwrap_or_else(|_| SocketAddr::from(([10, 0, 0, 1], 21)));
+        let local: SocketAddr = PEER
+            .parse()
+            .unwrap_or_else(|_| SocketAddr::from(([10, 0, 0, 2], 40000)));
+        let client = Session::new(client, peer, local, server.now);
+        let mut pair = Pair {
+            client,
+            server,
+            entries: Vec::new(),
+            downloaded: Vec::new(),
+            upload: Vec::new(),
+            connects: Vec::new(),
+            client_wire: Vec::new(),
+            closed: false,
+            hold_transfers: false,
+            pending_transfer: None,
+            server_read: 0,
+            server_close_fed: false,
+        };
+        let _greeting = pair.pump();
+        pair
+    }
+
+    /// Runs `op` to its end. A pair that stops making progress before the end gives
+    /// [`Error::Timeout`].
+    pub fn run(&mut self, op: Operation) -> Result<Value, Error> {
+        self.entries.clear();
+        if matches!(op, Operation::Upload { .. }) {
+            self.server.upload = self.upload.clone();
+        }
+        let now = self.server.now;
+        if self.client.start(op, now).is_err() {
+            return Err(Error::Timeout("the pair's client is busy".into()));
+        }
+        self.finish()
+    }
+
+    /// Drives the pair until the running operation ends.
+    pub fn finish(&mut self) -> Result<Value, Error> {
+        self.pump().unwrap_or_else(|| {
+            Err(Error::Timeout(
+                "the pair stopped before the operation ended".into(),
+            ))
+        })
+    }
+
+    /// Moves the clock on and fires both sides' timers.
+    pub fn advance(&mut self, d: Duration) -> Option<Result<Value, Error>> {
+        self.server.advance(d);
+        self.client.handle_timeout(self.server.now);
+        self.pump()
+    }
+
+    /// The server's control text so far.
+    pub fn server_text(&self) -> String {
+        String::from_utf8_lossy(&self.server.wire).into_owned()
+    }
+
+    /// The client's control text so far.
+    pub fn client_text(&self) -> String {
+        String::from_utf8_lossy(&self.client_wire).into_owned()
+    }
+
+    /// Delivers bytes both ways until nothing moves; returns the operation's result if
+    /// it ended.
+    pub fn pump(&mut self) -> Option<Result<Value, Error>> {
+        let mut result = None;
+        loop {
+            let mut moved = false;
+            let now = self.server.now;
+            if self.server_read < self.server.wire.len() {
+                let bytes = self
+                    .server
+                    .wire
+                    .get(self.server_read..)
+                    .unwrap_or_default()
+                    .to_vec();
+                self.server_read = self.server.wire.len();
+                self.client.handle_control(&bytes, now);
+                moved = true;
+            }
+            if self.server.closed && !self.server_close_fed {
+                self.server_close_fed = true;
+                self.client.control_closed();
+                moved = true;
+            }
+            while let Some(out) = self.client.poll_output() {
+                moved = true;
+                match out {
+                    Output::Send(b) => {
+                        self.client_wire.extend_from_slice(&b);
+                        if !self.server.closed {
+                            self.server.send(&b);
+                        }
+                    }
+                    Output::Connect(addr) => {
+                        self.connects.push(addr);
+                        if self.server.passive_open {
+                            self.client.data_connected(now);
+                        } else {
+                            let e = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+                            self.client.data_failed(e, now);
+                        }
+                    }
+                    Output::Listen(ip) => {
+                        self.client.data_listening(SocketAddr::new(ip, 40001), now)
+                    }
+                    Output::Transfer(t) if self.hold_transfers => {
+                        self.pending_transfer = Some(t.kind)
+                    }
+                    Output::Transfer(t) => self.move_data(t.kind),
+                    Output::CloseData | Output::Entry(_) | Output::Close => {
+                        if let Output::Entry(item) = out {
+                            self.entries.push(item);
+                        } else if let Output::Close = out {
+                            self.closed = true;
+                        }
+                    }
+                    Output::Done(r) => result = Some(r),
+                }
+            }
+            if !moved {
+                return result;
+            }
+        }
+    }
+
+    /// Runs the held transfer's data to its end.
+    pub fn release_transfer(&mut self) -> Option<Result<Value, Error>> {
+        if let Some(kind) = self.pending_transfer.take() {
+            self.move_data(kind);
+        }
+        self.pump()
+    }
+
+    fn move_data(&mut self, kind: TransferKind) {
+        let now = self.server.now;
+        let data = std::mem::take(&mut self.server.downloaded);
+        match kind {
+            TransferKind::Upload => {}
+            TransferKind::Download => self.downloaded.extend_from_slice(&data),
+            TransferKind::Listing => self.client.handle_data(&data, now),
+        }
+        self.client.data_done(now);
+    }
+}
