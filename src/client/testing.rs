@@ -190,3 +190,115 @@ impl Pair {
         self.client.data_done(now);
     }
 }
+
+/// Fuzz entry: runs a client session against `data` as the server's byte stream. The
+/// first byte picks the operations and the data-connection events, the rest arrives in
+/// chunks sized from the data. Checks that nothing panics, that every operation ends
+/// at most once, that commands always go out as whole CRLF-terminated lines, and that a
+/// finished operation leaves the session ready for the next.
+pub fn client_session(data: &[u8]) {
+    let Some((&seed, mut rest)) = data.split_first() else {
+        return;
+    };
+    let mut config = Config::default();
+    if seed & 1 != 0 {
+        config.data_mode = super::DataMode::Active;
+    }
+    config.trust_pasv_address = seed & 2 != 0;
+    config.reply_timeout = Some(Duration::from_secs(3));
+    let mut now = std::time::Instant::now();
+    let peer = SocketAddr::from(([192, 0, 2, 1], 21));
+    let local = SocketAddr::from(([192, 0, 2, 9], 50000));
+    let mut s = Session::new(config, peer, local, now);
+    let ops = [
+        Operation::Login {
+            user: "u".into(),
+            password: "p".into(),
+            account: "a".into(),
+        },
+        Operation::List {
+            path: b"/d".to_vec(),
+            recursive: true,
+            command: super::ListCommand::Auto,
+        },
+        Operation::Download {
+            path: b"f".to_vec(),
+            offset: 7,
+            ascii: seed & 4 != 0,
+        },
+        Operation::Upload {
+            path: b"f".to_vec(),
+            offset: 0,
+            ascii: false,
+            append: seed & 8 != 0,
+        },
+        Operation::Stat(b"/a/b".to_vec()),
+        Operation::Remove(b"/a".to_vec()),
+        Operation::MakeDirectory {
+            path: b"/x/y".to_vec(),
+            parents: true,
+        },
+        Operation::CurrentDirectory,
+        Operation::Size(b"f".to_vec()),
+        Operation::Modified(b"f".to_vec()),
+        Operation::Quit,
+    ];
+    let mut next_op = usize::from(seed >> 4) % ops.len();
+    let mut started = 0usize;
+    let mut ended = 0usize;
+    let mut step = 0u8;
+    loop {
+        // Drain, acting on data requests as a quick adapter would.
+        while let Some(out) = s.poll_output() {
+            match out {
+                Output::Send(b) => {
+                    assert!(b.ends_with(b"\r\n"), "a command line without CRLF: {b:?}");
+                    let body = b.get(..b.len() - 2).unwrap_or_default();
+                    assert!(!body.contains(&b'\n') && !body.contains(&b'\r'), "CR/LF inside a command");
+                }
+                Output::Connect(_) => s.data_connected(now),
+                Output::Listen(ip) => s.data_listening(SocketAddr::new(ip, 40000), now),
+                Output::Transfer(t) => {
+                    step = step.wrapping_add(1);
+                    if step % 3 == 0 {
+                        s.abort(now);
+                    } else if step % 5 == 0 {
+                        s.data_failed(std::io::Error::other("fuzz"), now);
+                    } else {
+                        if t.kind == TransferKind::Listing {
+                            s.handle_data(rest.get(..rest.len().min(64)).unwrap_or_default(), now);
+                        }
+                        s.data_done(now);
+                    }
+                }
+                Output::Done(_) => {
+                    ended += 1;
+                    assert!(ended <= started + 1, "an operation ended twice");
+                }
+                Output::CloseData | Output::Entry(_) | Output::Close => {}
+            }
+        }
+        if s.is_closed() {
+            return;
+        }
+        if !s.is_busy() {
+            if started >= 8 {
+                return;
+            }
+            let op = ops.get(next_op).cloned().unwrap_or(Operation::Noop);
+            next_op = (next_op + 1) % ops.len();
+            started += 1;
+            assert!(s.start(op, now).is_ok(), "an idle session refused an operation");
+            continue;
+        }
+        if rest.is_empty() {
+            now += Duration::from_secs(4);
+            s.handle_timeout(now);
+            continue;
+        }
+        let n = (usize::from(rest[0]) % 48 + 1).min(rest.len());
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        s.handle_control(chunk, now);
+    }
+}

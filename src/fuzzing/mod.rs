@@ -9,6 +9,7 @@ mod errors;
 mod listing;
 mod reply;
 
+pub use crate::client::testing::client_session;
 pub use crate::server::testing::server_session;
 pub use addr::addr;
 pub use command::command_line;
@@ -27,4 +28,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("addr", addr),
     ("errors", errors),
     ("server_session", server_session),
+    ("client_session", client_session),
 ];
