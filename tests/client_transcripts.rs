@@ -370,7 +370,7 @@ fn active_mode_on_ipv6_uses_eprt() {
     .unwrap();
     let mut sent = Vec::new();
     let mut listen = None;
-    let mut pump = |s: &mut Session, sent: &mut Vec<u8>, listen: &mut Option<std::net::IpAddr>| {
+    let pump = |s: &mut Session, sent: &mut Vec<u8>, listen: &mut Option<std::net::IpAddr>| {
         while let Some(o) = s.poll_output() {
             match o {
                 Output::Send(b) => sent.extend_from_slice(&b),

@@ -254,7 +254,10 @@ pub fn client_session(data: &[u8]) {
                 Output::Send(b) => {
                     assert!(b.ends_with(b"\r\n"), "a command line without CRLF: {b:?}");
                     let body = b.get(..b.len() - 2).unwrap_or_default();
-                    assert!(!body.contains(&b'\n') && !body.contains(&b'\r'), "CR/LF inside a command");
+                    assert!(
+                        !body.contains(&b'\n') && !body.contains(&b'\r'),
+                        "CR/LF inside a command"
+                    );
                 }
                 Output::Connect(_) => s.data_connected(now),
                 Output::Listen(ip) => s.data_listening(SocketAddr::new(ip, 40000), now),
@@ -288,7 +291,10 @@ pub fn client_session(data: &[u8]) {
             let op = ops.get(next_op).cloned().unwrap_or(Operation::Noop);
             next_op = (next_op + 1) % ops.len();
             started += 1;
-            assert!(s.start(op, now).is_ok(), "an idle session refused an operation");
+            assert!(
+                s.start(op, now).is_ok(),
+                "an idle session refused an operation"
+            );
             continue;
         }
         if rest.is_empty() {
