@@ -41,7 +41,7 @@ fn login_discovers_features_and_pwd_reads_home() {
     let mut p = alice();
     assert!(
         p.client_text()
-            .contains("USER alice\r\nPASS secret\r\nFEAT\r\n"),
+            .contains("USER alice\r\nPASS secret\r\nFEAT\r\nOPTS UTF8 ON\r\n"),
         "{}",
         p.client_text()
     );
