@@ -289,8 +289,17 @@ impl Op for Stat {
             None => Step::Wait,
         }
     }
+    fn on_abort(&mut self, cx: &mut Cx<'_>) -> Step {
+        match &mut self.inner {
+            Some(op) => op.on_abort(cx),
+            None => Step::Wait,
+        }
+    }
     fn awaiting_reply(&self) -> bool {
         self.inner.as_ref().is_none_or(|op| op.awaiting_reply())
+    }
+    fn on_closed(&mut self) -> Option<super::op::Res> {
+        self.inner.as_mut().and_then(|op| op.on_closed())
     }
 }
 

@@ -247,7 +247,10 @@ pub fn client_session(data: &[u8]) {
     let mut started = 0usize;
     let mut ended = 0usize;
     let mut step = 0u8;
+    let mut rounds = 0u32;
     loop {
+        rounds += 1;
+        assert!(rounds < 100_000, "the session made no progress: {s:?}");
         // Drain, acting on data requests as a quick adapter would.
         while let Some(out) = s.poll_output() {
             match out {
