@@ -40,6 +40,13 @@ pub struct Args {
     /// Close sessions idle this long, in seconds (0: never).
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     idle_timeout: u64,
+    /// Give up a storage or login call that has not answered after this many seconds
+    /// (the client gets 451, or 421 for a login; 0: wait forever).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    request_timeout: u64,
+    /// Wait this many seconds for a client's data connection before answering 425.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    data_timeout: u64,
     /// Refuse connections beyond this many at once (421).
     #[arg(long, value_name = "N")]
     max_connections: Option<usize>,
@@ -86,6 +93,10 @@ pub fn run(args: Args) -> Result<(), sansftp::Error> {
 fn config(args: &Args, root: &std::path::Path) -> Result<Config, sansftp::Error> {
     let mut config = Config::new()
         .idle_timeout((args.idle_timeout > 0).then(|| Duration::from_secs(args.idle_timeout)))
+        .request_timeout(
+            (args.request_timeout > 0).then(|| Duration::from_secs(args.request_timeout)),
+        )
+        .data_wait_timeout(Duration::from_secs(args.data_timeout.max(1)))
         .max_connections(args.max_connections);
     if let Some(ports) = &args.passive_ports {
         config = config.passive_ports(ports.clone());
@@ -231,12 +242,20 @@ mod tests {
             "0",
             "--max-connections",
             "7",
+            "--request-timeout",
+            "0",
+            "--data-timeout",
+            "5",
         ]);
         let c = config(&a, std::path::Path::new("/")).unwrap();
         assert_eq!(c.passive_ports, Some(30000..=30009));
         assert_eq!(c.masquerade_address, Some(Ipv4Addr::new(203, 0, 113, 5)));
         assert_eq!(c.idle_timeout, None);
         assert_eq!(c.max_connections, Some(7));
+        assert_eq!(c.request_timeout, None);
+        assert_eq!(c.data_wait_timeout, Duration::from_secs(5));
+        let defaults = config(&args(&[]), std::path::Path::new("/")).unwrap();
+        assert_eq!(defaults.request_timeout, Some(Duration::from_secs(60)));
     }
 
     #[test]
