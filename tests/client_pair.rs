@@ -400,3 +400,45 @@ fn raw_command_with_codes() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidCommand(_)), "{err}");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Any bytes uploaded come back byte for byte, whole or resumed from any offset.
+        #[test]
+        fn upload_then_download_round_trips(data in proptest::collection::vec(any::<u8>(), 0..4096), cut in any::<prop::sample::Index>()) {
+            let mut p = alice();
+            p.upload = data.clone();
+            p.run(Operation::Upload { path: b"r.bin".to_vec(), offset: 0, ascii: false, append: false }).unwrap();
+            p.run(Operation::Download { path: b"r.bin".to_vec(), offset: 0, ascii: false }).unwrap();
+            prop_assert_eq!(&p.downloaded, &data);
+            let offset = if data.is_empty() { 0 } else { cut.index(data.len()) };
+            p.downloaded.clear();
+            p.run(Operation::Download { path: b"r.bin".to_vec(), offset: offset as u64, ascii: false }).unwrap();
+            prop_assert_eq!(&p.downloaded[..], &data[offset..]);
+            match p.run(Operation::Size(b"r.bin".to_vec())) {
+                Ok(Value::Size(n)) => prop_assert_eq!(n, data.len() as u64),
+                other => prop_assert!(false, "{:?}", other),
+            }
+        }
+
+        /// Names with spaces, quotes and non-ASCII bytes survive mkdir, listing and stat.
+        #[test]
+        fn odd_names_survive_a_listing(name in "[a-zA-Z0-9 \"'é_.-]{1,20}") {
+            prop_assume!(name != "." && name != ".." && !name.starts_with(' ') && !name.ends_with(' '));
+            let mut p = alice();
+            let path = format!("/home/alice/{name}");
+            p.run(Operation::MakeDirectory { path: path.clone().into_bytes(), parents: false }).unwrap();
+            p.run(Operation::List { path: b"/home/alice".to_vec(), recursive: false, command: ListCommand::Auto }).unwrap();
+            prop_assert!(p.entries.iter().any(|i| i.path == path.as_bytes() && i.entry.is_dir()), "{:?}", names(&p));
+            match p.run(Operation::Stat(path.clone().into_bytes())) {
+                Ok(Value::Entry(item)) => prop_assert!(item.entry.is_dir()),
+                other => prop_assert!(false, "{:?}", other),
+            }
+        }
+    }
+}
