@@ -523,3 +523,14 @@ fn stat_reads_the_mlst_fact_line() {
     assert_eq!(s.server(b"550 not found\r\n"), "");
     assert!(s.last().unwrap_err().received(550));
 }
+
+#[test]
+fn stat_of_the_current_directory_sends_a_bare_mlst() {
+    let mut s = greeted(b"220 x\r\n");
+    assert_eq!(s.start(Operation::Stat(Vec::new())), "MLST\r\n");
+    s.server(b"250-Listing\r\n type=cdir;modify=20200101000000; /home/u\r\n250 End\r\n");
+    match s.last() {
+        Ok(Value::Entry(item)) => assert!(item.entry.is_dir()),
+        other => panic!("{other:?}"),
+    }
+}

@@ -263,7 +263,10 @@ impl Op for Stat {
         } else {
             let p = path.clone();
             then(
-                exchange(Command::Mlst(Some(path)), &COMPLETION),
+                exchange(
+                    Command::Mlst((!path.is_empty()).then_some(path)),
+                    &COMPLETION,
+                ),
                 move |res, _| match res {
                     Ok(Value::Reply(r)) => Next::Done(mlst_entry(&r, p)),
                     Err(e) if is_50x(&e) => match fallback {
