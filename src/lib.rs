@@ -17,6 +17,7 @@
 //! | [`listing`] | [`Entry`], LIST/MLSD parsers and formatters |
 //! | [`time`] | a small UTC calendar type for listings and MDTM |
 //! | [`addr`] | PASV/EPSV replies and PORT/EPRT arguments |
+//! | [`ascii`] | `TYPE A` line-ending converters (CRLF on the wire), for both roles |
 //! | [`throttle`] | a token bucket driven by instants passed in |
 //! | [`client`] | [`client::Session`], the sans-IO client: operations as small state machines |
 //! | [`server`] | [`server::Session`], the sans-IO server, its `Config`, users and requests |
@@ -34,6 +35,7 @@
 #![warn(missing_docs)]
 
 pub mod addr;
+pub mod ascii;
 pub mod client;
 pub mod code;
 pub mod command;

@@ -534,3 +534,37 @@ fn stat_of_the_current_directory_sends_a_bare_mlst() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_queued_result_keeps_the_session_busy_until_taken() {
+    let now = Instant::now();
+    let mut s = Session::new(
+        Config::default(),
+        SERVER.parse().unwrap(),
+        LOCAL.parse().unwrap(),
+        now,
+    );
+    s.handle_control(b"220 x\r\n", now);
+    assert!(s.is_busy(), "the greeting's result is not taken yet");
+    assert!(s.start(Operation::Noop, now).is_err());
+    while s.poll_output().is_some() {}
+    assert!(!s.is_busy());
+    s.start(Operation::Noop, now).unwrap();
+    s.handle_control(b"200 ok\r\n", now);
+    assert!(s.is_busy());
+    while s.poll_output().is_some() {}
+    assert!(s.start(Operation::Noop, now).is_ok());
+}
+
+#[test]
+fn a_timed_out_data_connection_is_a_timeout() {
+    let mut s = greeted(b"220 x\r\n");
+    s.start(Operation::Download {
+        path: b"f".into(),
+        offset: 0,
+        ascii: false,
+    });
+    s.server(b"200 ok\r\n229 (|||40009|)\r\n");
+    s.with(|c, now| c.data_failed(std::io::ErrorKind::TimedOut.into(), now));
+    assert!(matches!(s.last(), Err(Error::Timeout(_))));
+}

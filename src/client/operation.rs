@@ -277,7 +277,7 @@ pub struct Transfer {
     /// Which way and what.
     pub kind: TransferKind,
     /// `TYPE A`: convert line ends (CRLF to LF when downloading, LF to CRLF when
-    /// uploading) with [`crate::server::ascii`].
+    /// uploading) with [`crate::ascii`].
     pub ascii: bool,
 }
 

@@ -53,6 +53,8 @@ pub struct Session {
     /// When the last reply came or the last command went out: the reply timeout counts
     /// from here.
     last_activity: Instant,
+    /// [`Output::Done`]s queued but not yet taken by [`Session::poll_output`].
+    undelivered: usize,
 }
 
 impl Session {
@@ -74,6 +76,7 @@ impl Session {
             stray: VecDeque::new(),
             closed: false,
             last_activity: now,
+            undelivered: 0,
         };
         s.run(ops::greeting(), now);
         s
@@ -83,12 +86,11 @@ impl Session {
     /// its [`Output::Done`] first. On a closed session the operation finishes at once
     /// with [`Error::ConnectionClosed`].
     pub fn start(&mut self, op: Operation, now: Instant) -> Result<(), Busy> {
-        if self.op.is_some() {
+        if self.is_busy() {
             return Err(Busy);
         }
         if self.closed {
-            self.out
-                .push_back(Output::Done(Err(Error::ConnectionClosed)));
+            self.push_done(Err(Error::ConnectionClosed));
             return Ok(());
         }
         self.run(ops::build(op), now);
@@ -131,7 +133,7 @@ impl Session {
         match res {
             Ok(v) => {
                 self.op = None;
-                self.out.push_back(Output::Done(Ok(v)));
+                self.push_done(Ok(v));
                 self.closed = true;
                 self.out.push_back(Output::Close);
             }
@@ -199,12 +201,18 @@ impl Session {
 
     /// The next output for the adapter. Drain until `None` after every input.
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.out.pop_front()
+        let out = self.out.pop_front();
+        if let Some(Output::Done(_)) = out {
+            self.undelivered = self.undelivered.saturating_sub(1);
+        }
+        out
     }
 
-    /// Whether an operation (or the greeting) is running.
+    /// Whether an operation (or the greeting) is running, or its [`Output::Done`] is
+    /// still waiting in [`poll_output`](Session::poll_output): while true,
+    /// [`start`](Session::start) refuses.
     pub fn is_busy(&self) -> bool {
-        self.op.is_some()
+        self.op.is_some() || self.undelivered > 0
     }
 
     /// Whether the session is over ([`Output::Close`] was given).
@@ -292,13 +300,17 @@ impl Session {
             // 421 ends the session whatever the operation made of it.
             if let Some(mut op) = self.op.take() {
                 let _ = op.on_closed();
-                self.out
-                    .push_back(Output::Done(Err(Error::ConnectionClosed)));
+                self.push_done(Err(Error::ConnectionClosed));
             }
             self.closed = true;
             self.out.push_back(Output::CloseData);
             self.out.push_back(Output::Close);
         }
+    }
+
+    fn push_done(&mut self, res: Result<super::operation::Value, Error>) {
+        self.undelivered += 1;
+        self.out.push_back(Output::Done(res));
     }
 
     fn settle(&mut self, step: Step) {
@@ -307,7 +319,7 @@ impl Session {
             if self.out.iter().any(|o| matches!(o, Output::Close)) {
                 self.closed = true;
             }
-            self.out.push_back(Output::Done(res));
+            self.push_done(res);
         }
     }
 
@@ -315,7 +327,7 @@ impl Session {
     fn fail(&mut self, error: Error) {
         if self.op.take().is_some() {
             self.out.push_back(Output::CloseData);
-            self.out.push_back(Output::Done(Err(error)));
+            self.push_done(Err(error));
         }
         self.closed = true;
         self.out.push_back(Output::Close);

@@ -249,6 +249,17 @@ impl TransferOp {
     }
 }
 
+/// A data-connection failure as the operation's error: a timed-out socket is a
+/// [`Error::Timeout`], anything else stays an I/O error.
+fn data_error(e: std::io::Error) -> Error {
+    match e.kind() {
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+            Error::Timeout(format!("the data connection ({e})"))
+        }
+        _ => Error::Io(e),
+    }
+}
+
 impl Op for TransferOp {
     fn start(&mut self, cx: &mut Cx<'_>) -> Step {
         match self.wanted_type() {
@@ -322,7 +333,7 @@ impl Op for TransferOp {
                 };
                 self.send(&cmd, cx)
             }
-            (State::Connecting | State::Listening, Data::Failed(e)) => self.fail(e.into(), cx),
+            (State::Connecting | State::Listening, Data::Failed(e)) => self.fail(data_error(e), cx),
             (State::Moving, Data::Bytes(b)) => {
                 if self.body.len().saturating_add(b.len()) > MAX_LISTING {
                     let e = std::io::Error::other("listing larger than 256 MiB");
@@ -343,9 +354,9 @@ impl Op for TransferOp {
                 if self.final_reply.is_some() {
                     // The server has already closed the transfer: nothing to abort.
                     cx.out.push_back(Output::CloseData);
-                    Step::Done(Err(e.into()))
+                    Step::Done(Err(data_error(e)))
                 } else {
-                    self.abort(Err(e.into()), cx)
+                    self.abort(Err(data_error(e)), cx)
                 }
             }
             _ => Step::Wait,

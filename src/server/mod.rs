@@ -88,7 +88,7 @@
 //!
 //! [`Entry`]: crate::listing::Entry
 
-pub mod ascii;
+pub use crate::ascii;
 mod commands;
 mod completion;
 mod config;

@@ -2,11 +2,11 @@
 //! each block it moves (the core never sees file bytes).
 //!
 //! The network form of ASCII is CRLF line endings (RFC 959 §3.1.1.1); files on the
-//! server use LF. Both converters take a chunk at a time and carry one byte of state, so
+//! disk (and in a client's files) use LF. Both converters take a chunk at a time and carry one byte of state, so
 //! a CR split from its LF by a block boundary is handled.
 //!
 //! ```
-//! use sansftp::server::ascii::{FromCrlf, ToCrlf};
+//! use sansftp::ascii::{FromCrlf, ToCrlf};
 //!
 //! let mut out = Vec::new();
 //! let mut enc = ToCrlf::new();
