@@ -568,3 +568,29 @@ fn a_timed_out_data_connection_is_a_timeout() {
     s.with(|c, now| c.data_failed(std::io::ErrorKind::TimedOut.into(), now));
     assert!(matches!(s.last(), Err(Error::Timeout(_))));
 }
+
+#[test]
+fn listing_names_that_would_leave_the_directory_are_dropped() {
+    let mut s = greeted(b"220 x\r\n");
+    s.start(Operation::List {
+        path: b"/d".to_vec(),
+        recursive: true,
+        command: ListCommand::Mlsd,
+    });
+    s.server(b"229 (|||40010|)\r\n");
+    s.with(|c, now| c.data_connected(now));
+    s.server(b"150 ok\r\n226 ok\r\n");
+    s.with(|c, now| {
+        c.handle_data(b"type=dir; ./\r\ntype=dir; ../../etc\r\ntype=file; /abs\r\ntype=dir; sub\r\ntype=file; ok.txt\r\n", now);
+        c.data_done(now);
+    });
+    // Only `sub` is descended into.
+    assert_eq!(s.sent.matches("MLSD").count(), 1);
+    assert!(s.sent.ends_with("EPSV\r\n"), "{}", s.sent);
+    let paths: Vec<String> = s
+        .entries
+        .iter()
+        .map(|i| i.path_str().into_owned())
+        .collect();
+    assert_eq!(paths, ["/d/sub", "/d/ok.txt"]);
+}

@@ -102,7 +102,10 @@ impl ListOp {
             let Some(entry) = parse_entry(line, cx.state.clock)? else {
                 continue;
             };
-            if entry.is_self_or_parent() {
+            // A name is one path component: `.`/`..`, empty names and names holding a
+            // `/` would make paths that leave the listed directory (and a recursive
+            // listing that never ends), so they are dropped.
+            if entry.is_self_or_parent() || !is_plain_name(&entry.name) {
                 continue;
             }
             let path = join(dir, &entry.name);
@@ -125,6 +128,11 @@ impl ListOp {
             None => self.next_dir(cx),
         }
     }
+}
+
+/// Whether `name` is a single, ordinary path component.
+fn is_plain_name(name: &[u8]) -> bool {
+    !name.is_empty() && name != b"." && name != b".." && !name.contains(&b'/') && !name.contains(&0)
 }
 
 impl Op for ListOp {
