@@ -149,9 +149,10 @@ fn listings_mlsd_list_recursive_and_stream() {
     assert_eq!(names(&streamed), want);
 
     // A stream dropped after its first entry: the next call finishes it first.
-    let mut s = c.list_stream("/d", true).unwrap();
-    assert!(s.next().unwrap().is_ok());
-    drop(s);
+    {
+        let mut s = c.list_stream("/d", true).unwrap();
+        assert!(s.next().unwrap().is_ok());
+    }
     assert_eq!(c.get_current_directory().unwrap(), "/");
 
     let err = c.list("/no/such/dir", false).unwrap_err();

@@ -21,10 +21,12 @@ const LISTING_BUF: usize = 64 << 10;
 const MAX_LISTING_READ: u64 = (256 << 20) + (1 << 20);
 
 /// Where the core stopped for the caller.
+// Lives for one call and is matched at once; boxing the result would cost more.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Stop {
     /// The operation finished.
     Done(Result<Value, Error>),
-    /// A file transfer's data is to move now, on this connection.
+    /// A file transfer's data is to move now.
     Transfer(Transfer),
 }
 
