@@ -68,6 +68,22 @@ pub(crate) fn io_error(e: io::Error, what: &str) -> Error {
     }
 }
 
+/// A socket timeout that the core reports as [`Error::Io`] (a data connection's) as
+/// [`Error::Timeout`].
+fn timeout_error(e: Error) -> Error {
+    match e {
+        Error::Io(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            Error::Timeout(e.to_string())
+        }
+        other => other,
+    }
+}
+
 /// A copy of `e` for the core (an `io::Error` is not `Clone`).
 pub(crate) fn copy_io(e: &io::Error) -> io::Error {
     io::Error::new(e.kind(), e.to_string())
@@ -180,7 +196,7 @@ impl Driver {
     pub(crate) fn wait_done(&mut self) -> Result<Value, Error> {
         loop {
             match self.step() {
-                Some(Stop::Done(res)) => return res,
+                Some(Stop::Done(res)) => return res.map_err(timeout_error),
                 Some(Stop::Transfer(_)) => self.refuse_transfer(),
                 None => {}
             }
@@ -200,7 +216,7 @@ impl Driver {
     pub(crate) fn wait_transfer(&mut self) -> Result<Option<(TcpStream, Transfer)>, Error> {
         loop {
             match self.step() {
-                Some(Stop::Done(res)) => return res.map(|_| None),
+                Some(Stop::Done(res)) => return res.map(|_| None).map_err(timeout_error),
                 Some(Stop::Transfer(t)) => match self.take_data() {
                     Ok(s) => return Ok(Some((s, t))),
                     Err(e) => {

@@ -114,6 +114,11 @@ impl<'a> DataStream<'a> {
     /// Drives the operation to its end.
     fn wait(&mut self) -> Result<(), Error> {
         self.told = true;
+        if !self.driver.is_running() {
+            // Ended before any data (the server answered the command with a
+            // completion), its result already taken.
+            return Ok(());
+        }
         self.driver.wait_done().map(|_: Value| ())
     }
 
