@@ -406,6 +406,19 @@ fn write_speed_limit_slows_uploads() {
     let took = started.elapsed();
     assert!(took >= Duration::from_millis(400), "took {took:?}");
     assert!(std::fs::read(dir.path().join("up.bin")).unwrap() == data);
+
+    // upload() of a file: no sendfile while limited, the buffer path is throttled.
+    let local = tempfile::tempdir().unwrap();
+    let src = local.path().join("src.bin");
+    std::fs::write(&src, &data).unwrap();
+    let started = Instant::now();
+    assert_eq!(c.upload(&src, "/up2.bin").unwrap(), data.len() as u64);
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(400), "took {took:?}");
+    assert!(std::fs::read(dir.path().join("up2.bin")).unwrap() == data);
+    c.speed_limits().set_write(None);
+    assert_eq!(c.upload(&src, "/up3.bin").unwrap(), data.len() as u64);
+    assert!(std::fs::read(dir.path().join("up3.bin")).unwrap() == data);
 }
 
 #[test]
