@@ -462,3 +462,16 @@ fn wrong_password_is_530() {
     assert_eq!(c.get_current_directory().unwrap(), "/");
     c.quit().unwrap();
 }
+
+#[test]
+fn anonymous_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = start(
+        LocalFs::new(),
+        Config::new().user(User::anonymous().base_path(dir.path())),
+    );
+    let mut c = Client::connect_with(srv.local_addr(), options()).unwrap();
+    c.login_anonymous().unwrap();
+    assert_eq!(c.get_current_directory().unwrap(), "/");
+    c.quit().unwrap();
+}

@@ -256,3 +256,24 @@ fn a_listing_naming_paths_outside_the_tree_is_refused_on_download() {
     drop(c);
     server.join().unwrap();
 }
+
+#[test]
+fn login_with_account_sends_acct_when_asked() {
+    let (addr, server) = serve(|mut p| {
+        assert_eq!(p.expect("USER"), "USER bob\r\n");
+        p.say("331 password\r\n");
+        assert_eq!(p.expect("PASS"), "PASS pw\r\n");
+        p.say("332 account\r\n");
+        assert_eq!(p.expect("ACCT"), "ACCT acc\r\n");
+        p.say("230 in\r\n");
+        p.expect("FEAT");
+        p.say("502 no FEAT\r\n");
+        p.expect("QUIT");
+        p.say("221 bye\r\n");
+    });
+    let mut c = Client::connect_with(addr, options()).unwrap();
+    c.login_with_account("bob", "pw", "acc").unwrap();
+    assert!(c.features().is_some_and(|f| f.iter().count() == 0));
+    c.quit().unwrap();
+    server.join().unwrap();
+}
