@@ -288,6 +288,26 @@ fn directory_trees_up_and_down() {
         );
     }
     assert!(dst.join("empty").is_dir());
+
+    // Into existing directories, like cp: remote/<local name>, local/<remote name>.
+    c.make_directory("/into", false).unwrap();
+    c.upload(&src, "/into").unwrap();
+    assert!(c.is_file("/into/src/x/y/leaf.txt").unwrap());
+    c.upload(src.join("top.txt"), "/into").unwrap();
+    assert_eq!(c.size("/into/top.txt").unwrap(), 3);
+    let here = local.path().join("here");
+    std::fs::create_dir(&here).unwrap();
+    c.download("/into/top.txt", &here).unwrap();
+    assert_eq!(std::fs::read(here.join("top.txt")).unwrap(), b"top");
+    c.download("/into/src", &here).unwrap();
+    assert_eq!(
+        std::fs::read(here.join("src/x/y/leaf.txt")).unwrap(),
+        b"leaf"
+    );
+    // A file name given: that name.
+    c.download("/into/top.txt", here.join("renamed.txt"))
+        .unwrap();
+    assert_eq!(std::fs::read(here.join("renamed.txt")).unwrap(), b"top");
 }
 
 #[test]

@@ -277,10 +277,12 @@ impl Client {
         self.driver.run(Operation::Noop).map(drop)
     }
 
-    /// Uploads a local file to the remote file path `remote` (its missing parent
-    /// directories made first), or a local directory to the remote directory `remote`
-    /// with everything in it, like `cp -r local remote` when `remote` does not exist:
-    /// `local/a/b` becomes `remote/a/b`. Returns the bytes sent.
+    /// Uploads a local file, or a local directory with everything in it, like
+    /// `cp -r local remote`: when `remote` is an existing directory, into it under the
+    /// local name (`remote/<name of local>`), else to `remote` itself (its missing
+    /// parent directories made first; a directory's `local/a/b` becomes `remote/a/b`).
+    /// Links to files are followed, links to directories skipped. Returns the bytes
+    /// sent.
     pub fn upload(
         &mut self,
         local: impl AsRef<Path>,
@@ -289,10 +291,12 @@ impl Client {
         tree::upload(self, local.as_ref(), remote.as_ref())
     }
 
-    /// Downloads the remote file `remote` to the local file `local`, or the remote
-    /// directory `remote` with everything in it to the local directory `local` (like
-    /// `cp -r`). A file is written to a temporary name beside its target and renamed
-    /// when complete, so a failed download leaves no half-written file. Returns the
+    /// Downloads a remote file, or a remote directory with everything in it, like
+    /// `cp -r remote local`: when `local` is an existing directory, into it under the
+    /// remote name, else to `local` itself. Each file is written to a temporary name
+    /// beside its target and renamed when complete, so a failed download leaves no
+    /// half-written file. Names in the server's listing that would leave the target
+    /// (`..`, absolute) fail the download with [`Error::UnexpectedReply`]. Returns the
     /// bytes received.
     pub fn download(
         &mut self,

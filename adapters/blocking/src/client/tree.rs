@@ -62,6 +62,13 @@ fn local_relative(rel: &[u8]) -> Option<PathBuf> {
     Some(out)
 }
 
+/// The last component of a remote path, if it is a plain name.
+fn remote_name(remote: &[u8]) -> Option<PathBuf> {
+    let trimmed = remote.strip_suffix(b"/").unwrap_or(remote);
+    let name = trimmed.rsplit(|&b| b == b'/').next()?;
+    local_relative(name)
+}
+
 /// The temporary name a download is written to, beside `local`.
 fn temp_path(local: &Path) -> PathBuf {
     let name = local
@@ -75,6 +82,15 @@ fn temp_path(local: &Path) -> PathBuf {
 pub(super) fn upload(client: &mut Client, local: &Path, remote: &[u8]) -> Result<u64, Error> {
     let meta = fs::metadata(local).map_err(|e| path_error(local, e))?;
     let mut buf = vec![0u8; BUF];
+    // Like cp: into an existing directory, under the local name.
+    let into;
+    let remote = match local.file_name() {
+        Some(name) if client.is_dir(remote)? => {
+            into = join_remote(remote, &name_bytes(name));
+            &into[..]
+        }
+        _ => remote,
+    };
     if meta.is_dir() {
         client.make_directory(remote, true)?;
         upload_tree(client, local, remote, &mut buf)
@@ -148,7 +164,17 @@ fn upload_file(
 /// [`Client::download`].
 pub(super) fn download(client: &mut Client, remote: &[u8], local: &Path) -> Result<u64, Error> {
     let mut buf = vec![0u8; BUF];
-    if client.stat(remote)?.entry.kind != Kind::Dir {
+    let is_dir = client.stat(remote)?.entry.kind == Kind::Dir;
+    // Like cp: into an existing directory, under the remote name.
+    let into;
+    let local = match remote_name(remote) {
+        Some(name) if local.is_dir() => {
+            into = local.join(name);
+            &into
+        }
+        _ => local,
+    };
+    if !is_dir {
         return download_file(client, remote, local, &mut buf);
     }
     fs::create_dir_all(local).map_err(|e| path_error(local, e))?;
