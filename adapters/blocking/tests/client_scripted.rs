@@ -277,3 +277,38 @@ fn login_with_account_sends_acct_when_asked() {
     c.quit().unwrap();
     server.join().unwrap();
 }
+
+#[test]
+fn a_dropped_upload_resets_its_data_connection_then_aborts() {
+    let (tx, rx) = mpsc::channel();
+    let (addr, server) = serve(move |mut p| {
+        p.login();
+        p.expect("TYPE I");
+        p.say("200 binary\r\n");
+        p.expect("EPSV");
+        let data = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = data.local_addr().unwrap().port();
+        p.say(&format!("229 (|||{port}|)\r\n"));
+        p.expect("STOR /cut.bin");
+        p.say("150 go\r\n");
+        let (mut d, _) = data.accept().unwrap();
+        let mut got = Vec::new();
+        // A reset, not an end of file: the server can tell the upload was cut off.
+        tx.send(d.read_to_end(&mut got).map_err(|e| e.kind()))
+            .unwrap();
+        p.expect("ABOR");
+        p.expect("NOOP");
+        p.say("426 aborted\r\n226 abort ok\r\n200 ok\r\n");
+        p.expect("PWD");
+        p.say("257 \"/\"\r\n");
+    });
+    let mut c = Client::connect_with(addr, options()).unwrap();
+    c.login("u", "p").unwrap();
+    let mut s = c.upload_stream("/cut.bin", 0).unwrap();
+    s.write_all(&[7u8; 10_000]).unwrap();
+    drop(s);
+    assert_eq!(c.get_current_directory().unwrap(), "/");
+    let read = rx.recv().unwrap();
+    assert!(read.is_err(), "{read:?}");
+    server.join().unwrap();
+}

@@ -85,7 +85,7 @@ impl<'a> DataStream<'a> {
             _ => {
                 if !self.at_end() {
                     self.told = true;
-                    self.socket = None;
+                    self.reset();
                     self.driver.session.abort(Instant::now());
                     let _ = self.wait();
                     return Err(Error::Io(io::Error::new(
@@ -103,7 +103,7 @@ impl<'a> DataStream<'a> {
 
     /// Stops the transfer (`ABOR`) and waits until the server's replies to it are read.
     pub fn abort(mut self) -> Result<(), Error> {
-        self.socket = None;
+        self.reset();
         if !self.told {
             self.told = true;
             self.driver.session.abort(Instant::now());
@@ -125,7 +125,7 @@ impl<'a> DataStream<'a> {
     /// Reports `e` to the core (which aborts the transfer) and returns the operation's
     /// error, or `e` if the operation ended well anyway.
     fn fail(&mut self, e: io::Error) -> Result<(), Error> {
-        self.socket = None;
+        self.reset();
         self.told = true;
         self.driver.session.data_failed(copy_io(&e), Instant::now());
         let res = self.driver.wait_done();
@@ -133,6 +133,19 @@ impl<'a> DataStream<'a> {
             Err(Error::Io(_)) | Ok(_) => io_error(e, "the data connection"),
             Err(other) => other,
         })
+    }
+
+    /// Closes the data connection abortively (a reset, not an end of file), so a
+    /// server cannot take a cut-off upload for a complete one.
+    fn reset(&mut self) {
+        if let Some(socket) = self.socket.take() {
+            #[cfg(unix)]
+            {
+                let zero = Some(std::time::Duration::ZERO);
+                let _ = rustix::net::sockopt::set_socket_linger(&socket, zero);
+            }
+            drop(socket);
+        }
     }
 
     /// Writes what `TYPE A` conversion holds, then shuts the write side down.
@@ -161,7 +174,7 @@ impl<'a> DataStream<'a> {
     fn report(&mut self, e: io::Error) -> io::Error {
         if !self.told {
             self.told = true;
-            self.socket = None;
+            self.reset();
             self.driver.session.data_failed(copy_io(&e), Instant::now());
         }
         e
@@ -391,7 +404,7 @@ impl Drop for DataStream<'_> {
     fn drop(&mut self) {
         if !self.told {
             self.told = true;
-            self.socket = None;
+            self.reset();
             let e = io::Error::other("the data stream was dropped before its end");
             self.driver.session.data_failed(e, Instant::now());
         }
