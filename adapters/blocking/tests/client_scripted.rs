@@ -91,6 +91,8 @@ fn ascii_upload_sends_crlf_on_the_wire() {
     c.login("u", "p").unwrap();
     c.set_ascii(true);
     let mut s = c.upload_stream("/t.txt", 0).unwrap();
+    let shown = format!("{s:?}");
+    assert!(shown.len() < 1000, "{shown}");
     s.write_all(b"a\nb\r\n").unwrap();
     s.write_all(b"\nc").unwrap();
     s.finish().unwrap();

@@ -41,7 +41,6 @@ enum DataSlot {
 }
 
 /// One control connection and its session.
-#[derive(Debug)]
 pub(crate) struct Driver {
     pub(crate) session: Session,
     control: TcpStream,
@@ -58,6 +57,18 @@ pub(crate) struct Driver {
     running: bool,
     control_buf: Box<[u8]>,
     listing_buf: Vec<u8>,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("peer", &self.session.peer())
+            .field("closed", &self.session.is_closed())
+            .field("running", &self.running)
+            .field("ascii", &self.ascii)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `e` as the crate's error: a socket timeout is [`Error::Timeout`].

@@ -82,9 +82,14 @@ use driver::Driver;
 /// Every method returns [`sansftp::Error`]: a reply the operation did not expect is an
 /// [`Error::StatusCode`] (e.g. `received(550)` for a missing file), socket failures are
 /// [`Error::Io`], timeouts [`Error::Timeout`].
-#[derive(Debug)]
 pub struct Client {
     driver: Driver,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.driver.fmt(f)
+    }
 }
 
 impl Client {

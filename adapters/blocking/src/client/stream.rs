@@ -38,7 +38,7 @@ pub struct DataStream<'a> {
 }
 
 /// `TYPE A` conversion state and its reused buffers.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Ascii {
     to_crlf: ToCrlf,
     from_crlf: FromCrlf,
@@ -48,6 +48,14 @@ struct Ascii {
     out: Vec<u8>,
     /// How much of `out` is handed out (downloads).
     pos: usize,
+}
+
+impl std::fmt::Debug for Ascii {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ascii")
+            .field("pending", &(self.out.len() - self.pos.min(self.out.len())))
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> DataStream<'a> {
