@@ -377,7 +377,8 @@ impl Driver {
         match std::mem::replace(&mut self.data, DataSlot::None) {
             DataSlot::Stream(s) => Ok(s),
             DataSlot::Listener(l) => {
-                let s = accept_from(&l, self.session.peer().ip(), self.options.connect_timeout)?;
+                let wait = self.options.connect_timeout.or(self.options.socket_timeout);
+                let s = accept_from(&l, self.session.peer().ip(), wait)?;
                 self.prepare(&s)?;
                 Ok(s)
             }

@@ -32,7 +32,8 @@ pub struct ClientOptions {
     pub config: Config,
     /// The longest a connect may take: the control connection, passive data
     /// connections, and the wait for the server's connection in active mode. `None`:
-    /// the operating system's default.
+    /// the operating system's default for connects, and `socket_timeout` (if any) for
+    /// the active-mode wait.
     pub connect_timeout: Option<Duration>,
     /// The longest each read or write on the control and data connections may block,
     /// and the core's reply timeout. A timeout ends the operation with
