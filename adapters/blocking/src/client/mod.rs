@@ -63,7 +63,7 @@ use driver::Driver;
 ///
 /// # How it runs
 ///
-/// Each method starts one [`Operation`](sansftp::client::Operation) and drives the core
+/// Each method starts one [`Operation`] and drives the core
 /// on the calling thread until it is done: it writes what the core sends, reads the
 /// control connection when a reply is due, opens the data connections it asks for
 /// (passive: a connect; active: a listener bound on the control connection's local
