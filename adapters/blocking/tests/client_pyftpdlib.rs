@@ -2,7 +2,7 @@
 //! without `MLST`/`MLSD`. Skipped with a message when pyftpdlib is missing, failing
 //! under `CI=true`.
 
-// Shared with the async adapter's tests and formatted there: not rustfmt's to touch here.
+// Shared with the async adapter's tests: not this crate's to reformat.
 #[rustfmt::skip]
 #[path = "../../../tests/peers/pyftpdlib.rs"]
 mod pyftpdlib;
