@@ -1,5 +1,6 @@
-//! A blocking FTP server on `std::net`: the [`sansftp`] protocol core driven by plain
-//! threads, serving a [`Storage`](sansftp_storage::Storage) backend.
+//! A blocking FTP server and client on `std::net`: the [`sansftp`] protocol core driven
+//! by plain threads, serving a [`Storage`](sansftp_storage::Storage) backend
+//! ([`Server`]) or talking to any FTP server ([`Client`]).
 //!
 //! ```
 //! use std::io::{BufRead, BufReader};
@@ -65,13 +66,25 @@
 //! 256 KiB buffer per transfer, converting line endings for `TYPE A` and sleeping as the
 //! speed limits require. Control sockets get `SO_OOBINLINE` (on Unix), so an `ABOR` sent
 //! as TCP urgent data, as Python's `ftplib` does, arrives whole.
+//!
+//! # Client
+//!
+//! [`Client`] runs the client core on the calling thread: each method is one whole
+//! operation (login, listing, `stat`, `mkdir -p`, recursive removal, transfers), with
+//! file transfers as [`DataStream`]s (`Read`/`Write`) or straight to and from local
+//! files and directory trees ([`Client::upload`], [`Client::download`]). Options
+//! ([`ClientOptions`]): passive or active mode, connect and socket timeouts, speed
+//! limits (changeable while running through [`SpeedLimits`]). [`Client`]'s docs have a
+//! complete example.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod client;
 mod server;
 mod session;
 mod transfer;
 mod users;
 
+pub use client::{Client, ClientOptions, DataStream, ListStream, SpeedLimits};
 pub use server::{Builder, RunningServer, Server, ShutdownHandle};
 pub use users::UserManager;
