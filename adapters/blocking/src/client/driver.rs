@@ -1,33 +1,429 @@
-//! The loop that drives the core: control-connection I/O, data connections, timeouts.
+//! The loop that drives the core on the calling thread: the control connection, data
+//! connections (passive connects, active listeners), listings, timeouts.
 
-use std::net::{TcpStream, ToSocketAddrs};
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant, SystemTime};
 
-use sansftp::client::Session;
+use sansftp::client::{Item, Operation, Output, Session, Transfer, TransferKind, Value};
+use sansftp::time::DateTime;
 use sansftp::{Error, Reply};
 
 use super::options::{ClientOptions, SpeedLimits};
+
+/// Bytes read from the control connection at a time.
+const CONTROL_BUF: usize = 8 << 10;
+/// Bytes read from a listing's data connection at a time.
+const LISTING_BUF: usize = 64 << 10;
+/// The core gives up on a listing at 256 MiB; past that (plus slack) the rest is not
+/// even read, so a server streaming without end cannot hold the client.
+const MAX_LISTING_READ: u64 = (256 << 20) + (1 << 20);
+
+/// Where the core stopped for the caller.
+pub(crate) enum Stop {
+    /// The operation finished.
+    Done(Result<Value, Error>),
+    /// A file transfer's data is to move now, on this connection.
+    Transfer(Transfer),
+}
+
+/// The data connection being set up, if any.
+#[derive(Debug)]
+enum DataSlot {
+    None,
+    /// Passive mode: connected.
+    Stream(TcpStream),
+    /// Active mode: waiting for the server's connection.
+    Listener(TcpListener),
+}
 
 /// One control connection and its session.
 #[derive(Debug)]
 pub(crate) struct Driver {
     pub(crate) session: Session,
-    pub(crate) control: TcpStream,
+    control: TcpStream,
     pub(crate) options: ClientOptions,
     pub(crate) limits: SpeedLimits,
     pub(crate) ascii: bool,
     greeting: Reply,
+    data: DataSlot,
+    /// Entries of the running listing not yet handed out.
+    pub(crate) entries: VecDeque<Item>,
+    /// An operation was started and its `Output::Done` not yet drained. (The session
+    /// stops being busy as soon as it queues the `Done`, which may still wait in its
+    /// output queue.)
+    running: bool,
+    control_buf: Box<[u8]>,
+    listing_buf: Vec<u8>,
+}
+
+/// `e` as the crate's error: a socket timeout is [`Error::Timeout`].
+pub(crate) fn io_error(e: io::Error, what: &str) -> Error {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(what.to_owned()),
+        _ => Error::Io(e),
+    }
+}
+
+/// A copy of `e` for the core (an `io::Error` is not `Clone`).
+pub(crate) fn copy_io(e: &io::Error) -> io::Error {
+    io::Error::new(e.kind(), e.to_string())
 }
 
 impl Driver {
+    /// Connects the control connection and reads the greeting.
     pub(crate) fn connect(
         addr: impl ToSocketAddrs,
-        options: ClientOptions,
+        mut options: ClientOptions,
     ) -> Result<Driver, Error> {
-        let _ = (addr, options);
-        todo!()
+        let mut last = None;
+        let mut control = None;
+        for addr in addr.to_socket_addrs()? {
+            match connect(addr, options.connect_timeout) {
+                Ok(s) => {
+                    control = Some(s);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let control = match (control, last) {
+            (Some(s), _) => s,
+            (None, Some(e)) => return Err(io_error(e, "the control connection")),
+            (None, None) => {
+                return Err(Error::Io(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "the address resolved to nothing",
+                )));
+            }
+        };
+        control.set_nodelay(true)?;
+        control.set_write_timeout(options.socket_timeout)?;
+        if options.config.reply_timeout.is_none() {
+            options.config.reply_timeout = options.socket_timeout;
+        }
+        let now = Instant::now();
+        let session = Session::new(
+            options.config.clone(),
+            control.peer_addr()?,
+            control.local_addr()?,
+            now,
+        );
+        let limits = SpeedLimits::new(options.read_limit, options.write_limit);
+        let mut driver = Driver {
+            session,
+            control,
+            options,
+            limits,
+            ascii: false,
+            greeting: Reply::new(sansftp::Code::READY, ""),
+            data: DataSlot::None,
+            entries: VecDeque::new(),
+            control_buf: vec![0; CONTROL_BUF].into_boxed_slice(),
+            listing_buf: Vec::new(),
+            running: true,
+        };
+        match driver.wait_done()? {
+            Value::Greeting(reply) => driver.greeting = reply,
+            other => {
+                return Err(Error::UnexpectedReply(format!(
+                    "greeting ended with {other:?}"
+                )));
+            }
+        }
+        Ok(driver)
     }
 
     pub(crate) fn greeting(&self) -> &Reply {
         &self.greeting
+    }
+
+    /// Starts `op`, after finishing whatever is still pending.
+    pub(crate) fn start(&mut self, op: Operation) -> Result<(), Error> {
+        self.finish_pending();
+        self.entries.clear();
+        if let Some(clock) = DateTime::from_system_time(SystemTime::now()) {
+            self.session.set_clock(clock);
+        }
+        self.session
+            .start(op, Instant::now())
+            .map_err(|busy| Error::Io(io::Error::other(busy)))?;
+        self.running = true;
+        Ok(())
+    }
+
+    /// Whether an operation was started and its result not yet collected.
+    pub(crate) fn is_running(&self) -> bool {
+        self.running
+    }
+
+    /// Runs `op` to its end.
+    pub(crate) fn run(&mut self, op: Operation) -> Result<Value, Error> {
+        self.start(op)?;
+        self.wait_done()
+    }
+
+    /// Drives a pending operation (a dropped stream's) to its end, discarding its
+    /// result.
+    pub(crate) fn finish_pending(&mut self) {
+        if self.running {
+            let _ = self.wait_done();
+        }
+        self.entries.clear();
+    }
+
+    /// Drives the running operation to its end. A file transfer asked for here has no
+    /// stream to move it: it is failed (and so aborted).
+    pub(crate) fn wait_done(&mut self) -> Result<Value, Error> {
+        loop {
+            match self.step() {
+                Some(Stop::Done(res)) => return res,
+                Some(Stop::Transfer(_)) => self.refuse_transfer(),
+                None => {}
+            }
+        }
+    }
+
+    /// Fails a file transfer nobody will move (the core then aborts it).
+    pub(crate) fn refuse_transfer(&mut self) {
+        self.data = DataSlot::None;
+        let e = io::Error::other("no stream for this transfer");
+        self.session.data_failed(e, Instant::now());
+    }
+
+    /// Drives the running transfer operation until its data is to move: the data
+    /// connection, or `None` when the operation ended without one (the server answered
+    /// the command with a completion at once).
+    pub(crate) fn wait_transfer(&mut self) -> Result<Option<(TcpStream, Transfer)>, Error> {
+        loop {
+            match self.step() {
+                Some(Stop::Done(res)) => return res.map(|_| None),
+                Some(Stop::Transfer(t)) => match self.take_data() {
+                    Ok(s) => return Ok(Some((s, t))),
+                    Err(e) => {
+                        self.session.data_failed(copy_io(&e), Instant::now());
+                        let res = self.wait_done();
+                        return Err(res
+                            .err()
+                            .unwrap_or_else(|| io_error(e, "the data connection")));
+                    }
+                },
+                None => {}
+            }
+        }
+    }
+
+    /// Drains the core's outputs, acting on each, then (if the operation needs a reply)
+    /// reads the control connection once. `Some` where the caller must take over.
+    pub(crate) fn step(&mut self) -> Option<Stop> {
+        let mut done = None;
+        while let Some(out) = self.session.poll_output() {
+            match out {
+                Output::Send(bytes) => {
+                    if let Err(e) = self.control.write_all(&bytes) {
+                        return Some(Stop::Done(Err(
+                            self.broken(io_error(e, "the control connection"))
+                        )));
+                    }
+                }
+                Output::Connect(addr) => {
+                    let now = Instant::now();
+                    match self.connect_data(addr) {
+                        Ok(s) => {
+                            self.data = DataSlot::Stream(s);
+                            self.session.data_connected(now);
+                        }
+                        Err(e) => self.session.data_failed(e, now),
+                    }
+                }
+                Output::Listen(ip) => match TcpListener::bind((ip, 0)).and_then(|l| {
+                    let at = l.local_addr()?;
+                    Ok((l, at))
+                }) {
+                    Ok((listener, at)) => {
+                        self.data = DataSlot::Listener(listener);
+                        self.session.data_listening(at, Instant::now());
+                    }
+                    Err(e) => self.session.data_failed(e, Instant::now()),
+                },
+                Output::Transfer(t) if t.kind == TransferKind::Listing => self.read_listing(),
+                Output::Transfer(t) => return Some(Stop::Transfer(t)),
+                Output::CloseData => self.data = DataSlot::None,
+                Output::Entry(item) => self.entries.push_back(item),
+                Output::Done(res) => {
+                    self.running = false;
+                    done = Some(res);
+                }
+                Output::Close => {
+                    self.data = DataSlot::None;
+                    let _ = self.control.shutdown(Shutdown::Both);
+                }
+                _ => {}
+            }
+        }
+        if let Some(res) = done {
+            return Some(Stop::Done(res));
+        }
+        if !self.session.is_busy() {
+            // Nothing runs and nothing came: a caller bug, not a hang.
+            self.running = false;
+            return Some(Stop::Done(Err(Error::ConnectionClosed)));
+        }
+        self.read_control()
+    }
+
+    /// Reads the control connection once (bounded by the reply and socket timeouts).
+    fn read_control(&mut self) -> Option<Stop> {
+        let now = Instant::now();
+        let socket_deadline = self.options.socket_timeout.map(|t| now + t);
+        let deadline = match (self.session.poll_timeout(), socket_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let wait = deadline.map(|d| {
+            d.saturating_duration_since(now)
+                .max(Duration::from_millis(1))
+        });
+        if let Err(e) = self.control.set_read_timeout(wait) {
+            return Some(Stop::Done(Err(self.broken(Error::Io(e)))));
+        }
+        match self.control.read(&mut self.control_buf) {
+            Ok(0) => self.session.control_closed(),
+            Ok(n) => {
+                let bytes = self.control_buf.get(..n).unwrap_or_default();
+                self.session.handle_control(bytes, Instant::now());
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                let now = Instant::now();
+                self.session.handle_timeout(now);
+                if !self.session.is_closed() && socket_deadline.is_some_and(|d| d <= now) {
+                    let e = Error::Timeout("a reply from the server".into());
+                    return Some(Stop::Done(Err(self.broken(e))));
+                }
+            }
+            Err(e) => {
+                let _ = self.control.shutdown(Shutdown::Both);
+                self.session.control_closed();
+                // The core's error says only "closed"; the socket's says why.
+                let res = self.wait_done();
+                return Some(Stop::Done(res.and(Err(Error::Io(e)))));
+            }
+        }
+        None
+    }
+
+    /// The control connection can no longer be used: closes it, ends the session and
+    /// gives `error` back.
+    fn broken(&mut self, error: Error) -> Error {
+        let _ = self.control.shutdown(Shutdown::Both);
+        self.data = DataSlot::None;
+        self.session.control_closed();
+        while self.session.poll_output().is_some() {}
+        self.running = false;
+        self.entries.clear();
+        error
+    }
+
+    fn connect_data(&self, addr: SocketAddr) -> io::Result<TcpStream> {
+        let s = connect(addr, self.options.connect_timeout)?;
+        self.prepare(&s)?;
+        Ok(s)
+    }
+
+    fn prepare(&self, s: &TcpStream) -> io::Result<()> {
+        s.set_read_timeout(self.options.socket_timeout)?;
+        s.set_write_timeout(self.options.socket_timeout)
+    }
+
+    /// The data connection for the transfer the core announced: the passive one, or
+    /// the server's connection to the active listener.
+    fn take_data(&mut self) -> io::Result<TcpStream> {
+        match std::mem::replace(&mut self.data, DataSlot::None) {
+            DataSlot::Stream(s) => Ok(s),
+            DataSlot::Listener(l) => {
+                let s = accept_from(&l, self.session.peer().ip(), self.options.connect_timeout)?;
+                self.prepare(&s)?;
+                Ok(s)
+            }
+            DataSlot::None => Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "no data connection was opened",
+            )),
+        }
+    }
+
+    /// Reads a listing's data connection to its end, feeding the core.
+    fn read_listing(&mut self) {
+        let mut s = match self.take_data() {
+            Ok(s) => s,
+            Err(e) => return self.session.data_failed(e, Instant::now()),
+        };
+        self.listing_buf.resize(LISTING_BUF, 0);
+        let mut total = 0u64;
+        loop {
+            match s.read(&mut self.listing_buf) {
+                Ok(0) => return self.session.data_done(Instant::now()),
+                Ok(n) => {
+                    total = total.saturating_add(n as u64);
+                    if total > MAX_LISTING_READ {
+                        let e = io::Error::other("listing larger than 256 MiB");
+                        return self.session.data_failed(e, Instant::now());
+                    }
+                    let bytes = self.listing_buf.get(..n).unwrap_or_default();
+                    self.session.handle_data(bytes, Instant::now());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return self.session.data_failed(e, Instant::now()),
+            }
+        }
+    }
+
+    /// Shuts the control connection down (after `QUIT`).
+    pub(crate) fn close(&mut self) {
+        self.data = DataSlot::None;
+        let _ = self.control.shutdown(Shutdown::Both);
+    }
+}
+
+fn connect(addr: SocketAddr, timeout: Option<Duration>) -> io::Result<TcpStream> {
+    match timeout {
+        Some(t) => TcpStream::connect_timeout(&addr, t.max(Duration::from_millis(1))),
+        None => TcpStream::connect(addr),
+    }
+}
+
+/// Accepts the server's data connection, only from `peer` (other hosts' connections
+/// are dropped), within `timeout`. std's listener has no accept timeout: it polls in
+/// non-blocking mode, sleeping 1 ms at first, up to 16 ms between tries.
+fn accept_from(l: &TcpListener, peer: IpAddr, timeout: Option<Duration>) -> io::Result<TcpStream> {
+    l.set_nonblocking(true)?;
+    let until = timeout.map(|t| Instant::now() + t);
+    let mut nap = Duration::ZERO;
+    loop {
+        match l.accept() {
+            Ok((s, from)) if from.ip() == peer => {
+                s.set_nonblocking(false)?;
+                return Ok(s);
+            }
+            Ok(_) => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+        if until.is_some_and(|u| Instant::now() >= u) {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the server did not connect to the active-mode listener",
+            ));
+        }
+        std::thread::sleep(nap);
+        nap = (nap * 2).clamp(Duration::from_millis(1), Duration::from_millis(16));
     }
 }

@@ -61,12 +61,14 @@ mod options;
 mod stream;
 mod tree;
 
+use std::io;
 use std::net::ToSocketAddrs;
 use std::path::Path;
 
-use sansftp::client::{Features, Item, ListCommand};
+use sansftp::client::{Features, Item, ListCommand, Operation, TransferKind, Value};
+use sansftp::listing::Kind;
 use sansftp::time::DateTime;
-use sansftp::{Error, Reply};
+use sansftp::{Error, Mask, Reply};
 
 pub use options::{ClientOptions, SpeedLimits};
 pub use stream::{DataStream, ListStream};
@@ -130,8 +132,12 @@ impl Client {
         password: &str,
         account: &str,
     ) -> Result<(), Error> {
-        let _ = (user, password, account);
-        todo!()
+        let op = Operation::Login {
+            user: user.to_owned(),
+            password: password.to_owned(),
+            account: account.to_owned(),
+        };
+        self.driver.run(op).map(drop)
     }
 
     /// Logs in as `anonymous` with the password `anon@`.
@@ -141,44 +147,53 @@ impl Client {
 
     /// `PWD`: the current directory on the server (decoded lossily as UTF-8).
     pub fn get_current_directory(&mut self) -> Result<String, Error> {
-        todo!()
+        match self.driver.run(Operation::CurrentDirectory)? {
+            Value::Path(p) => Ok(String::from_utf8_lossy(&p).into_owned()),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// `CWD path` (`CDUP` for `..`).
     pub fn change_directory(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        let _ = path;
-        todo!()
+        let op = Operation::ChangeDirectory(bytes(path));
+        self.driver.run(op).map(drop)
     }
 
     /// `MKD path`; with `parents`, every missing ancestor first, and an existing
     /// directory is not an error (like `mkdir -p`).
     pub fn make_directory(&mut self, path: impl AsRef<[u8]>, parents: bool) -> Result<(), Error> {
-        let _ = (path, parents);
-        todo!()
+        let op = Operation::MakeDirectory {
+            path: bytes(path),
+            parents,
+        };
+        self.driver.run(op).map(drop)
     }
 
     /// `DELE path`: removes a file.
     pub fn remove_file(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        let _ = path;
-        todo!()
+        self.driver
+            .run(Operation::RemoveFile(bytes(path)))
+            .map(drop)
     }
 
     /// `RMD path`: removes an empty directory.
     pub fn remove_directory(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        let _ = path;
-        todo!()
+        let op = Operation::RemoveDirectory(bytes(path));
+        self.driver.run(op).map(drop)
     }
 
     /// Removes a file, or a directory with everything in it.
     pub fn remove(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        let _ = path;
-        todo!()
+        self.driver.run(Operation::Remove(bytes(path))).map(drop)
     }
 
     /// `RNFR from`, `RNTO to`.
     pub fn rename(&mut self, from: impl AsRef<[u8]>, to: impl AsRef<[u8]>) -> Result<(), Error> {
-        let _ = (from, to);
-        todo!()
+        let op = Operation::Rename {
+            from: bytes(from),
+            to: bytes(to),
+        };
+        self.driver.run(op).map(drop)
     }
 
     /// The entries of the directory `path` (empty: the current one), `.` and `..` left
@@ -196,8 +211,9 @@ impl Client {
         recursive: bool,
         command: ListCommand,
     ) -> Result<Vec<Item>, Error> {
-        let _ = (path, recursive, command);
-        todo!()
+        self.start_list(path, recursive, command)?;
+        self.driver.wait_done()?;
+        Ok(self.driver.entries.drain(..).collect())
     }
 
     /// [`Client::list`] as an iterator: the entries of each directory come as soon as
@@ -208,50 +224,57 @@ impl Client {
         path: impl AsRef<[u8]>,
         recursive: bool,
     ) -> Result<ListStream<'_>, Error> {
-        let _ = (path, recursive);
-        todo!()
+        self.start_list(path, recursive, ListCommand::Auto)?;
+        Ok(ListStream::new(&mut self.driver))
     }
 
     /// The facts of one path (`MLST`, or a `LIST` of its parent). A missing path is a
     /// [`StatusCodeError`](sansftp::StatusCodeError) that received `550`.
     pub fn stat(&mut self, path: impl AsRef<[u8]>) -> Result<Item, Error> {
-        let _ = path;
-        todo!()
+        match self.driver.run(Operation::Stat(bytes(path)))? {
+            Value::Entry(item) => Ok(item),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// Whether `path` exists (`false` when [`Client::stat`] fails with `550`).
     pub fn exists(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        let _ = path;
-        todo!()
+        match self.stat(path) {
+            Ok(_) => Ok(true),
+            Err(e) if e.received(550) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Whether `path` is a regular file (`false` when it does not exist).
     pub fn is_file(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        let _ = path;
-        todo!()
+        self.kind_is(path, Kind::File)
     }
 
     /// Whether `path` is a directory (`false` when it does not exist).
     pub fn is_dir(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        let _ = path;
-        todo!()
+        self.kind_is(path, Kind::Dir)
     }
 
     /// `SIZE path`: the file's size in bytes.
     pub fn size(&mut self, path: impl AsRef<[u8]>) -> Result<u64, Error> {
-        let _ = path;
-        todo!()
+        match self.driver.run(Operation::Size(bytes(path)))? {
+            Value::Size(n) => Ok(n),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// `MDTM path`: the file's modification time (UTC).
     pub fn modified(&mut self, path: impl AsRef<[u8]>) -> Result<DateTime, Error> {
-        let _ = path;
-        todo!()
+        match self.driver.run(Operation::Modified(bytes(path)))? {
+            Value::Modified(t) => Ok(t),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// `NOOP`.
     pub fn noop(&mut self) -> Result<(), Error> {
-        todo!()
+        self.driver.run(Operation::Noop).map(drop)
     }
 
     /// Uploads a local file to the remote file path `remote` (its missing parent
@@ -263,8 +286,7 @@ impl Client {
         local: impl AsRef<Path>,
         remote: impl AsRef<[u8]>,
     ) -> Result<u64, Error> {
-        let _ = (local.as_ref(), remote);
-        todo!()
+        tree::upload(self, local.as_ref(), remote.as_ref())
     }
 
     /// Downloads the remote file `remote` to the local file `local`, or the remote
@@ -277,8 +299,7 @@ impl Client {
         remote: impl AsRef<[u8]>,
         local: impl AsRef<Path>,
     ) -> Result<u64, Error> {
-        let _ = (remote, local.as_ref());
-        todo!()
+        tree::download(self, remote.as_ref(), local.as_ref())
     }
 
     /// `STOR remote` (after `REST offset` when `offset > 0`, to resume): a stream to
@@ -288,14 +309,22 @@ impl Client {
         remote: impl AsRef<[u8]>,
         offset: u64,
     ) -> Result<DataStream<'_>, Error> {
-        let _ = (remote, offset);
-        todo!()
+        self.transfer(Operation::Upload {
+            path: bytes(remote),
+            offset,
+            ascii: self.driver.ascii,
+            append: false,
+        })
     }
 
     /// `APPE remote`: a stream whose bytes are appended to the file.
     pub fn append_stream(&mut self, remote: impl AsRef<[u8]>) -> Result<DataStream<'_>, Error> {
-        let _ = remote;
-        todo!()
+        self.transfer(Operation::Upload {
+            path: bytes(remote),
+            offset: 0,
+            ascii: self.driver.ascii,
+            append: true,
+        })
     }
 
     /// `RETR remote` (after `REST offset` when `offset > 0`): a stream to read the
@@ -305,15 +334,22 @@ impl Client {
         remote: impl AsRef<[u8]>,
         offset: u64,
     ) -> Result<DataStream<'_>, Error> {
-        let _ = (remote, offset);
-        todo!()
+        self.transfer(Operation::Download {
+            path: bytes(remote),
+            offset,
+            ascii: self.driver.ascii,
+        })
     }
 
     /// Finishes whatever transfer is still pending (say, of a [`DataStream`] dropped
     /// without a socket timeout), its error discarded. Every other method does this
     /// first anyway; this one only fails when the control connection does.
     pub fn abort(&mut self) -> Result<(), Error> {
-        todo!()
+        self.driver.finish_pending();
+        if self.driver.session.is_closed() {
+            return Err(Error::ConnectionClosed);
+        }
+        Ok(())
     }
 
     /// A raw command, like aioftp's `command()`: sends `text` (nothing when empty),
@@ -328,13 +364,30 @@ impl Client {
         expected: &[&str],
         wait: &[&str],
     ) -> Result<Option<Reply>, Error> {
-        let _ = (text, expected, wait);
-        todo!()
+        let masks = |list: &[&str]| -> Result<Vec<Mask>, Error> {
+            list.iter()
+                .map(|m| {
+                    m.parse::<Mask>()
+                        .map_err(|e| Error::Io(io::Error::new(io::ErrorKind::InvalidInput, e)))
+                })
+                .collect()
+        };
+        let op = Operation::Command {
+            text: (!text.is_empty()).then(|| text.to_owned()),
+            expected: masks(expected)?,
+            wait: masks(wait)?,
+        };
+        match self.driver.run(op)? {
+            Value::Reply(reply) => Ok(Some(reply)),
+            _ => Ok(None),
+        }
     }
 
     /// `QUIT`, then closes the connection.
-    pub fn quit(self) -> Result<(), Error> {
-        todo!()
+    pub fn quit(mut self) -> Result<(), Error> {
+        let res = self.driver.run(Operation::Quit);
+        self.driver.close();
+        res.map(drop)
     }
 
     /// `TYPE A` (`true`) or `TYPE I` (`false`, the default) for the following file
@@ -343,4 +396,53 @@ impl Client {
     pub fn set_ascii(&mut self, on: bool) {
         self.driver.ascii = on;
     }
+
+    fn start_list(
+        &mut self,
+        path: impl AsRef<[u8]>,
+        recursive: bool,
+        command: ListCommand,
+    ) -> Result<(), Error> {
+        self.driver.start(Operation::List {
+            path: bytes(path),
+            recursive,
+            command,
+        })
+    }
+
+    fn kind_is(&mut self, path: impl AsRef<[u8]>, kind: Kind) -> Result<bool, Error> {
+        match self.stat(path) {
+            Ok(item) => Ok(item.entry.kind == kind),
+            Err(e) if e.received(550) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Starts a file transfer and waits until its data is to move.
+    fn transfer(&mut self, op: Operation) -> Result<DataStream<'_>, Error> {
+        let kind = match op {
+            Operation::Upload { .. } => TransferKind::Upload,
+            _ => TransferKind::Download,
+        };
+        self.driver.start(op)?;
+        match self.driver.wait_transfer()? {
+            Some((socket, t)) => Ok(DataStream::new(
+                &mut self.driver,
+                Some(socket),
+                t.kind,
+                t.ascii,
+            )),
+            // Finished at once: an empty transfer.
+            None => Ok(DataStream::new(&mut self.driver, None, kind, false)),
+        }
+    }
+}
+
+fn bytes(path: impl AsRef<[u8]>) -> Vec<u8> {
+    path.as_ref().to_vec()
+}
+
+/// An operation ended with a value of the wrong kind: a core bug, reported, not a panic.
+fn unexpected(value: Value) -> Error {
+    Error::UnexpectedReply(format!("the operation ended with {value:?}"))
 }

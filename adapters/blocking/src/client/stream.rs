@@ -2,54 +2,355 @@
 //! transfer, [`ListStream`] for a listing.
 
 use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::Instant;
 
 use sansftp::Error;
-use sansftp::client::Item;
+use sansftp::client::{Item, TransferKind, Value};
+use sansftp::server::ascii::{FromCrlf, ToCrlf};
 
-use super::driver::Driver;
+use super::driver::{Driver, copy_io, io_error};
+
+/// The most bytes converted at a time in `TYPE A`.
+const ASCII_BLOCK: usize = 64 << 10;
 
 /// The data connection of a running file transfer: [`Read`] for a download, [`Write`]
 /// for an upload (the other direction fails with `Unsupported`). Throttled by the
 /// client's [`SpeedLimits`](super::SpeedLimits); each read and write is bounded by
-/// the socket timeout.
+/// the socket timeout. In `TYPE A` ([`Client::set_ascii`](super::Client::set_ascii))
+/// line ends are converted on the way.
 ///
 /// End it with [`finish`](DataStream::finish) (the transfer is complete) or
-/// [`abort`](DataStream::abort). Dropping it otherwise aborts the transfer too.
+/// [`abort`](DataStream::abort). Dropped otherwise (or after an I/O error), the
+/// transfer is aborted and the control connection brought back in step: in the drop
+/// when the client has a socket timeout, else at the start of its next call.
 #[derive(Debug)]
 pub struct DataStream<'a> {
     driver: &'a mut Driver,
+    /// `None` once closed (or when the server finished without a data connection).
+    socket: Option<TcpStream>,
+    kind: TransferKind,
+    ascii: Option<Ascii>,
+    /// A download's socket reached end of file.
+    eof: bool,
+    /// The core was told how the data ended (done, failed or aborted).
+    told: bool,
 }
 
-impl DataStream<'_> {
+/// `TYPE A` conversion state and its reused buffers.
+#[derive(Debug, Default)]
+struct Ascii {
+    to_crlf: ToCrlf,
+    from_crlf: FromCrlf,
+    /// Raw bytes read, before conversion (downloads).
+    raw: Vec<u8>,
+    /// Converted bytes not yet handed out or written.
+    out: Vec<u8>,
+    /// How much of `out` is handed out (downloads).
+    pos: usize,
+}
+
+impl<'a> DataStream<'a> {
+    pub(crate) fn new(
+        driver: &'a mut Driver,
+        socket: Option<TcpStream>,
+        kind: TransferKind,
+        ascii: bool,
+    ) -> DataStream<'a> {
+        let told = socket.is_none();
+        DataStream {
+            driver,
+            socket,
+            kind,
+            ascii: ascii.then(Ascii::default),
+            eof: told,
+            told,
+        }
+    }
+
     /// Completes the transfer and waits for the server's final reply. An upload is
     /// shut down (the server sees the end of the file); a download must have been read
     /// to its end (a `read` that returned 0), else the transfer is aborted and an
     /// [`Error::Io`] of kind `InvalidInput` is returned.
-    pub fn finish(self) -> Result<(), Error> {
-        todo!()
+    pub fn finish(mut self) -> Result<(), Error> {
+        if self.told {
+            return self.wait();
+        }
+        match self.kind {
+            TransferKind::Upload => {
+                if let Err(e) = self.end_upload() {
+                    return self.fail(e);
+                }
+            }
+            _ => {
+                if !self.at_end() {
+                    self.told = true;
+                    self.socket = None;
+                    self.driver.session.abort(Instant::now());
+                    let _ = self.wait();
+                    return Err(Error::Io(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "finish() before the end of the download: the transfer was aborted",
+                    )));
+                }
+            }
+        }
+        self.socket = None;
+        self.told = true;
+        self.driver.session.data_done(Instant::now());
+        self.wait()
     }
 
     /// Stops the transfer (`ABOR`) and waits until the server's replies to it are read.
-    pub fn abort(self) -> Result<(), Error> {
-        todo!()
+    pub fn abort(mut self) -> Result<(), Error> {
+        self.socket = None;
+        if !self.told {
+            self.told = true;
+            self.driver.session.abort(Instant::now());
+        }
+        self.wait()
+    }
+
+    /// Drives the operation to its end.
+    fn wait(&mut self) -> Result<(), Error> {
+        self.told = true;
+        self.driver.wait_done().map(|_: Value| ())
+    }
+
+    /// Reports `e` to the core (which aborts the transfer) and returns the operation's
+    /// error, or `e` if the operation ended well anyway.
+    fn fail(&mut self, e: io::Error) -> Result<(), Error> {
+        self.socket = None;
+        self.told = true;
+        self.driver.session.data_failed(copy_io(&e), Instant::now());
+        let res = self.driver.wait_done();
+        Err(match res {
+            Err(Error::Io(_)) | Ok(_) => io_error(e, "the data connection"),
+            Err(other) => other,
+        })
+    }
+
+    /// Writes what `TYPE A` conversion holds, then shuts the write side down.
+    fn end_upload(&mut self) -> io::Result<()> {
+        self.flush()?;
+        if let Some(s) = &self.socket {
+            s.shutdown(Shutdown::Write)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the download is read to its end (one more read to see end of file).
+    fn at_end(&mut self) -> bool {
+        if self.ascii.as_ref().is_some_and(|a| a.pos < a.out.len()) {
+            return false;
+        }
+        if self.eof {
+            return true;
+        }
+        let mut probe = [0u8; 1];
+        matches!(self.read(&mut probe), Ok(0))
+    }
+
+    /// Reports a data error to the core once (it aborts the transfer); the operation
+    /// is finished by `finish`, `abort`, the drop or the client's next call.
+    fn report(&mut self, e: io::Error) -> io::Error {
+        if !self.told {
+            self.told = true;
+            self.socket = None;
+            self.driver.session.data_failed(copy_io(&e), Instant::now());
+        }
+        e
+    }
+
+    /// Reads raw bytes from the socket, throttled.
+    fn read_raw(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(socket) = self.socket.as_mut() else {
+            return Ok(0);
+        };
+        let len = allowance(&self.driver.limits, true, buf.len());
+        let n = loop {
+            match socket.read(buf.get_mut(..len).unwrap_or_default()) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.report(timeout_kind(e))),
+                Ok(n) => break n,
+            }
+        };
+        if n == 0 {
+            self.eof = true;
+        } else {
+            pace(&self.driver.limits, true, n);
+        }
+        Ok(n)
+    }
+
+    /// Writes raw bytes to the socket, throttled.
+    fn write_raw(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let Some(socket) = self.socket.as_mut() else {
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the upload's data connection is closed",
+            ));
+        };
+        let len = allowance(&self.driver.limits, false, buf.len());
+        let n = loop {
+            match socket.write(buf.get(..len).unwrap_or_default()) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.report(timeout_kind(e))),
+                Ok(n) => break n,
+            }
+        };
+        pace(&self.driver.limits, false, n);
+        Ok(n)
+    }
+
+    fn unsupported(&self) -> io::Error {
+        let what = match self.kind {
+            TransferKind::Upload => "an upload stream cannot be read",
+            _ => "a download stream cannot be written",
+        };
+        io::Error::new(io::ErrorKind::Unsupported, what)
+    }
+}
+
+/// A socket timeout as `TimedOut` (std gives `WouldBlock` on Unix).
+fn timeout_kind(e: io::Error) -> io::Error {
+    if e.kind() == io::ErrorKind::WouldBlock {
+        io::Error::new(io::ErrorKind::TimedOut, "the data connection timed out")
+    } else {
+        e
+    }
+}
+
+/// How much of `want` bytes to move now: everything when unlimited, else at most one
+/// burst of the throttle (so a limited transfer moves in steady blocks).
+fn allowance(limits: &super::SpeedLimits, read: bool, want: usize) -> usize {
+    let buckets = limits.lock();
+    let t = if read { &buckets.read } else { &buckets.write };
+    if !t.is_limited() {
+        return want;
+    }
+    want.min(usize::try_from(t.burst()).unwrap_or(usize::MAX))
+        .max(1)
+}
+
+/// Records `n` bytes moved and sleeps until the throttle's debt is repaid.
+fn pace(limits: &super::SpeedLimits, read: bool, n: usize) {
+    let now = Instant::now();
+    let delay = {
+        let mut buckets = limits.lock();
+        let t = if read {
+            &mut buckets.read
+        } else {
+            &mut buckets.write
+        };
+        if !t.is_limited() {
+            return;
+        }
+        t.consume(n as u64, now);
+        t.delay(0, now)
+    };
+    if !delay.is_zero() {
+        std::thread::sleep(delay);
     }
 }
 
 impl Read for DataStream<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let _ = (buf, &self.driver);
-        todo!()
+        if self.kind != TransferKind::Download {
+            return Err(self.unsupported());
+        }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let Some(mut ascii) = self.ascii.take() else {
+            return self.read_raw(buf);
+        };
+        let res = loop {
+            if ascii.pos < ascii.out.len() {
+                let rest = ascii.out.get(ascii.pos..).unwrap_or_default();
+                let n = rest.len().min(buf.len());
+                if let (Some(dst), Some(src)) = (buf.get_mut(..n), rest.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
+                ascii.pos += n;
+                break Ok(n);
+            }
+            if self.eof {
+                break Ok(0);
+            }
+            ascii.out.clear();
+            ascii.pos = 0;
+            ascii.raw.resize(ASCII_BLOCK.min(buf.len().max(4096)), 0);
+            match self.read_raw(&mut ascii.raw) {
+                Ok(0) => ascii.from_crlf.finish(&mut ascii.out),
+                Ok(n) => {
+                    let raw = ascii.raw.get(..n).unwrap_or_default();
+                    ascii.from_crlf.convert(raw, &mut ascii.out);
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        self.ascii = Some(ascii);
+        res
     }
 }
 
 impl Write for DataStream<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let _ = buf;
-        todo!()
+        if self.kind != TransferKind::Upload {
+            return Err(self.unsupported());
+        }
+        let Some(mut ascii) = self.ascii.take() else {
+            return self.write_raw(buf);
+        };
+        // Convert one block, then write it all: the caller's bytes are taken only once
+        // their converted form is out.
+        let take = buf.len().min(ASCII_BLOCK);
+        ascii.out.clear();
+        ascii
+            .to_crlf
+            .convert(buf.get(..take).unwrap_or_default(), &mut ascii.out);
+        let mut res = Ok(take);
+        let mut at = 0;
+        while at < ascii.out.len() {
+            let chunk = ascii.out.get(at..).unwrap_or_default();
+            match self.write_raw(chunk) {
+                Ok(0) => {
+                    res = Err(io::Error::from(io::ErrorKind::WriteZero));
+                    break;
+                }
+                Ok(n) => at += n,
+                Err(e) => {
+                    res = Err(e);
+                    break;
+                }
+            }
+        }
+        ascii.out.clear();
+        self.ascii = Some(ascii);
+        res
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        todo!()
+        match self.socket.as_mut() {
+            Some(s) => s.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for DataStream<'_> {
+    fn drop(&mut self) {
+        if !self.told {
+            self.told = true;
+            self.socket = None;
+            let e = io::Error::other("the data stream was dropped before its end");
+            self.driver.session.data_failed(e, Instant::now());
+        }
+        if self.driver.options.socket_timeout.is_some() && self.driver.is_running() {
+            // Bounded by the socket timeout; the result belongs to nobody.
+            self.driver.finish_pending();
+        }
     }
 }
 
@@ -59,13 +360,40 @@ impl Write for DataStream<'_> {
 #[derive(Debug)]
 pub struct ListStream<'a> {
     driver: &'a mut Driver,
+    done: bool,
+}
+
+impl<'a> ListStream<'a> {
+    pub(crate) fn new(driver: &'a mut Driver) -> ListStream<'a> {
+        ListStream {
+            driver,
+            done: false,
+        }
+    }
 }
 
 impl Iterator for ListStream<'_> {
     type Item = Result<Item, Error>;
 
     fn next(&mut self) -> Option<Result<Item, Error>> {
-        let _ = &self.driver;
-        todo!()
+        loop {
+            if let Some(item) = self.driver.entries.pop_front() {
+                return Some(Ok(item));
+            }
+            if self.done {
+                return None;
+            }
+            match self.driver.step() {
+                Some(super::driver::Stop::Done(res)) => {
+                    self.done = true;
+                    if let Err(e) = res {
+                        self.driver.entries.clear();
+                        return Some(Err(e));
+                    }
+                }
+                Some(super::driver::Stop::Transfer(_)) => self.driver.refuse_transfer(),
+                None => {}
+            }
+        }
     }
 }
