@@ -203,7 +203,11 @@ fn ls_names_long_json_and_recursive() {
     let out = s.run(&["ls", "--recursive", &s.url("d")]).ok();
     assert_eq!(out.stdout, "e\ne/deep.txt\ninner.bin\n");
     let list = json(&s.run(&["ls", "--json", "-R", &s.url("")]).ok());
-    assert_eq!(entry(&list, "d/e/deep.txt")["size"], 4);
+    let deep = entry(&list, "deep.txt");
+    assert_eq!(
+        (&deep["path"], &deep["size"]),
+        (&Value::from("d/e/deep.txt"), &Value::from(4))
+    );
 
     // A file lists as itself.
     let out = s.run(&["ls", "-l", &s.url("d/inner.bin")]).ok();
@@ -330,8 +334,8 @@ fn recursive_put_and_get_copy_trees() {
     assert_file(&copy.join("s/b.bin"), &read(&tree.join("s/b.bin")));
     assert_file(&copy.join("s/deep/c.txt"), b"c");
     // Into an existing one: the tree goes inside.
-    s.run(&["get", "-r", &s.url("tree/s"), "copy"]).ok();
-    assert_file(&copy.join("s/s/deep/c.txt"), b"c");
+    s.run(&["get", "-r", &s.url("tree/s"), "copy/empty"]).ok();
+    assert_file(&copy.join("empty/s/deep/c.txt"), b"c");
     let out = s.run(&["get", &s.url("tree")]);
     assert_error(&out, 1, "is a directory (use --recursive)");
 }
@@ -442,4 +446,34 @@ fn anonymous_by_default() {
     let out = s.run(&["put", "pub.txt", &s.server.url("", "up.txt")]);
     assert_error(&out, 1, "got 5");
     assert_absent(&s.root().join("up.txt"));
+}
+
+#[test]
+fn names_that_are_not_utf8_are_shown_lossily() {
+    use std::os::unix::ffi::OsStrExt;
+    let s = Setup::new();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    std::fs::write(s.root().join(name), b"latin-1").unwrap();
+    assert_eq!(s.run(&["ls", &s.url("")]).ok().stdout, "caf\u{fffd}.txt\n");
+    let list = json(&s.run(&["ls", "--json", &s.url("")]).ok());
+    assert_eq!(entry(&list, "caf\u{fffd}.txt")["size"], 7);
+    // The bytes themselves go back to the server (and to the local name) unchanged.
+    s.run(&["get", &s.url("caf%E9.txt")]).ok();
+    assert_file(&s.local().join(name), b"latin-1");
+}
+
+#[test]
+fn a_silent_server_times_out() {
+    let s = Setup::new();
+    // Accepted by the kernel, never greeted.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ftp://127.0.0.1:{}/", silent.local_addr().unwrap().port());
+    let started = std::time::Instant::now();
+    let out = s.run(&["ls", "--timeout", "0.5", &url]);
+    assert_error(&out, 1, "cannot connect to 127.0.0.1");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "the timeout is not applied"
+    );
+    drop(silent);
 }

@@ -20,9 +20,10 @@ pub struct Args {
     /// and `-> target` for links.
     #[arg(short, long, conflicts_with = "json")]
     pub long: bool,
-    /// A JSON array of objects with `name`, `path`, `type` (file, dir, link or other),
-    /// `size` (bytes or null), `modified` (RFC 3339 or null), `mode` (octal string or
-    /// null) and `target` (a link's target or null).
+    /// A JSON array of objects with `name`, `path` (the URL's path joined with the
+    /// name), `type` (file, dir, link or other), `size` (bytes or null), `modified`
+    /// (RFC 3339 or null), `mode` (octal string or null) and `target` (a link's target
+    /// or null).
     #[arg(long)]
     pub json: bool,
     /// List every directory below too (paths are shown relative to URL).
@@ -226,11 +227,12 @@ pub fn json_array(rows: &[Row]) -> String {
     out
 }
 
-/// One entry as a JSON object on one line.
+/// One entry as a JSON object on one line (`name` is the entry's own name, `path` the
+/// path the listing gave).
 pub fn json_object(row: &Row) -> String {
     let e = &row.entry;
     let mut out = String::from("{");
-    let _ = write!(out, "\"name\":{}", json_string(&lossy(&row.shown)));
+    let _ = write!(out, "\"name\":{}", json_string(&lossy(&e.name)));
     let _ = write!(out, ",\"path\":{}", json_string(&lossy(&row.path)));
     let _ = write!(out, ",\"type\":\"{}\"", type_name(e.kind));
     match e.size {

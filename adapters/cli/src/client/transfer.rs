@@ -259,7 +259,8 @@ fn get_file(
         Ok(file) => file,
         Err(e) => {
             let _ = stream.abort();
-            return Err(Error::local(&written_to, e));
+            // Named after the target: the temporary name means nothing to the user.
+            return Err(Error::local(target, e));
         }
     };
     let copied = copy(&mut stream, &mut file, progress);
@@ -440,6 +441,7 @@ fn get_tree(
         }
         Ok(())
     })();
+    progress.label(&target.display().to_string());
     finish_progress(&progress, &result);
     result
 }
@@ -483,6 +485,7 @@ fn put_tree(
         }
         Ok(())
     })();
+    progress.label(&local.display().to_string());
     finish_progress(&progress, &result);
     result
 }
