@@ -253,6 +253,11 @@ fn mkdir_mv_stat_and_rm() {
     assert_rfc3339(object["modified"].as_str().expect("modified is known"));
     let dir = json(&s.run(&["stat", "--json", &s.url("x")]).ok());
     assert_eq!(dir["type"], "dir");
+    let home = json(&s.run(&["stat", "--json", &s.url("")]).ok());
+    assert_eq!(
+        (&home["type"], &home["path"]),
+        (&Value::from("dir"), &Value::from("/"))
+    );
     let out = s.run(&["stat", &s.url("x/w/top.txt")]).ok();
     assert!(
         out.stdout.contains("type: file\n") && out.stdout.contains("size: 8\n"),

@@ -108,9 +108,20 @@ pub fn mv(args: MvArgs) -> Result<(), Error> {
 pub fn stat(args: StatArgs) -> Result<(), Error> {
     let url = super::parse_url(&args.url)?;
     let mut client = super::connect(&url, &args.connect)?;
-    let result = client.stat(&url.path);
+    // The login directory has no name to ask MLST about: ask for its absolute path.
+    let result = if url.path.is_empty() {
+        client
+            .get_current_directory()
+            .and_then(|dir| client.stat(dir.as_bytes()))
+    } else {
+        client.stat(&url.path)
+    };
     super::quit(client);
-    let item = result?;
+    let mut item = result?;
+    if item.entry.name.is_empty() {
+        // `/` has no last component: it is its own name.
+        item.entry.name = item.path.clone();
+    }
     let row = Row {
         shown: item.entry.name.clone(),
         path: item.path.clone(),

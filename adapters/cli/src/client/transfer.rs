@@ -63,10 +63,14 @@ pub fn get(args: GetArgs, show_progress: bool) -> Result<(), Error> {
     let mut client = super::connect(&url, &args.connect)?;
     let remote = url.path.clone();
     // What is it? A failed stat is not fatal (the server may not say): RETR decides.
-    let item = match client.stat(&remote) {
-        Ok(item) => Some(item),
-        Err(e) if is_missing(&e) => return Err(e.into()),
-        Err(_) => None,
+    let item = if remote.is_empty() {
+        None // the login directory
+    } else {
+        match client.stat(&remote) {
+            Ok(item) => Some(item),
+            Err(e) if is_missing(&e) => return Err(e.into()),
+            Err(_) => None,
+        }
     };
     let is_dir = remote.is_empty() || item.as_ref().is_some_and(|i| i.entry.kind.is_dir());
     let name = basename(&remote);
