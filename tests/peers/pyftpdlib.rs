@@ -30,9 +30,13 @@ pub fn available() -> bool {
         .is_ok_and(|s| s.success());
     if !ok {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("pyftpdlib is missing but CI=true: .ci/run must install it (pip install pyftpdlib)");
+            panic!(
+                "pyftpdlib is missing but CI=true: .ci/run must install it (pip install pyftpdlib)"
+            );
         }
-        eprintln!("SKIPPED: pyftpdlib interop test: python3 with pyftpdlib not found (pip install pyftpdlib)");
+        eprintln!(
+            "SKIPPED: pyftpdlib interop test: python3 with pyftpdlib not found (pip install pyftpdlib)"
+        );
     }
     ok
 }
@@ -62,7 +66,9 @@ impl PyFtpd {
             .expect("start python3");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read pyftpdlib's port");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read pyftpdlib's port");
         let port: u16 = line
             .trim()
             .strip_prefix("PORT ")

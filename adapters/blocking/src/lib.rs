@@ -74,8 +74,8 @@
 //! file transfers as [`DataStream`]s (`Read`/`Write`) or straight to and from local
 //! files and directory trees ([`Client::upload`], [`Client::download`]). Options
 //! ([`ClientOptions`]): passive or active mode, connect and socket timeouts, speed
-//! limits (changeable while running through [`SpeedLimits`]). See the
-//! `client` module's example in [`Client`]'s docs.
+//! limits (changeable while running through [`SpeedLimits`]). [`Client`]'s docs have a
+//! complete example.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

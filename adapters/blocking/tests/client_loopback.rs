@@ -149,9 +149,10 @@ fn listings_mlsd_list_recursive_and_stream() {
     assert_eq!(names(&streamed), want);
 
     // A stream dropped after its first entry: the next call finishes it first.
-    let mut s = c.list_stream("/d", true).unwrap();
-    assert!(s.next().unwrap().is_ok());
-    drop(s);
+    {
+        let mut s = c.list_stream("/d", true).unwrap();
+        assert!(s.next().unwrap().is_ok());
+    }
     assert_eq!(c.get_current_directory().unwrap(), "/");
 
     let err = c.list("/no/such/dir", false).unwrap_err();
@@ -405,6 +406,19 @@ fn write_speed_limit_slows_uploads() {
     let took = started.elapsed();
     assert!(took >= Duration::from_millis(400), "took {took:?}");
     assert!(std::fs::read(dir.path().join("up.bin")).unwrap() == data);
+
+    // upload() of a file: no sendfile while limited, the buffer path is throttled.
+    let local = tempfile::tempdir().unwrap();
+    let src = local.path().join("src.bin");
+    std::fs::write(&src, &data).unwrap();
+    let started = Instant::now();
+    assert_eq!(c.upload(&src, "/up2.bin").unwrap(), data.len() as u64);
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(400), "took {took:?}");
+    assert!(std::fs::read(dir.path().join("up2.bin")).unwrap() == data);
+    c.speed_limits().set_write(None);
+    assert_eq!(c.upload(&src, "/up3.bin").unwrap(), data.len() as u64);
+    assert!(std::fs::read(dir.path().join("up3.bin")).unwrap() == data);
 }
 
 #[test]

@@ -21,10 +21,12 @@ const LISTING_BUF: usize = 64 << 10;
 const MAX_LISTING_READ: u64 = (256 << 20) + (1 << 20);
 
 /// Where the core stopped for the caller.
+// Lives for one call and is matched at once; boxing the result would cost more.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Stop {
     /// The operation finished.
     Done(Result<Value, Error>),
-    /// A file transfer's data is to move now, on this connection.
+    /// A file transfer's data is to move now.
     Transfer(Transfer),
 }
 
@@ -63,6 +65,22 @@ pub(crate) fn io_error(e: io::Error, what: &str) -> Error {
     match e.kind() {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(what.to_owned()),
         _ => Error::Io(e),
+    }
+}
+
+/// A socket timeout that the core reports as [`Error::Io`] (a data connection's) as
+/// [`Error::Timeout`].
+fn timeout_error(e: Error) -> Error {
+    match e {
+        Error::Io(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            Error::Timeout(e.to_string())
+        }
+        other => other,
     }
 }
 
@@ -178,7 +196,7 @@ impl Driver {
     pub(crate) fn wait_done(&mut self) -> Result<Value, Error> {
         loop {
             match self.step() {
-                Some(Stop::Done(res)) => return res,
+                Some(Stop::Done(res)) => return res.map_err(timeout_error),
                 Some(Stop::Transfer(_)) => self.refuse_transfer(),
                 None => {}
             }
@@ -198,7 +216,7 @@ impl Driver {
     pub(crate) fn wait_transfer(&mut self) -> Result<Option<(TcpStream, Transfer)>, Error> {
         loop {
             match self.step() {
-                Some(Stop::Done(res)) => return res.map(|_| None),
+                Some(Stop::Done(res)) => return res.map(|_| None).map_err(timeout_error),
                 Some(Stop::Transfer(t)) => match self.take_data() {
                     Ok(s) => return Ok(Some((s, t))),
                     Err(e) => {

@@ -1,60 +1,5 @@
 //! A blocking FTP client on `std::net`: [`Client`], the [`sansftp::client`] core driven
 //! on the calling thread.
-//!
-//! ```
-//! use std::io::{Read, Write};
-//! use sansftp::server::{Config, User};
-//! use sansftp_blocking::{Client, Server};
-//! use sansftp_storage::MemoryFs;
-//!
-//! # fn main() -> Result<(), sansftp::Error> {
-//! let config = Config::new().user(User::new("alice", "secret"));
-//! let server = Server::builder(MemoryFs::new()).config(config).bind("127.0.0.1:0")?;
-//! let running = server.spawn();
-//!
-//! let mut client = Client::connect(running.local_addr())?;
-//! client.login("alice", "secret")?;
-//! client.make_directory("/docs/2026", true)?;
-//!
-//! let mut upload = client.upload_stream("/docs/2026/hello.txt", 0)?;
-//! upload.write_all(b"hello, world\n")?;
-//! upload.finish()?;
-//!
-//! let names: Vec<String> = client
-//!     .list("/docs", true)?
-//!     .iter()
-//!     .map(|item| item.path_str().into_owned())
-//!     .collect();
-//! assert_eq!(names, ["/docs/2026", "/docs/2026/hello.txt"]);
-//! assert_eq!(client.size("/docs/2026/hello.txt")?, 13);
-//!
-//! let mut text = String::new();
-//! let mut download = client.download_stream("/docs/2026/hello.txt", 7)?;
-//! download.read_to_string(&mut text)?;
-//! download.finish()?;
-//! assert_eq!(text, "world\n");
-//!
-//! client.quit()?;
-//! running.shutdown()?;
-//! # Ok(())
-//! # }
-//! ```
-//!
-//! # How it runs
-//!
-//! Each method starts one [`Operation`](sansftp::client::Operation) and drives the core
-//! on the calling thread until it is done: it writes what the core sends, reads the
-//! control connection when a reply is due, opens the data connections it asks for
-//! (passive: a connect; active: a listener bound on the control connection's local
-//! address, accepting only the server's host) and moves the data. Listings are read
-//! whole by the client; file transfers are handed to the caller as a [`DataStream`]
-//! (`Read` for downloads, `Write` for uploads), or copied to and from files by
-//! [`Client::upload`] and [`Client::download`] through one 256 KiB buffer.
-//!
-//! A stream dropped before its end tells the core, which aborts the transfer (`ABOR`
-//! and a `NOOP`, reading every reply up to the `NOOP`'s) so the control connection stays
-//! in step: with a [`socket_timeout`](ClientOptions::socket_timeout) this happens in the
-//! drop, bounded by it; without one, at the start of the next call.
 
 mod driver;
 mod options;
@@ -76,6 +21,61 @@ pub use stream::{DataStream, ListStream};
 use driver::Driver;
 
 /// A blocking FTP client: one control connection, one operation at a time.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use sansftp::server::{Config, User};
+/// use sansftp_blocking::{Client, Server};
+/// use sansftp_storage::MemoryFs;
+///
+/// # fn main() -> Result<(), sansftp::Error> {
+/// let config = Config::new().user(User::new("alice", "secret"));
+/// let server = Server::builder(MemoryFs::new()).config(config).bind("127.0.0.1:0")?;
+/// let running = server.spawn();
+///
+/// let mut client = Client::connect(running.local_addr())?;
+/// client.login("alice", "secret")?;
+/// client.make_directory("/docs/2026", true)?;
+///
+/// let mut upload = client.upload_stream("/docs/2026/hello.txt", 0)?;
+/// upload.write_all(b"hello, world\n")?;
+/// upload.finish()?;
+///
+/// let names: Vec<String> = client
+///     .list("/docs", true)?
+///     .iter()
+///     .map(|item| item.path_str().into_owned())
+///     .collect();
+/// assert_eq!(names, ["/docs/2026", "/docs/2026/hello.txt"]);
+/// assert_eq!(client.size("/docs/2026/hello.txt")?, 13);
+///
+/// let mut text = String::new();
+/// let mut download = client.download_stream("/docs/2026/hello.txt", 7)?;
+/// download.read_to_string(&mut text)?;
+/// download.finish()?;
+/// assert_eq!(text, "world\n");
+///
+/// client.quit()?;
+/// running.shutdown()?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # How it runs
+///
+/// Each method starts one [`Operation`](sansftp::client::Operation) and drives the core
+/// on the calling thread until it is done: it writes what the core sends, reads the
+/// control connection when a reply is due, opens the data connections it asks for
+/// (passive: a connect; active: a listener bound on the control connection's local
+/// address, accepting only the server's host) and moves the data. Listings are read
+/// whole by the client; file transfers are handed to the caller as a [`DataStream`]
+/// (`Read` for downloads, `Write` for uploads), or copied to and from files by
+/// [`Client::upload`] and [`Client::download`] through one 256 KiB buffer.
+///
+/// A stream dropped before its end tells the core, which aborts the transfer (`ABOR`
+/// and a `NOOP`, reading every reply up to the `NOOP`'s) so the control connection stays
+/// in step: with a [`socket_timeout`](ClientOptions::socket_timeout) this happens in the
+/// drop, bounded by it; without one, at the start of the next call.
 ///
 /// Paths are bytes (`&str`, `String`, `&[u8]`, `Vec<u8>` all work) and are sent as
 /// given; relative paths are relative to the current directory on the server.

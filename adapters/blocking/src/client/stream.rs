@@ -114,6 +114,11 @@ impl<'a> DataStream<'a> {
     /// Drives the operation to its end.
     fn wait(&mut self) -> Result<(), Error> {
         self.told = true;
+        if !self.driver.is_running() {
+            // Ended before any data (the server answered the command with a
+            // completion), its result already taken.
+            return Ok(());
+        }
         self.driver.wait_done().map(|_: Value| ())
     }
 
@@ -203,6 +208,28 @@ impl<'a> DataStream<'a> {
         Ok(n)
     }
 
+    /// Uploads from `file`'s current position with sendfile(2) (Linux), while the
+    /// transfer is binary and the upload speed unlimited (checked every 8 MiB, so a
+    /// limit set meanwhile takes over); returns the bytes sent, the file's position
+    /// moved past them. Sends nothing elsewhere: the caller copies the rest.
+    pub(crate) fn send_file(&mut self, file: &mut std::fs::File) -> io::Result<u64> {
+        let mut total = 0u64;
+        if self.kind != TransferKind::Upload || self.ascii.is_some() {
+            return Ok(0);
+        }
+        while !self.driver.limits.lock().write.is_limited() {
+            let Some(socket) = self.socket.as_ref() else {
+                break;
+            };
+            match sendfile(socket, file) {
+                Ok(Some(0)) | Ok(None) => break,
+                Ok(Some(n)) => total += n as u64,
+                Err(e) => return Err(self.report(timeout_kind(e))),
+            }
+        }
+        Ok(total)
+    }
+
     fn unsupported(&self) -> io::Error {
         let what = match self.kind {
             TransferKind::Upload => "an upload stream cannot be read",
@@ -210,6 +237,27 @@ impl<'a> DataStream<'a> {
         };
         io::Error::new(io::ErrorKind::Unsupported, what)
     }
+}
+
+/// One sendfile(2) call of up to 8 MiB from `file`'s position: `None` when the
+/// system cannot (nothing was sent).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn sendfile(socket: &TcpStream, file: &std::fs::File) -> io::Result<Option<usize>> {
+    use rustix::io::Errno;
+    const CHUNK: usize = 8 << 20;
+    loop {
+        match rustix::fs::sendfile(socket, file, None, CHUNK) {
+            Ok(n) => return Ok(Some(n)),
+            Err(Errno::INTR) => {}
+            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn sendfile(_socket: &TcpStream, _file: &std::fs::File) -> io::Result<Option<usize>> {
+    Ok(None)
 }
 
 /// A socket timeout as `TimedOut` (std gives `WouldBlock` on Unix).
