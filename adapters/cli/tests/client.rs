@@ -296,6 +296,12 @@ fn resume_continues_downloads_and_uploads() {
     // Complete already: nothing to do.
     s.run(&["get", "--resume", &s.url("big.bin")]).ok();
     assert_file(&part_path, &expected);
+    // A killed download's hidden temporary file is picked up.
+    std::fs::write(s.local().join(".again.bin.sansftp-part"), &data[..1000]).unwrap();
+    s.run(&["get", "--resume", &s.url("big.bin"), "again.bin"])
+        .ok();
+    assert_file(&s.local().join("again.bin"), &data);
+    assert_absent(&s.local().join(".again.bin.sansftp-part"));
 
     // Upload: the server's part is marked the same way.
     let offset = MIB + 11;
@@ -481,4 +487,48 @@ fn a_silent_server_times_out() {
         "the timeout is not applied"
     );
     drop(silent);
+}
+
+#[test]
+fn a_download_cut_short_leaves_no_file() {
+    let s = Setup::new();
+    std::fs::write(s.root().join("slow.bin"), random_bytes(16 * MIB, 6)).unwrap();
+    let mut child = Command::new(sansftp())
+        .current_dir(s.local())
+        .args(["get", "--limit-rate", "4M", &s.url("slow.bin")])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let Setup {
+        server,
+        root: _root,
+        local,
+    } = s;
+    // Killed mid-transfer (16 MiB at 4 MiB/s takes 4 s); what the socket buffers hold
+    // still arrives, then the data and control connections end.
+    drop(server);
+    let deadline = std::time::Instant::now() + TOOL_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("get still running after the server was killed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(1), "stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("sansftp: "), "{stderr}");
+    assert!(
+        names(local.path()).is_empty(),
+        "left behind: {:?}",
+        names(local.path())
+    );
 }

@@ -29,7 +29,8 @@ pub struct GetArgs {
     /// Where to write: a file name, or an existing directory to write into (default:
     /// the remote name, in the current directory).
     pub local: Option<PathBuf>,
-    /// Continue a partial download from the local file's size.
+    /// Continue a partial download from the local file's size (or from the hidden
+    /// temporary file a killed download left beside it).
     #[arg(short = 'c', long)]
     pub resume: bool,
     /// Download a whole directory tree.
@@ -215,6 +216,16 @@ fn temporary(target: &Path) -> PathBuf {
     target.with_file_name(name)
 }
 
+/// When `target` is missing but an interrupted download's temporary file is there
+/// (the process was killed), it becomes the target, so `--resume` continues it.
+fn adopt_temporary(target: &Path) -> Result<(), Error> {
+    let temp = temporary(target);
+    if fs::symlink_metadata(target).is_err() && temp.is_file() {
+        fs::rename(&temp, target).map_err(|e| Error::local(target, e))?;
+    }
+    Ok(())
+}
+
 /// Downloads one file; returns the bytes received.
 fn get_file(
     client: &mut Client,
@@ -224,6 +235,9 @@ fn get_file(
     resume: bool,
     progress: &Progress,
 ) -> Result<u64, Error> {
+    if resume {
+        adopt_temporary(target)?;
+    }
     let offset = if resume {
         match fs::metadata(target) {
             Ok(m) if m.is_file() => m.len(),
