@@ -317,6 +317,15 @@ fn resume_continues_downloads_and_uploads() {
     // Nothing there yet: a whole upload.
     s.run(&["put", "-c", "full.bin", &s.url("fresh.bin")]).ok();
     assert_file(&s.root().join("fresh.bin"), &data);
+
+    // Empty files, nothing on the other side yet: made all the same.
+    std::fs::write(s.local().join("empty.txt"), b"").unwrap();
+    s.run(&["put", "--resume", "empty.txt", &s.url("empty.txt")])
+        .ok();
+    assert_file(&s.root().join("empty.txt"), b"");
+    s.run(&["get", "--resume", &s.url("empty.txt"), "empty-back.txt"])
+        .ok();
+    assert_file(&s.local().join("empty-back.txt"), b"");
 }
 
 #[test]
@@ -337,6 +346,16 @@ fn recursive_put_and_get_copy_trees() {
     assert_file(&remote.join("s/b.bin"), &read(&tree.join("s/b.bin")));
     assert_file(&remote.join("s/deep/c.txt"), b"c");
     assert!(remote.join("empty").is_dir());
+    // Again with --resume: the directories exist, a cut file is completed.
+    let b = read(&tree.join("s/b.bin"));
+    let mut cut = b[..1000].to_vec();
+    cut[0] ^= 0xff;
+    std::fs::write(remote.join("s/b.bin"), &cut).unwrap();
+    s.run(&["put", "-r", "--resume", "tree", &s.url("")]).ok();
+    cut.extend_from_slice(&b[1000..]);
+    assert_file(&remote.join("s/b.bin"), &cut);
+    // Start over for the downloads below.
+    std::fs::write(remote.join("s/b.bin"), &b).unwrap();
 
     // Into a new local directory: it becomes the tree.
     s.run(&["get", "-r", &s.url("tree"), "copy"]).ok();
@@ -344,6 +363,18 @@ fn recursive_put_and_get_copy_trees() {
     assert_eq!(names(&copy), ["a.txt", "empty", "s"]);
     assert_file(&copy.join("s/b.bin"), &read(&tree.join("s/b.bin")));
     assert_file(&copy.join("s/deep/c.txt"), b"c");
+    // Without LOCAL: ./tree, the same place each time, so --resume continues it (the
+    // marked first byte shows the file was not fetched again from zero).
+    let here = s.local().join("here");
+    std::fs::create_dir(&here).unwrap();
+    sansftp_in(&here, &["get", "-r", &s.url("tree")]).ok();
+    let mut cut = b[..7].to_vec();
+    cut[0] ^= 0xff;
+    std::fs::write(here.join("tree/s/b.bin"), &cut).unwrap();
+    sansftp_in(&here, &["get", "-r", "--resume", &s.url("tree")]).ok();
+    cut.extend_from_slice(&b[7..]);
+    assert_file(&here.join("tree/s/b.bin"), &cut);
+    assert_file(&here.join("tree/a.txt"), b"a");
     // Into an existing one: the tree goes inside.
     s.run(&["get", "-r", &s.url("tree/s"), "copy/empty"]).ok();
     assert_file(&copy.join("empty/s/deep/c.txt"), b"c");

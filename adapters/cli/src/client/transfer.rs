@@ -258,7 +258,7 @@ fn get_file(
                 show(remote)
             )));
         }
-        if resume && offset == size {
+        if resume && offset == size && target.is_file() {
             progress.add(size);
             return Ok(0);
         }
@@ -326,11 +326,13 @@ fn put_file(
 ) -> Result<u64, Error> {
     let mut file = File::open(local).map_err(|e| Error::local(local, e))?;
     let len = file.metadata().map_err(|e| Error::local(local, e))?.len();
-    let offset = if resume {
+    // `None`: not on the server (yet).
+    let existing = if resume {
         remote_size(client, remote)?
     } else {
-        0
+        None
     };
+    let offset = existing.unwrap_or(0);
     if offset > len {
         return Err(Error::Other(format!(
             "cannot resume: {} ({offset} bytes) is larger than {} ({len} bytes)",
@@ -339,7 +341,7 @@ fn put_file(
         )));
     }
     progress.add(offset);
-    if resume && offset == len {
+    if existing == Some(len) {
         return Ok(0);
     }
     file.seek(SeekFrom::Start(offset))
@@ -361,15 +363,15 @@ fn put_file(
     }
 }
 
-/// The size of a remote file, 0 when it does not exist (`SIZE`, or `stat` for servers
-/// without `SIZE`).
-fn remote_size(client: &mut Client, remote: &[u8]) -> Result<u64, Error> {
+/// The size of a remote file, `None` when it does not exist (`SIZE`, or `stat` for
+/// servers without `SIZE`).
+fn remote_size(client: &mut Client, remote: &[u8]) -> Result<Option<u64>, Error> {
     match client.size(remote) {
-        Ok(n) => Ok(n),
-        Err(e) if is_missing(&e) => Ok(0),
+        Ok(n) => Ok(Some(n)),
+        Err(e) if is_missing(&e) => Ok(None),
         Err(_) => match client.stat(remote) {
-            Ok(item) => Ok(item.entry.size.unwrap_or(0)),
-            Err(e) if is_missing(&e) => Ok(0),
+            Ok(item) => Ok(Some(item.entry.size.unwrap_or(0))),
+            Err(e) if is_missing(&e) => Ok(None),
             Err(e) => Err(e.into()),
         },
     }
