@@ -219,3 +219,40 @@ fn a_transfer_the_server_completes_at_once_is_an_empty_stream() {
     c.noop().unwrap();
     server.join().unwrap();
 }
+
+#[test]
+fn a_listing_naming_paths_outside_the_tree_is_refused_on_download() {
+    let (addr, server) = serve(|mut p| {
+        p.expect("USER");
+        p.say("230 in\r\n");
+        p.expect("FEAT");
+        p.say("211-Features:\r\n MLST type*;size*;\r\n211 End\r\n");
+        p.expect("MLST /d");
+        p.say("250-Listing /d\r\n type=dir; /d\r\n250 End\r\n");
+        p.expect("EPSV");
+        let data = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = data.local_addr().unwrap().port();
+        p.say(&format!("229 (|||{port}|)\r\n"));
+        p.expect("MLSD /d");
+        p.say("150 here\r\n");
+        let (mut d, _) = data.accept().unwrap();
+        d.write_all(b"type=file;size=1; ../../evil\r\n").unwrap();
+        drop(d);
+        p.say("226 done\r\n");
+        let mut rest = String::new();
+        let _ = p.reader.read_line(&mut rest);
+    });
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("in/dst");
+    let mut c = Client::connect_with(addr, options()).unwrap();
+    c.login("u", "p").unwrap();
+    let err = c.download("/d", &target).unwrap_err();
+    assert!(
+        matches!(err, Error::UnexpectedReply(ref m) if m.contains("not below")),
+        "{err:?}"
+    );
+    assert!(!local.path().join("evil").exists());
+    assert!(!local.path().join("in/evil").exists());
+    drop(c);
+    server.join().unwrap();
+}
