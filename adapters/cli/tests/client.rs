@@ -563,3 +563,36 @@ fn a_download_cut_short_leaves_no_file() {
         names(local.path())
     );
 }
+
+#[test]
+fn ipv6_literal_hosts() {
+    use sansftp::server::{Config, Permission, User};
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("six.txt"), b"over IPv6").unwrap();
+    let user = User::new("u", "p")
+        .base_path(root.path())
+        .permission(Permission::new("/").unwrap().rights(true, true));
+    let server = match sansftp_blocking::Server::builder(sansftp_storage::LocalFs::new())
+        .config(Config::new().user(user))
+        .bind("[::1]:0")
+    {
+        Ok(server) => server.spawn(),
+        Err(e) => {
+            eprintln!("skipping: no IPv6 loopback here ({e})");
+            return;
+        }
+    };
+    let url = |path: &str| format!("ftp://u:p@[::1]:{}/{path}", server.local_addr().port());
+    let out = sansftp_in(local.path(), &["ls", &url("")]).ok();
+    assert_eq!(out.stdout, "six.txt\n");
+    sansftp_in(local.path(), &["get", &url("six.txt")]).ok();
+    assert_file(&local.path().join("six.txt"), b"over IPv6");
+    sansftp_in(
+        local.path(),
+        &["put", "--active", "six.txt", &url("back.txt")],
+    )
+    .ok();
+    assert_file(&root.path().join("back.txt"), b"over IPv6");
+    server.shutdown().unwrap();
+}
