@@ -75,6 +75,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod client;
 mod limits;
 mod ports;
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -86,5 +87,6 @@ mod throttles;
 mod transfer;
 
 pub use auth::{BoxFuture, UserManager};
+pub use client::{Client, ClientOptions, DataStream, ListStream, SpeedLimits};
 pub use server::{Builder, Server};
 pub use shutdown::ShutdownHandle;
