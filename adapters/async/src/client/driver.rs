@@ -92,9 +92,12 @@ impl Client {
     /// listing stream dropped halfway): transfers the core starts meanwhile are aborted,
     /// the result is discarded. Afterwards the control channel is in step.
     pub(crate) async fn finish_pending(&mut self) {
-        if !self.session.is_busy() {
+        // A dropped stream may have ended the operation inside the core already: its
+        // outputs (the result among them) still wait to be drained.
+        if !self.session.is_busy() && !std::mem::take(&mut self.unsettled) {
             return;
         }
+        self.unsettled = false;
         self.abandoning = true;
         loop {
             match self.step(false).await {

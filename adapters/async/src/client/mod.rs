@@ -123,6 +123,8 @@ pub struct Client {
     ctrl_error: Option<io::Error>,
     /// Finishing an operation nobody waits for: transfers are aborted.
     abandoning: bool,
+    /// A stream was dropped: the core may hold outputs of its operation.
+    unsettled: bool,
 }
 
 impl Client {
@@ -176,6 +178,7 @@ impl Client {
             entries: VecDeque::new(),
             ctrl_error: None,
             abandoning: false,
+            unsettled: false,
         };
         match client.run_started().await? {
             Value::Greeting(reply) => client.greeting = reply,
