@@ -16,6 +16,8 @@ use sansftp::time::DateTime;
 use super::Client;
 
 /// Why [`Client::step`] returned.
+// One per call, moved once: boxing the result would cost more than it saves.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Stop {
     /// The running operation ended.
     Done(Result<Value, Error>),

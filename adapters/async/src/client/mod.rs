@@ -29,6 +29,7 @@
 //!     while let Some(item) = entries.next().await {
 //!         names.push(item?.path_str().into_owned());
 //!     }
+//!     drop(entries); // the client is busy while the stream lives
 //!     assert_eq!(names, ["/docs/2026", "/docs/2026/hello.txt"]);
 //!     assert_eq!(client.size("/docs/2026/hello.txt").await?, 13);
 //!
@@ -97,7 +98,7 @@ const CONTROL_BUFFER: usize = 4096;
 ///
 /// Methods take `&mut self`: one operation at a time, as FTP has it. Paths are bytes
 /// (`&str`, `String`, `&[u8]`, `Vec<u8>`), sent as given: a server's names need not be
-/// UTF-8. See the [module docs](self) for an example.
+/// UTF-8. The [crate docs](crate#client) have an example.
 #[derive(Debug)]
 pub struct Client {
     ctrl: Async<TcpStream>,
