@@ -518,8 +518,9 @@ fn speed_limits_slow_transfers_down() {
         s.write_all(&data).await.unwrap();
         s.finish().await.unwrap();
         let took = start.elapsed();
-        // 300 KiB at 1 MiB/s from an empty bucket: 293 ms at least.
-        assert!(took >= Duration::from_millis(250), "upload took {took:?}");
+        // 300 KiB at 1 MiB/s, less the burst the bucket may have saved up while idle
+        // (a tenth of a second's worth): 190 ms at least.
+        assert!(took >= Duration::from_millis(180), "upload took {took:?}");
 
         let limits = c.speed_limits();
         limits.set_write(None);
@@ -532,7 +533,7 @@ fn speed_limits_slow_transfers_down() {
         s.finish().await.unwrap();
         let took = start.elapsed();
         assert!(back == data);
-        assert!(took >= Duration::from_millis(250), "download took {took:?}");
+        assert!(took >= Duration::from_millis(180), "download took {took:?}");
         c.quit().await.unwrap();
     });
 }
