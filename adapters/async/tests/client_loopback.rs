@@ -599,3 +599,62 @@ fn anonymous_login_and_server_shutdown() {
         assert!(c.noop().await.is_err());
     });
 }
+
+/// Calls cancelled at arbitrary points (the caller drops the future, as a `select` or a
+/// timeout of its own does) leave the client usable: the next call finishes what the
+/// core still holds, and no temporary file is left.
+#[test]
+fn cancelled_calls_leave_the_client_in_step() {
+    let data = random_bytes(2 << 20, 13);
+    let mut fs = MemoryFs::new().with_file("/big.bin", data.clone());
+    for i in 0..6 {
+        fs = fs.with_file(&format!("/d{i}/sub/f.txt"), "x");
+    }
+    let srv = TestServer::start(Rt::Smol, config(), fs);
+    let local = tempfile::tempdir().unwrap();
+    smol::block_on(async {
+        // Downloads at 40 MiB/s take 50 ms: cancelled anywhere in their course.
+        let mut c = alice(&srv, options().read_limit(Some(40 << 20))).await;
+        for step in 0..30u64 {
+            let cut = Duration::from_micros(150 * step);
+            let target = local.path().join("big.bin");
+            match step % 3 {
+                0 => {
+                    let list = c.list("/", true);
+                    let _ = futures_lite::future::or(async { Some(list.await) }, async {
+                        async_io::Timer::after(cut * 3).await;
+                        None
+                    })
+                    .await;
+                }
+                1 => {
+                    let dl = c.download("/big.bin", &target);
+                    let _ = futures_lite::future::or(async { Some(dl.await) }, async {
+                        async_io::Timer::after(cut * 12).await;
+                        None
+                    })
+                    .await;
+                }
+                _ => {
+                    let open = c.download_stream("/big.bin", 0);
+                    let _ = futures_lite::future::or(async { Some(open.await.map(drop)) }, async {
+                        async_io::Timer::after(cut / 3).await;
+                        None
+                    })
+                    .await;
+                }
+            }
+            assert_eq!(c.get_current_directory().await.unwrap(), "/", "step {step}");
+            assert_eq!(c.list("/d0", true).await.unwrap().len(), 2, "step {step}");
+        }
+        // Only finished downloads, renamed into place, are left.
+        for entry in std::fs::read_dir(local.path()).unwrap() {
+            let name = entry.unwrap().file_name();
+            assert_eq!(name, "big.bin");
+        }
+        let target = local.path().join("big.bin");
+        c.download("/big.bin", &target).await.unwrap();
+        assert!(std::fs::read(&target).unwrap() == data);
+        c.quit().await.unwrap();
+    });
+}

@@ -100,6 +100,12 @@ impl Client {
             return;
         }
         self.unsettled = false;
+        if std::mem::take(&mut self.handed_out) {
+            // A transfer was ready but its stream never made (the call was cancelled).
+            self.data = None;
+            let e = io::Error::other("the transfer's call was cancelled");
+            self.session.data_failed(e, Instant::now());
+        }
         self.abandoning = true;
         loop {
             match self.step(false).await {
@@ -111,10 +117,7 @@ impl Client {
                 }
                 // `abandoning` makes `step` abort transfers itself; if one slips through,
                 // abort it here.
-                Stop::Transfer(_) => {
-                    self.data = None;
-                    self.session.abort(Instant::now());
-                }
+                Stop::Transfer(_) => self.refuse_transfer(),
                 Stop::Entries => self.entries.clear(),
             }
         }
@@ -147,38 +150,42 @@ impl Client {
                 Stop::Done(res) => return res.map_err(map_timeout),
                 Stop::Entries => {}
                 // Only upload and download operations hand out a file transfer.
-                Stop::Transfer(_) => {
-                    self.data = None;
-                    self.session.abort(Instant::now());
-                }
+                Stop::Transfer(_) => self.refuse_transfer(),
             }
         }
     }
 
     /// Drives the core until the running operation ends, a file transfer is ready, or
     /// (with `yield_entries`) listing entries are waiting.
+    ///
+    /// Cancel-safe: a caller that drops the future loses nothing the core needs. Command
+    /// bytes wait in `ctrl_out` and a data connection to open in `connecting` until the
+    /// next call finishes them; a transfer handed out is tracked in `handed_out`.
     pub(crate) async fn step(&mut self, yield_entries: bool) -> Stop {
         loop {
+            // What an earlier (maybe cancelled) pass owes the peer, first.
+            self.flush_control().await;
+            if let Some(addr) = self.connecting {
+                let res = connect(addr, self.options.connect_timeout).await;
+                self.connecting = None;
+                match res {
+                    Ok(sock) => {
+                        self.data = Some(sock);
+                        self.session.data_connected(Instant::now());
+                    }
+                    Err(e) => self.session.data_failed(e, Instant::now()),
+                }
+            }
             let mut done = None;
             let mut ready = None;
             while let Some(out) = self.session.poll_output() {
                 let now = Instant::now();
                 match out {
-                    Output::Send(bytes) => {
-                        let limit = self.options.socket_timeout;
-                        let sent = timeout(limit, "writing a command", self.ctrl.write_all(&bytes));
-                        if let Err(e) = sent.await {
-                            self.control_failed(e);
-                        }
-                    }
+                    Output::Send(bytes) => self.ctrl_out.extend_from_slice(&bytes),
                     Output::Connect(addr) => {
-                        match connect(addr, self.options.connect_timeout).await {
-                            Ok(sock) => {
-                                self.data = Some(sock);
-                                self.session.data_connected(Instant::now());
-                            }
-                            Err(e) => self.session.data_failed(e, Instant::now()),
-                        }
+                        // Opened at the top of the loop, after the commands before it.
+                        self.connecting = Some(addr);
+                        break;
                     }
                     Output::Listen(ip) => match bind(ip) {
                         Ok((listener, at)) => {
@@ -207,16 +214,23 @@ impl Client {
                     }
                     Output::Entry(item) => self.entries.push_back(item),
                     Output::Done(res) => done = Some(res),
-                    Output::Close => {
-                        let _ = self.ctrl.get_ref().shutdown(Shutdown::Both);
-                    }
+                    Output::Close => self.closing = true,
                     other => log::debug!("ignored an output this client does not know: {other:?}"),
                 }
+            }
+            if self.connecting.is_some() {
+                continue;
+            }
+            self.flush_control().await;
+            if self.closing {
+                self.closing = false;
+                let _ = self.ctrl.get_ref().shutdown(Shutdown::Both);
             }
             if let Some(res) = done {
                 return Stop::Done(res.map_err(|e| self.explain_closed(e)));
             }
             if let Some(t) = ready {
+                self.handed_out = true;
                 return Stop::Transfer(t);
             }
             if yield_entries && !self.entries.is_empty() {
@@ -258,6 +272,7 @@ impl Client {
                     match self.transfer {
                         Some(t) if t.kind != TransferKind::Listing => {
                             self.transfer = None;
+                            self.handed_out = true;
                             return Stop::Transfer(t);
                         }
                         _ => {}
@@ -321,6 +336,36 @@ impl Client {
             }
         };
         future::or(control, future::or(data, timer)).await
+    }
+
+    /// Aborts a file transfer the core handed out where none was wanted.
+    pub(crate) fn refuse_transfer(&mut self) {
+        self.handed_out = false;
+        self.data = None;
+        self.session.abort(Instant::now());
+    }
+
+    /// Writes the commands the core has queued. Cancel-safe: what is not written yet
+    /// stays in `ctrl_out`. A failure closes the session.
+    async fn flush_control(&mut self) {
+        while !self.ctrl_out.is_empty() {
+            let limit = self.options.socket_timeout;
+            let written =
+                timeout(limit, "writing a command", self.ctrl.write(&self.ctrl_out)).await;
+            match written {
+                Ok(0) => {
+                    self.ctrl_out.clear();
+                    self.control_failed(io::ErrorKind::WriteZero.into());
+                }
+                Ok(n) => {
+                    self.ctrl_out.drain(..n.min(self.ctrl_out.len()));
+                }
+                Err(e) => {
+                    self.ctrl_out.clear();
+                    self.control_failed(e);
+                }
+            }
+        }
     }
 
     /// The control connection broke: the core hears it as closed, the error is kept to

@@ -126,6 +126,14 @@ pub struct Client {
     abandoning: bool,
     /// A stream was dropped: the core may hold outputs of its operation.
     unsettled: bool,
+    /// Command bytes not yet written.
+    ctrl_out: Vec<u8>,
+    /// A passive data connection to open.
+    connecting: Option<std::net::SocketAddr>,
+    /// The core asked to close the control connection.
+    closing: bool,
+    /// A file transfer was handed out and its [`DataStream`] not made yet.
+    handed_out: bool,
 }
 
 impl Client {
@@ -180,6 +188,10 @@ impl Client {
             ctrl_error: None,
             abandoning: false,
             unsettled: false,
+            ctrl_out: Vec::new(),
+            connecting: None,
+            closing: false,
+            handed_out: false,
         };
         match client.run_started().await? {
             Value::Greeting(reply) => client.greeting = reply,

@@ -80,6 +80,7 @@ impl<'a> DataStream<'a> {
         ascii: bool,
     ) -> DataStream<'a> {
         let ended = sock.is_none();
+        client.handed_out = false;
         DataStream {
             client,
             sock,
@@ -151,10 +152,7 @@ impl<'a> DataStream<'a> {
             match self.client.step(false).await {
                 Stop::Done(res) => return res.map(drop).map_err(map_timeout),
                 Stop::Entries => self.client.entries.clear(),
-                Stop::Transfer(_) => {
-                    self.client.data = None;
-                    self.client.session.abort(Instant::now());
-                }
+                Stop::Transfer(_) => self.client.refuse_transfer(),
             }
         }
     }
@@ -467,10 +465,7 @@ impl<'a> ListStream<'a> {
                         client.entries.clear();
                         return Some((Err(map_timeout(e)), None));
                     }
-                    Stop::Transfer(_) => {
-                        client.data = None;
-                        client.session.abort(Instant::now());
-                    }
+                    Stop::Transfer(_) => client.refuse_transfer(),
                 }
             }
         });

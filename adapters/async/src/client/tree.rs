@@ -100,40 +100,30 @@ impl Client {
     }
 
     async fn download_file(&mut self, remote: &[u8], local: PathBuf) -> Result<u64, Error> {
-        let temp = temp_name(&local);
+        let temp = TempFile(Some(temp_name(&local)));
+        let path = temp.path().to_path_buf();
         let file = {
-            let t = temp.clone();
+            let t = path.clone();
             unblock(move || File::create(t)).await
         }
-        .map_err(|e| local_error(&temp, e))?;
-        let result = match self.download_stream(remote, 0).await {
-            Ok(mut stream) => match receive_file(&mut stream, file, &temp).await {
-                Ok(n) => stream.finish().await.map(|()| n),
-                Err(e) => {
-                    if let Err(abort) = stream.abort().await {
-                        log::debug!("aborting the failed download: {abort}");
-                    }
-                    Err(e)
-                }
-            },
-            Err(e) => Err(e),
-        };
-        let t = temp.clone();
-        match result {
-            Ok(n) => {
-                let target = local.clone();
-                unblock(move || std::fs::rename(t, target))
-                    .await
-                    .map_err(|e| local_error(&local, e))?;
-                Ok(n)
-            }
+        .map_err(|e| local_error(&path, e))?;
+        let mut stream = self.download_stream(remote, 0).await?;
+        let n = match receive_file(&mut stream, file, &path).await {
+            Ok(n) => n,
             Err(e) => {
-                if let Err(rm) = unblock(move || std::fs::remove_file(t)).await {
-                    log::debug!("removing {}: {rm}", temp.display());
+                if let Err(abort) = stream.abort().await {
+                    log::debug!("aborting the failed download: {abort}");
                 }
-                Err(e)
+                return Err(e);
             }
-        }
+        };
+        stream.finish().await?;
+        let target = local.clone();
+        unblock(move || std::fs::rename(path, target))
+            .await
+            .map_err(|e| local_error(&local, e))?;
+        temp.keep();
+        Ok(n)
     }
 
     async fn upload_tree(&mut self, local: PathBuf, remote: Vec<u8>) -> Result<u64, Error> {
@@ -209,6 +199,35 @@ impl Client {
             }
         }
         Ok(total)
+    }
+}
+
+/// A download's temporary file, removed when dropped (an error, a cancelled call)
+/// unless [`keep`](TempFile::keep) says it was renamed into place.
+struct TempFile(Option<PathBuf>);
+
+impl TempFile {
+    fn path(&self) -> &Path {
+        self.0.as_deref().unwrap_or(Path::new(""))
+    }
+
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        // A small synchronous unlink: `Drop` cannot await.
+        let Some(path) = self.0.take() else {
+            return;
+        };
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                log::debug!("removing {}: {e}", path.display());
+            }
+            _ => {}
+        }
     }
 }
 
