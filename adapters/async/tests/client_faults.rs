@@ -213,6 +213,65 @@ fn hostile_listing_names_are_refused() {
     join.join().unwrap();
 }
 
+/// Active mode against a server that never connects: the wait for its connection ends
+/// with the connect timeout, and the transfer is aborted in step.
+#[test]
+fn active_mode_accept_times_out() {
+    let (addr, join) = fake(|s| {
+        serve(s, |cmd, s| {
+            if cmd.starts_with("PORT ") || cmd.starts_with("EPRT ") {
+                s.write_all(b"200 port ok\r\n").unwrap();
+                return true;
+            }
+            if cmd == "RETR never" {
+                s.write_all(b"150 connecting (not really)\r\n").unwrap();
+                return true;
+            }
+            false
+        })
+    });
+    smol::block_on(async {
+        let options = options()
+            .active(true)
+            .connect_timeout(Duration::from_millis(300));
+        let mut c = Client::connect_with(addr, options).await.unwrap();
+        c.login("u", "p").await.unwrap();
+        let start = Instant::now();
+        let err = c.download_stream("never", 0).await.unwrap_err();
+        assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+        assert!(start.elapsed() >= Duration::from_millis(250));
+        c.noop().await.unwrap();
+        c.quit().await.unwrap();
+    });
+    join.join().unwrap();
+}
+
+/// `USER`, `PASS`, then `ACCT` when the server asks for an account (332).
+#[test]
+fn login_with_account() {
+    let (addr, join) = fake(|s| {
+        serve(s, |cmd, s| {
+            let reply: &[u8] = match cmd {
+                "PASS p" => b"332 need account\r\n",
+                "ACCT acc" => b"230 in with account\r\n",
+                _ => return false,
+            };
+            s.write_all(reply).unwrap();
+            true
+        })
+    });
+    smol::block_on(async {
+        let mut c = Client::connect_with(addr, options()).await.unwrap();
+        assert_eq!(c.greeting().text().trim(), "fake");
+        // Asked for an account, with none to give: the core refuses an empty `ACCT`.
+        let err = c.login("u", "p").await.unwrap_err();
+        assert!(matches!(err, Error::InvalidCommand(_)), "{err:?}");
+        c.login_with_account("u", "p", "acc").await.unwrap();
+        c.quit().await.unwrap();
+    });
+    join.join().unwrap();
+}
+
 /// The client, its streams and its futures can move between threads (spawned tasks).
 #[allow(dead_code)]
 fn futures_are_send(c: &mut Client) {
