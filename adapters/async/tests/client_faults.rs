@@ -89,20 +89,29 @@ fn stalled_download_times_out() {
     smol::block_on(async {
         let mut c = Client::connect_with(addr, options()).await.unwrap();
         c.login("u", "p").await.unwrap();
-        let mut s = c.download_stream("slow", 0).await.unwrap();
-        let mut buf = vec![0u8; 100];
-        let start = Instant::now();
-        let mut got = 0;
-        let err = loop {
-            match s.read(&mut buf).await {
-                Ok(n) => got += n,
-                Err(e) => break e,
+        for finish in [true, false] {
+            let mut s = c.download_stream("slow", 0).await.unwrap();
+            let mut buf = vec![0u8; 100];
+            let start = Instant::now();
+            let mut got = 0;
+            let err = loop {
+                match s.read(&mut buf).await {
+                    Ok(n) => got += n,
+                    Err(e) => break e,
+                }
+            };
+            assert_eq!(got, 10);
+            assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+            assert!(start.elapsed() >= Duration::from_millis(350));
+            if finish {
+                // The transfer failed: finish says so (after aborting it in step).
+                let err = s.finish().await.unwrap_err();
+                assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+            } else {
+                s.abort().await.unwrap();
             }
-        };
-        assert_eq!(got, 10);
-        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
-        assert!(start.elapsed() >= Duration::from_millis(350));
-        s.abort().await.unwrap();
+            c.noop().await.unwrap();
+        }
         c.noop().await.unwrap();
         c.quit().await.unwrap();
     });

@@ -97,6 +97,8 @@ impl Client {
         // A dropped stream may have ended the operation inside the core already: its
         // outputs (the result among them) still wait to be drained.
         if !self.session.is_busy() && !std::mem::take(&mut self.unsettled) {
+            // (A cancelled earlier run may have left the flag set.)
+            self.abandoning = false;
             return;
         }
         self.unsettled = false;

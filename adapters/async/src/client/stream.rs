@@ -45,6 +45,8 @@ pub struct DataStream<'a> {
     eof: bool,
     /// Bytes moved on the connection.
     moved: u64,
+    /// The error a read or write on the connection failed with, if one did.
+    broken: Option<(io::ErrorKind, String)>,
     /// The socket timeout of the operation the socket is stuck on.
     stall: Timer,
     stall_armed: bool,
@@ -89,6 +91,7 @@ impl<'a> DataStream<'a> {
             ended,
             eof: ended,
             moved: 0,
+            broken: None,
             stall: Timer::never(),
             stall_armed: false,
             throttle: Timer::never(),
@@ -114,7 +117,10 @@ impl<'a> DataStream<'a> {
         if self.ended {
             return Ok(());
         }
-        let report = if self.upload {
+        let report = if let Some((kind, text)) = self.broken.take() {
+            // The connection already failed: the transfer cannot end well.
+            Err(io::Error::new(kind, text))
+        } else if self.upload {
             self.close().await
         } else {
             self.check_eof().await
@@ -212,8 +218,17 @@ impl<'a> DataStream<'a> {
                 throttle.consume(n as u64, Instant::now());
                 Poll::Ready(Ok(v))
             }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => self.poll_stall(cx),
+            Poll::Ready(Err(e)) => {
+                self.broken = Some((e.kind(), e.to_string()));
+                Poll::Ready(Err(e))
+            }
+            Poll::Pending => {
+                let stalled = self.poll_stall(cx);
+                if let Poll::Ready(Err(e)) = &stalled {
+                    self.broken = Some((e.kind(), e.to_string()));
+                }
+                stalled
+            }
         }
     }
 
@@ -333,6 +348,7 @@ impl AsyncRead for DataStream<'_> {
         loop {
             if let Some(ready) = this.converted.get(this.pos..).filter(|r| !r.is_empty()) {
                 let n = ready.len().min(buf.len());
+                // In bounds: n is at most either length.
                 buf[..n].copy_from_slice(&ready[..n]);
                 this.pos += n;
                 return Poll::Ready(Ok(n));
