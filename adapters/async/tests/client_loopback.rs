@@ -254,6 +254,14 @@ fn files_round_trip_resume_and_append_on_disk() {
             .collect();
         assert_eq!(left.len(), 1);
 
+        // Into a directory, keeping the name, both ways.
+        assert_eq!(c.upload(&src, "/in/").await.unwrap(), data.len() as u64);
+        assert_eq!(std::fs::read(srv.root().join("in/src.bin")).unwrap(), data);
+        let into = local.path().join("into");
+        std::fs::create_dir(&into).unwrap();
+        c.download("/in/src.bin", &into).await.unwrap();
+        assert_eq!(std::fs::read(into.join("src.bin")).unwrap(), data);
+
         // A failed download leaves neither the target nor a temporary file.
         let missing = local.path().join("out/missing.bin");
         assert!(

@@ -26,17 +26,19 @@ fn local_error(path: &Path, e: io::Error) -> Error {
 }
 
 impl Client {
-    /// Uploads a local file to the remote file `remote` (its missing parent directories
-    /// are made first), or a local directory to the remote directory `remote`, like
-    /// `cp -r local remote` when `remote` does not exist yet: `remote` gets `local`'s
-    /// contents, directories made as needed, files overwritten. Returns the bytes sent.
+    /// Uploads a local file to the remote file `remote` (into it, keeping the file's
+    /// name, when `remote` ends with `/`; missing parent directories are made first), or
+    /// a local directory to the remote directory `remote`, like `cp -r local remote` when
+    /// `remote` does not exist yet: `remote` gets `local`'s contents, directories made as
+    /// needed, files overwritten. Returns the bytes sent.
     pub async fn upload(
         &mut self,
         local: impl AsRef<Path>,
         remote: impl AsRef<[u8]>,
     ) -> Result<u64, Error> {
         let local = local.as_ref().to_path_buf();
-        let remote = trim_slashes(remote.as_ref()).to_vec();
+        let into_dir = remote.as_ref().ends_with(b"/");
+        let mut remote = trim_slashes(remote.as_ref()).to_vec();
         let meta = {
             let l = local.clone();
             unblock(move || std::fs::metadata(l)).await
@@ -45,6 +47,13 @@ impl Client {
         if meta.is_dir() {
             return self.upload_tree(local, remote).await;
         }
+        if into_dir {
+            let name = local.file_name().and_then(name_bytes).ok_or_else(|| {
+                let e = io::Error::new(io::ErrorKind::InvalidInput, "no usable file name");
+                local_error(&local, e)
+            })?;
+            remote = join(&remote, &name);
+        }
         let (parent, _) = split_parent(&remote);
         if !parent.is_empty() && parent != b"/" {
             self.make_directory(parent, true).await?;
@@ -52,7 +61,8 @@ impl Client {
         self.upload_file(local, &remote).await
     }
 
-    /// Downloads the remote file `remote` to the local file `local`, or the remote
+    /// Downloads the remote file `remote` to the local file `local` (into it, keeping
+    /// the remote name, when `local` is an existing directory), or the remote
     /// directory `remote` to the local directory `local` (made as needed, with every
     /// file and directory below; links are skipped). A file is written to a temporary
     /// name beside its target and renamed over it once complete. Returns the bytes
@@ -68,6 +78,20 @@ impl Client {
         if item.entry.kind.is_dir() {
             self.download_tree(&remote, local).await
         } else {
+            let mut local = local;
+            let is_dir = {
+                let l = local.clone();
+                unblock(move || l.is_dir()).await
+            };
+            if is_dir {
+                let (_, name) = split_parent(&remote);
+                local = local_path(&local, b"", name).ok_or_else(|| {
+                    Error::UnexpectedReply(format!(
+                        "no local file name in {:?}",
+                        String::from_utf8_lossy(&remote)
+                    ))
+                })?;
+            }
             if let Some(parent) = local.parent().filter(|p| !p.as_os_str().is_empty()) {
                 let p = parent.to_path_buf();
                 unblock(move || std::fs::create_dir_all(p))
