@@ -1,4 +1,4 @@
-//! sansftp's FTP server on [`async-io`](async_io) and [`futures-lite`](futures_lite):
+//! sansftp's FTP server and client on [`async-io`](async_io) and [`futures-lite`](futures_lite):
 //! it runs under smol, async-std, or a plain `block_on`.
 //!
 //! ```
@@ -71,10 +71,37 @@
 //! storage calls race the session's deadline
 //! ([`Config::request_timeout`](sansftp::server::Config::request_timeout)); a call that
 //! loses is left to finish unheard.
+//!
+//! # Client
+//!
+//! [`Client`] speaks to any FTP server with aioftp's operations as `async fn`s (the
+//! same names as `sansftp-blocking`'s client): login, listings (`MLSD`, falling back to
+//! `LIST`; eager or as a [`ListStream`]), `stat`, directories, rename and remove, and
+//! transfers, either as a [`DataStream`] (`AsyncRead`/`AsyncWrite`) or to and from
+//! local files and whole trees. Passive or active, `TYPE I` or `A`, resume with `REST`,
+//! connect and socket timeouts, and [`SpeedLimits`] that can change while it runs. Like
+//! the server it only moves bytes: the [`sansftp::client::Session`] core decides.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use sansftp_async::{Client, ClientOptions};
+//!
+//! # async fn example() -> Result<(), sansftp::Error> {
+//! let options = ClientOptions::new().socket_timeout(Duration::from_secs(30));
+//! let mut client = Client::connect_with("ftp.example.com:21", options).await?;
+//! client.login_anonymous().await?;
+//! for item in client.list("/pub", false).await? {
+//!     println!("{} {:?}", item.path_str(), item.entry.size);
+//! }
+//! client.download("/pub/archive.tar.gz", "archive.tar.gz").await?;
+//! client.quit().await
+//! # }
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod auth;
+mod client;
 mod limits;
 mod ports;
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -86,5 +113,6 @@ mod throttles;
 mod transfer;
 
 pub use auth::{BoxFuture, UserManager};
+pub use client::{Client, ClientOptions, DataStream, ListStream, SpeedLimits};
 pub use server::{Builder, Server};
 pub use shutdown::ShutdownHandle;

@@ -1,0 +1,403 @@
+//! The loop that drives the core: write what it sends, open the data connections it
+//! asks for, read a listing's data beside the control connection, wait for replies and
+//! the core's deadline. Every protocol decision is the core's.
+
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::time::{Duration, Instant, SystemTime};
+
+use async_io::{Async, Timer};
+use futures_lite::{AsyncReadExt, AsyncWriteExt, future};
+use sansftp::Error;
+use sansftp::client::{Operation, Output, Transfer, TransferKind, Value};
+use sansftp::time::DateTime;
+
+use super::Client;
+
+/// Why [`Client::step`] returned.
+// One per call, moved once: boxing the result would cost more than it saves.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Stop {
+    /// The running operation ended.
+    Done(Result<Value, Error>),
+    /// A file transfer is ready: its data connection is in `Client::data`.
+    Transfer(Transfer),
+    /// Listing entries wait in `Client::entries` (only when asked for).
+    Entries,
+}
+
+/// What woke the loop up.
+enum Event {
+    Control(io::Result<usize>),
+    Deadline,
+    Data(io::Result<usize>),
+    Accepted(io::Result<Async<TcpStream>>),
+}
+
+/// Races `f` against `limit` (none: no limit); a timeout is an
+/// [`io::ErrorKind::TimedOut`] error naming `what`.
+pub(crate) async fn timeout<T>(
+    limit: Option<Duration>,
+    what: &str,
+    f: impl Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    match limit {
+        None => f.await,
+        Some(d) => {
+            future::or(f, async {
+                Timer::after(d).await;
+                Err(timed_out(what))
+            })
+            .await
+        }
+    }
+}
+
+/// The error of a socket operation that took longer than its limit.
+pub(crate) fn timed_out(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, format!("timed out: {what}"))
+}
+
+/// A timed-out socket operation is reported as [`Error::Timeout`].
+pub(crate) fn map_timeout(e: Error) -> Error {
+    match e {
+        Error::Io(io) if io.kind() == io::ErrorKind::TimedOut => Error::Timeout(io.to_string()),
+        other => other,
+    }
+}
+
+/// Connects to `addr` within `limit`, with `TCP_NODELAY`.
+pub(crate) async fn connect(
+    addr: SocketAddr,
+    limit: Option<Duration>,
+) -> io::Result<Async<TcpStream>> {
+    let sock = timeout(limit, "connecting", Async::<TcpStream>::connect(addr)).await?;
+    sock.get_ref().set_nodelay(true)?;
+    Ok(sock)
+}
+
+/// Accepts the server's data connection (active mode), only from `peer`; others are
+/// closed at once.
+async fn accept(listener: &Async<TcpListener>, peer: IpAddr) -> io::Result<Async<TcpStream>> {
+    loop {
+        let (sock, from) = listener.accept().await?;
+        if from.ip() == peer {
+            return Ok(sock);
+        }
+        log::warn!("refused a data connection from {from}: not the server's host {peer}");
+    }
+}
+
+impl Client {
+    /// Finishes whatever operation is still running (a stream dropped before its end, a
+    /// listing stream dropped halfway): transfers the core starts meanwhile are aborted,
+    /// the result is discarded. Afterwards the control channel is in step.
+    pub(crate) async fn finish_pending(&mut self) {
+        // A dropped stream may have ended the operation inside the core already: its
+        // outputs (the result among them) still wait to be drained.
+        if !self.session.is_busy() && !std::mem::take(&mut self.unsettled) {
+            // (A cancelled earlier run may have left the flag set.)
+            self.abandoning = false;
+            return;
+        }
+        self.unsettled = false;
+        if std::mem::take(&mut self.handed_out) {
+            // A transfer was ready but its stream never made (the call was cancelled).
+            self.data = None;
+            let e = io::Error::other("the transfer's call was cancelled");
+            self.session.data_failed(e, Instant::now());
+        }
+        self.abandoning = true;
+        loop {
+            match self.step(false).await {
+                Stop::Done(res) => {
+                    if let Err(e) = res {
+                        log::debug!("the abandoned operation ended with: {e}");
+                    }
+                    break;
+                }
+                // `abandoning` makes `step` abort transfers itself; if one slips through,
+                // abort it here.
+                Stop::Transfer(_) => self.refuse_transfer(),
+                Stop::Entries => self.entries.clear(),
+            }
+        }
+        self.abandoning = false;
+        self.entries.clear();
+    }
+
+    /// Starts `op` once any earlier one is finished.
+    pub(crate) async fn start(&mut self, op: Operation) -> Result<(), Error> {
+        self.finish_pending().await;
+        self.entries.clear();
+        if let Some(clock) = DateTime::from_system_time(SystemTime::now()) {
+            self.session.set_clock(clock);
+        }
+        self.session
+            .start(op, Instant::now())
+            .map_err(|busy| Error::Io(io::Error::other(busy)))
+    }
+
+    /// Runs `op`, which moves no file data, to its end.
+    pub(crate) async fn run(&mut self, op: Operation) -> Result<Value, Error> {
+        self.start(op).await?;
+        self.run_started().await
+    }
+
+    /// Drives the started operation to its end.
+    pub(crate) async fn run_started(&mut self) -> Result<Value, Error> {
+        loop {
+            match self.step(false).await {
+                Stop::Done(res) => return res.map_err(map_timeout),
+                Stop::Entries => {}
+                // Only upload and download operations hand out a file transfer.
+                Stop::Transfer(_) => self.refuse_transfer(),
+            }
+        }
+    }
+
+    /// Drives the core until the running operation ends, a file transfer is ready, or
+    /// (with `yield_entries`) listing entries are waiting.
+    ///
+    /// Cancel-safe: a caller that drops the future loses nothing the core needs. Command
+    /// bytes wait in `ctrl_out` and a data connection to open in `connecting` until the
+    /// next call finishes them; a transfer handed out is tracked in `handed_out`.
+    pub(crate) async fn step(&mut self, yield_entries: bool) -> Stop {
+        loop {
+            // What an earlier (maybe cancelled) pass owes the peer, first.
+            self.flush_control().await;
+            if let Some(addr) = self.connecting {
+                let res = connect(addr, self.options.connect_timeout).await;
+                self.connecting = None;
+                match res {
+                    Ok(sock) => {
+                        self.data = Some(sock);
+                        self.session.data_connected(Instant::now());
+                    }
+                    Err(e) => self.session.data_failed(e, Instant::now()),
+                }
+            }
+            let mut done = None;
+            let mut ready = None;
+            while let Some(out) = self.session.poll_output() {
+                let now = Instant::now();
+                match out {
+                    Output::Send(bytes) => self.ctrl_out.extend_from_slice(&bytes),
+                    Output::Connect(addr) => {
+                        // Opened at the top of the loop, after the commands before it.
+                        self.connecting = Some(addr);
+                        break;
+                    }
+                    Output::Listen(ip) => match bind(ip) {
+                        Ok((listener, at)) => {
+                            self.listener = Some(listener);
+                            self.session.data_listening(at, now);
+                        }
+                        Err(e) => self.session.data_failed(e, now),
+                    },
+                    Output::Transfer(t) if self.abandoning => {
+                        let _ = t;
+                        self.session.abort(now);
+                    }
+                    Output::Transfer(t) => {
+                        if self.data.is_some() && t.kind != TransferKind::Listing {
+                            ready = Some(t);
+                        } else {
+                            // A listing to read, or (active mode) a connection to accept.
+                            self.transfer = Some(t);
+                            self.accept_since = Some(now);
+                        }
+                    }
+                    Output::CloseData => {
+                        self.data = None;
+                        self.listener = None;
+                        self.transfer = None;
+                    }
+                    Output::Entry(item) => self.entries.push_back(item),
+                    Output::Done(res) => done = Some(res),
+                    Output::Close => self.closing = true,
+                    other => log::debug!("ignored an output this client does not know: {other:?}"),
+                }
+            }
+            if self.connecting.is_some() {
+                continue;
+            }
+            self.flush_control().await;
+            if self.closing {
+                self.closing = false;
+                let _ = self.ctrl.get_ref().shutdown(Shutdown::Both);
+            }
+            if let Some(res) = done {
+                return Stop::Done(res.map_err(|e| self.explain_closed(e)));
+            }
+            if let Some(t) = ready {
+                self.handed_out = true;
+                return Stop::Transfer(t);
+            }
+            if yield_entries && !self.entries.is_empty() {
+                return Stop::Entries;
+            }
+            if self.session.is_closed() || !self.session.is_busy() {
+                // Nothing can come any more (a closed session has no operation).
+                return Stop::Done(Err(self.explain_closed(Error::ConnectionClosed)));
+            }
+            match self.wait().await {
+                Event::Control(Ok(0)) => self.session.control_closed(),
+                Event::Control(Ok(n)) => {
+                    let bytes = self.ctrl_buf.get(..n).unwrap_or_default();
+                    self.session.handle_control(bytes, Instant::now());
+                }
+                Event::Control(Err(e)) => self.control_failed(e),
+                Event::Deadline => self.session.handle_timeout(Instant::now()),
+                Event::Data(Ok(0)) => {
+                    self.data = None;
+                    self.transfer = None;
+                    self.session.data_done(Instant::now());
+                }
+                Event::Data(Ok(n)) => {
+                    let bytes = self.data_buf.get(..n).unwrap_or_default();
+                    self.session.handle_data(bytes, Instant::now());
+                }
+                Event::Data(Err(e)) => {
+                    self.data = None;
+                    self.transfer = None;
+                    self.session.data_failed(e, Instant::now());
+                }
+                Event::Accepted(Ok(sock)) => {
+                    self.listener = None;
+                    self.accept_since = None;
+                    if sock.get_ref().set_nodelay(true).is_err() {
+                        log::debug!("TCP_NODELAY refused on a data connection");
+                    }
+                    self.data = Some(sock);
+                    match self.transfer {
+                        Some(t) if t.kind != TransferKind::Listing => {
+                            self.transfer = None;
+                            self.handed_out = true;
+                            return Stop::Transfer(t);
+                        }
+                        _ => {}
+                    }
+                }
+                Event::Accepted(Err(e)) => {
+                    self.listener = None;
+                    self.transfer = None;
+                    self.accept_since = None;
+                    self.session.data_failed(e, Instant::now());
+                }
+            }
+        }
+    }
+
+    /// Waits for control bytes, the core's deadline, or the running listing's data (or
+    /// the active-mode connection), whichever comes first.
+    async fn wait(&mut self) -> Event {
+        let deadline = self.session.poll_timeout();
+        let peer = self.session.peer().ip();
+        let Client {
+            ctrl,
+            ctrl_buf,
+            data,
+            listener,
+            transfer,
+            data_buf,
+            options,
+            accept_since,
+            ..
+        } = self;
+        let control = async { Event::Control(ctrl.read(ctrl_buf).await) };
+        let timer = async {
+            match deadline {
+                Some(at) => {
+                    Timer::at(at).await;
+                    Event::Deadline
+                }
+                None => future::pending().await,
+            }
+        };
+        let data = async {
+            match (transfer.as_ref(), data.as_mut(), listener.as_ref()) {
+                (Some(t), Some(sock), _) if t.kind == TransferKind::Listing => {
+                    if data_buf.is_empty() {
+                        data_buf.resize(LISTING_BLOCK, 0);
+                    }
+                    let read = sock.read(data_buf);
+                    Event::Data(timeout(options.socket_timeout, "reading a listing", read).await)
+                }
+                (Some(_), None, Some(l)) => {
+                    // The wait counts from the transfer's start, across wake-ups.
+                    let left = options.connect_timeout.map(|d| {
+                        let spent = accept_since.map_or(Duration::ZERO, |s| s.elapsed());
+                        d.saturating_sub(spent)
+                    });
+                    let what = "the server's data connection";
+                    Event::Accepted(timeout(left, what, accept(l, peer)).await)
+                }
+                _ => future::pending().await,
+            }
+        };
+        future::or(control, future::or(data, timer)).await
+    }
+
+    /// Aborts a file transfer the core handed out where none was wanted.
+    pub(crate) fn refuse_transfer(&mut self) {
+        self.handed_out = false;
+        self.data = None;
+        self.session.abort(Instant::now());
+    }
+
+    /// Writes the commands the core has queued. Cancel-safe: what is not written yet
+    /// stays in `ctrl_out`. A failure closes the session.
+    async fn flush_control(&mut self) {
+        while !self.ctrl_out.is_empty() {
+            let limit = self.options.socket_timeout;
+            let written =
+                timeout(limit, "writing a command", self.ctrl.write(&self.ctrl_out)).await;
+            match written {
+                Ok(0) => {
+                    self.ctrl_out.clear();
+                    self.control_failed(io::ErrorKind::WriteZero.into());
+                }
+                Ok(n) => {
+                    self.ctrl_out.drain(..n.min(self.ctrl_out.len()));
+                }
+                Err(e) => {
+                    self.ctrl_out.clear();
+                    self.control_failed(e);
+                }
+            }
+        }
+    }
+
+    /// The control connection broke: the core hears it as closed, the error is kept to
+    /// explain it.
+    fn control_failed(&mut self, e: io::Error) {
+        log::debug!("control connection failed: {e}");
+        self.ctrl_error.get_or_insert(e);
+        self.session.control_closed();
+    }
+
+    /// Replaces a bare "connection closed" with the socket error that caused it.
+    fn explain_closed(&mut self, e: Error) -> Error {
+        match (e, self.ctrl_error.take()) {
+            (Error::ConnectionClosed, Some(io)) => Error::Io(io),
+            (e, _) => e,
+        }
+    }
+}
+
+/// A listing is read in blocks of this size.
+const LISTING_BLOCK: usize = 64 << 10;
+
+/// Binds the active-mode listener on `ip`, any port.
+fn bind(ip: IpAddr) -> io::Result<(Async<TcpListener>, SocketAddr)> {
+    let listener = Async::<TcpListener>::bind(SocketAddr::new(ip, 0))?;
+    let at = listener.get_ref().local_addr()?;
+    Ok((listener, at))
+}
+
+/// A socket error as the client reports it (a timeout as [`Error::Timeout`]).
+pub(crate) fn io_error(e: io::Error) -> Error {
+    map_timeout(Error::Io(e))
+}
