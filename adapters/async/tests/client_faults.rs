@@ -213,8 +213,12 @@ fn hostile_listing_names_are_refused() {
     smol::block_on(async {
         let mut c = Client::connect_with(addr, options()).await.unwrap();
         c.login("u", "p").await.unwrap();
-        let err = c.download("/d", &target).await.unwrap_err();
-        assert!(matches!(err, Error::UnexpectedReply(_)), "{err:?}");
+        // The core drops a name that is not one path component; the adapter would
+        // refuse one if it got through. Either way nothing lands outside the target.
+        match c.download("/d", &target).await {
+            Ok(_) | Err(Error::UnexpectedReply(_)) => {}
+            Err(e) => panic!("{e:?}"),
+        }
         c.quit().await.unwrap();
     });
     assert!(!local.path().join("escape").exists());

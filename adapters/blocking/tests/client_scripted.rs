@@ -223,7 +223,7 @@ fn a_transfer_the_server_completes_at_once_is_an_empty_stream() {
 }
 
 #[test]
-fn a_listing_naming_paths_outside_the_tree_is_refused_on_download() {
+fn a_listing_naming_paths_outside_the_tree_cannot_escape_a_download() {
     let (addr, server) = serve(|mut p| {
         p.expect("USER");
         p.say("230 in\r\n");
@@ -248,11 +248,13 @@ fn a_listing_naming_paths_outside_the_tree_is_refused_on_download() {
     let target = local.path().join("in/dst");
     let mut c = Client::connect_with(addr, options()).unwrap();
     c.login("u", "p").unwrap();
-    let err = c.download("/d", &target).unwrap_err();
-    assert!(
-        matches!(err, Error::UnexpectedReply(ref m) if m.contains("not below")),
-        "{err:?}"
-    );
+    // The core drops a name that is not one path component; the adapter refuses one
+    // if it got through. Either way nothing lands outside the target.
+    match c.download("/d", &target) {
+        Ok(_) => {}
+        Err(Error::UnexpectedReply(ref m)) if m.contains("not below") => {}
+        Err(e) => panic!("{e:?}"),
+    }
     assert!(!local.path().join("evil").exists());
     assert!(!local.path().join("in/evil").exists());
     drop(c);
