@@ -64,7 +64,7 @@ bench() {   # bench SERVER PORT LABEL ONLY [RUST_CLIENT]
     rm -f "$out"
     # shellcheck disable=SC2086
     timeout 1800 python3 "$RIG/bench.py" --port "$2" --user "$FTP_USER" --password "$FTP_PASS" \
-        --pid "$SPID" --server-root "$ROOT" --reps "$REPS" --only "$4" --label "$3" \
+        --pid "$SPID" --server-root "$ROOT" --src "$SRC/up1g.bin" --reps "$REPS" --only "$4" --label "$3" \
         --out "$out" "${rc[@]}" ${BENCH_ARGS:-} || echo "bench $3 failed" >&2
 }
 
