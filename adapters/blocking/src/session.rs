@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -111,6 +112,7 @@ pub(crate) fn run(
         user: None,
         throttles: shared.limits.session_throttles(now),
         worker: None,
+        transfer_worker: None,
         draining: channel.shutdown,
         closed: false,
         _connection: guard,
@@ -148,6 +150,9 @@ struct Conn {
     /// Runs user manager and storage calls, one at a time; `None` until the first, and
     /// again after a call timed out (that thread is left to its hung call).
     worker: Option<Sender<Call>>,
+    /// The thread that ran the last transfer, kept for the next one: starting a thread
+    /// costs more than sending a small file. `None` until the first transfer.
+    transfer_worker: Option<TransferWorker>,
     /// Shutdown began: the session closes when it is done, or we do at this instant.
     draining: Option<Instant>,
     closed: bool,
@@ -464,11 +469,23 @@ impl Conn {
             stall_timeout: stall_timeout(&self.shared.config),
             tx: self.tx.clone(),
         };
-        match thread::Builder::new()
-            .name(format!("sansftp-transfer-{id}"))
-            .spawn(move || transfer::run(job))
-        {
-            Ok(_) => {
+        // The kept thread, if it is free: it may still be finishing an aborted transfer
+        // (an ABOR does not wait for it), which the new one must not queue behind.
+        let job = match &self.transfer_worker {
+            Some(w) if w.idle.swap(false, Ordering::AcqRel) => match w.jobs.send(job) {
+                Ok(()) => {
+                    self.transfers.insert(id, control);
+                    return;
+                }
+                // The thread is gone (it cannot be, short of a panic): start another.
+                Err(mpsc::SendError(job)) => job,
+            },
+            _ => job,
+        };
+        // A busy worker is let go: it ends after its transfer, once its sender is dropped.
+        match TransferWorker::spawn(job) {
+            Ok(w) => {
+                self.transfer_worker = Some(w);
                 self.transfers.insert(id, control);
             }
             Err(e) => {
@@ -504,6 +521,28 @@ impl Conn {
             }
             other => log::debug!("{}: {other:?}", self.peer),
         }
+    }
+}
+
+/// A session's transfer thread: runs the jobs sent to it, one at a time.
+struct TransferWorker {
+    jobs: Sender<Job>,
+    /// No job is running: the next one starts at once.
+    idle: Arc<AtomicBool>,
+}
+
+impl TransferWorker {
+    /// Starts a thread running `first`, then whatever is sent to it.
+    fn spawn(first: Job) -> io::Result<TransferWorker> {
+        let (jobs, rx) = mpsc::channel();
+        // Infallible: the receiver is still here.
+        let _ = jobs.send(first);
+        let idle = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&idle);
+        thread::Builder::new()
+            .name("sansftp-transfer".into())
+            .spawn(move || transfer::work(rx, &flag))?;
+        Ok(TransferWorker { jobs, idle })
     }
 }
 
