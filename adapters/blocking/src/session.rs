@@ -13,7 +13,6 @@ use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use sansftp::NoAvailablePort;
@@ -24,7 +23,7 @@ use sansftp::server::{
 
 use sansftp_storage::WriteHandle;
 
-use crate::server::{Shared, wake_addr};
+use crate::server::{Shared, Threads, wake_addr};
 use crate::transfer::{self, DataSource, Job, TransferControl};
 
 /// A user manager or storage call for the request worker.
@@ -96,7 +95,7 @@ pub(crate) fn run(
     }
     let reader = stream
         .try_clone()
-        .and_then(|s| spawn_reader(s, channel.tx.clone(), credit_rx));
+        .and_then(|s| spawn_reader(&shared.threads, s, channel.tx.clone(), credit_rx));
     let now = Instant::now();
     let session = Session::new(Arc::clone(&shared.config), peer, local, now);
     let mut conn = Conn {
@@ -368,14 +367,12 @@ impl Conn {
             None => call,
         };
         let (tx, rx) = mpsc::channel::<Call>();
-        let spawned = thread::Builder::new()
-            .name("sansftp-requests".into())
-            .spawn(move || {
-                // Ends when the session drops its sender (closed, or gave up on a call).
-                for call in rx {
-                    call();
-                }
-            });
+        let spawned = self.shared.threads.spawn(Box::new(move || {
+            // Ends when the session drops its sender (closed, or gave up on a call).
+            for call in rx {
+                call();
+            }
+        }));
         match spawned {
             Ok(_) => {
                 let _ = tx.send(call);
@@ -483,7 +480,7 @@ impl Conn {
             _ => job,
         };
         // A busy worker is let go: it ends after its transfer, once its sender is dropped.
-        match TransferWorker::spawn(job) {
+        match TransferWorker::spawn(&self.shared.threads, job) {
             Ok(w) => {
                 self.transfer_worker = Some(w);
                 self.transfers.insert(id, control);
@@ -533,46 +530,42 @@ struct TransferWorker {
 
 impl TransferWorker {
     /// Starts a thread running `first`, then whatever is sent to it.
-    fn spawn(first: Job) -> io::Result<TransferWorker> {
+    fn spawn(threads: &Arc<Threads>, first: Job) -> io::Result<TransferWorker> {
         let (jobs, rx) = mpsc::channel();
         // Infallible: the receiver is still here.
         let _ = jobs.send(first);
         let idle = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&idle);
-        thread::Builder::new()
-            .name("sansftp-transfer".into())
-            .spawn(move || transfer::work(rx, &flag))?;
+        threads.spawn(Box::new(move || transfer::work(rx, &flag)))?;
         Ok(TransferWorker { jobs, idle })
     }
 }
 
 /// Reads the control connection on its own thread, one chunk per credit.
 fn spawn_reader(
+    threads: &Arc<Threads>,
     mut stream: TcpStream,
     tx: Sender<Msg>,
     credit: Receiver<()>,
-) -> io::Result<thread::JoinHandle<()>> {
-    thread::Builder::new()
-        .name("sansftp-reader".into())
-        .stack_size(64 * 1024)
-        .spawn(move || {
-            let mut buf = vec![0; READ_CHUNK];
-            // Err: the session is gone.
-            while credit.recv().is_ok() {
-                let msg = loop {
-                    match stream.read(&mut buf) {
-                        Ok(0) => break Msg::ControlClosed,
-                        Ok(n) => break Msg::Control(buf[..n].to_vec()),
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(_) => break Msg::ControlClosed,
-                    }
-                };
-                let last = matches!(msg, Msg::ControlClosed);
-                if tx.send(msg).is_err() || last {
-                    return;
+) -> io::Result<()> {
+    threads.spawn(Box::new(move || {
+        let mut buf = vec![0; READ_CHUNK];
+        // Err: the session is gone.
+        while credit.recv().is_ok() {
+            let msg = loop {
+                match stream.read(&mut buf) {
+                    Ok(0) => break Msg::ControlClosed,
+                    Ok(n) => break Msg::Control(buf[..n].to_vec()),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => break Msg::ControlClosed,
                 }
+            };
+            let last = matches!(msg, Msg::ControlClosed);
+            if tx.send(msg).is_err() || last {
+                return;
             }
-        })
+        }
+    }))
 }
 
 /// What the control socket holds, seen without consuming or waiting.
