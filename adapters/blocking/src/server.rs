@@ -196,10 +196,12 @@ impl Builder {
         let listener = bind_any(addr)?;
         let local_addr = listener.local_addr()?;
         let config = Arc::new(config);
+        let config_users = self.users.is_none();
         let users = self
             .users
             .unwrap_or_else(|| Arc::new(Config::clone(&config)));
         let shared = Shared {
+            config_users,
             limits: Limits::new(&config, Instant::now()),
             ports: PortPool::new(config.passive_ports.clone()),
             config,
@@ -332,6 +334,9 @@ pub(crate) struct Shared {
     pub(crate) config: Arc<Config>,
     pub(crate) storage: Arc<dyn Storage>,
     pub(crate) users: Arc<dyn UserManager>,
+    /// `users` is the configuration's own (no [`Builder::user_manager`]): an in-memory
+    /// lookup that cannot hang, answered on the session's thread.
+    pub(crate) config_users: bool,
     pub(crate) limits: Limits,
     pub(crate) ports: PortPool,
     stop: AtomicBool,

@@ -296,6 +296,12 @@ impl Conn {
                         self.session.control_closed();
                     }
                 }
+                Output::Auth { id, request } if self.shared.config_users => {
+                    // No thread switch for a lookup in memory.
+                    let result = self.shared.users.authenticate(&request);
+                    let result = self.count_login(result);
+                    self.session.complete_auth(id, result, Instant::now());
+                }
                 Output::Auth { id, request } => {
                     let users = Arc::clone(&self.shared.users);
                     let tx = self.tx.clone();
