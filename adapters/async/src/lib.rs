@@ -53,7 +53,9 @@
 //!
 //! Data moves in 512 KiB blocks (16 KiB under a speed limit) through two buffers per
 //! transfer that travel to the thread pool and back, so the pool reads or writes one
-//! block while the socket moves the other, and nothing is allocated per block. Listings
+//! block while the socket moves the other, and nothing is allocated per block; a binary
+//! upload without a speed limit is read from the socket and written by one pool thread
+//! per burst of data instead. Listings
 //! and in-memory files go to the socket straight from their `Bytes`. An idle session
 //! holds a 1 KiB read buffer and its `Session` (about 9 KiB all told).
 //!

@@ -45,14 +45,16 @@ pub(crate) async fn send(
     // What is left to send, so that the last wait under a speed limit is for the
     // bytes that remain, not a whole burst. Only a hint: the end is where sendfile
     // returns 0 (a file that grows meanwhile is sent as it is then).
-    let mut left = match (limited, file.metadata()) {
-        (true, Ok(m)) => {
+    let mut left = match limited.then(|| file.metadata()) {
+        Some(Ok(m)) => {
             let pos = (&mut &*file).stream_position().unwrap_or(0);
             m.len().saturating_sub(pos)
         }
         _ => 0,
     };
     let mut total = 0u64;
+    // Bytes sent since this future last yielded.
+    let mut unyielded = 0usize;
     loop {
         let want = match usize::try_from(left) {
             Ok(l) if l > 0 => chunk.min(l),
@@ -73,8 +75,15 @@ pub(crate) async fn send(
                 left = left.saturating_sub(n as u64);
                 // A socket that is always writable (a fast client on loopback) would
                 // let the whole file go in one poll, starving the control connection
-                // (ABOR) and every other session on this executor.
-                future::yield_now().await;
+                // (ABOR) and every other session on this executor: yield after every
+                // `chunk`'s worth. Not after every call: a call sends what the socket
+                // buffer takes (a few hundred KiB on loopback), and each yield polls
+                // the whole session again; and a small file is sent without one.
+                unyielded += n;
+                if unyielded >= chunk {
+                    unyielded = 0;
+                    future::yield_now().await;
+                }
             }
             Err(e) => match Errno::from_io_error(&e) {
                 Some(Errno::INTR) => {}

@@ -2,7 +2,7 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use async_executor::Executor;
@@ -73,11 +73,17 @@ impl Server {
     /// smol or async-std, or `block_on` it. Storage calls and file reads and writes run
     /// on the [`blocking`] thread pool.
     pub async fn run(self) -> Result<(), Error> {
-        let ex = Executor::new();
-        ex.run(self.serve(&ex)).await
+        let ex = Arc::new(Executor::new());
+        // The accept loop is a task of its own, polled only when the listener (or the
+        // shutdown signal) wakes it: the future given to `Executor::run` is polled again
+        // on every wakeup of any session, which would cost a failed accept4(2) and a
+        // reactor re-registration each time. It holds the executor weakly, so dropping
+        // this future still drops the executor and every session in it.
+        let accept = ex.spawn(self.serve(Arc::downgrade(&ex)));
+        ex.run(accept).await
     }
 
-    async fn serve(self, ex: &Executor<'_>) -> Result<(), Error> {
+    async fn serve(self, ex: Weak<Executor<'static>>) -> Result<(), Error> {
         let Server {
             listener,
             local_addr,
@@ -94,6 +100,8 @@ impl Server {
             match accepted {
                 None => break,
                 Some(Ok((stream, peer))) => {
+                    // Gone only while `run` is being dropped: nothing to serve then.
+                    let Some(ex) = ex.upgrade() else { break };
                     let slot = shared.running.start(shared.limits.try_connect());
                     ex.spawn(session::serve(Arc::clone(&shared), stream, peer, slot))
                         .detach();

@@ -4,15 +4,17 @@
 //! whichever comes first: control bytes, the running transfer's next step, the
 //! session's deadline, or a shutdown request.
 
+use std::future::Future;
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_io::{Async, Timer};
 use blocking::unblock;
+use futures_lite::AsyncWriteExt;
 use futures_lite::future::{self, FutureExt};
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use sansftp::server::{
     AuthResult, Event, Output, RequestId, Session, SessionThrottles, TransferError, UserGuard,
 };
@@ -53,7 +55,65 @@ struct Driver {
     throttles: SessionThrottles,
     /// The session was told the server is stopping ([`Session::shutdown`]).
     told_shutdown: bool,
+    /// The session's deadline, one timer for the session's life.
+    deadline: Deadline,
+    /// The last control read filled the buffer: more bytes may be waiting already.
+    read_more: bool,
     _slot: SessionSlot,
+}
+
+/// The session's deadline timer. Setting an async-io timer costs two reactor operations
+/// and a wakeup of the reactor, and the idle deadline moves with every command: so the
+/// timer is only ever moved earlier. A timer that fires before the session's deadline
+/// makes the driver call [`Session::handle_timeout`] early, which does nothing, and
+/// then wait again for the (later) deadline.
+struct Deadline {
+    timer: Timer,
+    /// When `timer` fires, if [`Timer::will_fire`].
+    at: Instant,
+}
+
+impl Deadline {
+    fn new(now: Instant) -> Deadline {
+        Deadline {
+            timer: Timer::never(),
+            at: now,
+        }
+    }
+
+    /// Makes sure the timer fires at `at` or before it.
+    fn arm(&mut self, at: Option<Instant>) {
+        let Some(at) = at else { return };
+        if !self.timer.will_fire() || at < self.at {
+            self.timer.set_at(at);
+            self.at = at;
+        }
+    }
+
+    /// Completes when the timer fires; never when it is not set.
+    async fn fired(&mut self) {
+        (&mut self.timer).await;
+    }
+
+    /// Runs `fut` until it completes (`Some`) or `at` passes (`None`).
+    async fn race<T>(&mut self, at: Option<Instant>, fut: impl Future<Output = T>) -> Option<T> {
+        let mut fut = pin!(fut);
+        loop {
+            self.arm(at);
+            let result = async { Some(fut.as_mut().await) }
+                .or(async {
+                    self.fired().await;
+                    None
+                })
+                .await;
+            match (result, at) {
+                (Some(v), _) => return Some(v),
+                (None, Some(at)) if Instant::now() >= at => return None,
+                // Fired early: wait on.
+                (None, _) => {}
+            }
+        }
+    }
 }
 
 enum Wake {
@@ -110,6 +170,8 @@ pub(crate) async fn serve(
         user_slot: None,
         throttles,
         told_shutdown: false,
+        deadline: Deadline::new(now),
+        read_more: false,
         _slot: slot,
     };
     d.run().await;
@@ -139,7 +201,10 @@ impl Driver {
             let now = Instant::now();
             match wake {
                 Wake::Read(Ok(0)) | Wake::Read(Err(_)) => self.session.control_closed(),
-                Wake::Read(Ok(n)) => self.session.handle_control(&buf[..n], now),
+                Wake::Read(Ok(n)) => {
+                    self.read_more = n == buf.len();
+                    self.session.handle_control(&buf[..n], now);
+                }
                 Wake::Timer => self.session.handle_timeout(now),
                 Wake::Shutdown => {}
                 Wake::Transfer(step) => {
@@ -222,14 +287,42 @@ impl Driver {
     }
 
     /// Waits for the next thing that happens to this session.
+    ///
+    /// Whatever wakes the session (a transfer's progress, say) polls all four waits
+    /// again: each is cheap to poll while it is not ready (no system call), the control
+    /// connection's readiness included, which is why it is waited for with
+    /// `readable()` and read only once it is ready.
     async fn wait(&mut self, buf: &mut [u8]) -> Wake {
-        let deadline = self.session.poll_timeout();
+        if std::mem::take(&mut self.read_more) {
+            match io::Read::read(&mut self.stream.get_ref(), buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                res => return Wake::Read(res),
+            }
+        }
+        self.deadline.arm(self.session.poll_timeout());
         let told_shutdown = self.told_shutdown;
         let shutdown = Arc::clone(&self.shared);
-        let mut stream = &self.stream;
+        let stream = &self.stream;
         let slot = &mut self.transfer;
-        // Reading is cancel-safe: a read that loses the race has consumed nothing.
-        let read = async { Wake::Read(stream.read(buf).await) };
+        let deadline = &mut self.deadline;
+        // Cancel-safe: the socket is read in the same poll that finds it ready, so a
+        // read that loses the race has consumed nothing.
+        let read = async {
+            loop {
+                if let Err(e) = stream.readable().await {
+                    return Wake::Read(Err(e));
+                }
+                // The socket is non-blocking (async-io made it so).
+                match io::Read::read(&mut stream.get_ref(), buf) {
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                        ) => {}
+                    res => return Wake::Read(res),
+                }
+            }
+        };
         let transfer = async {
             match slot {
                 // Polled in place, so losing the race loses no progress.
@@ -238,7 +331,7 @@ impl Driver {
             }
         };
         let timer = async {
-            expire(deadline).await;
+            deadline.fired().await;
             Wake::Timer
         };
         let stop = async {
@@ -265,11 +358,9 @@ impl Driver {
                 let users = Arc::clone(&self.shared.users);
                 // The session's deadline is now the request's (Config::request_timeout).
                 let deadline = self.session.poll_timeout();
-                let answer = async { Some(users.authenticate(&request).await) }
-                    .or(async {
-                        expire(deadline).await;
-                        None
-                    })
+                let answer = self
+                    .deadline
+                    .race(deadline, users.authenticate(&request))
                     .await;
                 let Some(mut result) = answer else {
                     self.session.handle_timeout(Instant::now());
@@ -290,11 +381,9 @@ impl Driver {
                 let storage = Arc::clone(&self.shared.storage);
                 let deadline = self.session.poll_timeout();
                 // A call that outlives the deadline finishes on the pool, unheard.
-                let answer = async { Some(unblock(move || storage.execute(&user, &op)).await) }
-                    .or(async {
-                        expire(deadline).await;
-                        None
-                    })
+                let answer = self
+                    .deadline
+                    .race(deadline, unblock(move || storage.execute(&user, &op)))
                     .await;
                 match answer {
                     Some(result) => self.session.complete_storage(id, result, Instant::now()),
@@ -402,16 +491,6 @@ impl Driver {
                 ))
             })
             .await
-    }
-}
-
-/// Completes at `at`, never when there is no deadline.
-async fn expire(at: Option<Instant>) {
-    match at {
-        Some(at) => {
-            Timer::at(at).await;
-        }
-        None => future::pending().await,
     }
 }
 

@@ -327,6 +327,9 @@ async fn receive(
     ascii: bool,
     throttles: &Throttles,
 ) -> Result<(u64, WriteHandle), TransferError> {
+    if !ascii && !throttles.is_limited() {
+        return receive_binary(w, sock).await;
+    }
     let size = block(throttles);
     let mut dec = ascii.then(FromCrlf::new);
     // TYPE A reads into `raw` and converts into the block to write.
@@ -377,4 +380,88 @@ async fn receive(
         .await
         .map_err(|e| TransferError::Storage(storage_error(&e)))?;
     Ok((total, h))
+}
+
+/// The buffer of [`receive_binary`]: a socket read and a file write of this size stay
+/// in one core's L2 cache.
+const DRAIN_BUFFER: usize = 256 * 1024;
+/// The most one trip to the pool moves before it comes back, so that an abort (which
+/// drops the future, leaving the trip to end unheard) stops an upload promptly.
+const DRAIN_BUDGET: u64 = 8 << 20;
+
+/// How a trip to the pool in [`receive_binary`] ended.
+enum Drained {
+    /// The socket has nothing more for now.
+    Empty,
+    /// [`DRAIN_BUDGET`] moved; there may be more.
+    Budget,
+    /// The client closed the data connection.
+    End,
+}
+
+/// Receives a binary upload without a speed limit: a pool thread reads the socket
+/// (non-blocking, through a duplicate of its descriptor) and writes each block to the
+/// file in the same loop until the socket is empty, then this future waits for the
+/// socket to be readable again. The bytes are read and written by one thread, while
+/// they are in its cache, and the pool is visited once per burst of data rather than
+/// once per block (two thread switches each).
+async fn receive_binary(
+    w: WriteHandle,
+    sock: &Async<TcpStream>,
+) -> Result<(u64, WriteHandle), TransferError> {
+    // The duplicate shares the socket's non-blocking mode (async-io set it).
+    let dup = sock.get_ref().try_clone().map_err(broken)?;
+    let mut trip = (w, dup, vec![0u8; DRAIN_BUFFER]);
+    let mut total = 0u64;
+    let mut wait = false;
+    loop {
+        if wait {
+            sock.readable().await.map_err(broken)?;
+        }
+        let (mut w, dup, mut buf) = trip;
+        let (w, dup, buf, n, res) = unblock(move || {
+            let mut n = 0u64;
+            let res = drain(&dup, &mut w, &mut buf, &mut n);
+            (w, dup, buf, n, res)
+        })
+        .await;
+        total += n;
+        match res? {
+            Drained::End => {
+                let w = unblock(move || {
+                    let mut w = w;
+                    w.flush().map(|()| w)
+                })
+                .await
+                .map_err(|e| TransferError::Storage(storage_error(&e)))?;
+                return Ok((total, w));
+            }
+            Drained::Empty => wait = true,
+            Drained::Budget => wait = false,
+        }
+        trip = (w, dup, buf);
+    }
+}
+
+/// Moves what the socket holds to the file; `n` counts the bytes moved.
+fn drain(
+    mut sock: &TcpStream,
+    w: &mut WriteHandle,
+    buf: &mut [u8],
+    n: &mut u64,
+) -> Result<Drained, TransferError> {
+    while *n < DRAIN_BUDGET {
+        let k = match sock.read(buf) {
+            Ok(0) => return Ok(Drained::End),
+            Ok(k) => k,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Drained::Empty),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(broken(e)),
+        };
+        // `k <= buf.len()`: read never reports more than it was given.
+        w.write_all(&buf[..k])
+            .map_err(|e| TransferError::Storage(storage_error(&e)))?;
+        *n += k as u64;
+    }
+    Ok(Drained::Budget)
 }

@@ -33,8 +33,9 @@
 //!
 //! - bytes a small reader thread read from the control socket (a few chunks of
 //!   read-ahead at most, so a flooding client is held back by TCP);
-//! - the progress of transfers (connected, done, failed), each run on its own thread so
-//!   that `ABOR`, `STAT`, `NOOP` and `QUIT` are answered while data moves;
+//! - the progress of transfers (connected, done, failed), run on a thread of their own
+//!   (kept for the session's next transfer) so that `ABOR`, `STAT`, `NOOP` and `QUIT`
+//!   are answered while data moves;
 //! - the server's shutdown.
 //!
 //! The session's deadline ([`Session::poll_timeout`](sansftp::server::Session::poll_timeout))
@@ -46,7 +47,9 @@
 //! (the session answers the command; the worker is left to its call and a fresh one
 //! serves the next). With that timeout set to `None` they run on the session's thread
 //! instead, saving two thread switches per call (some 15-30 µs on loopback), and a hung
-//! one holds its session until it returns. On shutdown the session is told
+//! one holds its session until it returns. The configuration's own users (no custom
+//! [`UserManager`]) are always looked up on the session's thread. Threads whose task
+//! ended wait up to 10 s for another instead of ending. On shutdown the session is told
 //! ([`Session::shutdown`](sansftp::server::Session::shutdown)) and says `421` once its
 //! transfer is over; the shutdown deadline closes whatever is left.
 //!

@@ -1,6 +1,6 @@
 //! [`Server`]: the listener, its builder, the accept loop and graceful shutdown.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,8 +22,9 @@ const DEFAULT_SHUTDOWN_DEADLINE: Duration = Duration::from_secs(5);
 /// A bound FTP server, ready to [`run`](Server::run).
 ///
 /// Built with [`Server::builder`]. Each accepted control connection gets its own thread
-/// (plus one reading its socket, and one per running transfer). Storage calls and the
-/// user manager run on the session's thread.
+/// (plus one reading its socket, and one for its transfers). Storage calls and the
+/// user manager run on the session's thread. Threads whose task ended wait a while
+/// for the next one (a new session's, say) instead of ending.
 ///
 /// Passive listeners take ports from [`Config::passive_ports`]; server-wide
 /// [`Config::max_connections`] are enforced by greeting the extra connection with `421`;
@@ -159,13 +160,11 @@ impl Server {
             shared: Arc::clone(&self.shared),
             id,
         };
-        let spawned = thread::Builder::new()
-            .name(format!("sansftp-session-{id}"))
-            .spawn(move || {
-                let channel = session::Channel { tx, rx, shutdown };
-                session::run(&live.shared, stream, peer, local, guard, channel);
-                drop(live);
-            });
+        let spawned = self.shared.threads.spawn(Box::new(move || {
+            let channel = session::Channel { tx, rx, shutdown };
+            session::run(&live.shared, stream, peer, local, guard, channel);
+            drop(live);
+        }));
         if let Err(e) = spawned {
             log::error!("{peer}: cannot start a session thread: {e}");
         }
@@ -197,10 +196,12 @@ impl Builder {
         let listener = bind_any(addr)?;
         let local_addr = listener.local_addr()?;
         let config = Arc::new(config);
+        let config_users = self.users.is_none();
         let users = self
             .users
             .unwrap_or_else(|| Arc::new(Config::clone(&config)));
         let shared = Shared {
+            config_users,
             limits: Limits::new(&config, Instant::now()),
             ports: PortPool::new(config.passive_ports.clone()),
             config,
@@ -210,6 +211,7 @@ impl Builder {
             next_session: AtomicU64::new(1),
             sessions: Mutex::new(Sessions::default()),
             all_closed: Condvar::new(),
+            threads: Threads::new(),
         };
         Ok(Server {
             listener,
@@ -332,12 +334,105 @@ pub(crate) struct Shared {
     pub(crate) config: Arc<Config>,
     pub(crate) storage: Arc<dyn Storage>,
     pub(crate) users: Arc<dyn UserManager>,
+    /// `users` is the configuration's own (no [`Builder::user_manager`]): an in-memory
+    /// lookup that cannot hang, answered on the session's thread.
+    pub(crate) config_users: bool,
     pub(crate) limits: Limits,
     pub(crate) ports: PortPool,
     stop: AtomicBool,
     next_session: AtomicU64,
     sessions: Mutex<Sessions>,
     all_closed: Condvar,
+    /// Every thread the server starts: sessions, their readers, request workers and
+    /// transfers.
+    pub(crate) threads: Arc<Threads>,
+}
+
+/// A task for [`Threads::spawn`].
+pub(crate) type Task = Box<dyn FnOnce() + Send>;
+
+/// How long a thread whose task ended waits for another before it ends.
+const THREAD_KEEP: Duration = Duration::from_secs(10);
+/// The most threads kept waiting; beyond these, a thread ends with its task.
+const THREADS_KEPT: usize = 256;
+
+/// Threads kept for a while after their task ends, instead of ending: starting a thread
+/// (clone3, mapping and unmapping its stack, ...) costs more than a short session's
+/// commands, and a session used to start three or four. A task is given to a waiting
+/// thread when there is one, to a new thread otherwise, so tasks never wait for each
+/// other.
+pub(crate) struct Threads {
+    state: Mutex<Waiting>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct Waiting {
+    /// Threads waiting in [`Threads::wait`].
+    idle: usize,
+    /// Tasks handed over, not yet taken; never more than `idle`.
+    tasks: VecDeque<Task>,
+}
+
+impl Threads {
+    fn new() -> Arc<Threads> {
+        Arc::new(Threads {
+            state: Mutex::new(Waiting::default()),
+            wake: Condvar::new(),
+        })
+    }
+
+    /// Runs `task` on a waiting thread, or on a new one (the error of a failed start).
+    pub(crate) fn spawn(self: &Arc<Self>, task: Task) -> io::Result<()> {
+        {
+            let mut state = self.lock();
+            if state.idle > state.tasks.len() {
+                state.tasks.push_back(task);
+                self.wake.notify_one();
+                return Ok(());
+            }
+        }
+        let threads = Arc::clone(self);
+        thread::Builder::new()
+            .name("sansftp-worker".into())
+            .spawn(move || {
+                task();
+                threads.wait();
+            })
+            .map(drop)
+    }
+
+    /// Runs the tasks handed to this thread until none comes for [`THREAD_KEEP`].
+    fn wait(&self) {
+        let mut state = self.lock();
+        loop {
+            if let Some(task) = state.tasks.pop_front() {
+                drop(state);
+                task();
+                state = self.lock();
+                continue;
+            }
+            if state.idle >= THREADS_KEPT {
+                return;
+            }
+            state.idle += 1;
+            let (guard, timeout) = self
+                .wake
+                .wait_timeout(state, THREAD_KEEP)
+                .unwrap_or_else(|e| e.into_inner());
+            state = guard;
+            state.idle -= 1;
+            // A task handed over meanwhile is taken even after a timeout: it was
+            // counted on a waiting thread.
+            if timeout.timed_out() && state.tasks.is_empty() {
+                return;
+            }
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Waiting> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 #[derive(Default)]

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use sansftp::NoAvailablePort;
@@ -23,7 +23,7 @@ use sansftp::server::{
 
 use sansftp_storage::WriteHandle;
 
-use crate::server::{Shared, wake_addr};
+use crate::server::{Shared, Threads, wake_addr};
 use crate::transfer::{self, DataSource, Job, TransferControl};
 
 /// A user manager or storage call for the request worker.
@@ -95,7 +95,7 @@ pub(crate) fn run(
     }
     let reader = stream
         .try_clone()
-        .and_then(|s| spawn_reader(s, channel.tx.clone(), credit_rx));
+        .and_then(|s| spawn_reader(&shared.threads, s, channel.tx.clone(), credit_rx));
     let now = Instant::now();
     let session = Session::new(Arc::clone(&shared.config), peer, local, now);
     let mut conn = Conn {
@@ -111,6 +111,7 @@ pub(crate) fn run(
         user: None,
         throttles: shared.limits.session_throttles(now),
         worker: None,
+        transfer_worker: None,
         draining: channel.shutdown,
         closed: false,
         _connection: guard,
@@ -148,6 +149,9 @@ struct Conn {
     /// Runs user manager and storage calls, one at a time; `None` until the first, and
     /// again after a call timed out (that thread is left to its hung call).
     worker: Option<Sender<Call>>,
+    /// The thread that ran the last transfer, kept for the next one: starting a thread
+    /// costs more than sending a small file. `None` until the first transfer.
+    transfer_worker: Option<TransferWorker>,
     /// Shutdown began: the session closes when it is done, or we do at this instant.
     draining: Option<Instant>,
     closed: bool,
@@ -292,6 +296,12 @@ impl Conn {
                         self.session.control_closed();
                     }
                 }
+                Output::Auth { id, request } if self.shared.config_users => {
+                    // No thread switch for a lookup in memory.
+                    let result = self.shared.users.authenticate(&request);
+                    let result = self.count_login(result);
+                    self.session.complete_auth(id, result, Instant::now());
+                }
                 Output::Auth { id, request } => {
                     let users = Arc::clone(&self.shared.users);
                     let tx = self.tx.clone();
@@ -363,14 +373,12 @@ impl Conn {
             None => call,
         };
         let (tx, rx) = mpsc::channel::<Call>();
-        let spawned = thread::Builder::new()
-            .name("sansftp-requests".into())
-            .spawn(move || {
-                // Ends when the session drops its sender (closed, or gave up on a call).
-                for call in rx {
-                    call();
-                }
-            });
+        let spawned = self.shared.threads.spawn(Box::new(move || {
+            // Ends when the session drops its sender (closed, or gave up on a call).
+            for call in rx {
+                call();
+            }
+        }));
         match spawned {
             Ok(_) => {
                 let _ = tx.send(call);
@@ -464,11 +472,23 @@ impl Conn {
             stall_timeout: stall_timeout(&self.shared.config),
             tx: self.tx.clone(),
         };
-        match thread::Builder::new()
-            .name(format!("sansftp-transfer-{id}"))
-            .spawn(move || transfer::run(job))
-        {
-            Ok(_) => {
+        // The kept thread, if it is free: it may still be finishing an aborted transfer
+        // (an ABOR does not wait for it), which the new one must not queue behind.
+        let job = match &self.transfer_worker {
+            Some(w) if w.idle.swap(false, Ordering::AcqRel) => match w.jobs.send(job) {
+                Ok(()) => {
+                    self.transfers.insert(id, control);
+                    return;
+                }
+                // The thread is gone (it cannot be, short of a panic): start another.
+                Err(mpsc::SendError(job)) => job,
+            },
+            _ => job,
+        };
+        // A busy worker is let go: it ends after its transfer, once its sender is dropped.
+        match TransferWorker::spawn(&self.shared.threads, job) {
+            Ok(w) => {
+                self.transfer_worker = Some(w);
                 self.transfers.insert(id, control);
             }
             Err(e) => {
@@ -507,33 +527,51 @@ impl Conn {
     }
 }
 
+/// A session's transfer thread: runs the jobs sent to it, one at a time.
+struct TransferWorker {
+    jobs: Sender<Job>,
+    /// No job is running: the next one starts at once.
+    idle: Arc<AtomicBool>,
+}
+
+impl TransferWorker {
+    /// Starts a thread running `first`, then whatever is sent to it.
+    fn spawn(threads: &Arc<Threads>, first: Job) -> io::Result<TransferWorker> {
+        let (jobs, rx) = mpsc::channel();
+        // Infallible: the receiver is still here.
+        let _ = jobs.send(first);
+        let idle = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&idle);
+        threads.spawn(Box::new(move || transfer::work(rx, &flag)))?;
+        Ok(TransferWorker { jobs, idle })
+    }
+}
+
 /// Reads the control connection on its own thread, one chunk per credit.
 fn spawn_reader(
+    threads: &Arc<Threads>,
     mut stream: TcpStream,
     tx: Sender<Msg>,
     credit: Receiver<()>,
-) -> io::Result<thread::JoinHandle<()>> {
-    thread::Builder::new()
-        .name("sansftp-reader".into())
-        .stack_size(64 * 1024)
-        .spawn(move || {
-            let mut buf = vec![0; READ_CHUNK];
-            // Err: the session is gone.
-            while credit.recv().is_ok() {
-                let msg = loop {
-                    match stream.read(&mut buf) {
-                        Ok(0) => break Msg::ControlClosed,
-                        Ok(n) => break Msg::Control(buf[..n].to_vec()),
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(_) => break Msg::ControlClosed,
-                    }
-                };
-                let last = matches!(msg, Msg::ControlClosed);
-                if tx.send(msg).is_err() || last {
-                    return;
+) -> io::Result<()> {
+    threads.spawn(Box::new(move || {
+        let mut buf = vec![0; READ_CHUNK];
+        // Err: the session is gone.
+        while credit.recv().is_ok() {
+            let msg = loop {
+                match stream.read(&mut buf) {
+                    Ok(0) => break Msg::ControlClosed,
+                    Ok(n) => break Msg::Control(buf[..n].to_vec()),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => break Msg::ControlClosed,
                 }
+            };
+            let last = matches!(msg, Msg::ControlClosed);
+            if tx.send(msg).is_err() || last {
+                return;
             }
-        })
+        }
+    }))
 }
 
 /// What the control socket holds, seen without consuming or waiting.

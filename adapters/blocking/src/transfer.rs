@@ -5,7 +5,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -107,9 +107,25 @@ impl TransferControl {
     }
 }
 
-/// Runs a transfer and reports its end, unless it was aborted (the session no longer
-/// waits for it).
-pub(crate) fn run(job: Job) {
+/// Runs transfers one after the other on this thread (a session's transfer worker, see
+/// `session::Conn::start_transfer`), until the session drops its sender. `idle` is set
+/// before each report goes out, so a session that starts its next transfer on that
+/// report finds this thread free.
+pub(crate) fn work(jobs: Receiver<Job>, idle: &AtomicBool) {
+    for job in jobs {
+        let report = run(job);
+        idle.store(true, Ordering::Release);
+        if let Some((tx, msg)) = report {
+            // Err: the session is gone, nobody to tell.
+            let _ = tx.send(msg);
+        }
+    }
+}
+
+/// Runs a transfer; its report for the session, unless it was aborted (the session no
+/// longer waits for it). Everything else the transfer held (its data connection, its
+/// passive listener) is closed by then.
+fn run(job: Job) -> Option<(Sender<Msg>, Msg)> {
     let id = job.transfer.id;
     // A bug below must not leave the session waiting forever for this transfer.
     // An upload's file comes back uncommitted: only the session may commit it.
@@ -121,15 +137,14 @@ pub(crate) fn run(job: Job) {
     // client sees the end of the data before the 226.
     job.control.lock().take();
     if job.control.is_aborted() {
-        return;
+        return None;
     }
     let msg = match result {
         Ok((bytes, None)) => Msg::Done { id, bytes },
         Ok((bytes, Some(file))) => Msg::Received { id, bytes, file },
         Err(error) => Msg::Failed { id, error },
     };
-    // Err: the session is gone, nobody to tell.
-    let _ = job.tx.send(msg);
+    Some((job.tx, msg))
 }
 
 /// The file side of a transfer, opened before the data connection.
