@@ -8,7 +8,8 @@ use crate::reply::Reply;
 
 use super::op::{Cx, Data, Next, Op, Step, then};
 use super::operation::{Item, ListCommand, Output, Value};
-use super::ops::{first_list_command, is_50x, join, list_command, parse_entry};
+use super::ops::{first_list_command, is_50x, list_command, parse_entry};
+use super::remote::join;
 use super::transfer;
 
 /// Lists `path` (and, when recursive, every directory below it, breadth first), each

@@ -56,6 +56,7 @@ mod login;
 mod op;
 mod operation;
 mod ops;
+pub mod remote;
 mod session;
 #[doc(hidden)]
 pub mod testing;

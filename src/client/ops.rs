@@ -11,6 +11,7 @@ use crate::{Error, StatusCodeError};
 use super::login::Login;
 use super::op::{Cx, Next, Op, Res, Step, exchange, exchange_with, map, ready, seq, then};
 use super::operation::{Features, Item, ListCommand, Operation, Value};
+use super::remote::{split_parent, trim_trailing_slashes};
 use super::transfer;
 
 const COMPLETION: [Mask; 1] = [Mask::COMPLETION];
@@ -316,7 +317,7 @@ fn mlst_entry(reply: &Reply, path: Vec<u8>) -> Res {
     for line in inner {
         let facts = line.strip_prefix(b" ").unwrap_or(line);
         if let Ok(Some(mut entry)) = parse_mlsx(facts, DateTime::UNIX_EPOCH) {
-            entry.name = last_component(&entry.name).to_vec();
+            entry.name = split_parent(&entry.name).1.to_vec();
             return Ok(Value::Entry(Item { path, entry }));
         }
     }
@@ -446,47 +447,6 @@ fn not_found(path: &[u8]) -> Error {
     .into()
 }
 
-fn trim_trailing_slashes(path: &[u8]) -> &[u8] {
-    let mut end = path.len();
-    while end > 1 && path.get(end - 1) == Some(&b'/') {
-        end -= 1;
-    }
-    path.get(..end).unwrap_or(path)
-}
-
-/// `(parent, name)`: `/a/b` gives `/a`, `b`; `b` gives ``, `b`; `/b` gives `/`, `b`.
-pub(crate) fn split_parent(path: &[u8]) -> (&[u8], &[u8]) {
-    let path = trim_trailing_slashes(path);
-    if path.iter().all(|&b| b == b'/') {
-        return (path, &[]);
-    }
-    match memchr::memrchr(b'/', path) {
-        Some(0) => (b"/", path.get(1..).unwrap_or_default()),
-        Some(i) => (
-            path.get(..i).unwrap_or_default(),
-            path.get(i + 1..).unwrap_or_default(),
-        ),
-        None => (&[], path),
-    }
-}
-
-fn last_component(name: &[u8]) -> &[u8] {
-    split_parent(name).1
-}
-
-/// `dir` joined with `name` (`name` alone when `dir` is empty).
-pub(crate) fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    if dir.is_empty() {
-        return name.to_vec();
-    }
-    let mut p = dir.to_vec();
-    if !p.ends_with(b"/") {
-        p.push(b'/');
-    }
-    p.extend_from_slice(name);
-    p
-}
-
 /// The listing command `command` starts with, given what `FEAT` said.
 pub(crate) fn first_list_command(command: ListCommand, cx: &Cx<'_>, path: &[u8]) -> Command {
     let arg = if path.is_empty() {
@@ -524,16 +484,5 @@ mod tests {
         assert_eq!(ancestors(b"a/b/c/"), [b"a".to_vec(), b"a/b".to_vec()]);
         assert!(ancestors(b"/a").is_empty());
         assert_eq!(ancestors(b"//a//b"), [b"//a".to_vec()]);
-    }
-
-    #[test]
-    fn split_parent_cases() {
-        assert_eq!(split_parent(b"/a/b"), (&b"/a"[..], &b"b"[..]));
-        assert_eq!(split_parent(b"/b/"), (&b"/"[..], &b"b"[..]));
-        assert_eq!(split_parent(b"b"), (&b""[..], &b"b"[..]));
-        assert_eq!(split_parent(b"/"), (&b"/"[..], &b""[..]));
-        assert_eq!(join(b"/", b"x"), b"/x");
-        assert_eq!(join(b"", b"x"), b"x");
-        assert_eq!(join(b"/d", b"x"), b"/d/x");
     }
 }

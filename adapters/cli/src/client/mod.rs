@@ -191,50 +191,13 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// The last component of a remote path, trailing slashes ignored (`None` for the login
-/// directory, `.`, `..` or `/`).
-pub fn basename(path: &[u8]) -> Option<&[u8]> {
-    let trimmed = trim_slashes(path);
-    let name = match trimmed.iter().rposition(|&b| b == b'/') {
-        Some(i) => &trimmed[i + 1..],
-        None => trimmed,
-    };
-    (!name.is_empty() && name != b"." && name != b"..").then_some(name)
-}
+pub use sansftp::client::remote::{
+    file_name as basename, join, trim_trailing_slashes as trim_slashes,
+};
 
 /// The directory part of a remote path (empty: the login directory).
 pub fn dirname(path: &[u8]) -> &[u8] {
-    let trimmed = trim_slashes(path);
-    match trimmed.iter().rposition(|&b| b == b'/') {
-        Some(0) => b"/",
-        Some(i) => &trimmed[..i],
-        None => b"",
-    }
-}
-
-/// `path` without trailing slashes (but `/` stays `/`).
-pub fn trim_slashes(path: &[u8]) -> &[u8] {
-    let mut end = path.len();
-    while end > 1 && path[end - 1] == b'/' {
-        end -= 1;
-    }
-    if end == 1 && path.len() > 1 && path[0] == b'/' {
-        return b"/";
-    }
-    &path[..end]
-}
-
-/// `dir` joined with `name` (`name` alone when `dir` is empty).
-pub fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    if dir.is_empty() {
-        return name.to_vec();
-    }
-    let mut p = dir.to_vec();
-    if !p.ends_with(b"/") {
-        p.push(b'/');
-    }
-    p.extend_from_slice(name);
-    p
+    sansftp::client::remote::split_parent(path).0
 }
 
 /// Whether an error is the server saying "no such file" (`550`).
