@@ -2,11 +2,14 @@
 //! passive and active. Skipped with a message when pyftpdlib is missing (failing under
 //! `CI=true`).
 
+#[allow(dead_code)]
+mod common;
 #[path = "../../../tests/peers/pyftpdlib.rs"]
 mod pyftpdlib;
 
 use std::time::Duration;
 
+use common::random_bytes;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use pyftpdlib::PyFtpd;
 use sansftp::client::ListCommand;
@@ -14,19 +17,6 @@ use sansftp::listing::Kind;
 use sansftp_async::{Client, ClientOptions};
 
 const LIMIT: Duration = Duration::from_secs(10);
-
-fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
 
 fn names(items: &[sansftp::client::Item]) -> Vec<String> {
     let mut v: Vec<String> = items.iter().map(|i| i.path_str().into_owned()).collect();

@@ -6,30 +6,19 @@
 #[rustfmt::skip]
 #[path = "../../../tests/peers/pyftpdlib.rs"]
 mod pyftpdlib;
+#[allow(dead_code)]
+mod common;
 
 use std::io::{Read, Write};
 use std::time::Duration;
 
+use common::random_bytes;
 use pyftpdlib::PyFtpd;
 use sansftp::client::ListCommand;
 use sansftp::listing::Kind;
 use sansftp_blocking::{Client, ClientOptions};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Deterministic pseudo-random bytes (xorshift).
-fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
 
 fn client(server: &PyFtpd, active: bool) -> Client {
     let options = ClientOptions::new()
