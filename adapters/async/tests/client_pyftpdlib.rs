@@ -2,7 +2,6 @@
 //! passive and active. Skipped with a message when pyftpdlib is missing (failing under
 //! `CI=true`).
 
-#[allow(dead_code)]
 mod common;
 #[path = "../../../tests/peers/pyftpdlib.rs"]
 mod pyftpdlib;

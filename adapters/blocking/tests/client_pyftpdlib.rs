@@ -6,7 +6,6 @@
 #[rustfmt::skip]
 #[path = "../../../tests/peers/pyftpdlib.rs"]
 mod pyftpdlib;
-#[allow(dead_code)]
 mod common;
 
 use std::io::{Read, Write};
