@@ -33,6 +33,8 @@ use sansftp::path::VirtualPath;
 use sansftp::server::{StorageError, StorageOp, StorageOutcome, User};
 use sansftp::time::DateTime;
 
+#[cfg(target_os = "linux")]
+mod beneath;
 mod local;
 mod memory;
 

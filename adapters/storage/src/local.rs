@@ -20,6 +20,12 @@
 //! accomplice; a server shared with untrusted local users should not rely on this check
 //! alone (run it in a container or chroot).
 //!
+//! **Linux, downloads:** [`LocalFs::open_read`] first asks the kernel to open the file
+//! with `openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)` relative to the root, which
+//! confines the walk in one call (no readlink per component, and no race: the check is
+//! on the inode opened). Only its successes are used; anything it refuses, and kernels or
+//! sandboxes without `openat2`, take the check above, so the answers are the same.
+//!
 //! # Uploads
 //!
 //! See [`UploadMode`]. [`Atomic`](UploadMode::Atomic) is the default.
@@ -242,16 +248,15 @@ impl Storage for LocalFs {
         path: &VirtualPath,
         offset: u64,
     ) -> Result<ReadHandle, StorageError> {
+        #[cfg(target_os = "linux")]
+        if let Some(file) = open_read_beneath(user, path) {
+            return positioned(file, offset);
+        }
         let real = Jail::new(user)?.follow(path)?;
         // Checked before opening: opening a FIFO would block until a writer comes.
         regular_file(&fs::metadata(&real).map_err(|e| storage_error(&e))?)?;
-        let mut file = File::open(&real).map_err(|e| storage_error(&e))?;
-        let meta = file.metadata().map_err(|e| storage_error(&e))?;
-        regular_file(&meta)?;
-        // Past the end reads nothing; lseek refuses offsets beyond i64::MAX.
-        file.seek(SeekFrom::Start(offset.min(meta.len())))
-            .map_err(|e| storage_error(&e))?;
-        Ok(ReadHandle::File(file))
+        let file = File::open(&real).map_err(|e| storage_error(&e))?;
+        positioned(file, offset)
     }
 
     /// A `REST` offset beyond the end of the file (or any offset on a missing file) is
@@ -309,6 +314,35 @@ impl Storage for LocalFs {
         upload.fsync = self.fsync;
         Ok(WriteHandle::new(upload))
     }
+}
+
+/// The fast path of [`LocalFs::open_read`] on Linux: one `openat2` confined by the kernel
+/// (see `beneath.rs`) instead of resolving every component. `None` sends the caller to
+/// the portable path, which answers exactly (errors included) as it always has.
+#[cfg(target_os = "linux")]
+fn open_read_beneath(user: &User, path: &VirtualPath) -> Option<File> {
+    // Only a regular file is opened: opening a FIFO would block until a writer comes, a
+    // device may act on open. This stat is not confined, so it only decides whether to
+    // try: what it sees is never told to the client (anything but a regular file takes
+    // the portable path), and the open below is confined and checked again by `positioned`.
+    if !fs::metadata(path.under(&user.base_path)).ok()?.is_file() {
+        return None;
+    }
+    let rel = path.under(Path::new(""));
+    crate::beneath::open_beneath(&user.base_path, &rel, rustix::fs::OFlags::RDONLY)
+}
+
+/// An opened file, checked to be regular, positioned at `offset` for reading.
+fn positioned(mut file: File, offset: u64) -> Result<ReadHandle, StorageError> {
+    let meta = file.metadata().map_err(|e| storage_error(&e))?;
+    regular_file(&meta)?;
+    // A fresh descriptor is at 0 already. Past the end reads nothing; lseek refuses
+    // offsets beyond i64::MAX.
+    if offset > 0 {
+        file.seek(SeekFrom::Start(offset.min(meta.len())))
+            .map_err(|e| storage_error(&e))?;
+    }
+    Ok(ReadHandle::File(file))
 }
 
 /// A user's canonical root, and the checks that keep real paths under it.

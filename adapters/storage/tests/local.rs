@@ -4,6 +4,7 @@
 
 use std::fs;
 use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 
@@ -260,6 +261,50 @@ fn links_inside_the_root_are_followed() {
         fs.remove_dir(u, &vp("/alias/d")).unwrap();
         assert_eq!(fs::read_dir(j.root.join("real")).unwrap().count(), 1);
     }
+}
+
+/// On Linux `open_read` tries `openat2(RESOLVE_BENEATH)` first and falls back to the
+/// portable check on any refusal: the answers must be the portable ones in every case.
+#[test]
+fn downloads_answer_as_the_portable_check_does() {
+    let j = jail();
+    fs::create_dir(j.root.join("real")).unwrap();
+    fs::write(j.root.join("real/file"), "content").unwrap();
+    // Inside, but absolute: the kernel refuses it beneath the root, the fallback allows it.
+    symlink(j.root.join("real/file"), j.root.join("abs_inside")).unwrap();
+    symlink(j.root.join("real"), j.root.join("abs_dir")).unwrap();
+    // Inside, relative, through `..` that stays inside.
+    symlink("../real/file", j.root.join("real/sibling")).unwrap();
+    // Out of the root, relative and through a link in a subdirectory.
+    symlink("../../outside/secret.txt", j.root.join("real/out")).unwrap();
+    symlink("../outside/missing.txt", j.root.join("dangling_out")).unwrap();
+    symlink("missing.txt", j.root.join("dangling_in")).unwrap();
+    symlink("/proc/self/root/etc/hostname", j.root.join("magic")).unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"odd \\ \xff\t name");
+    fs::write(j.root.join(name), "odd").unwrap();
+    let fs = LocalFs::new();
+    for (path, want) in [
+        ("/abs_inside", "content"),
+        ("/abs_dir/file", "content"),
+        ("/real/sibling", "content"),
+        ("/inside.txt", "inside"),
+    ] {
+        assert_eq!(j.read(&fs, path).unwrap(), want.as_bytes(), "{path}");
+    }
+    let odd = VirtualPath::parse(b"/odd \\ \xff\t name").unwrap();
+    let mut out = Vec::new();
+    fs.open_read(&j.user, &odd, 1)
+        .unwrap()
+        .read_to_end(&mut out)
+        .unwrap();
+    assert_eq!(out, b"dd");
+    for path in ["/real/out", "/dangling_out", "/dangling_in", "/magic"] {
+        assert_eq!(j.read(&fs, path).err(), Some(DENIED), "{path}");
+    }
+    assert_eq!(j.read(&fs, "/nothing").err(), Some(StorageError::NotFound));
+    assert_eq!(j.read(&fs, "/real").err(), Some(StorageError::IsADirectory));
+    assert_eq!(j.read(&fs, "/").err(), Some(StorageError::IsADirectory));
+    j.outside_untouched();
 }
 
 #[test]
