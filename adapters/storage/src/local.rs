@@ -34,7 +34,8 @@ use std::ffi::OsStr;
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sansftp::PathIoError;
 use sansftp::listing::{Entry, Kind};
@@ -73,6 +74,10 @@ use crate::{ReadHandle, Storage, Upload, WriteHandle, WriteMode, storage_error};
 pub struct LocalFs {
     upload_mode: UploadMode,
     fsync: bool,
+    /// Set by `with_quick_opens(false)`.
+    slow_opens: bool,
+    /// Set by `check_root` on a root on a network (or FUSE) file system; shared by clones.
+    remote_root: Arc<AtomicBool>,
 }
 
 /// Where an upload's bytes go until it completes.
@@ -128,13 +133,60 @@ impl LocalFs {
     pub fn upload_mode(&self) -> UploadMode {
         self.upload_mode
     }
+
+    /// Whether opens count as quick ([`Storage::opens_quickly`]): by default yes, unless
+    /// [`check_root`](Storage::check_root) found a root on a network or FUSE file system
+    /// (Linux), whose opens can stall. Pass `false` when roots that are not checked at
+    /// start (users from an authenticator) may be on such a file system.
+    pub fn with_quick_opens(mut self, quick: bool) -> LocalFs {
+        self.slow_opens = !quick;
+        self
+    }
+}
+
+/// Whether `root` is on a file system whose calls may wait on a network or another
+/// process (NFS, SMB/CIFS, 9p, FUSE, Ceph, AFS, ...). Unknown answers count as remote.
+#[cfg(target_os = "linux")]
+fn on_remote_fs(root: &Path) -> bool {
+    const REMOTE: [u32; 12] = [
+        0x6969,      // NFS
+        0x517b,      // SMB
+        0xfe53_4d42, // SMB2
+        0xff53_4d42, // CIFS
+        0x0102_1997, // 9p (v9fs)
+        0x6573_5546, // FUSE
+        0x00c3_6400, // Ceph
+        0x5346_414f, // AFS
+        0x7375_7245, // Coda
+        0x0bd0_0bd0, // Lustre
+        0x0116_1970, // GFS2
+        0x7461_636f, // OCFS2
+    ];
+    match rustix::fs::statfs(root) {
+        // The magic is 32 bits wide whatever the field's type on this architecture.
+        Ok(st) => REMOTE.contains(&(st.f_type as u32)),
+        Err(_) => true,
+    }
 }
 
 impl Storage for LocalFs {
+    /// See [`LocalFs::with_quick_opens`].
+    fn opens_quickly(&self) -> bool {
+        !self.slow_opens && !self.remote_root.load(Ordering::Relaxed)
+    }
+
     fn check_root(&self, user: &User) -> Result<(), PathIoError> {
         let root = &user.base_path;
         let meta = fs::metadata(root).map_err(|e| PathIoError::with_path(root, e))?;
         if meta.is_dir() {
+            #[cfg(target_os = "linux")]
+            if on_remote_fs(root) {
+                log::debug!(
+                    "{}: on a network file system, opens go to the pool",
+                    root.display()
+                );
+                self.remote_root.store(true, Ordering::Relaxed);
+            }
             Ok(())
         } else {
             let err = io::Error::new(io::ErrorKind::NotADirectory, "not a directory");

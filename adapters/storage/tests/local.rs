@@ -308,6 +308,17 @@ fn downloads_answer_as_the_portable_check_does() {
 }
 
 #[test]
+fn local_opens_are_quick_unless_told_otherwise() {
+    let j = jail();
+    let fs = LocalFs::new();
+    fs.check_root(&j.user).unwrap();
+    // tempfile's directory is on a local file system (tmpfs or a disk) here.
+    assert!(fs.opens_quickly());
+    assert!(!LocalFs::new().with_quick_opens(false).opens_quickly());
+    assert!(sansftp_storage::MemoryFs::new().opens_quickly());
+}
+
+#[test]
 fn a_root_reached_through_a_symlink_works() {
     let j = jail();
     let link = j.outside.parent().unwrap().join("root-link");
