@@ -95,13 +95,34 @@ pub(crate) fn start(
     })
 }
 
+/// Runs `f` (a storage open) inline when the storage says its opens are quick
+/// ([`Storage::opens_quickly`](sansftp_storage::Storage::opens_quickly)) and `may_copy`
+/// is false: for small files the trip to the thread pool and back costs more than the
+/// open. Otherwise on the pool, so a slow storage never stalls the executor. A resumed
+/// upload (`REST` + `STOR`) may copy the kept part of the file before returning (an
+/// atomic upload does), however quick the storage's opens, so it always goes to the pool.
+async fn run_open<T: Send + 'static>(
+    shared: &Shared,
+    may_copy: bool,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    if !may_copy && shared.storage.opens_quickly() {
+        f()
+    } else {
+        unblock(f).await
+    }
+}
+
 async fn open(shared: &Arc<Shared>, t: &Transfer) -> Result<Io, StorageError> {
     let storage = Arc::clone(&shared.storage);
     let user = Arc::clone(&t.user);
     match t.kind.clone() {
         TransferKind::SendData(b) => Ok(Io::Memory(b)),
         TransferKind::Retrieve { path, offset } => {
-            let h = unblock(move || storage.open_read(&user, &path, offset)).await?;
+            let h = run_open(shared, false, move || {
+                storage.open_read(&user, &path, offset)
+            })
+            .await?;
             Ok(match h {
                 // Bytes in memory go to the socket straight from their buffer.
                 ReadHandle::Memory(c) => {
@@ -119,7 +140,10 @@ async fn open(shared: &Arc<Shared>, t: &Transfer) -> Result<Io, StorageError> {
             unique,
         } => {
             let mode = WriteMode::for_store(offset, append, unique);
-            let w = unblock(move || storage.open_write(&user, &path, mode)).await?;
+            let w = run_open(shared, offset > 0, move || {
+                storage.open_write(&user, &path, mode)
+            })
+            .await?;
             Ok(Io::Write(w))
         }
         _ => Err(StorageError::Other("unsupported transfer".into())),
