@@ -263,7 +263,7 @@ fn links_inside_the_root_are_followed() {
     }
 }
 
-/// On Linux `open_read` tries `openat2(RESOLVE_BENEATH)` first and falls back to the
+/// On Linux `open_read` and `metadata` try `openat2(RESOLVE_BENEATH)` first and falls back to the
 /// portable check on any refusal: the answers must be the portable ones in every case.
 #[test]
 fn downloads_answer_as_the_portable_check_does() {
@@ -301,6 +301,29 @@ fn downloads_answer_as_the_portable_check_does() {
     for path in ["/real/out", "/dangling_out", "/dangling_in", "/magic"] {
         assert_eq!(j.read(&fs, path).err(), Some(DENIED), "{path}");
     }
+    for path in [
+        "/abs_inside",
+        "/real/sibling",
+        "/real/out",
+        "/dangling_out",
+        "/magic",
+    ] {
+        let fast = fs.metadata(&j.user, &vp(path)).map(|e| (e.kind, e.size));
+        let want = match path {
+            "/abs_inside" | "/real/sibling" => Ok((Kind::File, Some(7))),
+            _ => Err(DENIED),
+        };
+        assert_eq!(fast, want, "SIZE {path}");
+    }
+    assert_eq!(
+        fs.metadata(&j.user, &vp("/abs_dir")).unwrap().kind,
+        Kind::Dir
+    );
+    assert_eq!(fs.metadata(&j.user, &vp("/")).unwrap().kind, Kind::Dir);
+    assert_eq!(
+        fs.metadata(&j.user, &vp("/nothing")).err(),
+        Some(StorageError::NotFound)
+    );
     assert_eq!(j.read(&fs, "/nothing").err(), Some(StorageError::NotFound));
     assert_eq!(j.read(&fs, "/real").err(), Some(StorageError::IsADirectory));
     assert_eq!(j.read(&fs, "/").err(), Some(StorageError::IsADirectory));
