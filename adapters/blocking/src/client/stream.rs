@@ -195,7 +195,7 @@ impl<'a> DataStream<'a> {
         };
         let len = allowance(&self.driver.limits, true, buf.len());
         let n = loop {
-            match socket.read(buf.get_mut(..len).unwrap_or_default()) {
+            match recv(socket, buf.get_mut(..len).unwrap_or_default()) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(self.report(timeout_kind(e))),
                 Ok(n) => break n,
@@ -279,6 +279,28 @@ fn sendfile(socket: &TcpStream, file: &std::fs::File) -> io::Result<Option<usize
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn sendfile(_socket: &TcpStream, _file: &std::fs::File) -> io::Result<Option<usize>> {
     Ok(None)
+}
+
+/// One read from a download's socket: what has arrived, without waiting, and only when
+/// nothing has, a blocking read (bounded by the socket timeout).
+///
+/// Measured on Linux loopback (1 GiB, 1 MiB reads, vsftpd and pyftpdlib): a plain
+/// blocking `recv` costs about twice the client CPU per byte of this (0.46 s vs 0.19 s
+/// per GiB against vsftpd) and throughput follows (~2.2 vs ~3.7 GB/s); the async
+/// client, whose reads never wait, costs the same as this.
+#[cfg(unix)]
+fn recv(socket: &mut TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    use rustix::net::RecvFlags;
+    match rustix::net::recv(&*socket, &mut *buf, RecvFlags::DONTWAIT) {
+        Ok((n, _)) => Ok(n),
+        Err(rustix::io::Errno::AGAIN) => socket.read(buf),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(unix))]
+fn recv(socket: &mut TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    socket.read(buf)
 }
 
 /// A socket timeout as `TimedOut` (std gives `WouldBlock` on Unix).
