@@ -56,7 +56,7 @@
 //! replies, racing the core's reply deadline with [`async_io::Timer`]. File transfers are
 //! handed to the caller as a [`DataStream`] (`AsyncRead` for downloads, `AsyncWrite` for
 //! uploads), or copied to and from local files by [`Client::upload`] and
-//! [`Client::download`] in 256 KiB blocks, the file side on the [`blocking`] pool while
+//! [`Client::download`] in 1 MiB blocks, the file side on the [`blocking`] pool while
 //! the socket moves the previous block.
 //!
 //! A stream cannot await in its `Drop`: one dropped before its end tells the core

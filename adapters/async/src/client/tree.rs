@@ -16,7 +16,7 @@ use sansftp::{Error, PathIoError};
 use super::{Client, DataStream};
 
 /// The block moved at a time between a file and a data connection.
-const BLOCK: usize = 256 << 10;
+const BLOCK: usize = 1 << 20;
 
 /// Numbers temporary download names within this process.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);

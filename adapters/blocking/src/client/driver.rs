@@ -57,6 +57,9 @@ pub(crate) struct Driver {
     running: bool,
     control_buf: Box<[u8]>,
     listing_buf: Vec<u8>,
+    /// The read timeout last set on the control socket (none at first), so a
+    /// session without timeouts makes no `setsockopt` per reply.
+    control_read_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Driver {
@@ -151,6 +154,7 @@ impl Driver {
             entries: VecDeque::new(),
             control_buf: vec![0; CONTROL_BUF].into_boxed_slice(),
             listing_buf: Vec::new(),
+            control_read_timeout: None,
             running: true,
         };
         match driver.wait_done()? {
@@ -314,8 +318,11 @@ impl Driver {
             d.saturating_duration_since(now)
                 .max(Duration::from_millis(1))
         });
-        if let Err(e) = self.control.set_read_timeout(wait) {
-            return Some(Stop::Done(Err(self.broken(Error::Io(e)))));
+        if wait != self.control_read_timeout {
+            if let Err(e) = self.control.set_read_timeout(wait) {
+                return Some(Stop::Done(Err(self.broken(Error::Io(e)))));
+            }
+            self.control_read_timeout = wait;
         }
         match self.control.read(&mut self.control_buf) {
             Ok(0) => self.session.control_closed(),
@@ -366,7 +373,12 @@ impl Driver {
         Ok(s)
     }
 
+    /// Sets the socket timeout on a data connection (a new socket has none: nothing
+    /// to do without one).
     fn prepare(&self, s: &TcpStream) -> io::Result<()> {
+        if self.options.socket_timeout.is_none() {
+            return Ok(());
+        }
         s.set_read_timeout(self.options.socket_timeout)?;
         s.set_write_timeout(self.options.socket_timeout)
     }
