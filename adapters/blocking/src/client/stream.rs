@@ -232,22 +232,10 @@ impl<'a> DataStream<'a> {
     /// Uploads from `file`'s current position with sendfile(2) (Linux), while the
     /// transfer is binary and the upload speed unlimited (checked every 8 MiB, so a
     /// limit set meanwhile takes over); returns the bytes sent, the file's position
-    /// moved past them. Sends nothing elsewhere, nor to a server on this host
-    /// (loopback): the caller copies the rest.
-    ///
-    /// Over loopback the server's `recv` copies straight from what was sent: with
-    /// sendfile that is the file's page-cache pages, cold in the CPU caches, so the
-    /// server (the slower side of a local upload) pays the misses; a copy through the
-    /// caller's buffer leaves the bytes in the shared cache instead. Measured, 1 GiB
-    /// to pyftpdlib: ~25% less server CPU; to vsftpd on a quiet box, ~1.0 -> ~1.3 GB/s.
-    /// The copy costs the client ~0.5 s of CPU per GiB that sendfile does not, so on a
-    /// box whose cores are all busy sendfile can still be the faster of the two.
+    /// moved past them. Sends nothing elsewhere: the caller copies the rest.
     pub(crate) fn send_file(&mut self, file: &mut std::fs::File) -> io::Result<u64> {
         let mut total = 0u64;
-        if self.kind != TransferKind::Upload
-            || self.ascii.is_some()
-            || self.driver.session.peer().ip().is_loopback()
-        {
+        if self.kind != TransferKind::Upload || self.ascii.is_some() {
             return Ok(0);
         }
         while !self.driver.limits.lock().write.is_limited() {
@@ -498,42 +486,5 @@ impl Iterator for ListStream<'_> {
                 None => {}
             }
         }
-    }
-}
-
-#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
-mod tests {
-    use std::io::{Read, Seek, SeekFrom, Write};
-    use std::net::{TcpListener, TcpStream};
-
-    /// The client's own tests all talk to loopback servers, where uploads copy instead
-    /// of using sendfile: the sendfile call itself is checked here.
-    #[test]
-    fn sendfile_moves_the_file_from_its_position() -> std::io::Result<()> {
-        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        let mut file = tempfile::tempfile()?;
-        file.write_all(&data)?;
-        file.seek(SeekFrom::Start(1000))?;
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let sender = TcpStream::connect(listener.local_addr()?)?;
-        let (mut receiver, _) = listener.accept()?;
-        let reader = std::thread::spawn(move || {
-            let mut got = Vec::new();
-            receiver.read_to_end(&mut got).map(|_| got)
-        });
-        let mut sent = 0;
-        while let Some(n) = super::sendfile(&sender, &file)? {
-            if n == 0 {
-                break;
-            }
-            sent += n;
-        }
-        drop(sender);
-        // Invariant: the reader thread does not panic (read_to_end returns a Result).
-        let got = reader.join().expect("reader thread")?;
-        assert_eq!(sent, data.len() - 1000);
-        assert_eq!(got, data.get(1000..).unwrap_or_default());
-        assert_eq!(file.stream_position()?, data.len() as u64);
-        Ok(())
     }
 }
