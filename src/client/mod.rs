@@ -56,6 +56,7 @@ mod login;
 mod op;
 mod operation;
 mod ops;
+mod options;
 pub mod remote;
 mod session;
 #[doc(hidden)]
@@ -66,4 +67,5 @@ pub use config::{Config, DataMode, PassiveCommand};
 pub use operation::{
     Busy, Features, Item, ListCommand, Operation, Output, Transfer, TransferKind, Value,
 };
+pub use options::ClientOptions;
 pub use session::Session;

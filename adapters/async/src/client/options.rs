@@ -1,91 +1,12 @@
-//! [`ClientOptions`]: how a [`Client`](super::Client) connects, times out and throttles;
-//! [`SpeedLimits`]: its speed limits, changeable while it runs.
+//! [`SpeedLimits`]: a [`Client`](super::Client)'s speed limits, changeable while it runs;
+//! [`ClientOptions`] (the core's, re-exported) is how it connects and times out.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use sansftp::client::{Config, DataMode};
 use sansftp::throttle::Throttle;
 
-/// How a [`Client`](super::Client) behaves. `ClientOptions::default()`: the core's
-/// [`Config::default()`] (passive, `EPSV` then `PASV`), no timeouts, no speed limits.
-///
-/// ```
-/// use std::time::Duration;
-/// use sansftp_async::ClientOptions;
-///
-/// let options = ClientOptions::new()
-///     .active(true)
-///     .connect_timeout(Duration::from_secs(5))
-///     .socket_timeout(Duration::from_secs(30))
-///     .read_limit(Some(1 << 20));
-/// assert_eq!(options.read_limit, Some(1 << 20));
-/// ```
-#[non_exhaustive]
-#[derive(Debug, Clone, Default)]
-pub struct ClientOptions {
-    /// The core's settings: passive or active, `EPSV`/`PASV` order, whether to trust the
-    /// `PASV` address, `FEAT` discovery, the reply timeout.
-    pub config: Config,
-    /// Time limit of each connect: the control connection, passive data connections and
-    /// the wait for the server's connection in active mode. `None`: the OS's own.
-    pub connect_timeout: Option<Duration>,
-    /// Time limit of each read and write on the control and data connections, and the
-    /// core's reply timeout when [`Config::reply_timeout`] is not set. A timeout ends the
-    /// call with [`Error::Timeout`](sansftp::Error::Timeout). `None`: wait forever.
-    pub socket_timeout: Option<Duration>,
-    /// Download speed limit, bytes/s (`None`: unlimited).
-    pub read_limit: Option<u64>,
-    /// Upload speed limit, bytes/s (`None`: unlimited).
-    pub write_limit: Option<u64>,
-}
-
-impl ClientOptions {
-    /// The defaults, as [`Default`].
-    pub fn new() -> ClientOptions {
-        ClientOptions::default()
-    }
-
-    /// Active mode (`PORT`/`EPRT`, the server connects to the client) or passive.
-    pub fn active(mut self, on: bool) -> ClientOptions {
-        self.config.data_mode = if on {
-            DataMode::Active
-        } else {
-            DataMode::Passive
-        };
-        self
-    }
-
-    /// Sets [`connect_timeout`](ClientOptions::connect_timeout).
-    pub fn connect_timeout(mut self, timeout: Duration) -> ClientOptions {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Sets [`socket_timeout`](ClientOptions::socket_timeout).
-    pub fn socket_timeout(mut self, timeout: Duration) -> ClientOptions {
-        self.socket_timeout = Some(timeout);
-        self
-    }
-
-    /// Sets [`read_limit`](ClientOptions::read_limit) (downloads).
-    pub fn read_limit(mut self, limit: Option<u64>) -> ClientOptions {
-        self.read_limit = limit;
-        self
-    }
-
-    /// Sets [`write_limit`](ClientOptions::write_limit) (uploads).
-    pub fn write_limit(mut self, limit: Option<u64>) -> ClientOptions {
-        self.write_limit = limit;
-        self
-    }
-
-    /// Replaces the core's [`Config`].
-    pub fn config(mut self, config: Config) -> ClientOptions {
-        self.config = config;
-        self
-    }
-}
+pub use sansftp::client::ClientOptions;
 
 /// The speed limits of one [`Client`](super::Client): a handle that can be cloned and
 /// kept, to change them while transfers run (the next block obeys the new limit).

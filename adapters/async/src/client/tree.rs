@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use blocking::unblock;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use sansftp::client::remote::{join, split_parent};
 use sansftp::{Error, PathIoError};
 
 use super::{Client, DataStream};
@@ -400,28 +401,6 @@ fn trim_slashes(path: &[u8]) -> &[u8] {
         p = p.get(..p.len() - 1).unwrap_or_default();
     }
     p
-}
-
-/// `dir/name`.
-fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut out = dir.to_vec();
-    if !out.is_empty() && !out.ends_with(b"/") {
-        out.push(b'/');
-    }
-    out.extend_from_slice(name);
-    out
-}
-
-/// The parent and last component of a path without trailing slashes.
-fn split_parent(path: &[u8]) -> (&[u8], &[u8]) {
-    match path.iter().rposition(|&b| b == b'/') {
-        Some(0) => (b"/", path.get(1..).unwrap_or_default()),
-        Some(i) => (
-            path.get(..i).unwrap_or_default(),
-            path.get(i + 1..).unwrap_or_default(),
-        ),
-        None => (b"", path),
-    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
+use sansftp::client::remote::join;
 use sansftp::listing::Kind;
 use sansftp::{Error, PathIoError};
 
@@ -16,16 +17,6 @@ const BUF: usize = 256 << 10;
 
 fn path_error(path: &Path, e: io::Error) -> Error {
     PathIoError::with_path(path, e).into()
-}
-
-/// `dir` joined with `name` the way the server's paths are (`/`-separated bytes).
-fn join_remote(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut p = dir.to_vec();
-    if !p.is_empty() && !p.ends_with(b"/") {
-        p.push(b'/');
-    }
-    p.extend_from_slice(name);
-    p
 }
 
 /// The bytes of a local file name.
@@ -86,7 +77,7 @@ pub(super) fn upload(client: &mut Client, local: &Path, remote: &[u8]) -> Result
     let into;
     let remote = match local.file_name() {
         Some(name) if client.is_dir(remote)? => {
-            into = join_remote(remote, &name_bytes(name));
+            into = join(remote, &name_bytes(name));
             &into[..]
         }
         _ => remote,
@@ -118,7 +109,7 @@ fn upload_tree(
     let mut total = 0u64;
     for entry in entries {
         let path = entry.path();
-        let target = join_remote(remote, &name_bytes(&entry.file_name()));
+        let target = join(remote, &name_bytes(&entry.file_name()));
         let ty = entry.file_type().map_err(|e| path_error(&path, e))?;
         if ty.is_dir() {
             client.make_directory(&target, false)?;
