@@ -37,7 +37,7 @@ pub struct ClientOptions {
     pub connect_timeout: Option<Duration>,
     /// The longest each read or write on the control and data connections may block,
     /// and the core's reply timeout. A timeout ends the operation with
-    /// [`Error::Timeout`](sansftp::Error::Timeout) and closes the session. `None`:
+    /// [`Error::Timeout`](crate::Error::Timeout) and closes the session. `None`:
     /// wait forever.
     pub socket_timeout: Option<Duration>,
     /// Download speed limit in bytes per second (`None`: unlimited).

@@ -1,5 +1,5 @@
 //! `sansftp serve [ROOT]`: the server's command line, turned into a
-//! [`Config`](sansftp::server::Config) and run on the async (default) or blocking adapter.
+//! [`Config`] and run on the async (default) or blocking adapter.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::ops::RangeInclusive;
