@@ -94,14 +94,13 @@ impl Client {
     /// listing stream dropped halfway): transfers the core starts meanwhile are aborted,
     /// the result is discarded. Afterwards the control channel is in step.
     pub(crate) async fn finish_pending(&mut self) {
-        // A dropped stream may have ended the operation inside the core already: its
-        // outputs (the result among them) still wait to be drained.
-        if !self.session.is_busy() && !std::mem::take(&mut self.unsettled) {
+        // The core stays busy until the operation's result is drained, also when a
+        // dropped stream has already ended it.
+        if !self.session.is_busy() {
             // (A cancelled earlier run may have left the flag set.)
             self.abandoning = false;
             return;
         }
-        self.unsettled = false;
         if std::mem::take(&mut self.handed_out) {
             // A transfer was ready but its stream never made (the call was cancelled).
             self.data = None;

@@ -124,8 +124,6 @@ pub struct Client {
     ctrl_error: Option<io::Error>,
     /// Finishing an operation nobody waits for: transfers are aborted.
     abandoning: bool,
-    /// A stream was dropped: the core may hold outputs of its operation.
-    unsettled: bool,
     /// Command bytes not yet written.
     ctrl_out: Vec<u8>,
     /// A passive data connection to open.
@@ -187,7 +185,6 @@ impl Client {
             entries: VecDeque::new(),
             ctrl_error: None,
             abandoning: false,
-            unsettled: false,
             ctrl_out: Vec::new(),
             connecting: None,
             closing: false,

@@ -446,7 +446,6 @@ impl Drop for DataStream<'_> {
             self.client.session.data_failed(e, now);
         }
         self.sock = None;
-        self.client.unsettled = true;
     }
 }
 

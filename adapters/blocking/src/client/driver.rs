@@ -51,10 +51,6 @@ pub(crate) struct Driver {
     data: DataSlot,
     /// Entries of the running listing not yet handed out.
     pub(crate) entries: VecDeque<Item>,
-    /// An operation was started and its `Output::Done` not yet drained. (The session
-    /// stops being busy as soon as it queues the `Done`, which may still wait in its
-    /// output queue.)
-    running: bool,
     control_buf: Box<[u8]>,
     listing_buf: Vec<u8>,
     /// The read timeout last set on the control socket (none at first), so a
@@ -67,7 +63,7 @@ impl std::fmt::Debug for Driver {
         f.debug_struct("Client")
             .field("peer", &self.session.peer())
             .field("closed", &self.session.is_closed())
-            .field("running", &self.running)
+            .field("running", &self.session.is_busy())
             .field("ascii", &self.ascii)
             .field("options", &self.options)
             .finish_non_exhaustive()
@@ -155,7 +151,6 @@ impl Driver {
             control_buf: vec![0; CONTROL_BUF].into_boxed_slice(),
             listing_buf: Vec::new(),
             control_read_timeout: None,
-            running: true,
         };
         match driver.wait_done()? {
             Value::Greeting(reply) => driver.greeting = reply,
@@ -182,13 +177,13 @@ impl Driver {
         self.session
             .start(op, Instant::now())
             .map_err(|busy| Error::Io(io::Error::other(busy)))?;
-        self.running = true;
         Ok(())
     }
 
-    /// Whether an operation was started and its result not yet collected.
+    /// Whether an operation was started and its result not yet collected (the core
+    /// stays busy until its `Output::Done` is drained).
     pub(crate) fn is_running(&self) -> bool {
-        self.running
+        self.session.is_busy()
     }
 
     /// Runs `op` to its end.
@@ -200,7 +195,7 @@ impl Driver {
     /// Drives a pending operation (a dropped stream's) to its end, discarding its
     /// result.
     pub(crate) fn finish_pending(&mut self) {
-        if self.running {
+        if self.session.is_busy() {
             let _ = self.wait_done();
         }
         self.entries.clear();
@@ -284,10 +279,7 @@ impl Driver {
                 Output::Transfer(t) => return Some(Stop::Transfer(t)),
                 Output::CloseData => self.data = DataSlot::None,
                 Output::Entry(item) => self.entries.push_back(item),
-                Output::Done(res) => {
-                    self.running = false;
-                    done = Some(res);
-                }
+                Output::Done(res) => done = Some(res),
                 Output::Close => {
                     self.data = DataSlot::None;
                     let _ = self.control.shutdown(Shutdown::Both);
@@ -300,7 +292,6 @@ impl Driver {
         }
         if !self.session.is_busy() {
             // Nothing runs and nothing came: a caller bug, not a hang.
-            self.running = false;
             return Some(Stop::Done(Err(Error::ConnectionClosed)));
         }
         self.read_control()
@@ -362,7 +353,6 @@ impl Driver {
         self.data = DataSlot::None;
         self.session.control_closed();
         while self.session.poll_output().is_some() {}
-        self.running = false;
         self.entries.clear();
         error
     }
