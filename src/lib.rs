@@ -49,7 +49,9 @@ mod snippet;
 pub mod throttle;
 pub mod time;
 
-#[doc(hidden)]
+/// Bodies of the fuzz targets in `fuzz/`, shared with the corpus replay test. Behind the
+/// `testing` feature; not covered by semver.
+#[cfg(any(test, feature = "testing"))]
 pub mod fuzzing;
 
 pub use code::{Code, Mask};

@@ -59,7 +59,9 @@ mod ops;
 mod options;
 pub mod remote;
 mod session;
-#[doc(hidden)]
+/// Test harness (a client session wired to a server session in memory, virtual time).
+/// Behind the `testing` feature; not covered by semver.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod transfer;
 

@@ -96,7 +96,9 @@ mod limits;
 mod ports;
 mod request;
 mod session;
-#[doc(hidden)]
+/// Test harness (an in-memory driver, sample users and files), for this crate's tests, its
+/// fuzz targets and other crates' tests. Behind the `testing` feature; not covered by semver.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod texts;
 
