@@ -39,10 +39,7 @@ pub fn require(peer: &str, found: bool, hint: &str) -> bool {
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("{peer} is required under CI=true but missing ({hint}; .ci/run installs it)");
     }
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("a test")
-        .to_owned();
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
     // Straight to the stream: `eprintln!` would be captured and hidden on success.
     let _ = writeln!(
         std::io::stderr(),

@@ -148,20 +148,25 @@ pub trait Transfer: Read + Write {
 #[macro_export]
 macro_rules! client_suite {
     ($module:ident, $harness:expr) => {
-        $crate::__tests!($module, $harness, client, [
-            directories_and_metadata,
-            listings,
-            wrong_password_then_right,
-            anonymous_login_and_server_shutdown,
-            socket_timeout_on_a_silent_server,
-            connect_refused_is_io,
-            files_round_trip_and_resume,
-            directory_trees,
-            dropped_streams_keep_the_channel_in_step,
-            active_and_passive_modes,
-            ascii_mode_converts,
-            speed_limits,
-        ]);
+        $crate::__tests!(
+            $module,
+            $harness,
+            client,
+            [
+                directories_and_metadata,
+                listings,
+                wrong_password_then_right,
+                anonymous_login_and_server_shutdown,
+                socket_timeout_on_a_silent_server,
+                connect_refused_is_io,
+                files_round_trip_and_resume,
+                directory_trees,
+                dropped_streams_keep_the_channel_in_step,
+                active_and_passive_modes,
+                ascii_mode_converts,
+                speed_limits,
+            ]
+        );
     };
 }
 
@@ -172,14 +177,19 @@ macro_rules! client_suite {
 #[macro_export]
 macro_rules! client_suite_pending {
     ($module:ident, $harness:expr) => {
-        $crate::__tests!($module, $harness, client, [
-            finish_before_the_end_is_reported,
-            drop_after_the_end_sends_nothing,
-            cdir_and_pdir_are_directories,
-            empty_command_sends_nothing,
-            upload_into_an_existing_directory_is_cp_r,
-            download_makes_missing_local_parents,
-        ]);
+        $crate::__tests!(
+            $module,
+            $harness,
+            client,
+            [
+                finish_before_the_end_is_reported,
+                drop_after_the_end_sends_nothing,
+                cdir_and_pdir_are_directories,
+                empty_command_sends_nothing,
+                upload_into_an_existing_directory_is_cp_r,
+                download_makes_missing_local_parents,
+            ]
+        );
     };
 }
 

@@ -30,7 +30,11 @@ use crate::server::{config, start};
 /// channel stays in step, and the next download is whole.
 pub fn finish_before_the_end_is_reported<H: ClientHarness>(h: &H) {
     let data = random_bytes(3 << 20, 9);
-    let srv = start(h, MemoryFs::new().with_file("/big.bin", data.clone()), config());
+    let srv = start(
+        h,
+        MemoryFs::new().with_file("/big.bin", data.clone()),
+        config(),
+    );
     let mut c = alice(h, srv.addr());
     let mut s = c.download_stream("/big.bin", 0).unwrap();
     let mut some = vec![0u8; 100_000];
@@ -107,7 +111,10 @@ pub fn upload_into_an_existing_directory_is_cp_r<H: ClientHarness>(h: &H) {
     c.upload(&src, "/t").unwrap();
     assert_eq!(std::fs::read(root.join("t/x/y/leaf.txt")).unwrap(), b"leaf");
     c.upload(&src, "/t").unwrap();
-    assert_eq!(std::fs::read(root.join("t/src/x/y/leaf.txt")).unwrap(), b"leaf");
+    assert_eq!(
+        std::fs::read(root.join("t/src/x/y/leaf.txt")).unwrap(),
+        b"leaf"
+    );
     c.upload(&src, "/t").unwrap();
     assert!(!root.join("t/src/src").exists());
     assert_eq!(std::fs::read(root.join("t/src/top.txt")).unwrap(), b"top");
@@ -120,7 +127,10 @@ pub fn upload_into_an_existing_directory_is_cp_r<H: ClientHarness>(h: &H) {
     let here = local.path().join("here");
     std::fs::create_dir(&here).unwrap();
     c.download("/t/src", &here).unwrap();
-    assert_eq!(std::fs::read(here.join("src/x/y/leaf.txt")).unwrap(), b"leaf");
+    assert_eq!(
+        std::fs::read(here.join("src/x/y/leaf.txt")).unwrap(),
+        b"leaf"
+    );
     c.quit().unwrap();
 }
 

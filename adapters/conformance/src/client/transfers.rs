@@ -46,7 +46,11 @@ pub fn files_round_trip_and_resume<H: ClientHarness>(h: &H) {
     assert!(std::fs::read(root.join("in/deep/big.bin")).unwrap() == data);
     let out = local.path().join("out");
     std::fs::create_dir(&out).unwrap();
-    assert_eq!(c.download("/in/deep/big.bin", &out.join("copy.bin")).unwrap(), n);
+    assert_eq!(
+        c.download("/in/deep/big.bin", &out.join("copy.bin"))
+            .unwrap(),
+        n
+    );
     assert!(std::fs::read(out.join("copy.bin")).unwrap() == data);
     assert_eq!(entries(&out), ["copy.bin"], "no temporary file left");
 
@@ -60,7 +64,11 @@ pub fn files_round_trip_and_resume<H: ClientHarness>(h: &H) {
 
     // A failed download leaves neither the target nor a temporary file.
     let missing = out.join("missing.bin");
-    assert!(c.download("/in/missing", &missing).unwrap_err().received(550));
+    assert!(
+        c.download("/in/missing", &missing)
+            .unwrap_err()
+            .received(550)
+    );
     assert!(!missing.exists());
     assert_eq!(entries(&out), ["copy.bin"]);
 
@@ -254,7 +262,10 @@ pub fn active_and_passive_modes<H: ClientHarness>(h: &H) {
         put(&mut c, &path, &data);
         assert!(get(&mut c, &path, 0) == data, "{mode}");
         assert!(get(&mut c, &path, 1000) == data[1000..], "{mode}");
-        assert!(names(&c.list("/d", false).unwrap()).contains(&path), "{mode}");
+        assert!(
+            names(&c.list("/d", false).unwrap()).contains(&path),
+            "{mode}"
+        );
         let mut s = c.download_stream(&path, 0).unwrap();
         s.read_exact(&mut [0u8; 1000]).unwrap();
         drop(s);
@@ -314,7 +325,11 @@ pub fn speed_limits<H: ClientHarness>(h: &H) {
     std::fs::write(&src, &data).unwrap();
     let begun = Instant::now();
     assert_eq!(c.upload(&src, "/up2.bin").unwrap(), data.len() as u64);
-    assert!(begun.elapsed() >= slow, "upload() took {:?}", begun.elapsed());
+    assert!(
+        begun.elapsed() >= slow,
+        "upload() took {:?}",
+        begun.elapsed()
+    );
     assert!(std::fs::read(root.join("up2.bin")).unwrap() == data);
     c.set_write_limit(None);
     assert_eq!(c.upload(&src, "/up3.bin").unwrap(), data.len() as u64);
@@ -324,7 +339,11 @@ pub fn speed_limits<H: ClientHarness>(h: &H) {
     assert_eq!((c.read_limit(), c.write_limit()), (Some(limit), None));
     let begun = Instant::now();
     assert!(get(&mut c, "/up.bin", 0) == data);
-    assert!(begun.elapsed() >= slow, "download took {:?}", begun.elapsed());
+    assert!(
+        begun.elapsed() >= slow,
+        "download took {:?}",
+        begun.elapsed()
+    );
     c.set_read_limit(None);
     assert_eq!(c.read_limit(), None);
     c.quit().unwrap();

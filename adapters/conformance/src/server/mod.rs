@@ -196,47 +196,52 @@ pub fn start<H: ServerHarness, S: Storage>(h: &H, storage: S, config: Config) ->
 #[macro_export]
 macro_rules! server_suite {
     ($module:ident, $harness:expr) => {
-        $crate::__tests!($module, $harness, server, [
-            login_and_directories,
-            stor_retr_byte_exact,
-            rest_resume_and_appe,
-            rename_and_delete,
-            list_nlst_mlsd,
-            stou_size_mdtm_mlst,
-            type_a_converts,
-            pipelined_commands_in_order,
-            active_port_and_eprt,
-            port_bounce_refused,
-            active_connection_that_fails_gives_425,
-            data_connection_from_other_host_refused,
-            ipv6_epsv,
-            local_files,
-            local_root_confines,
-            missing_local_root_fails_at_start,
-            bind_failure_names_the_address,
-            abor_mid_download,
-            abor_mid_upload_discards,
-            vanished_uploader_discards,
-            killed_uploader_discards_in_either_fin_order,
-            quit_and_stat_during_a_transfer,
-            speed_limits_apply,
-            data_wait_timeout,
-            idle_timeout,
-            max_connections,
-            sequential_sessions,
-            concurrent_sessions,
-            passive_range_exhausted,
-            hostile_clients,
-            garbage_never_breaks_the_server,
-            anonymous_when_no_users_and_run_returns,
-            graceful_shutdown_lets_transfer_finish,
-            shutdown_deadline_closes_transfers,
-            shutdown_deadline_ends_a_session_in_the_user_manager,
-            user_manager_decides,
-            slow_user_manager_and_user_limit,
-            hung_user_manager_times_out,
-            no_request_timeout_waits_for_the_user_manager,
-        ]);
+        $crate::__tests!(
+            $module,
+            $harness,
+            server,
+            [
+                login_and_directories,
+                stor_retr_byte_exact,
+                rest_resume_and_appe,
+                rename_and_delete,
+                list_nlst_mlsd,
+                stou_size_mdtm_mlst,
+                type_a_converts,
+                pipelined_commands_in_order,
+                active_port_and_eprt,
+                port_bounce_refused,
+                active_connection_that_fails_gives_425,
+                data_connection_from_other_host_refused,
+                ipv6_epsv,
+                local_files,
+                local_root_confines,
+                missing_local_root_fails_at_start,
+                bind_failure_names_the_address,
+                abor_mid_download,
+                abor_mid_upload_discards,
+                vanished_uploader_discards,
+                killed_uploader_discards_in_either_fin_order,
+                quit_and_stat_during_a_transfer,
+                speed_limits_apply,
+                data_wait_timeout,
+                idle_timeout,
+                max_connections,
+                sequential_sessions,
+                concurrent_sessions,
+                passive_range_exhausted,
+                hostile_clients,
+                garbage_never_breaks_the_server,
+                anonymous_when_no_users_and_run_returns,
+                graceful_shutdown_lets_transfer_finish,
+                shutdown_deadline_closes_transfers,
+                shutdown_deadline_ends_a_session_in_the_user_manager,
+                user_manager_decides,
+                slow_user_manager_and_user_limit,
+                hung_user_manager_times_out,
+                no_request_timeout_waits_for_the_user_manager,
+            ]
+        );
     };
 }
 
@@ -251,7 +256,12 @@ macro_rules! server_suite {
 #[macro_export]
 macro_rules! server_suite_pending {
     ($module:ident, $harness:expr) => {
-        $crate::__tests!($module, $harness, server, [stou_retries_on_the_same_connection,]);
+        $crate::__tests!(
+            $module,
+            $harness,
+            server,
+            [stou_retries_on_the_same_connection,]
+        );
     };
 }
 

@@ -97,7 +97,10 @@ pub fn concurrent_sessions<H: ServerHarness>(h: &H) {
         t.join().expect("a session failed");
     }
     for i in 0..50u64 {
-        assert!(fs.read(&format!("/f{i}")).is_some_and(|b| b == sample(i)[..]));
+        assert!(
+            fs.read(&format!("/f{i}"))
+                .is_some_and(|b| b == sample(i)[..])
+        );
     }
 }
 
@@ -200,7 +203,8 @@ pub fn anonymous_when_no_users_and_run_returns<H: ServerHarness>(h: &H) {
     let started = Instant::now();
     stop(Duration::from_secs(5));
     assert!(srv.is_stopping());
-    srv.shutdown(Duration::from_secs(5)).expect("run returns Ok");
+    srv.shutdown(Duration::from_secs(5))
+        .expect("run returns Ok");
     assert!(started.elapsed() < Duration::from_secs(3));
     ftp.expect_reply(421);
     assert!(ftp.is_closed());
@@ -279,7 +283,8 @@ pub fn shutdown_deadline_ends_a_session_in_the_user_manager<H: ServerHarness>(h:
     ftp.send("USER slow");
     std::thread::sleep(Duration::from_millis(100));
     let started = Instant::now();
-    srv.shutdown(Duration::from_millis(200)).expect("run returns Ok");
+    srv.shutdown(Duration::from_millis(200))
+        .expect("run returns Ok");
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(ftp.is_closed());
 }
@@ -311,7 +316,10 @@ pub fn user_manager_decides<H: ServerHarness>(h: &H) {
 pub fn slow_user_manager_and_user_limit<H: ServerHarness>(h: &H) {
     let alice = User::new("alice", "secret").max_connections(Some(1));
     let from_config = h
-        .start(Spec::new(MemoryFs::new(), Config::new().user(alice.clone())))
+        .start(Spec::new(
+            MemoryFs::new(),
+            Config::new().user(alice.clone()),
+        ))
         .expect("start");
     let user = Arc::new(alice);
     let slow: ScriptedUsers = Arc::new(move |request| {
