@@ -8,7 +8,7 @@
 //! facade change; the scenarios stay.
 
 mod fake;
-mod pending;
+pub mod pending;
 mod sessions;
 mod transfers;
 
