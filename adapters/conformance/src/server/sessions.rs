@@ -381,3 +381,39 @@ pub fn no_request_timeout_waits_for_the_user_manager<H: ServerHarness>(h: &H) {
     ftp.expect("CWD d", 250);
     ftp.quit();
 }
+
+/// 1,000 clients connecting at once (non-blocking connects, fired from one thread) are
+/// all greeted (220) and served: none is left connected but never greeted (a listen
+/// backlog of at least 1,024, issue 8 item 4).
+pub fn burst_of_connections_all_greeted<H: ServerHarness>(h: &H) {
+    use socket2::{Domain, Socket, Type};
+    const CLIENTS: usize = 1000;
+    let srv = start(h, MemoryFs::new(), config());
+    let addr = srv.addr();
+    let socks: Vec<Socket> = (0..CLIENTS)
+        .map(|_| {
+            let s = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+            s.set_nonblocking(true).expect("non-blocking");
+            // In progress (EINPROGRESS) is the expected answer of a non-blocking connect.
+            let _ = s.connect(&addr.into());
+            s
+        })
+        .collect();
+    let until = Instant::now() + TIMEOUT;
+    let mut ungreeted = 0;
+    for s in socks {
+        s.set_nonblocking(false).expect("blocking");
+        let left = until
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(10));
+        s.set_read_timeout(Some(left)).expect("set a timeout");
+        let mut s: TcpStream = s.into();
+        let mut first = [0u8; 4];
+        let greeted = std::io::Read::read_exact(&mut s, &mut first).is_ok() && &first == b"220 ";
+        ungreeted += usize::from(!greeted);
+    }
+    assert_eq!(ungreeted, 0, "of {CLIENTS} connections");
+    let mut ftp = Ftp::login(addr);
+    ftp.expect("NOOP", 200);
+    ftp.quit();
+}
