@@ -163,6 +163,7 @@ macro_rules! client_suite {
                 directory_trees,
                 dropped_streams_keep_the_channel_in_step,
                 active_and_passive_modes,
+                active_mode_over_an_ipv4_mapped_address,
                 ascii_mode_converts,
                 speed_limits,
             ]

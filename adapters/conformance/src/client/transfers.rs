@@ -108,6 +108,10 @@ pub fn files_round_trip_and_resume<H: ClientHarness>(h: &H) {
     c.remove_directory("/e").unwrap();
     c.remove("/in").unwrap();
     assert!(!root.join("in").exists());
+    assert_eq!(
+        names(&c.list("/", false).unwrap()),
+        ["/big.bin", "/empty", "/log.txt"]
+    );
     c.quit().unwrap();
 }
 
@@ -346,5 +350,25 @@ pub fn speed_limits<H: ClientHarness>(h: &H) {
     );
     c.set_read_limit(None);
     assert_eq!(c.read_limit(), None);
+    c.quit().unwrap();
+}
+
+/// Active mode over a control connection to an IPv4-mapped IPv6 address
+/// (`[::ffff:127.0.0.1]`, to a dual-stack server): the server's data connection, from
+/// the same host, is accepted.
+pub fn active_mode_over_an_ipv4_mapped_address<H: ClientHarness>(h: &H) {
+    use crate::server::Spec;
+    if std::net::TcpListener::bind("[::]:0").is_err() {
+        crate::peer::require("a dual-stack IPv6 socket", false, "enable IPv6");
+        return;
+    }
+    let fs = MemoryFs::new().with_file("/f", "mapped");
+    let srv = h
+        .start(Spec::new(fs, config()).bind("[::]:0"))
+        .expect("bind [::]");
+    let addr = format!("[::ffff:127.0.0.1]:{}", srv.addr().port());
+    let mut c = h.connect(&addr, options().active(true)).unwrap();
+    c.login("alice", "secret").unwrap();
+    assert_eq!(get(&mut c, "/f", 0), b"mapped");
     c.quit().unwrap();
 }
