@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::Duration;
 
-use sansftp::server::{Config, User};
+use sansftp::server::Config;
 use sansftp_async::{Server, ShutdownHandle};
 use sansftp_storage::MemoryFs;
 
@@ -81,12 +81,8 @@ pub struct TestServer {
     join: Option<Join>,
 }
 
-/// `alice`/`secret`, full access; short idle timeout only when asked.
-pub fn config() -> Config {
-    Config::new()
-        .user(User::new("alice", "secret"))
-        .data_wait_timeout(Duration::from_secs(5))
-}
+/// `alice`/`secret`, full access, a 5 s data-connection wait: the suite's.
+pub use sansftp_conformance::server::config;
 
 impl TestServer {
     pub fn start(rt: Rt, config: Config, fs: MemoryFs) -> TestServer {
