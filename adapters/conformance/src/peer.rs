@@ -92,3 +92,20 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Output {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The rule itself: a missing tool fails under `CI=true` and is skipped elsewhere.
+    #[test]
+    fn a_missing_tool_fails_under_ci_and_skips_elsewhere() {
+        let ci = std::env::var("CI").as_deref() == Ok("true");
+        let r = std::panic::catch_unwind(|| super::have_tool("sansftp-no-such-tool"));
+        if ci {
+            assert!(r.is_err(), "CI=true must fail a test whose peer is missing");
+        } else {
+            assert_eq!(r.ok(), Some(false));
+        }
+        #[cfg(unix)]
+        assert!(super::have_tool("sh"));
+    }
+}
