@@ -5,7 +5,7 @@
 //! An adapter implements [`ServerHarness::start`] (build its server from a [`Spec`],
 //! bind, run it in the background, hand back a [`Running`]) and writes
 //!
-//! ```ignore
+//! ```text
 //! sansftp_conformance::server_suite!(blocking, Harness);
 //! ```
 
