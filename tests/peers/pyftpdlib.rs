@@ -2,7 +2,7 @@
 //! tests. Included with `#[path]` by each adapter's tests, so both share one launcher.
 //!
 //! With `CI=true` a missing python3 or pyftpdlib fails the test (`.ci/run` installs
-//! them); elsewhere the test is skipped with a message on stderr.
+//! them); elsewhere the test is skipped with a message on the terminal.
 
 #![allow(dead_code)]
 
@@ -20,25 +20,10 @@ pub struct PyFtpd {
     pub root: PathBuf,
 }
 
-/// Whether pyftpdlib can be started here. Panics under `CI=true` when it cannot.
+/// Whether pyftpdlib can be started here: the workspace's one rule for a missing peer
+/// (`sansftp_conformance::peer`): fails under `CI=true`, skipped visibly elsewhere.
 pub fn available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import pyftpdlib"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!(
-                "pyftpdlib is missing but CI=true: .ci/run must install it (pip install pyftpdlib)"
-            );
-        }
-        eprintln!(
-            "SKIPPED: pyftpdlib interop test: python3 with pyftpdlib not found (pip install pyftpdlib)"
-        );
-    }
-    ok
+    sansftp_conformance::peer::have_python_module("pyftpdlib")
 }
 
 impl PyFtpd {

@@ -1,6 +1,7 @@
-//! Test support: the server under test on a chosen runtime, and a tiny blocking FTP
-//! client with socket timeouts (so a hang fails the test instead of stalling it).
-#![allow(dead_code)]
+//! Test support: the server under test on a chosen runtime, for the tests outside the
+//! shared conformance suite (`server_conformance.rs`, `client_conformance.rs`). The
+//! raw FTP client is the shared one from `sansftp-conformance`.
+#![allow(dead_code, unused_imports)]
 
 pub mod client;
 
@@ -9,7 +10,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::Duration;
 
-use sansftp::server::{Config, User};
+use sansftp::server::Config;
 use sansftp_async::{Server, ShutdownHandle};
 use sansftp_storage::MemoryFs;
 
@@ -80,12 +81,8 @@ pub struct TestServer {
     join: Option<Join>,
 }
 
-/// `alice`/`secret`, full access; short idle timeout only when asked.
-pub fn config() -> Config {
-    Config::new()
-        .user(User::new("alice", "secret"))
-        .data_wait_timeout(Duration::from_secs(5))
-}
+/// `alice`/`secret`, full access, a 5 s data-connection wait: the suite's.
+pub use sansftp_conformance::server::config;
 
 impl TestServer {
     pub fn start(rt: Rt, config: Config, fs: MemoryFs) -> TestServer {
@@ -140,16 +137,4 @@ impl Drop for TestServer {
     }
 }
 
-/// Deterministic pseudo-random bytes (xorshift), so a failure reproduces.
-pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
+pub use sansftp_conformance::random_bytes;

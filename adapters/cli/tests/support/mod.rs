@@ -2,7 +2,7 @@
 //! clients with a time limit, make test data. Every wait is bounded so a hang fails the
 //! test instead of blocking CI, and every server is killed when its guard drops.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -238,26 +238,9 @@ pub fn run(command: &mut Command, timeout: Duration) -> Output {
     }
 }
 
-/// Whether an external tool is on PATH. Missing under `CI=true` fails the test; elsewhere
-/// it prints a notice and the caller skips.
-pub fn have_tool(name: &str) -> bool {
-    let found = std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| is_executable(&dir.join(name)))
-    });
-    if !found {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{name} is not installed, and CI=true requires it (.ci/run installs it)");
-        }
-        eprintln!("skipping: {name} not installed");
-    }
-    found
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
+/// Whether an external tool is on PATH: the workspace's one rule (fail under
+/// `CI=true`, skip with a visible message elsewhere), from `sansftp-conformance`.
+pub use sansftp_conformance::peer::have_tool;
 
 /// Deterministic pseudo-random bytes (xorshift64*), so a failure is reproducible.
 pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
