@@ -99,6 +99,7 @@ mod session;
 #[doc(hidden)]
 pub mod testing;
 mod texts;
+mod timers;
 
 pub use config::{Config, Permission, SpeedLimits, User};
 pub use limits::{

@@ -14,6 +14,7 @@ use crate::path::VirtualPath;
 use crate::time::DateTime;
 
 use super::config::User;
+use super::limits::TransferThrottles;
 
 /// Names one request of one session, so a late answer to a request the session has
 /// given up on (an aborted transfer, say) is recognised and ignored.
@@ -259,6 +260,10 @@ pub struct Transfer {
     /// The host a data connection must come from: the control connection's peer (no
     /// PASV port theft). Ask [`Transfer::accepts`] rather than comparing it yourself.
     pub allowed_peer: IpAddr,
+    /// The speed limits this transfer obeys (server-wide, per user, per connection;
+    /// unlimited for a session made without [`Limits`](super::Limits)): move bytes only
+    /// as fast as they allow.
+    pub throttles: TransferThrottles,
 }
 
 impl Transfer {
@@ -365,6 +370,19 @@ pub enum Event {
     NoAvailablePort(NoAvailablePort),
     /// The session closed because the client was idle too long.
     IdleTimeout,
+    /// A connection over [`Config::max_connections`](super::Config::max_connections)
+    /// was refused (`421`).
+    ServerFull,
+    /// This user's login was refused: [`User::max_connections`] of their sessions are
+    /// logged in already (`530`).
+    UserLimitReached(Arc<User>),
+    /// Transfer `id` moved no byte for
+    /// [`Config::stall_timeout`](super::Config::stall_timeout): it was aborted (`426`),
+    /// the session goes on.
+    DataStalled {
+        /// The transfer given up on.
+        id: RequestId,
+    },
     /// The request `id` was not answered within
     /// [`Config::request_timeout`](super::Config::request_timeout): its command got an
     /// error reply (an auth request also closed the session), and its late answer will
