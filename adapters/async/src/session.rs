@@ -134,7 +134,8 @@ pub(crate) async fn serve(
     set_oob_inline(stream.get_ref());
     let now = Instant::now();
     log::info!("{peer}: connected");
-    let session = Session::with_limits(Arc::clone(&shared.config), &shared.limits, peer, local, now);
+    let session =
+        Session::with_limits(Arc::clone(&shared.config), &shared.limits, peer, local, now);
     let mut d = Driver {
         shared,
         stream,

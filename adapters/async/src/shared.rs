@@ -19,4 +19,3 @@ pub(crate) struct Shared {
     pub(crate) running: Arc<Running>,
     pub(crate) shutdown: Arc<Signal>,
 }
-
