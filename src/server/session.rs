@@ -23,15 +23,16 @@ use super::request::{Event, Output, RequestId, TransferKind};
 
 /// The server side of one control connection, as a sans-IO state machine.
 ///
-/// An adapter creates one per accepted control connection with [`Session::new`] (or
-/// [`Session::refused`] when the server is full), then loops:
+/// An adapter creates one per accepted control connection with [`Session::with_limits`]
+/// (or [`Session::new`], without connection and speed limits), then loops:
 ///
 /// 1. feed it what happened: bytes read ([`handle_control`](Session::handle_control)),
 ///    answers to its requests ([`complete_auth`](Session::complete_auth),
 ///    [`complete_storage`](Session::complete_storage),
 ///    [`complete_passive`](Session::complete_passive)), data connection events
 ///    ([`data_connected`](Session::data_connected), [`data_done`](Session::data_done),
-///    [`data_failed`](Session::data_failed), and for an upload
+///    [`data_failed`](Session::data_failed), the byte count of a running transfer
+///    [`data_progress`](Session::data_progress), and for an upload
 ///    [`upload_committed`](Session::upload_committed)), the clock
 ///    ([`handle_timeout`](Session::handle_timeout)), the peer going away
 ///    ([`control_closed`](Session::control_closed)) and the server stopping

@@ -1,16 +1,7 @@
 //! The session's clock: [`Session::poll_timeout`], [`Session::handle_timeout`] and the
 //! transfer progress report they need ([`Session::data_progress`]).
 //!
-//! One deadline at a time, by what the session waits for:
-//!
-//! | waiting for | deadline | when it passes |
-//! |---|---|---|
-//! | the next command | [`Config::idle_timeout`](super::Config::idle_timeout) after the last | `421`, close |
-//! | an auth, storage or passive answer | [`Config::request_timeout`](super::Config::request_timeout) after the request | `421` and close (auth), `451` (storage), `425` (passive) |
-//! | a transfer's data connection | [`Config::data_wait_timeout`](super::Config::data_wait_timeout) | `425`, [`Output::AbortTransfer`] |
-//! | a connected transfer's bytes | [`Config::stall_timeout`](super::Config::stall_timeout) after the byte count last grew | `426`, [`Output::AbortTransfer`], the session goes on |
-//! | an upload's end of data | [`Config::commit_grace`](super::Config::commit_grace) after [`Session::data_done`] | [`Output::CommitUpload`] |
-//! | the commit's answer | [`Config::request_timeout`](super::Config::request_timeout) after the commit | `451`, [`Output::AbortTransfer`] |
+//! One deadline at a time, by what the session waits for: see [`Session::handle_timeout`].
 
 use std::time::{Duration, Instant};
 
@@ -25,7 +16,7 @@ impl Session {
     /// a transfer is connected, report its byte count with
     /// [`data_progress`](Session::data_progress) first.
     ///
-    /// This is where every deadline of the table in this module's docs is acted on. A
+    /// This is where every deadline of the table below is acted on. A
     /// request left unanswered for [`Config::request_timeout`](super::Config::request_timeout)
     /// is given up: a storage request answers its command `451 Request timed out` and the
     /// session goes on; an auth request (a hung user manager) answers `421` and closes,
@@ -37,11 +28,22 @@ impl Session {
     /// arrived is committed ([`Output::CommitUpload`]) once
     /// [`Config::commit_grace`](super::Config::commit_grace) passed without the control
     /// connection closing.
+    ///
+    /// One deadline at a time, by what the session waits for:
+    ///
+    /// | waiting for | deadline | when it passes |
+    /// |---|---|---|
+    /// | the next command | [`Config::idle_timeout`](super::Config::idle_timeout) after the last | `421`, close |
+    /// | an auth, storage or passive answer | [`Config::request_timeout`](super::Config::request_timeout) after the request | `421` and close (auth), `451` (storage), `425` (passive) |
+    /// | a transfer's data connection | [`Config::data_wait_timeout`](super::Config::data_wait_timeout) | `425`, [`Output::AbortTransfer`] |
+    /// | a connected transfer's bytes | [`Config::stall_timeout`](super::Config::stall_timeout) after the byte count last grew | `426`, [`Output::AbortTransfer`], the session goes on |
+    /// | an upload's end of data | [`Config::commit_grace`](super::Config::commit_grace) after [`Session::data_done`] | [`Output::CommitUpload`] |
+    /// | the commit's answer | [`Config::request_timeout`](super::Config::request_timeout) after the commit | `451`, [`Output::AbortTransfer`] |
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.closed {
             return;
         }
-        let transfer = match &mut self.wait {
+        let transfer = match &self.wait {
             Some(Wait::Transfer(t)) => Some((t.id, t.phase, t.deadline)),
             _ => None,
         };

@@ -1,5 +1,5 @@
 //! A blocking FTP server and client on `std::net`: the [`sansftp`] protocol core driven
-//! by plain threads, serving a [`Storage`](sansftp_storage::Storage) backend
+//! by plain threads, serving a [`Storage`] backend
 //! ([`Server`]) or talking to any FTP server ([`Client`]).
 //!
 //! ```
