@@ -393,6 +393,53 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// Whether an operator should hear of it (a log at warning level): the port range
+    /// is exhausted, or a storage or user manager call hangs. The rest is routine.
+    pub fn is_warning(&self) -> bool {
+        matches!(
+            self,
+            Event::NoAvailablePort(_) | Event::RequestTimedOut { .. }
+        )
+    }
+}
+
+/// One line for a log, without the peer (the adapter prefixes it).
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::LoggedIn(u) => write!(f, "{} logged in", u.display_name()),
+            Event::LoginFailed { login } => write!(f, "login failed for {login:?}"),
+            Event::LoggedOut(u) => write!(f, "{} logged out", u.display_name()),
+            Event::TransferDone {
+                path: Some(p),
+                upload,
+                bytes,
+            } => {
+                let dir = if *upload { "received" } else { "sent" };
+                write!(f, "{dir} {p}, {bytes} bytes")
+            }
+            Event::TransferDone {
+                path: None, bytes, ..
+            } => {
+                write!(f, "listing sent, {bytes} bytes")
+            }
+            Event::NoAvailablePort(e) => write!(f, "{e}"),
+            Event::IdleTimeout => f.write_str("idle timeout"),
+            Event::ServerFull => f.write_str("refused: server full"),
+            Event::UserLimitReached(u) => {
+                write!(
+                    f,
+                    "{} refused: too many sessions of this user",
+                    u.display_name()
+                )
+            }
+            Event::DataStalled { id } => write!(f, "transfer {id} stalled"),
+            Event::RequestTimedOut { id } => write!(f, "request {id} timed out"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,5 +474,21 @@ mod tests {
             map(ErrorKind::Interrupted),
             StorageError::Other("msg".into())
         );
+    }
+
+    #[test]
+    fn events_read_as_log_lines() {
+        let alice = Arc::new(User::new("alice", "pw"));
+        let done = Event::TransferDone {
+            path: Some(VirtualPath::parse(b"/a.txt").unwrap()),
+            upload: true,
+            bytes: 5,
+        };
+        assert_eq!(done.to_string(), "received /a.txt, 5 bytes");
+        assert_eq!(Event::LoggedIn(alice).to_string(), "alice logged in");
+        let stalled = Event::DataStalled { id: RequestId(3) };
+        assert_eq!(stalled.to_string(), "transfer #3 stalled");
+        assert!(!stalled.is_warning());
+        assert!(Event::RequestTimedOut { id: RequestId(3) }.is_warning());
     }
 }

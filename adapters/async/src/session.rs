@@ -367,27 +367,10 @@ impl Driver {
 
     fn event(&mut self, e: Event) {
         let peer = self.session.peer();
-        match e {
-            Event::LoggedIn(u) => log::info!("{peer}: logged in as {}", login_name(&u)),
-            Event::LoggedOut(u) => log::info!("{peer}: {} logged out", login_name(&u)),
-            Event::LoginFailed { login } => log::info!("{peer}: login failed for {login:?}"),
-            Event::TransferDone {
-                path,
-                upload,
-                bytes,
-            } => {
-                let dir = if upload { "upload" } else { "download" };
-                match path {
-                    Some(p) => log::info!("{peer}: {dir} of {p} done, {bytes} bytes"),
-                    None => log::debug!("{peer}: listing sent, {bytes} bytes"),
-                }
-            }
-            Event::NoAvailablePort(e) => log::warn!("{peer}: {e}"),
-            Event::IdleTimeout => log::info!("{peer}: idle timeout"),
-            Event::ServerFull => log::info!("{peer}: refused, server full"),
-            Event::DataStalled { id } => log::info!("{peer}: transfer {id} stalled"),
-            Event::RequestTimedOut { id } => log::warn!("{peer}: request {id} timed out"),
-            other => log::debug!("{peer}: {other:?}"),
+        if e.is_warning() {
+            log::warn!("{peer}: {e}");
+        } else {
+            log::info!("{peer}: {e}");
         }
     }
 
@@ -411,10 +394,6 @@ impl Driver {
             })
             .await
     }
-}
-
-fn login_name(u: &sansftp::server::User) -> &str {
-    u.login.as_deref().unwrap_or("anonymous")
 }
 
 /// Keeps TCP urgent data in the byte stream. RFC 959 clients send ABOR's Telnet "Synch"

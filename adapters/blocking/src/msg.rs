@@ -36,19 +36,3 @@ pub(crate) enum Msg {
     /// still runs.
     Shutdown { deadline: Instant },
 }
-
-impl std::fmt::Debug for Msg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Msg::Control(b) => write!(f, "Control({} bytes)", b.len()),
-            Msg::ControlClosed => f.write_str("ControlClosed"),
-            Msg::Auth { id, .. } => write!(f, "Auth({id})"),
-            Msg::Storage { id, .. } => write!(f, "Storage({id})"),
-            Msg::Connected { id, peer } => write!(f, "Connected({id}, {peer})"),
-            Msg::Done { id, bytes } => write!(f, "Done({id}, {bytes})"),
-            Msg::Received { id, bytes, .. } => write!(f, "Received({id}, {bytes})"),
-            Msg::Failed { id, error } => write!(f, "Failed({id}, {error})"),
-            Msg::Shutdown { .. } => f.write_str("Shutdown"),
-        }
-    }
-}

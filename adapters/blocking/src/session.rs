@@ -380,30 +380,14 @@ impl Conn {
     }
 
     fn event(&mut self, event: Event) {
-        match event {
-            Event::LoggedIn(user) => log::info!("{}: {} logged in", self.peer, user.display_name()),
-            Event::LoginFailed { login } => log::info!("{}: login failed for {login:?}", self.peer),
-            Event::LoggedOut(user) => {
-                log::info!("{}: {} logged out", self.peer, user.display_name());
-            }
-            Event::DataStalled { id } => log::info!("{}: transfer {id} stalled", self.peer),
-            Event::TransferDone {
-                path,
-                upload,
-                bytes,
-            } => {
-                let what = path.map_or_else(|| "listing".to_owned(), |p| p.to_string());
-                let dir = if upload { "received" } else { "sent" };
-                log::info!("{}: {dir} {what}, {bytes} bytes", self.peer);
-            }
-            Event::NoAvailablePort(e) => log::warn!("{}: {e}", self.peer),
-            Event::IdleTimeout => log::info!("{}: idle timeout", self.peer),
-            Event::RequestTimedOut { id } => {
-                log::warn!("{}: request {id} timed out", self.peer);
-                // That call may never return: later ones get a fresh thread.
-                self.worker = None;
-            }
-            other => log::debug!("{}: {other:?}", self.peer),
+        if event.is_warning() {
+            log::warn!("{}: {event}", self.peer);
+        } else {
+            log::info!("{}: {event}", self.peer);
+        }
+        if let Event::RequestTimedOut { .. } = event {
+            // That call may never return: later ones get a fresh thread.
+            self.worker = None;
         }
     }
 }
