@@ -51,19 +51,26 @@ fn main() -> ExitCode {
     let options = Arc::new(options);
     let barrier = Arc::new(Barrier::new(options.sessions));
     let failures = Arc::new(AtomicUsize::new(0));
+    let latencies = Arc::new(std::sync::Mutex::new(Vec::with_capacity(options.sessions)));
     let start = Instant::now();
     let mut threads = Vec::with_capacity(options.sessions);
     for i in 0..options.sessions {
-        let (options, barrier, failures) = (
+        let (options, barrier, failures, latencies) = (
             Arc::clone(&options),
             Arc::clone(&barrier),
             Arc::clone(&failures),
+            Arc::clone(&latencies),
         );
         let spawned = thread::Builder::new()
             .stack_size(256 * 1024)
             .spawn(move || {
                 barrier.wait();
-                if let Err(e) = session(&options, i) {
+                let start = Instant::now();
+                let result = session(&options, i);
+                if let Ok(mut l) = latencies.lock() {
+                    l.push(start.elapsed());
+                }
+                if let Err(e) = result {
                     // Only the first few, so a broken server does not flood the terminal.
                     if failures.fetch_add(1, Ordering::Relaxed) < 10 {
                         eprintln!("load: session {i}: {e}");
@@ -85,12 +92,19 @@ fn main() -> ExitCode {
     }
     let failed = failures.load(Ordering::Relaxed);
     let elapsed = start.elapsed();
+    let mut l = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    l.sort();
+    let pct = |p: usize| l.get((l.len() * p / 100).min(l.len().saturating_sub(1)));
+    let ms = |d: Option<&Duration>| d.map_or(0.0, |d| d.as_secs_f64() * 1000.0);
     println!(
-        "{} sessions, STOR + RETR of {} bytes each: {} ok, {failed} errors, {:.2} s",
+        "{} sessions, STOR + RETR of {} bytes each: {} ok, {failed} errors, {:.2} s \
+         (session p50 {:.1} ms, p99 {:.1} ms)",
         options.sessions,
         options.size,
         options.sessions - failed,
-        elapsed.as_secs_f64()
+        elapsed.as_secs_f64(),
+        ms(pct(50)),
+        ms(pct(99)),
     );
     if failed == 0 {
         ExitCode::SUCCESS
