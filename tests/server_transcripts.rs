@@ -974,6 +974,9 @@ fn hung_login_check_times_out_with_421_and_closes() {
     assert_eq!(d.release(), "331 Password required for alice\r\n");
 }
 
+/// The default [`Config::commit_grace`].
+const GRACE: Duration = Duration::from_millis(5);
+
 /// A manual upload of `STOR up.bin`, connected; returns its id.
 fn manual_upload(d: &mut Driver) -> sansftp::server::RequestId {
     d.auto_data = false;
@@ -992,8 +995,11 @@ fn an_upload_is_committed_only_when_the_session_says_so_then_226() {
     let mut d = login_pasv();
     d.hold_commits = true;
     let id = manual_upload(&mut d);
-    // The data arrived in full: the session asks for the commit, no 226 yet.
+    // The data arrived in full: after the commit grace the session asks for the
+    // commit, no 226 yet.
     assert_eq!(d.with(|s, now| s.data_done(id, 7, now)), "");
+    assert!(d.commits.is_empty(), "committed before the grace");
+    assert_eq!(d.advance(GRACE), "");
     assert_eq!(d.commits, [id]);
     assert_eq!(d.held_commit, Some(id));
     // Commands wait for the commit; STAT shows the transfer finishing; a repeated
@@ -1047,6 +1053,7 @@ fn a_control_close_during_the_commit_discards_the_commit_answer() {
     d.hold_commits = true;
     let id = manual_upload(&mut d);
     d.with(|s, now| s.data_done(id, 5, now));
+    d.advance(GRACE);
     assert_eq!(d.held_commit, Some(id));
     d.with(|s, _| s.control_closed());
     assert!(
@@ -1076,14 +1083,16 @@ fn a_failed_commit_answers_451_or_552() {
     let mut d = login_pasv();
     d.commit_error = Some(StorageError::Other("rename failed".into()));
     let id = manual_upload(&mut d);
-    let out = d.with(|s, now| s.data_done(id, 5, now));
+    d.with(|s, now| s.data_done(id, 5, now));
+    let out = d.advance(GRACE);
     assert_eq!(out, "451 Transfer failed: local error: rename failed\r\n");
     assert!(d.send(b"NOOP\r\n").starts_with("200 "));
 
     d.commit_error = Some(StorageError::NoSpace);
     assert!(d.send(b"PASV\r\n").starts_with("227 "));
     let id = manual_upload(&mut d);
-    let out = d.with(|s, now| s.data_done(id, 5, now));
+    d.with(|s, now| s.data_done(id, 5, now));
+    let out = d.advance(GRACE);
     assert!(out.starts_with("552 "), "{out}");
     assert!(
         !d.events
@@ -1097,10 +1106,184 @@ fn quit_during_an_upload_answers_after_the_commit() {
     let mut d = login_pasv();
     let id = manual_upload(&mut d);
     assert_eq!(d.send(b"QUIT\r\n"), "");
-    assert_eq!(
-        d.with(|s, now| s.data_done(id, 5, now)),
-        "226 Transfer complete\r\n221 Goodbye\r\n"
-    );
+    assert_eq!(d.with(|s, now| s.data_done(id, 5, now)), "");
+    assert_eq!(d.advance(GRACE), "226 Transfer complete\r\n221 Goodbye\r\n");
     assert_eq!(d.commits, [id]);
     assert!(d.closed);
+}
+
+#[test]
+fn the_commit_grace_is_a_deadline_and_a_close_within_it_drops_the_upload() {
+    let mut d = login_pasv();
+    let id = manual_upload(&mut d);
+    assert_eq!(d.with(|s, now| s.data_done(id, 5, now)), "");
+    // The session asks to be woken at the end of the grace, and not before.
+    assert_eq!(d.session.poll_timeout(), Some(d.now + GRACE));
+    assert_eq!(d.advance(Duration::from_millis(4)), "");
+    assert!(d.commits.is_empty());
+    // NOOP is answered meanwhile; the control connection closing drops the upload.
+    assert!(d.send(b"NOOP\r\n").starts_with("200 "));
+    d.with(|s, _| s.control_closed());
+    assert!(d.closed);
+    assert_eq!(d.advance(GRACE), "");
+    assert!(
+        d.commits.is_empty(),
+        "a killed client's upload was committed"
+    );
+
+    // Without a grace, the commit follows data_done at once.
+    let mut d = Driver::new(sample_config().commit_grace(Duration::ZERO));
+    d.fs = sample_fs();
+    d.send(b"USER alice\r\nPASS secret\r\nPASV\r\n");
+    let id = manual_upload(&mut d);
+    assert_eq!(
+        d.with(|s, now| s.data_done(id, 5, now)),
+        "226 Transfer complete\r\n"
+    );
+    assert_eq!(d.commits, [id]);
+}
+
+#[test]
+fn an_unanswered_commit_times_out_with_451_and_the_session_goes_on() {
+    let mut d = login_pasv();
+    d.hold_commits = true;
+    let id = manual_upload(&mut d);
+    d.with(|s, now| s.data_done(id, 5, now));
+    d.advance(GRACE);
+    assert_eq!(d.held_commit, Some(id));
+    // The default request timeout is 60 s.
+    assert_eq!(d.advance(Duration::from_secs(59)), "");
+    assert_eq!(
+        d.advance(Duration::from_secs(1)),
+        "451 Transfer failed: commit timed out\r\n"
+    );
+    assert!(d.held_commit.is_none(), "told to drop the upload");
+    assert!(d.send(b"NOOP\r\n").starts_with("200 "));
+    assert_eq!(d.with(|s, now| s.upload_committed(id, Ok(()), now)), "");
+}
+
+/// A download of `notes.txt`, connected, nothing moved yet; returns its id.
+fn manual_download(d: &mut Driver) -> sansftp::server::RequestId {
+    d.auto_data = false;
+    assert!(d.send(b"PASV\r\n").starts_with("227 "));
+    d.send(b"RETR notes.txt\r\n");
+    let t = d.pending.clone().unwrap();
+    let peer = d.session.peer();
+    assert!(
+        d.with(|s, now| s.data_connected(t.id, peer, now))
+            .starts_with("150 ")
+    );
+    t.id
+}
+
+#[test]
+fn a_stalled_transfer_gets_426_and_the_session_goes_on() {
+    let stall = Duration::from_secs(8);
+    let mut d = Driver::new(sample_config().stall_timeout(Some(stall)));
+    d.fs = sample_fs();
+    d.send(b"USER alice\r\nPASS secret\r\n");
+    let id = manual_download(&mut d);
+    // Bytes keep moving: reported at each check (a quarter of the timeout), no stall.
+    let mut total = 0;
+    for _ in 0..8 {
+        let at = d.session.poll_timeout().unwrap();
+        assert_eq!(at, d.now + stall / 4, "a progress check every quarter");
+        total += 1000;
+        d.now = at;
+        d.with(|s, now| s.data_progress(id, total, now));
+        assert_eq!(d.advance(Duration::ZERO), "");
+    }
+    // Then nothing moves: the stall deadline is counted from the last growth.
+    let last_growth = d.now;
+    for _ in 0..3 {
+        d.now = d.session.poll_timeout().unwrap();
+        d.with(|s, now| s.data_progress(id, total, now));
+        assert_eq!(d.advance(Duration::ZERO), "");
+    }
+    d.now = d.session.poll_timeout().unwrap();
+    assert_eq!(d.now, last_growth + stall);
+    d.with(|s, now| s.data_progress(id, total, now));
+    assert_eq!(
+        d.advance(Duration::ZERO),
+        "426 Transfer aborted: no data moved for 8 s\r\n"
+    );
+    assert!(d.pending.is_none(), "told to abort the transfer");
+    assert!(
+        d.events
+            .iter()
+            .any(|e| matches!(e, Event::DataStalled { id: s } if *s == id))
+    );
+    assert!(!d.closed);
+    assert_eq!(d.send(b"NOOP\r\n"), "200 NOOP ok\r\n");
+    // A late report or end is stale.
+    assert_eq!(d.with(|s, now| s.data_done(id, total, now)), "");
+}
+
+#[test]
+fn a_stall_is_found_even_by_an_adapter_that_never_reports_progress() {
+    // Without reports, the session still wakes at the checks (never at a past
+    // instant) and gives up at the stall timeout after the connection.
+    let stall = Duration::from_secs(4);
+    let mut d = Driver::new(sample_config().stall_timeout(Some(stall)));
+    d.fs = sample_fs();
+    d.send(b"USER alice\r\nPASS secret\r\n");
+    let connected = d.now;
+    manual_download(&mut d);
+    let mut wakes = 0;
+    while !d.advance(stall / 4).starts_with("426 ") {
+        assert!(
+            d.session.poll_timeout().unwrap() > d.now,
+            "a deadline in the past"
+        );
+        wakes += 1;
+        assert!(wakes < 4, "no stall after {:?}", d.now - connected);
+    }
+    assert_eq!(d.now - connected, stall);
+    // No stall timeout: no deadline while data moves.
+    let mut d = Driver::new(sample_config().stall_timeout(None));
+    d.fs = sample_fs();
+    d.send(b"USER alice\r\nPASS secret\r\n");
+    manual_download(&mut d);
+    assert_eq!(d.session.poll_timeout(), None);
+}
+
+#[test]
+fn a_session_with_limits_refuses_connections_and_logins_over_them() {
+    use sansftp::server::Limits;
+    use std::sync::Arc;
+    let mut config = sample_config()
+        .max_connections(Some(2))
+        .limit_texts("Full, come back later", "One alice at a time");
+    for u in &mut config.users {
+        *u = Arc::new(User::clone(u).max_connections(Some(1)));
+    }
+    let config = Arc::new(config);
+    let limits = Limits::new(&config, std::time::Instant::now());
+    let mut a = Driver::with_limits(Arc::clone(&config), &limits);
+    let mut b = Driver::with_limits(Arc::clone(&config), &limits);
+    let c = Driver::with_limits(Arc::clone(&config), &limits);
+    assert_eq!(
+        String::from_utf8_lossy(&c.wire),
+        "421 Full, come back later\r\n"
+    );
+    assert!(c.closed && c.events.iter().any(|e| matches!(e, Event::ServerFull)));
+    assert_eq!(limits.connections(), 2);
+
+    let login = b"USER alice\r\nPASS secret\r\n";
+    assert!(a.send(login).ends_with("230 Login successful\r\n"));
+    assert!(b.send(login).ends_with("530 One alice at a time\r\n"));
+    assert!(
+        b.events
+            .iter()
+            .any(|e| matches!(e, Event::UserLimitReached(_)))
+    );
+    // Another user may log in; alice's slot is freed at logout.
+    assert!(b.send(b"USER nopw\r\n").starts_with("230 "));
+    assert!(a.send(b"REIN\r\n").starts_with("220 "));
+    assert!(b.send(login).ends_with("230 Login successful\r\n"));
+    // Closing frees the connection slot.
+    a.send(b"QUIT\r\n");
+    assert!(a.closed);
+    assert_eq!(limits.connections(), 1);
+    assert!(!Driver::with_limits(Arc::clone(&config), &limits).closed);
 }

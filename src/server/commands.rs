@@ -15,7 +15,7 @@ use crate::path::{VirtualPath, quote_257};
 
 use super::config::User;
 use super::request::{AuthRequest, DataChannel, Output, StorageOp, Transfer, TransferKind};
-use super::session::{DataSetup, ListKind, Login, Next, Session, TransferState, Wait};
+use super::session::{DataSetup, ListKind, Login, Next, Phase, Session, TransferState, Wait};
 use super::texts;
 
 /// What a command needs on its path.
@@ -290,18 +290,21 @@ impl Session {
             .unwrap_or(now);
         self.wait = Some(Wait::Transfer(TransferState {
             id,
-            connected: false,
+            phase: Phase::Opening,
             deadline,
             path,
             kind: kind.clone(),
             verb,
             unique_tries: 0,
             channel: setup,
-            committing: None,
         }));
+        let throttles = self.throttles.as_ref().map_or_else(Default::default, |t| {
+            t.for_transfer(&self.config, &user, kind.is_upload(), now)
+        });
         self.emit(Output::Transfer(Transfer {
             id,
             user,
+            throttles,
             kind,
             channel,
             // A listing is already CRLF text.
@@ -558,9 +561,9 @@ impl Session {
         let what = match &self.wait {
             Some(Wait::Transfer(t)) => {
                 let path = t.path.as_ref().map(ToString::to_string).unwrap_or_default();
-                let state = if t.committing.is_some() {
+                let state = if t.phase.finishing() {
                     "finishing"
-                } else if t.connected {
+                } else if t.phase.connected() {
                     "in progress"
                 } else {
                     "waiting for data connection"

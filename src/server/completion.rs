@@ -14,8 +14,9 @@ use crate::path::{VirtualPath, quote_257};
 use super::request::{
     AuthResult, Event, Output, RequestId, StorageError, StorageOutcome, TransferError, TransferKind,
 };
-use super::session::{DataSetup, ListKind, Login, Next, Session, Wait};
+use super::session::{DataSetup, ListKind, Login, Next, Phase, Session, TransferState, Wait};
 use super::texts;
+use super::timers::grace_end;
 
 /// How many STOU names are tried before giving up.
 const MAX_UNIQUE_TRIES: u32 = 16;
@@ -32,6 +33,15 @@ impl Session {
         self.last_activity = now;
         match result {
             AuthResult::LoggedIn(user) => {
+                if let Some(limits) = &self.limits {
+                    let Some(slot) = limits.try_login(&user) else {
+                        self.emit(Output::Event(Event::UserLimitReached(user)));
+                        let text = self.config.user_limit_text.clone();
+                        self.reply(Code::NOT_LOGGED_IN, text);
+                        return self.pump(now);
+                    };
+                    self.user_slot = Some(slot);
+                }
                 self.reply(Code::LOGGED_IN, "Login successful");
                 self.emit(Output::Event(Event::LoggedIn(user.clone())));
                 self.logged_in(user);
@@ -133,7 +143,7 @@ impl Session {
         let Some(Wait::Transfer(t)) = &mut self.wait else {
             return;
         };
-        if t.id != id || t.connected {
+        if t.id != id || t.phase.connected() {
             return;
         }
         if !allowed {
@@ -145,43 +155,51 @@ impl Session {
             );
             return self.after_transfer(now);
         }
-        t.connected = true;
+        t.phase = Phase::Moving {
+            bytes: 0,
+            since: now,
+            checked: now,
+        };
         let text = opening_text(&t.kind, t.path.as_ref(), self.ascii);
         self.reply(Code::OPENING_DATA, text);
     }
 
     /// Reports that transfer `id` finished: every byte was moved (`bytes` in all) and the
-    /// data connection is closed. A download or listing is answered `226`. An upload
-    /// gets [`Output::CommitUpload`]: the adapter makes the file final and answers with
-    /// [`upload_committed`](Session::upload_committed), which sends the `226`.
-    ///
-    /// For an upload, call it only after feeding everything already known about the
-    /// control connection: bytes pending on it ([`handle_control`](Session::handle_control))
-    /// and its end ([`control_closed`](Session::control_closed)). A client killed
+    /// data connection is closed. A download or listing is answered `226`. An upload's
+    /// file stays uncommitted for [`Config::commit_grace`](super::Config::commit_grace)
+    /// (a deadline in [`poll_timeout`](Session::poll_timeout)): a client killed
     /// mid-upload closes both connections, and its data end of file looks like a
-    /// complete upload; a session whose control connection is closed never commits.
+    /// complete upload, so the session first lets the control connection show its end
+    /// (keep reading it and report [`control_closed`](Session::control_closed) as
+    /// usual: the upload is then dropped, never committed). Then
+    /// [`handle_timeout`](Session::handle_timeout) emits [`Output::CommitUpload`]: the
+    /// adapter makes the file final and answers with
+    /// [`upload_committed`](Session::upload_committed), which sends the `226`.
     /// Stale ids (and a second call for the same upload) are ignored.
     pub fn data_done(&mut self, id: RequestId, bytes: u64, now: Instant) {
         let t = match self.wait.take() {
-            Some(Wait::Transfer(t)) if t.id == id && t.committing.is_none() => t,
+            Some(Wait::Transfer(t)) if t.id == id && !t.phase.finishing() => t,
             other => {
                 self.wait = other;
                 return;
             }
         };
-        if !t.connected {
+        if !t.phase.connected() {
             // An adapter that skipped `data_connected` still gets a well-formed exchange.
             let text = opening_text(&t.kind, t.path.as_ref(), self.ascii);
             self.reply(Code::OPENING_DATA, text);
         }
         if t.kind.is_upload() {
-            self.wait = Some(Wait::Transfer(super::session::TransferState {
-                connected: true,
-                committing: Some(bytes),
-                ..t
-            }));
+            let grace = grace_end(self.config.commit_grace, now);
+            let phase = match grace {
+                Some(until) => Phase::Grace { bytes, until },
+                None => Phase::Committing { bytes, since: now },
+            };
+            self.wait = Some(Wait::Transfer(TransferState { phase, ..t }));
             self.last_activity = now;
-            self.emit(Output::CommitUpload { id });
+            if grace.is_none() {
+                self.commit(id, bytes, now);
+            }
             return;
         }
         self.transfer_complete(t, bytes, now);
@@ -197,31 +215,36 @@ impl Session {
         result: Result<(), StorageError>,
         now: Instant,
     ) {
-        let t = match self.wait.take() {
-            Some(Wait::Transfer(t)) if t.id == id && t.committing.is_some() => t,
+        let (t, bytes) = match self.wait.take() {
+            Some(Wait::Transfer(t)) if t.id == id => match t.phase {
+                Phase::Committing { bytes, .. } => (t, bytes),
+                _ => {
+                    self.wait = Some(Wait::Transfer(t));
+                    return;
+                }
+            },
             other => {
                 self.wait = other;
                 return;
             }
         };
         match result {
-            Ok(()) => {
-                let bytes = t.committing.unwrap_or(0);
-                self.transfer_complete(t, bytes, now);
-            }
+            Ok(()) => self.transfer_complete(t, bytes, now),
             Err(e) => {
                 // `data_failed` after the data connection: 552 for a full disk, else 451.
-                self.wait = Some(Wait::Transfer(super::session::TransferState {
-                    committing: None,
-                    ..t
-                }));
+                let phase = Phase::Moving {
+                    bytes,
+                    since: now,
+                    checked: now,
+                };
+                self.wait = Some(Wait::Transfer(TransferState { phase, ..t }));
                 self.data_failed(id, TransferError::Storage(e), now);
             }
         }
     }
 
     /// `226` for a transfer that is over, and the queued commands go on.
-    fn transfer_complete(&mut self, t: super::session::TransferState, bytes: u64, now: Instant) {
+    fn transfer_complete(&mut self, t: TransferState, bytes: u64, now: Instant) {
         self.reply(Code::TRANSFER_COMPLETE, "Transfer complete");
         let upload = t.kind.is_upload();
         let path = match t.kind {
@@ -242,14 +265,15 @@ impl Session {
     /// `451`/`552` for a storage error). Stale ids are ignored.
     pub fn data_failed(&mut self, id: RequestId, error: TransferError, now: Instant) {
         let t = match self.wait.take() {
-            Some(Wait::Transfer(t)) if t.id == id && t.committing.is_none() => t,
+            Some(Wait::Transfer(t)) if t.id == id && !t.phase.finishing() => t,
             other => {
                 self.wait = other;
                 return;
             }
         };
+        let connected = t.phase.connected();
         let unique = matches!(t.kind, TransferKind::Store { unique: true, .. });
-        if !t.connected
+        if !connected
             && unique
             && error == TransferError::Storage(StorageError::AlreadyExists)
             && t.unique_tries + 1 < MAX_UNIQUE_TRIES
@@ -258,7 +282,7 @@ impl Session {
         }
         let upload = t.kind.is_upload();
         let what = t.path.as_ref().map(ToString::to_string).unwrap_or_default();
-        match (&error, t.connected) {
+        match (&error, connected) {
             (TransferError::Storage(e), false) => {
                 let code = match e {
                     StorageError::NotFound if upload => Code::NAME_NOT_ALLOWED,
@@ -288,7 +312,7 @@ impl Session {
         self.after_transfer(now);
     }
 
-    fn retry_unique(&mut self, t: super::session::TransferState, now: Instant) {
+    fn retry_unique(&mut self, t: TransferState, now: Instant) {
         let hint = t.path.as_ref().map(|p| strip_seq(p.as_bytes()));
         let Some(path) = self.unique_name(hint.as_deref()) else {
             return self.after_transfer(now);

@@ -36,9 +36,13 @@ pub struct Config {
     /// The users. A user whose login is `None` is the anonymous user: it matches any
     /// login name that no other user has (as in aioftp).
     pub users: Vec<Arc<User>>,
-    /// Most control connections at once, server-wide (`None`: unlimited). The adapter
-    /// counts them and starts refused sessions with [`Session::refused`](super::Session::refused).
+    /// Most control connections at once, server-wide (`None`: unlimited), counted by
+    /// sessions made with [`Session::with_limits`](super::Session::with_limits).
     pub max_connections: Option<usize>,
+    /// The `421` text for a connection over [`max_connections`](Config::max_connections).
+    pub server_full_text: String,
+    /// The `530` text for a login over [`User::max_connections`].
+    pub user_limit_text: String,
     /// Server-wide download limit, bytes/s (server `write` = client download).
     pub write_speed_limit: Option<u64>,
     /// Server-wide upload limit, bytes/s.
@@ -52,6 +56,19 @@ pub struct Config {
     pub idle_timeout: Option<Duration>,
     /// How long a transfer waits for its data connection before `425`.
     pub data_wait_timeout: Duration,
+    /// A connection that moves no byte for this long is given up (`None`: never; zero
+    /// also disables it). A data connection is closed and the client gets `426`, the
+    /// control session goes on ([`Session::handle_timeout`](super::Session::handle_timeout)).
+    /// It is also the adapters' control write timeout: a reply the client does not read
+    /// for this long ends the session ([`Session::control_closed`](super::Session::control_closed)).
+    /// Default 300 s, as vsftpd and pyftpdlib.
+    pub stall_timeout: Option<Duration>,
+    /// How long an upload whose data connection ended cleanly stays uncommitted before
+    /// [`Output::CommitUpload`](super::Output::CommitUpload), so that a killed client's
+    /// control end of file (its two FINs arrive microseconds apart, in either order)
+    /// reaches the session first and the upload is dropped instead. Every upload's `226`
+    /// waits this long; zero commits at once. Default 5 ms.
+    pub commit_grace: Duration,
     /// How long an auth or storage request (a user manager or storage call) may stay
     /// unanswered before the session gives up on it: `451` for a storage request,
     /// `421` and close for a login check (see
@@ -103,8 +120,8 @@ pub struct User {
     pub home_path: VirtualPath,
     /// Rights per path; the longest matching prefix wins. No match: full access.
     pub permissions: Vec<Permission>,
-    /// Most simultaneous sessions of this user (`None`: unlimited); the user manager
-    /// enforces it.
+    /// Most simultaneous sessions of this user (`None`: unlimited), counted by sessions
+    /// made with [`Session::with_limits`](super::Session::with_limits) (`530` beyond).
     pub max_connections: Option<usize>,
     /// Download limit shared by all this user's sessions, bytes/s.
     pub write_speed_limit: Option<u64>,
@@ -169,18 +186,22 @@ impl Config {
 
     /// Defaults as in aioftp where it has one: no users (add some with
     /// [`Config::user`]; an adapter should add [`User::anonymous`] when none are given),
-    /// no limits, 5 minute idle timeout (aioftp has none), 10 s data wait, 60 s request
-    /// timeout, any passive port, welcome `"welcome"`, SYST `"UNIX Type: L8"`.
+    /// no limits, 5 minute idle timeout (aioftp has none), 10 s data wait, 5 minute
+    /// stall timeout, 5 ms commit grace, 60 s request timeout, any passive port, welcome `"welcome"`, SYST `"UNIX Type: L8"`.
     pub fn new() -> Config {
         Config {
             users: Vec::new(),
             max_connections: None,
+            server_full_text: "Too many connections, try again later".to_owned(),
+            user_limit_text: "Too many connections for this user".to_owned(),
             write_speed_limit: None,
             read_speed_limit: None,
             write_speed_limit_per_connection: None,
             read_speed_limit_per_connection: None,
             idle_timeout: Some(Duration::from_secs(300)),
             data_wait_timeout: Duration::from_secs(10),
+            stall_timeout: Some(Duration::from_secs(300)),
+            commit_grace: Duration::from_millis(5),
             request_timeout: Some(Duration::from_secs(60)),
             passive_ports: None,
             masquerade_address: None,
@@ -211,6 +232,29 @@ impl Config {
     /// Sets [`Config::idle_timeout`].
     pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Config {
         self.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Config::stall_timeout`].
+    pub fn stall_timeout(mut self, timeout: Option<Duration>) -> Config {
+        self.stall_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Config::commit_grace`].
+    pub fn commit_grace(mut self, grace: Duration) -> Config {
+        self.commit_grace = grace;
+        self
+    }
+
+    /// Sets [`Config::server_full_text`] and [`Config::user_limit_text`].
+    pub fn limit_texts(
+        mut self,
+        server_full: impl Into<String>,
+        user: impl Into<String>,
+    ) -> Config {
+        self.server_full_text = server_full.into();
+        self.user_limit_text = user.into();
         self
     }
 

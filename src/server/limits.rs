@@ -1,17 +1,14 @@
 //! Limits that span sessions: connection counts (server-wide and per user) and the speed
 //! limit throttles a transfer must obey, shared where aioftp shares them.
 //!
-//! One [`Limits`] per server, cloned into every session (clones share the counters and
-//! the shared throttles). A session:
-//!
-//! 1. on accept, takes a [`ConnectionGuard`] with [`Limits::try_connect`]; `None` means
-//!    the server is full: start a [`Session::refused`](super::Session::refused) instead;
-//! 2. when the user manager answers [`AuthResult::LoggedIn`](super::AuthResult::LoggedIn),
-//!    takes a [`UserGuard`] with [`Limits::try_login`] (`None`: answer
-//!    [`AuthResult::Denied`](super::AuthResult::Denied)) and drops it on
-//!    [`Event::LoggedOut`](super::Event::LoggedOut);
-//! 3. keeps one [`SessionThrottles`] ([`Limits::session_throttles`]) and asks it for a
-//!    [`TransferThrottles`] at each [`Transfer`](super::Transfer).
+//! One [`Limits`] per server, handed to every session made with
+//! [`Session::with_limits`](super::Session::with_limits) (clones share the counters and
+//! the shared throttles). The session then does it all: it takes a [`ConnectionGuard`]
+//! ([`Limits::try_connect`]; `None` means the server is full and the session says `421`),
+//! a [`UserGuard`] at login ([`Limits::try_login`]; `None`: `530`) dropped at logout, and
+//! keeps one [`SessionThrottles`] whose [`TransferThrottles`] it hands out with each
+//! [`Transfer`](super::Transfer). An adapter only makes the `Limits` and obeys the
+//! throttles.
 //!
 //! Counters and throttles sit behind atomics and mutexes: thread-safe, but no IO, and
 //! as everywhere in the core, time is an argument.

@@ -6,27 +6,37 @@
 //!
 //! The session never touches a socket, a file or a clock. The adapter:
 //!
+//! - makes one [`Limits`] per server and starts a [`Session::with_limits`] per accepted
+//!   control connection (the session refuses it with `421` when the server is full,
+//!   refuses a login over the user's limit with `530`, texts in [`Config`], and frees
+//!   its slots itself); [`Session::new`] is the same without limits;
 //! - writes [`Output::Send`] bytes to the control connection and feeds what it reads to
-//!   [`Session::handle_control`];
+//!   [`Session::handle_control`]; a write blocked for [`Config::stall_timeout`] means
+//!   the client is gone ([`Session::control_closed`]);
 //! - answers [`Output::Auth`] with [`Session::complete_auth`] (a user manager, possibly
 //!   async; [`Config::answer`] is the in-memory one);
 //! - answers [`Output::Storage`] with [`Session::complete_storage`], mapping failures to
 //!   a [`StorageError`] (the session picks the reply code: `550`, `452`, `451`, ...);
 //! - answers [`Output::OpenPassive`] with [`Session::complete_passive`];
 //! - runs each [`Output::Transfer`]: opens the file, gets the data connection, moves the
-//!   bytes itself (TYPE A through [`ascii`]), and reports [`Session::data_connected`],
-//!   then [`Session::data_done`] or [`Session::data_failed`];
-//! - for an upload, keeps the file uncommitted when the data connection ends: before
-//!   [`Session::data_done`] it feeds what the control connection already holds (pending
-//!   bytes to [`Session::handle_control`], an end of file to [`Session::control_closed`]),
-//!   since a killed client closes both connections at once and a data end of file alone
-//!   does not prove a complete upload. Only on [`Output::CommitUpload`] does it commit,
-//!   answering [`Session::upload_committed`] (`226`, or `451`/`552`); on
-//!   [`Output::AbortTransfer`] or [`Output::Close`] it drops the file (discarded);
+//!   bytes itself (TYPE A through [`ascii`], no faster than [`Transfer::throttles`]
+//!   allow), and reports [`Session::data_connected`], then [`Session::data_done`] or
+//!   [`Session::data_failed`]. While bytes move it keeps a running count (once per
+//!   block is plenty) and reports it with [`Session::data_progress`] before each
+//!   [`Session::handle_timeout`]: the session aborts a transfer whose count did not
+//!   grow for [`Config::stall_timeout`] (`426`, the session goes on);
+//! - for an upload, keeps the file uncommitted when the data connection ends, reports
+//!   [`Session::data_done`] and goes on reading the control connection as usual: the
+//!   session waits [`Config::commit_grace`] (a deadline), since a killed client closes
+//!   both connections at once and a data end of file alone does not prove a complete
+//!   upload. Only on [`Output::CommitUpload`] does it commit, answering
+//!   [`Session::upload_committed`] (`226`, or `451`/`552`; unanswered for
+//!   [`Config::request_timeout`], the session answers `451` itself); on
+//!   [`Output::AbortTransfer`] or [`Output::Close`] it drops the file (discarded).
 //!   A passive accept keeps only connections the [`Transfer`] [`accepts`](Transfer::accepts)
 //!   (the client's host);
 //! - calls [`Session::handle_timeout`] at [`Session::poll_timeout`], also while a request
-//!   runs (a hung request is given up after [`Config::request_timeout`]);
+//!   or a transfer runs (every deadline, in one table: [`Session::handle_timeout`]);
 //! - calls [`Session::shutdown`] when the server stops gracefully (the session says
 //!   `421` once nothing runs); a hard deadline after that is the adapter's own;
 //! - closes everything on [`Output::Close`].
@@ -34,9 +44,9 @@
 //! Listings are formatted here (they are protocol): the adapter returns [`Entry`] values
 //! and gets the `LIST`/`NLST`/`MLSD` body back as [`TransferKind::SendData`].
 //!
-//! Speed limits are configuration only: the adapter owns the throttles (the server-wide
-//! and per-user ones are shared between sessions) and sizes them with
-//! [`Config::speed_limits`] for the [`Transfer::user`].
+//! Speed limits: a [`Session::with_limits`] session hands each transfer its
+//! [`TransferThrottles`] (the server-wide and per-user ones shared between sessions,
+//! sized from [`Config::speed_limits`]); the adapter waits on them.
 //!
 //! # Replies chosen where the RFCs leave room
 //!
@@ -56,6 +66,8 @@
 //! | a path with NUL (or too long) | `501`, `553` when it names something to create |
 //! | storage errors | [`StorageError::reply_code`]: `550`, `452`, `451`; `553` for an upload into a missing directory, `552` for a full disk during an upload |
 //! | idle timeout | `421`, then close |
+//! | a connected transfer that moves no byte for [`Config::stall_timeout`] | `426` (the session goes on) and [`Event::DataStalled`] |
+//! | a connection over [`Config::max_connections`] / a login over [`User::max_connections`] | `421` [`Config::server_full_text`], close / `530` [`Config::user_limit_text`] |
 //! | [`Session::shutdown`] | `421 Server shutting down`, then close, once the running transfer or request is over |
 //! | a storage request unanswered for [`Config::request_timeout`] | `451` (the session goes on); an auth request: `421`, then close; a passive request: `425` |
 //! | more than [`Config::max_pipelined`] commands waiting | `421`, then close |
@@ -101,6 +113,7 @@ mod session;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod texts;
+mod timers;
 
 pub use config::{Config, Permission, SpeedLimits, User};
 pub use limits::{

@@ -14,6 +14,7 @@ use crate::path::VirtualPath;
 use crate::time::DateTime;
 
 use super::config::User;
+use super::limits::TransferThrottles;
 
 /// Names one request of one session, so a late answer to a request the session has
 /// given up on (an aborted transfer, say) is recognised and ignored.
@@ -259,6 +260,10 @@ pub struct Transfer {
     /// The host a data connection must come from: the control connection's peer (no
     /// PASV port theft). Ask [`Transfer::accepts`] rather than comparing it yourself.
     pub allowed_peer: IpAddr,
+    /// The speed limits this transfer obeys (server-wide, per user, per connection;
+    /// unlimited for a session made without [`Limits`](super::Limits)): move bytes only
+    /// as fast as they allow.
+    pub throttles: TransferThrottles,
 }
 
 impl Transfer {
@@ -365,6 +370,19 @@ pub enum Event {
     NoAvailablePort(NoAvailablePort),
     /// The session closed because the client was idle too long.
     IdleTimeout,
+    /// A connection over [`Config::max_connections`](super::Config::max_connections)
+    /// was refused (`421`).
+    ServerFull,
+    /// This user's login was refused: [`User::max_connections`] of their sessions are
+    /// logged in already (`530`).
+    UserLimitReached(Arc<User>),
+    /// Transfer `id` moved no byte for
+    /// [`Config::stall_timeout`](super::Config::stall_timeout): it was aborted (`426`),
+    /// the session goes on.
+    DataStalled {
+        /// The transfer given up on.
+        id: RequestId,
+    },
     /// The request `id` was not answered within
     /// [`Config::request_timeout`](super::Config::request_timeout): its command got an
     /// error reply (an auth request also closed the session), and its late answer will
@@ -373,6 +391,53 @@ pub enum Event {
         /// The request given up on.
         id: RequestId,
     },
+}
+
+impl Event {
+    /// Whether an operator should hear of it (a log at warning level): the port range
+    /// is exhausted, or a storage or user manager call hangs. The rest is routine.
+    pub fn is_warning(&self) -> bool {
+        matches!(
+            self,
+            Event::NoAvailablePort(_) | Event::RequestTimedOut { .. }
+        )
+    }
+}
+
+/// One line for a log, without the peer (the adapter prefixes it).
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::LoggedIn(u) => write!(f, "{} logged in", u.display_name()),
+            Event::LoginFailed { login } => write!(f, "login failed for {login:?}"),
+            Event::LoggedOut(u) => write!(f, "{} logged out", u.display_name()),
+            Event::TransferDone {
+                path: Some(p),
+                upload,
+                bytes,
+            } => {
+                let dir = if *upload { "received" } else { "sent" };
+                write!(f, "{dir} {p}, {bytes} bytes")
+            }
+            Event::TransferDone {
+                path: None, bytes, ..
+            } => {
+                write!(f, "listing sent, {bytes} bytes")
+            }
+            Event::NoAvailablePort(e) => write!(f, "{e}"),
+            Event::IdleTimeout => f.write_str("idle timeout"),
+            Event::ServerFull => f.write_str("refused: server full"),
+            Event::UserLimitReached(u) => {
+                write!(
+                    f,
+                    "{} refused: too many sessions of this user",
+                    u.display_name()
+                )
+            }
+            Event::DataStalled { id } => write!(f, "transfer {id} stalled"),
+            Event::RequestTimedOut { id } => write!(f, "request {id} timed out"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -409,5 +474,21 @@ mod tests {
             map(ErrorKind::Interrupted),
             StorageError::Other("msg".into())
         );
+    }
+
+    #[test]
+    fn events_read_as_log_lines() {
+        let alice = Arc::new(User::new("alice", "pw"));
+        let done = Event::TransferDone {
+            path: Some(VirtualPath::parse(b"/a.txt").unwrap()),
+            upload: true,
+            bytes: 5,
+        };
+        assert_eq!(done.to_string(), "received /a.txt, 5 bytes");
+        assert_eq!(Event::LoggedIn(alice).to_string(), "alice logged in");
+        let stalled = Event::DataStalled { id: RequestId(3) };
+        assert_eq!(stalled.to_string(), "transfer #3 stalled");
+        assert!(!stalled.is_warning());
+        assert!(Event::RequestTimedOut { id: RequestId(3) }.is_warning());
     }
 }

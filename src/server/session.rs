@@ -18,19 +18,21 @@ use crate::path::VirtualPath;
 use crate::reply::Reply;
 
 use super::config::{Config, User};
+use super::limits::{ConnectionGuard, Limits, SessionThrottles, UserGuard};
 use super::request::{Event, Output, RequestId, TransferKind};
 
 /// The server side of one control connection, as a sans-IO state machine.
 ///
-/// An adapter creates one per accepted control connection with [`Session::new`] (or
-/// [`Session::refused`] when the server is full), then loops:
+/// An adapter creates one per accepted control connection with [`Session::with_limits`]
+/// (or [`Session::new`], without connection and speed limits), then loops:
 ///
 /// 1. feed it what happened: bytes read ([`handle_control`](Session::handle_control)),
 ///    answers to its requests ([`complete_auth`](Session::complete_auth),
 ///    [`complete_storage`](Session::complete_storage),
 ///    [`complete_passive`](Session::complete_passive)), data connection events
 ///    ([`data_connected`](Session::data_connected), [`data_done`](Session::data_done),
-///    [`data_failed`](Session::data_failed), and for an upload
+///    [`data_failed`](Session::data_failed), the byte count of a running transfer
+///    [`data_progress`](Session::data_progress), and for an upload
 ///    [`upload_committed`](Session::upload_committed)), the clock
 ///    ([`handle_timeout`](Session::handle_timeout)), the peer going away
 ///    ([`control_closed`](Session::control_closed)) and the server stopping
@@ -81,6 +83,14 @@ pub struct Session {
     pub(super) closed: bool,
     /// STOU name counter.
     pub(super) unique_seq: u32,
+    /// The server's shared counters, for [`Session::with_limits`] sessions.
+    pub(super) limits: Option<Limits>,
+    /// This connection's slot in [`Config::max_connections`]; freed at close.
+    connection: Option<ConnectionGuard>,
+    /// The logged-in user's slot in [`User::max_connections`]; freed at logout.
+    pub(super) user_slot: Option<UserGuard>,
+    /// Per-connection speed limits, kept across transfers.
+    pub(super) throttles: Option<SessionThrottles>,
 }
 
 /// Login progress.
@@ -140,7 +150,7 @@ pub(super) enum ListKind {
 #[derive(Debug)]
 pub(super) struct TransferState {
     pub(super) id: RequestId,
-    pub(super) connected: bool,
+    pub(super) phase: Phase,
     /// Give up waiting for the data connection at this instant.
     pub(super) deadline: Instant,
     pub(super) path: Option<VirtualPath>,
@@ -150,10 +160,37 @@ pub(super) struct TransferState {
     pub(super) unique_tries: u32,
     /// The data setup this transfer consumed, given back for a STOU retry.
     pub(super) channel: DataSetup,
-    /// An upload's data arrived in full (this many bytes) and
-    /// [`Output::CommitUpload`] went out: waiting for
+}
+
+/// Where a transfer stands; each phase has its own deadline (see `timers.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// Waiting for [`Session::data_connected`], until [`TransferState::deadline`].
+    Opening,
+    /// Data moves: `bytes` as last reported ([`Session::data_progress`]), first seen
+    /// at `since`; `checked` is when the adapter last reported.
+    Moving {
+        bytes: u64,
+        since: Instant,
+        checked: Instant,
+    },
+    /// An upload's data arrived in full (`bytes`): [`Output::CommitUpload`] goes out at
+    /// `until`, unless the control connection ends first ([`Config::commit_grace`]).
+    Grace { bytes: u64, until: Instant },
+    /// [`Output::CommitUpload`] went out at `since`: waiting for
     /// [`Session::upload_committed`].
-    pub(super) committing: Option<u64>,
+    Committing { bytes: u64, since: Instant },
+}
+
+impl Phase {
+    pub(super) fn connected(self) -> bool {
+        self != Phase::Opening
+    }
+
+    /// The data has all arrived: only the commit is left.
+    pub(super) fn finishing(self) -> bool {
+        matches!(self, Phase::Grace { .. } | Phase::Committing { .. })
+    }
 }
 
 impl Session {
@@ -182,6 +219,10 @@ impl Session {
             draining: false,
             closed: false,
             unique_seq: 0,
+            limits: None,
+            connection: None,
+            user_slot: None,
+            throttles: None,
             peer,
             local,
             config,
@@ -191,9 +232,41 @@ impl Session {
         s
     }
 
-    /// Starts a session that only says `421 <text>` and closes: call it instead of
-    /// [`Session::new`] when the server is full ([`Config::max_connections`]) or shutting
-    /// down, and drain the outputs.
+    /// Starts a session for a server with shared [`Limits`] (one per server, see
+    /// [`Limits::new`]): the session counts itself against [`Config::max_connections`]
+    /// (when the server is full it says `421` [`Config::server_full_text`] and closes),
+    /// counts its login against the user's [`User::max_connections`] (`530`
+    /// [`Config::user_limit_text`] when exceeded), keeps its per-connection speed
+    /// limits, and hands every [`Transfer`](super::Transfer) the
+    /// [`throttles`](super::Transfer::throttles) it must obey. The slots are freed at
+    /// logout and at [`Output::Close`]. Call once per accepted connection (also while
+    /// shutting down, then [`Session::shutdown`]), then drain
+    /// [`poll_output`](Session::poll_output).
+    ///
+    /// [`Session::new`] is the same session without limits.
+    pub fn with_limits(
+        config: Arc<Config>,
+        limits: &Limits,
+        peer: SocketAddr,
+        local: SocketAddr,
+        now: Instant,
+    ) -> Session {
+        let Some(connection) = limits.try_connect() else {
+            let text = config.server_full_text.clone();
+            let mut s = Session::refused(config, peer, local, now, &text);
+            s.emit(Output::Event(Event::ServerFull));
+            return s;
+        };
+        let mut s = Session::new(config, peer, local, now);
+        s.connection = Some(connection);
+        s.throttles = Some(limits.session_throttles(now));
+        s.limits = Some(limits.clone());
+        s
+    }
+
+    /// Starts a session that only says `421 <text>` and closes, for a connection the
+    /// adapter will not serve; drain the outputs. ([`Session::with_limits`] refuses
+    /// a connection over [`Config::max_connections`] itself.)
     pub fn refused(
         config: Arc<Config>,
         peer: SocketAddr,
@@ -231,66 +304,6 @@ impl Session {
             }
             self.queue.push_back(item);
             self.pump(now);
-        }
-    }
-
-    /// Tells the session the clock reached `now`. Call when the deadline from
-    /// [`poll_timeout`](Session::poll_timeout) passes (calling early is harmless).
-    ///
-    /// Besides the data connection wait and the idle timeout, this is where a request
-    /// left unanswered for [`Config::request_timeout`] is given up: a storage request
-    /// answers its command `451 Request timed out` and the session goes on; an auth
-    /// request (a hung user manager) answers `421` and closes, since `451` is not a
-    /// reply `USER`/`PASS` may get; a passive listener request answers `425`. The late
-    /// answer is then ignored (its id is stale).
-    pub fn handle_timeout(&mut self, now: Instant) {
-        if self.closed {
-            return;
-        }
-        match &self.wait {
-            Some(Wait::Transfer(t)) => {
-                if !t.connected && now >= t.deadline {
-                    let id = t.id;
-                    self.wait = None;
-                    self.emit(Output::AbortTransfer { id });
-                    self.reply(
-                        Code::CANT_OPEN_DATA,
-                        "Can't open data connection: timed out",
-                    );
-                    self.after_transfer(now);
-                }
-            }
-            Some(_) => {
-                if self.request_deadline().is_some_and(|d| now >= d) {
-                    self.request_timed_out(now);
-                }
-            }
-            None => {
-                if self.idle_deadline().is_some_and(|d| now >= d) {
-                    self.reply(
-                        Code::SERVICE_UNAVAILABLE,
-                        "Idle timeout, closing control connection",
-                    );
-                    self.emit(Output::Event(Event::IdleTimeout));
-                    self.terminate();
-                }
-            }
-        }
-    }
-
-    /// The next instant [`handle_timeout`](Session::handle_timeout) must be called at,
-    /// if any. Ask again after every input. While an auth, storage or passive request is
-    /// outstanding this is its [`Config::request_timeout`] deadline, so an adapter that
-    /// runs requests concurrently should wait for the answer *or* this instant.
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.closed {
-            return None;
-        }
-        match &self.wait {
-            Some(Wait::Transfer(t)) if !t.connected => Some(t.deadline),
-            Some(Wait::Transfer(_)) => None,
-            Some(_) => self.request_deadline(),
-            None => self.idle_deadline(),
         }
     }
 
@@ -473,6 +486,7 @@ impl Session {
 
     pub(super) fn logout(&mut self) {
         if let Login::LoggedIn(user) = std::mem::replace(&mut self.login, Login::None) {
+            self.user_slot = None;
             self.emit(Output::Event(Event::LoggedOut(user)));
         }
     }
@@ -480,12 +494,14 @@ impl Session {
     fn close(&mut self) {
         if !self.closed {
             self.closed = true;
+            self.user_slot = None;
+            self.connection = None;
             self.emit(Output::Close);
         }
     }
 
     /// The outstanding auth/storage/passive request was not answered in time.
-    fn request_timed_out(&mut self, now: Instant) {
+    pub(super) fn request_timed_out(&mut self, now: Instant) {
         let id = match &self.wait {
             Some(Wait::Auth { id, .. } | Wait::Storage { id, .. } | Wait::Passive { id, .. }) => {
                 *id
@@ -514,11 +530,11 @@ impl Session {
 
     /// When the outstanding request must have been answered: it was made at
     /// `last_activity` (see that field).
-    fn request_deadline(&self) -> Option<Instant> {
+    pub(super) fn request_deadline(&self) -> Option<Instant> {
         self.last_activity.checked_add(self.config.request_timeout?)
     }
 
-    fn idle_deadline(&self) -> Option<Instant> {
+    pub(super) fn idle_deadline(&self) -> Option<Instant> {
         let idle = self.config.idle_timeout?;
         if self.wait.is_some() {
             return None;

@@ -303,9 +303,26 @@ impl Driver {
 
     /// A session between these addresses, greeting drained.
     pub fn with_addrs(config: Config, peer: SocketAddr, local: SocketAddr) -> Driver {
-        let config = Arc::new(config);
+        Driver::build(Arc::new(config), None, peer, local)
+    }
+
+    /// A session from [`PEER`] to [`LOCAL`] counted in `limits`
+    /// ([`Session::with_limits`]), greeting drained.
+    pub fn with_limits(config: Arc<Config>, limits: &super::Limits) -> Driver {
+        Driver::build(config, Some(limits), parse_addr(PEER), parse_addr(LOCAL))
+    }
+
+    fn build(
+        config: Arc<Config>,
+        limits: Option<&super::Limits>,
+        peer: SocketAddr,
+        local: SocketAddr,
+    ) -> Driver {
         let now = Instant::now();
-        let session = Session::new(Arc::clone(&config), peer, local, now);
+        let session = match limits {
+            Some(l) => Session::with_limits(Arc::clone(&config), l, peer, local, now),
+            None => Session::new(Arc::clone(&config), peer, local, now),
+        };
         let mut d = Driver {
             session,
             config,
@@ -468,6 +485,11 @@ impl Driver {
                 };
                 self.downloaded.extend_from_slice(&data);
                 self.session.data_done(t.id, n as u64, self.now);
+                if t.kind.is_upload() {
+                    // The commit grace passes, as the adapter's timer would.
+                    self.now += self.config.commit_grace;
+                    self.session.handle_timeout(self.now);
+                }
             }
             Err(e) => self
                 .session

@@ -11,7 +11,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Decides logins. The server asks it for every `USER` and `PASS`; it may take its
 /// time (other sessions go on meanwhile). Per-user connection limits
 /// ([`User::max_connections`](sansftp::server::User::max_connections)) are counted by
-/// the server after it answers.
+/// the session after it answers, whatever the manager.
 ///
 /// ```
 /// use sansftp::server::{AuthRequest, AuthResult};

@@ -3,9 +3,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use sansftp::server::{Config, User};
-//! use sansftp_async::Server;
-//! use sansftp_storage::MemoryFs;
+//! use sansftp_async::{Config, MemoryFs, Server, User};
 //!
 //! # fn main() -> Result<(), sansftp::Error> {
 //! futures_lite::future::block_on(async {
@@ -47,9 +45,11 @@
 //! for `PORT`/`EPRT`, reports that, then moves the bytes. `ABOR`, the data-connection
 //! timeout and the shutdown deadline drop it, which closes its socket and discards an
 //! uncommitted upload; an upload is committed only after the client closed the data
-//! connection cleanly *and* the session, told first whatever the control connection
-//! holds (a killed client's control end of file, given up to 5 ms to arrive), asks for
-//! it with `Output::CommitUpload`.
+//! connection cleanly *and* the session asks for it with `Output::CommitUpload`, at the
+//! end of its commit grace (a killed client's control end of file arrives within it and
+//! drops the upload instead). While bytes move, the transfer counts them (one atomic
+//! add per block) and the driver reports the count when the session's deadline fires,
+//! so the core's stall timeout ends a transfer whose peer stopped reading or writing.
 //!
 //! Data moves in 512 KiB blocks (16 KiB under a speed limit) through two buffers per
 //! transfer that travel to the thread pool and back, so the pool reads or writes one
@@ -65,7 +65,9 @@
 //!
 //! Passive ports come from the core's [`PortPool`](sansftp::server::PortPool);
 //! connection counts and the four levels of speed limits from the core's
-//! [`Limits`](sansftp::server::Limits).
+//! [`Limits`](sansftp::server::Limits), held by each session
+//! ([`Session::with_limits`](sansftp::server::Session::with_limits)). The control
+//! listener's backlog is [`Builder::backlog`] (1,024 by default).
 //!
 //! Protocol decisions stay in the core: on shutdown the session is told
 //! ([`Session::shutdown`](sansftp::server::Session::shutdown)) and says `421` itself once
@@ -104,17 +106,23 @@
 
 mod auth;
 mod client;
-mod limits;
 mod ports;
+mod running;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod sendfile;
 mod server;
 mod session;
+mod shared;
 mod shutdown;
 mod throttles;
 mod transfer;
 
 pub use auth::{BoxFuture, UserManager};
 pub use client::{Client, ClientOptions, DataStream, ListStream, SpeedLimits};
-pub use server::{Builder, Server};
+pub use server::{Builder, DEFAULT_BACKLOG, Server};
 pub use shutdown::ShutdownHandle;
+
+// What a server needs, so that one dependency embeds it.
+pub use sansftp::Error;
+pub use sansftp::server::{AuthRequest, AuthResult, Config, Permission, User};
+pub use sansftp_storage::{LocalFs, MemoryFs, Storage, UploadMode};

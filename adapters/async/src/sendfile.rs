@@ -11,6 +11,7 @@
 use std::fs::File;
 use std::io::{self, Seek};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_io::Async;
 use futures_lite::future;
@@ -38,6 +39,7 @@ pub(crate) async fn send(
     file: &File,
     sock: &Async<TcpStream>,
     throttles: &Throttles,
+    moved: &AtomicU64,
 ) -> Result<u64, SendFileError> {
     let limited = throttles.is_limited();
     // Under a speed limit, each call is one burst's worth, waited for first.
@@ -71,6 +73,7 @@ pub(crate) async fn send(
             Ok(0) => return Ok(total),
             Ok(n) => {
                 throttles::consume(throttles, n);
+                moved.fetch_add(n as u64, Ordering::Relaxed);
                 total += n as u64;
                 left = left.saturating_sub(n as u64);
                 // A socket that is always writable (a fast client on loopback) would

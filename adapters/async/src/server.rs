@@ -14,15 +14,20 @@ use sansftp::server::{Config, Limits, PortPool};
 use sansftp_storage::Storage;
 
 use crate::auth::UserManager;
-use crate::limits::Running;
+use crate::running::Running;
 use crate::session;
+use crate::shared::Shared;
 use crate::shutdown::{ShutdownHandle, Signal};
+
+/// The default listen backlog ([`Builder::backlog`]).
+pub const DEFAULT_BACKLOG: u32 = 1024;
 
 /// Configures a [`Server`]; made by [`Server::builder`].
 pub struct Builder {
     storage: Arc<dyn Storage>,
     config: Config,
     users: Option<Arc<dyn UserManager>>,
+    backlog: u32,
 }
 
 /// An FTP server bound to its address, ready to [`run`](Server::run).
@@ -32,17 +37,6 @@ pub struct Server {
     shared: Arc<Shared>,
 }
 
-/// What every session of one server shares.
-pub(crate) struct Shared {
-    pub(crate) config: Arc<Config>,
-    pub(crate) storage: Arc<dyn Storage>,
-    pub(crate) users: Arc<dyn UserManager>,
-    pub(crate) ports: PortPool,
-    pub(crate) limits: Limits,
-    pub(crate) running: Arc<Running>,
-    pub(crate) shutdown: Arc<Signal>,
-}
-
 impl Server {
     /// Starts configuring a server that serves `storage`.
     pub fn builder(storage: impl Storage) -> Builder {
@@ -50,6 +44,7 @@ impl Server {
             storage: Arc::new(storage),
             config: Config::new(),
             users: None,
+            backlog: DEFAULT_BACKLOG,
         }
     }
 
@@ -102,7 +97,7 @@ impl Server {
                 Some(Ok((stream, peer))) => {
                     // Gone only while `run` is being dropped: nothing to serve then.
                     let Some(ex) = ex.upgrade() else { break };
-                    let slot = shared.running.start(shared.limits.try_connect());
+                    let slot = shared.running.start();
                     ex.spawn(session::serve(Arc::clone(&shared), stream, peer, slot))
                         .detach();
                 }
@@ -148,6 +143,14 @@ impl Builder {
         self
     }
 
+    /// Sets the control listener's backlog: how many connections the kernel queues
+    /// before the server accepts them (default 1,024; the kernel caps it at
+    /// `net.core.somaxconn`). A burst of clients beyond it is left unanswered.
+    pub fn backlog(mut self, backlog: u32) -> Builder {
+        self.backlog = backlog;
+        self
+    }
+
     /// Checks every user's root with [`Storage::check_root`] (failure:
     /// [`Error::PathIo`] naming the path) and binds the control listener (failure:
     /// [`Error::Io`] naming the address).
@@ -168,7 +171,7 @@ impl Builder {
         let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no listen address given");
         let mut bound = None;
         for a in addrs {
-            match Async::<TcpListener>::bind(a) {
+            match listen(a, self.backlog).and_then(Async::new) {
                 Ok(l) => {
                     bound = Some(l);
                     break;
@@ -213,4 +216,17 @@ impl std::fmt::Debug for Builder {
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
+}
+
+/// A listener on `addr` with room for `backlog` connections not yet accepted (std
+/// always asks for 128).
+pub(crate) fn listen(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    // As std does: a restarted server may bind while old connections are in TIME_WAIT.
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
+    Ok(socket.into())
 }

@@ -9,34 +9,24 @@ use std::io;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::pin::pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use async_io::{Async, Timer};
 use blocking::unblock;
 use futures_lite::AsyncWriteExt;
 use futures_lite::future::{self, FutureExt};
-use sansftp::server::{
-    AuthResult, Event, Output, RequestId, Session, SessionThrottles, TransferError, UserGuard,
-};
+use sansftp::server::{Event, Output, RequestId, Session, TransferError};
 use sansftp_storage::WriteHandle;
 
 use crate::auth::BoxFuture;
-use crate::limits::SessionSlot;
 use crate::ports::{self, PassiveListener};
-use crate::server::Shared;
+use crate::running::SessionSlot;
+use crate::shared::Shared;
 use crate::transfer::{self, Step};
-
-/// How long an upload's data end of file waits for the control connection to show its
-/// end (see [`Driver::observe_control`]): a killed client's two FINs arrive
-/// microseconds apart, in either order. Every completed upload's `226` waits this long.
-const CONTROL_CLOSE_GRACE: Duration = Duration::from_millis(5);
 
 /// Control reads are small (command lines); this is all an idle session holds.
 const READ_BUF: usize = 1024;
-
-/// How long a control write may block on a client that does not read, when the
-/// configuration has no idle timeout to borrow.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(300);
 
 struct Driver {
     shared: Arc<Shared>,
@@ -47,12 +37,11 @@ struct Driver {
     /// while the outputs of that failure are drained (a `STOU` retry reuses it).
     passive_returned: Option<PassiveListener>,
     transfer: Option<(RequestId, BoxFuture<'static, Step>)>,
+    /// The running transfer's byte count, for [`Session::data_progress`].
+    moved: Arc<AtomicU64>,
     /// An upload that arrived in full, kept uncommitted until
     /// [`Output::CommitUpload`]; dropped (discarded) on an abort or close.
     upload: Option<(RequestId, WriteHandle)>,
-    user_slot: Option<UserGuard>,
-    /// Per-connection speed limits, kept across transfers.
-    throttles: SessionThrottles,
     /// The session was told the server is stopping ([`Session::shutdown`]).
     told_shutdown: bool,
     /// The session's deadline, one timer for the session's life.
@@ -144,21 +133,9 @@ pub(crate) async fn serve(
     }
     set_oob_inline(stream.get_ref());
     let now = Instant::now();
-    let config = Arc::clone(&shared.config);
-    let session = if slot.connection.is_some() {
-        log::info!("{peer}: connected");
-        Session::new(config, peer, local, now)
-    } else {
-        log::info!("{peer}: refused, server full");
-        Session::refused(
-            config,
-            peer,
-            local,
-            now,
-            "Too many connections, try again later",
-        )
-    };
-    let throttles = shared.limits.session_throttles(now);
+    log::info!("{peer}: connected");
+    let session =
+        Session::with_limits(Arc::clone(&shared.config), &shared.limits, peer, local, now);
     let mut d = Driver {
         shared,
         stream,
@@ -166,9 +143,8 @@ pub(crate) async fn serve(
         passive: None,
         passive_returned: None,
         transfer: None,
+        moved: Arc::default(),
         upload: None,
-        user_slot: None,
-        throttles,
         told_shutdown: false,
         deadline: Deadline::new(now),
         read_more: false,
@@ -205,7 +181,13 @@ impl Driver {
                     self.read_more = n == buf.len();
                     self.session.handle_control(&buf[..n], now);
                 }
-                Wake::Timer => self.session.handle_timeout(now),
+                Wake::Timer => {
+                    if let Some((id, _)) = &self.transfer {
+                        let moved = self.moved.load(Ordering::Relaxed);
+                        self.session.data_progress(*id, moved, now);
+                    }
+                    self.session.handle_timeout(now);
+                }
                 Wake::Shutdown => {}
                 Wake::Transfer(step) => {
                     let Some((id, _)) = self.transfer.take() else {
@@ -218,10 +200,8 @@ impl Driver {
                         }
                         Step::Done(bytes) => self.session.data_done(id, bytes, now),
                         Step::Received { bytes, file } => {
-                            // A killed client's kernel closes the control connection
-                            // too: what it holds must reach the session before the data
-                            // end of file, which alone does not prove a complete upload.
-                            self.observe_control(&mut buf, now).await;
+                            // Kept uncommitted: the session asks for the commit after its
+                            // grace, unless the control connection ends first.
                             self.upload = Some((id, file));
                             self.session.data_done(id, bytes, now);
                         }
@@ -237,51 +217,6 @@ impl Driver {
                         }
                     }
                 }
-            }
-        }
-    }
-
-    /// Feeds the session what the control connection already holds, without waiting:
-    /// pending bytes, then its end of file (or error) as
-    /// [`control_closed`](Session::control_closed). Called when an upload's data
-    /// connection ends, before [`data_done`](Session::data_done): the kernel of a
-    /// client that was killed closes both connections, and its control FIN is here
-    /// already or within [`CONTROL_CLOSE_GRACE`].
-    async fn observe_control(&mut self, buf: &mut [u8], now: Instant) {
-        let start = Instant::now();
-        let grace = start + CONTROL_CLOSE_GRACE;
-        // Bounded: a client that keeps sending is handled by the main loop.
-        for _ in 0..16 {
-            if self.session.is_closed() {
-                log::debug!(
-                    "{}: control closed {:?} after the upload's data end of file",
-                    self.session.peer(),
-                    start.elapsed()
-                );
-                return;
-            }
-            // The socket is non-blocking (async-io made it so).
-            match io::Read::read(&mut self.stream.get_ref(), buf) {
-                Ok(0) => self.session.control_closed(),
-                Ok(n) => self.session.handle_control(&buf[..n], now),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if Instant::now() >= grace {
-                        return;
-                    }
-                    // The two FINs of a killed client come in either order (the
-                    // kernel closes its sockets in descriptor order, and curl's data
-                    // socket may have the lower number), microseconds apart: give the
-                    // control connection a short grace to show its end. The socket is
-                    // read once more when it expires (a late reactor wakes nobody).
-                    let _ = async { self.stream.readable().await.is_ok() }
-                        .or(async {
-                            Timer::at(grace).await;
-                            false
-                        })
-                        .await;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => self.session.control_closed(),
             }
         }
     }
@@ -362,20 +297,10 @@ impl Driver {
                     .deadline
                     .race(deadline, users.authenticate(&request))
                     .await;
-                let Some(mut result) = answer else {
-                    self.session.handle_timeout(Instant::now());
-                    return false;
-                };
-                if let AuthResult::LoggedIn(user) = &result {
-                    match self.shared.limits.try_login(user) {
-                        Some(slot) => self.user_slot = Some(slot),
-                        None => {
-                            result =
-                                AuthResult::Denied("Too many connections for this user".into());
-                        }
-                    }
+                match answer {
+                    Some(result) => self.session.complete_auth(id, result, Instant::now()),
+                    None => self.session.handle_timeout(Instant::now()),
                 }
-                self.session.complete_auth(id, result, Instant::now());
             }
             Output::Storage { id, user, op } => {
                 let storage = Arc::clone(&self.shared.storage);
@@ -403,17 +328,12 @@ impl Driver {
             Output::ClosePassive => self.passive = None,
             Output::Transfer(t) => {
                 let id = t.id;
-                let throttles = self.throttles.for_transfer(
-                    &self.shared.config,
-                    &t.user,
-                    t.kind.is_upload(),
-                    Instant::now(),
-                );
+                self.moved = Arc::default();
                 let fut = transfer::start(
                     Arc::clone(&self.shared),
                     t,
                     self.passive.take().or(self.passive_returned.take()),
-                    throttles,
+                    Arc::clone(&self.moved),
                 );
                 self.transfer = Some((id, fut));
             }
@@ -426,21 +346,18 @@ impl Driver {
                     self.upload = None;
                 }
             }
-            Output::CommitUpload { id } => {
-                let result = match self.upload.take() {
-                    Some((t, file)) if t == id => unblock(move || file.commit()).await,
-                    other => {
-                        self.upload = other;
-                        Err(sansftp::server::StorageError::Other(
-                            "no upload to commit".into(),
-                        ))
+            Output::CommitUpload { id } => match self.upload.take() {
+                Some((t, file)) if t == id => {
+                    let result = unblock(move || file.commit()).await;
+                    if let Err(e) = &result {
+                        log::warn!("{}: commit of upload {id} failed: {e}", self.session.peer());
                     }
-                };
-                if let Err(e) = &result {
-                    log::warn!("{}: commit of upload {id} failed: {e}", self.session.peer());
+                    self.session.upload_committed(id, result, Instant::now());
                 }
-                self.session.upload_committed(id, result, Instant::now());
-            }
+                // Not held (cannot happen: data_done follows `upload`): the session's
+                // commit deadline answers the client.
+                other => self.upload = other,
+            },
             Output::Event(e) => self.event(e),
             Output::Close => return true,
             other => log::debug!("{}: ignoring {other:?}", self.session.peer()),
@@ -450,41 +367,26 @@ impl Driver {
 
     fn event(&mut self, e: Event) {
         let peer = self.session.peer();
-        match e {
-            Event::LoggedIn(u) => log::info!("{peer}: logged in as {}", login_name(&u)),
-            Event::LoggedOut(u) => {
-                log::info!("{peer}: {} logged out", login_name(&u));
-                self.user_slot = None;
-            }
-            Event::LoginFailed { login } => log::info!("{peer}: login failed for {login:?}"),
-            Event::TransferDone {
-                path,
-                upload,
-                bytes,
-            } => {
-                let dir = if upload { "upload" } else { "download" };
-                match path {
-                    Some(p) => log::info!("{peer}: {dir} of {p} done, {bytes} bytes"),
-                    None => log::debug!("{peer}: listing sent, {bytes} bytes"),
-                }
-            }
-            Event::NoAvailablePort(e) => log::warn!("{peer}: {e}"),
-            Event::IdleTimeout => log::info!("{peer}: idle timeout"),
-            Event::RequestTimedOut { id } => log::warn!("{peer}: request {id} timed out"),
-            other => log::debug!("{peer}: {other:?}"),
+        if e.is_warning() {
+            log::warn!("{peer}: {e}");
+        } else {
+            log::info!("{peer}: {e}");
         }
     }
 
-    /// Writes to the control connection, giving up on a client that stopped reading.
+    /// Writes to the control connection, giving up on a client that stopped reading
+    /// for [`Config::stall_timeout`](sansftp::server::Config::stall_timeout).
     // Borrows only the fields it needs: a `&Driver` held across an await would make
     // the session future need `Driver: Sync`, which the transfer future is not.
     async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let limit = self.shared.config.idle_timeout.unwrap_or(WRITE_TIMEOUT);
         let mut stream = &self.stream;
         stream
             .write_all(bytes)
             .or(async {
-                Timer::after(limit).await;
+                match self.shared.config.stall_timeout {
+                    Some(limit) => Timer::after(limit).await,
+                    None => future::pending().await,
+                };
                 Err(io::Error::new(
                     io::ErrorKind::TimedOut,
                     "control write timed out",
@@ -492,10 +394,6 @@ impl Driver {
             })
             .await
     }
-}
-
-fn login_name(u: &sansftp::server::User) -> &str {
-    u.login.as_deref().unwrap_or("anonymous")
 }
 
 /// Keeps TCP urgent data in the byte stream. RFC 959 clients send ABOR's Telnet "Synch"

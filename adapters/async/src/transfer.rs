@@ -10,6 +10,7 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_io::Async;
 use blocking::unblock;
@@ -21,7 +22,7 @@ use sansftp_storage::{ReadHandle, WriteHandle, WriteMode, storage_error};
 
 use crate::auth::BoxFuture;
 use crate::ports::PassiveListener;
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::throttles::{self, block};
 use sansftp::server::TransferThrottles as Throttles;
 
@@ -57,14 +58,16 @@ enum Io {
 }
 
 /// Builds the transfer's future. `listener` is the session's passive listener, for
-/// [`DataChannel::Passive`].
+/// [`DataChannel::Passive`]; `moved` counts the bytes moved (once per block), for
+/// the session's stall timeout.
 pub(crate) fn start(
     shared: Arc<Shared>,
     t: Transfer,
     listener: Option<PassiveListener>,
-    throttles: Throttles,
+    moved: Arc<AtomicU64>,
 ) -> BoxFuture<'static, Step> {
     Box::pin(async move {
+        let throttles = t.throttles.clone();
         // The file first: a missing file must answer 550 without touching the network.
         let io = match open(&shared, &t).await {
             Ok(io) => io,
@@ -78,13 +81,13 @@ pub(crate) fn start(
         let rest: BoxFuture<'static, Step> = Box::pin(async move {
             let result = match io {
                 Io::Write(w) => {
-                    return match receive(w, &sock, ascii, &throttles).await {
+                    return match receive(w, &sock, ascii, &throttles, &moved).await {
                         Ok((bytes, file)) => Step::Received { bytes, file },
                         Err(e) => Step::Failed(e),
                     };
                 }
-                Io::Memory(b) => send_memory(b, &sock, ascii, &throttles).await,
-                Io::Read(r) => send_file(r, &sock, ascii, &throttles).await,
+                Io::Memory(b) => send_memory(b, &sock, ascii, &throttles, &moved).await,
+                Io::Read(r) => send_file(r, &sock, ascii, &throttles, &moved).await,
             };
             match result {
                 Ok(n) => Step::Done(n),
@@ -195,6 +198,7 @@ async fn put(
     enc: &mut Option<ToCrlf>,
     conv: &mut Vec<u8>,
     throttles: &Throttles,
+    moved: &AtomicU64,
 ) -> Result<u64, TransferError> {
     let data = match enc {
         Some(enc) => {
@@ -208,6 +212,7 @@ async fn put(
     let mut w = sock;
     w.write_all(data).await.map_err(broken)?;
     throttles::consume(throttles, data.len());
+    moved.fetch_add(data.len() as u64, Ordering::Relaxed);
     // A socket that is always writable (a fast client on loopback) would let a
     // transfer of in-memory bytes run to its end in one poll, starving the control
     // connection (ABOR) and every other session on this executor.
@@ -225,12 +230,13 @@ async fn send_memory(
     sock: &Async<TcpStream>,
     ascii: bool,
     throttles: &Throttles,
+    moved: &AtomicU64,
 ) -> Result<u64, TransferError> {
     let mut enc = ascii.then(ToCrlf::new);
     let mut conv = Vec::new();
     let mut total = 0;
     for chunk in bytes.chunks(block(throttles)) {
-        total += put(sock, chunk, &mut enc, &mut conv, throttles).await?;
+        total += put(sock, chunk, &mut enc, &mut conv, throttles, moved).await?;
     }
     finish_send(sock)?;
     Ok(total)
@@ -244,10 +250,11 @@ async fn send_file(
     sock: &Async<TcpStream>,
     ascii: bool,
     throttles: &Throttles,
+    moved: &AtomicU64,
 ) -> Result<u64, TransferError> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     if let (ReadHandle::File(f), false) = (&reader, ascii) {
-        match crate::sendfile::send(f, sock, throttles).await {
+        match crate::sendfile::send(f, sock, throttles, moved).await {
             Ok(n) => {
                 finish_send(sock)?;
                 return Ok(n);
@@ -257,7 +264,7 @@ async fn send_file(
             Err(crate::sendfile::SendFileError::Failed(e)) => return Err(e),
         }
     }
-    send_reader(reader, sock, ascii, throttles).await
+    send_reader(reader, sock, ascii, throttles, moved).await
 }
 
 /// Reads the file on the blocking thread pool while the previous block goes out on the
@@ -268,6 +275,7 @@ async fn send_reader(
     sock: &Async<TcpStream>,
     ascii: bool,
     throttles: &Throttles,
+    moved: &AtomicU64,
 ) -> Result<u64, TransferError> {
     let mut enc = ascii.then(ToCrlf::new);
     let mut conv = Vec::new();
@@ -292,7 +300,7 @@ async fn send_reader(
         let next = (n == buf.len())
             // Start reading the next block before sending this one.
             .then(|| read(r, spare.take().unwrap_or_else(|| vec![0u8; size])));
-        total += put(sock, &buf[..n], &mut enc, &mut conv, throttles).await?;
+        total += put(sock, &buf[..n], &mut enc, &mut conv, throttles, moved).await?;
         match next {
             Some(task) => reading = task,
             None => break,
@@ -350,9 +358,10 @@ async fn receive(
     sock: &Async<TcpStream>,
     ascii: bool,
     throttles: &Throttles,
+    moved: &AtomicU64,
 ) -> Result<(u64, WriteHandle), TransferError> {
     if !ascii && !throttles.is_limited() {
-        return receive_binary(w, sock).await;
+        return receive_binary(w, sock, moved).await;
     }
     let size = block(throttles);
     let mut dec = ascii.then(FromCrlf::new);
@@ -383,6 +392,7 @@ async fn receive(
             }
         };
         throttles::consume(throttles, k);
+        moved.fetch_add(k as u64, Ordering::Relaxed);
         total += k as u64;
         // Blocks are written in order: the previous one must be done first.
         let mut h = writer.idle(&mut free).await?;
@@ -432,6 +442,7 @@ enum Drained {
 async fn receive_binary(
     w: WriteHandle,
     sock: &Async<TcpStream>,
+    moved: &AtomicU64,
 ) -> Result<(u64, WriteHandle), TransferError> {
     // The duplicate shares the socket's non-blocking mode (async-io set it).
     let dup = sock.get_ref().try_clone().map_err(broken)?;
@@ -450,6 +461,7 @@ async fn receive_binary(
         })
         .await;
         total += n;
+        moved.fetch_add(n, Ordering::Relaxed);
         match res? {
             Drained::End => {
                 let w = unblock(move || {

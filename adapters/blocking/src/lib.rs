@@ -1,15 +1,13 @@
 //! A blocking FTP server and client on `std::net`: the [`sansftp`] protocol core driven
-//! by plain threads, serving a [`Storage`](sansftp_storage::Storage) backend
+//! by plain threads, serving a [`Storage`] backend
 //! ([`Server`]) or talking to any FTP server ([`Client`]).
 //!
 //! ```
 //! use std::io::{BufRead, BufReader};
 //! use std::net::TcpStream;
-//! use sansftp::server::{Config, User};
-//! use sansftp_blocking::Server;
-//! use sansftp_storage::MemoryFs;
+//! use sansftp_blocking::{Config, MemoryFs, Server, User};
 //!
-//! # fn main() -> Result<(), sansftp::Error> {
+//! # fn main() -> Result<(), sansftp_blocking::Error> {
 //! let storage = MemoryFs::new().with_file("/hello.txt", "hello");
 //! let config = Config::new().user(User::new("alice", "secret"));
 //! let server = Server::builder(storage).config(config).bind("127.0.0.1:0")?;
@@ -60,9 +58,15 @@
 //! session then wakes the blocked `accept` with a connection of its own. `ABOR` shuts the
 //! data socket down; an aborted upload is never committed. An upload whose data
 //! connection ends cleanly goes back to the session thread uncommitted; it commits only
-//! on `Output::CommitUpload`, after the control connection was looked at (the reader
-//! thread's queued messages, then a non-blocking peek, with up to 5 ms for a killed
-//! client's control end of file to arrive).
+//! on `Output::CommitUpload`, which the session sends at the end of its commit grace
+//! (a killed client's control end of file, which the reader thread reports, arrives
+//! within it and drops the upload instead). The transfer thread counts the bytes it
+//! moves (once per block); the session thread reports the count when the session's
+//! deadline passes, so the core's stall timeout ends a transfer whose peer stopped
+//! reading or writing (its socket is shut down, which wakes the blocked call).
+//! Control writes time out after the same stall timeout. Sessions hold their own
+//! connection and per-user limits; the control listener's backlog is
+//! [`Builder::backlog`] (1,024 by default).
 //!
 //! Bytes move without the core: binary downloads of files with `sendfile(2)` on Linux
 //! (std's `io::copy` does not use it from a file to a socket), everything else through one
@@ -83,11 +87,19 @@
 #![warn(missing_docs)]
 
 mod client;
+mod msg;
 mod server;
 mod session;
+mod shared;
+mod threads;
 mod transfer;
 mod users;
 
 pub use client::{Client, ClientOptions, DataStream, ListStream, SpeedLimits};
-pub use server::{Builder, RunningServer, Server, ShutdownHandle};
+pub use server::{Builder, DEFAULT_BACKLOG, RunningServer, Server, ShutdownHandle};
 pub use users::UserManager;
+
+// What a server needs, so that one dependency embeds it.
+pub use sansftp::Error;
+pub use sansftp::server::{AuthRequest, AuthResult, Config, Permission, User};
+pub use sansftp_storage::{LocalFs, MemoryFs, Storage, UploadMode};

@@ -1,11 +1,10 @@
 //! [`Server`]: the listener, its builder, the accept loop and graceful shutdown.
 
-use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Sender};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -13,7 +12,10 @@ use sansftp::Error;
 use sansftp::server::{Config, Limits, Output, PortPool, Session};
 use sansftp_storage::Storage;
 
-use crate::session::{self, Msg};
+use crate::msg::Msg;
+use crate::session;
+use crate::shared::{LiveSession, Sessions, Shared, wake_addr};
+use crate::threads::Threads;
 use crate::users::UserManager;
 
 /// How long [`RunningServer::shutdown`] lets running transfers finish.
@@ -41,7 +43,11 @@ pub struct Builder {
     storage: Arc<dyn Storage>,
     config: Config,
     users: Option<Arc<dyn UserManager>>,
+    backlog: u32,
 }
+
+/// The default listen backlog ([`Builder::backlog`]).
+pub const DEFAULT_BACKLOG: u32 = 1024;
 
 /// Stops a [`Server`] from another thread; cheap to clone.
 #[derive(Clone)]
@@ -65,6 +71,7 @@ impl Server {
             storage: Arc::new(storage),
             config: Config::new(),
             users: None,
+            backlog: DEFAULT_BACKLOG,
         }
     }
 
@@ -143,14 +150,17 @@ impl Server {
                 return;
             }
         };
-        let Some(guard) = self.shared.limits.try_connect() else {
-            log::info!(
-                "{peer}: refused, {} connections",
-                self.shared.limits.connections()
-            );
-            refuse(&self.shared.config, stream, peer, local);
-            return;
-        };
+        let session = Session::with_limits(
+            Arc::clone(&self.shared.config),
+            &self.shared.limits,
+            peer,
+            local,
+            Instant::now(),
+        );
+        if session.is_closed() {
+            log::info!("{peer}: refused, server full");
+            return refuse(session, stream);
+        }
         let id = self.shared.next_session.fetch_add(1, Ordering::Relaxed);
         // Registered here, not on the new thread, so a shutdown that starts now still
         // reaches it.
@@ -162,7 +172,7 @@ impl Server {
         };
         let spawned = self.shared.threads.spawn(Box::new(move || {
             let channel = session::Channel { tx, rx, shutdown };
-            session::run(&live.shared, stream, peer, local, guard, channel);
+            session::run(&live.shared, stream, session, channel);
             drop(live);
         }));
         if let Err(e) = spawned {
@@ -185,6 +195,14 @@ impl Builder {
         self
     }
 
+    /// Sets the control listener's backlog: how many connections the kernel queues
+    /// before the server accepts them (default 1,024; the kernel caps it at
+    /// `net.core.somaxconn`). A burst of clients beyond it is left unanswered.
+    pub fn backlog(mut self, backlog: u32) -> Builder {
+        self.backlog = backlog;
+        self
+    }
+
     /// Checks every user's root with [`Storage::check_root`] (a missing root fails with
     /// [`Error::PathIo`] naming it) and binds the control listener to `addr` (failing
     /// with [`Error::Io`] naming the address).
@@ -193,7 +211,7 @@ impl Builder {
         for user in &config.users {
             self.storage.check_root(user)?;
         }
-        let listener = bind_any(addr)?;
+        let listener = bind_any(addr, self.backlog)?;
         let local_addr = listener.local_addr()?;
         let config = Arc::new(config);
         let config_users = self.users.is_none();
@@ -329,183 +347,9 @@ impl std::fmt::Debug for RunningServer {
     }
 }
 
-/// What every session of one server shares.
-pub(crate) struct Shared {
-    pub(crate) config: Arc<Config>,
-    pub(crate) storage: Arc<dyn Storage>,
-    pub(crate) users: Arc<dyn UserManager>,
-    /// `users` is the configuration's own (no [`Builder::user_manager`]): an in-memory
-    /// lookup that cannot hang, answered on the session's thread.
-    pub(crate) config_users: bool,
-    pub(crate) limits: Limits,
-    pub(crate) ports: PortPool,
-    stop: AtomicBool,
-    next_session: AtomicU64,
-    sessions: Mutex<Sessions>,
-    all_closed: Condvar,
-    /// Every thread the server starts: sessions, their readers, request workers and
-    /// transfers.
-    pub(crate) threads: Arc<Threads>,
-}
-
-/// A task for [`Threads::spawn`].
-pub(crate) type Task = Box<dyn FnOnce() + Send>;
-
-/// How long a thread whose task ended waits for another before it ends.
-const THREAD_KEEP: Duration = Duration::from_secs(10);
-/// The most threads kept waiting; beyond these, a thread ends with its task.
-const THREADS_KEPT: usize = 256;
-
-/// Threads kept for a while after their task ends, instead of ending: starting a thread
-/// (clone3, mapping and unmapping its stack, ...) costs more than a short session's
-/// commands, and a session used to start three or four. A task is given to a waiting
-/// thread when there is one, to a new thread otherwise, so tasks never wait for each
-/// other.
-pub(crate) struct Threads {
-    state: Mutex<Waiting>,
-    wake: Condvar,
-}
-
-#[derive(Default)]
-struct Waiting {
-    /// Threads waiting in [`Threads::wait`].
-    idle: usize,
-    /// Tasks handed over, not yet taken; never more than `idle`.
-    tasks: VecDeque<Task>,
-}
-
-impl Threads {
-    fn new() -> Arc<Threads> {
-        Arc::new(Threads {
-            state: Mutex::new(Waiting::default()),
-            wake: Condvar::new(),
-        })
-    }
-
-    /// Runs `task` on a waiting thread, or on a new one (the error of a failed start).
-    pub(crate) fn spawn(self: &Arc<Self>, task: Task) -> io::Result<()> {
-        {
-            let mut state = self.lock();
-            if state.idle > state.tasks.len() {
-                state.tasks.push_back(task);
-                self.wake.notify_one();
-                return Ok(());
-            }
-        }
-        let threads = Arc::clone(self);
-        thread::Builder::new()
-            .name("sansftp-worker".into())
-            .spawn(move || {
-                task();
-                threads.wait();
-            })
-            .map(drop)
-    }
-
-    /// Runs the tasks handed to this thread until none comes for [`THREAD_KEEP`].
-    fn wait(&self) {
-        let mut state = self.lock();
-        loop {
-            if let Some(task) = state.tasks.pop_front() {
-                drop(state);
-                task();
-                state = self.lock();
-                continue;
-            }
-            if state.idle >= THREADS_KEPT {
-                return;
-            }
-            state.idle += 1;
-            let (guard, timeout) = self
-                .wake
-                .wait_timeout(state, THREAD_KEEP)
-                .unwrap_or_else(|e| e.into_inner());
-            state = guard;
-            state.idle -= 1;
-            // A task handed over meanwhile is taken even after a timeout: it was
-            // counted on a waiting thread.
-            if timeout.timed_out() && state.tasks.is_empty() {
-                return;
-            }
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Waiting> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-#[derive(Default)]
-struct Sessions {
-    /// The channel of each live session, to tell it about a shutdown.
-    live: HashMap<u64, Sender<Msg>>,
-    /// Set once shutdown starts: when sessions must be closed.
-    deadline: Option<Instant>,
-}
-
-impl Shared {
-    fn stopping(&self) -> bool {
-        self.stop.load(Ordering::SeqCst)
-    }
-
-    /// Registers a session's channel; returns the shutdown deadline if shutdown has
-    /// already begun (the session then closes as soon as it can).
-    pub(crate) fn register(&self, id: u64, tx: Sender<Msg>) -> Option<Instant> {
-        let mut sessions = self.lock_sessions();
-        sessions.live.insert(id, tx);
-        sessions.deadline
-    }
-
-    /// Waits until every session has ended, or a second past the deadline (a session
-    /// blocked writing to a client that does not read is left to its write timeout).
-    fn close_sessions(&self) {
-        let mut sessions = self.lock_sessions();
-        let until = sessions.deadline.unwrap_or_else(Instant::now) + Duration::from_secs(1);
-        while !sessions.live.is_empty() {
-            let now = Instant::now();
-            if now >= until {
-                log::warn!("{} sessions still open after shutdown", sessions.live.len());
-                return;
-            }
-            sessions = match self.all_closed.wait_timeout(sessions, until - now) {
-                Ok((s, _)) => s,
-                Err(e) => e.into_inner().0,
-            };
-        }
-    }
-
-    fn lock_sessions(&self) -> MutexGuard<'_, Sessions> {
-        // Every update is a single map insert/remove: consistent even if poisoned.
-        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// Unregisters a session when its thread ends, however it ends.
-struct LiveSession {
-    shared: Arc<Shared>,
-    id: u64,
-}
-
-impl Drop for LiveSession {
-    fn drop(&mut self) {
-        let mut sessions = self.shared.lock_sessions();
-        sessions.live.remove(&self.id);
-        if sessions.live.is_empty() {
-            self.shared.all_closed.notify_all();
-        }
-    }
-}
-
-/// Greets an extra connection with the core's `421` and closes it, on the accept
-/// thread: the reply is tiny, so the write does not block.
-fn refuse(config: &Arc<Config>, mut stream: TcpStream, peer: SocketAddr, local: SocketAddr) {
-    let mut session = Session::refused(
-        Arc::clone(config),
-        peer,
-        local,
-        Instant::now(),
-        "Too many connections, try again later",
-    );
+/// Writes a refused session's `421` and closes, on the accept thread: the reply is
+/// tiny, so the write does not block.
+fn refuse(mut session: Session, mut stream: TcpStream) {
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
     while let Some(out) = session.poll_output() {
         if let Output::Send(bytes) = out {
@@ -518,11 +362,11 @@ fn refuse(config: &Arc<Config>, mut stream: TcpStream, peer: SocketAddr, local: 
 }
 
 /// Binds the first of `addr`'s addresses that works; the error names them all.
-fn bind_any(addr: impl ToSocketAddrs) -> Result<TcpListener, Error> {
+fn bind_any(addr: impl ToSocketAddrs, backlog: u32) -> Result<TcpListener, Error> {
     let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
     let mut last = None;
     for a in &addrs {
-        match TcpListener::bind(a) {
+        match listen(*a, backlog) {
             Ok(l) => return Ok(l),
             Err(e) => last = Some((a, e)),
         }
@@ -533,13 +377,15 @@ fn bind_any(addr: impl ToSocketAddrs) -> Result<TcpListener, Error> {
     }))
 }
 
-/// Where to connect to reach a listener bound to `addr` (an unspecified address is
-/// reached through loopback).
-pub(crate) fn wake_addr(addr: SocketAddr) -> SocketAddr {
-    let ip = match addr {
-        SocketAddr::V4(a) if a.ip().is_unspecified() => Ipv4Addr::LOCALHOST.into(),
-        SocketAddr::V6(a) if a.ip().is_unspecified() => Ipv6Addr::LOCALHOST.into(),
-        _ => addr.ip(),
-    };
-    SocketAddr::new(ip, addr.port())
+/// A listener on `addr` with room for `backlog` connections not yet accepted (std
+/// always asks for 128).
+fn listen(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    // As std does: a restarted server may bind while old connections are in TIME_WAIT.
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
+    Ok(socket.into())
 }

@@ -13,17 +13,16 @@ use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sansftp::NoAvailablePort;
-use sansftp::server::{
-    AuthResult, ConnectionGuard, Event, Output, RequestId, Session, SessionThrottles, StorageError,
-    StorageOutcome, Transfer, TransferError, UserGuard,
-};
+use sansftp::server::{Event, Output, RequestId, Session, Transfer, TransferError};
 
 use sansftp_storage::WriteHandle;
 
-use crate::server::{Shared, Threads, wake_addr};
+pub(crate) use crate::msg::Msg;
+use crate::shared::{Shared, wake_addr};
+use crate::threads::Threads;
 use crate::transfer::{self, DataSource, Job, TransferControl};
 
 /// A user manager or storage call for the request worker.
@@ -34,39 +33,6 @@ type Call = Box<dyn FnOnce() + Send>;
 const READ_AHEAD: usize = 4;
 /// The reader's buffer: a command line is at most a few KiB.
 const READ_CHUNK: usize = 8 * 1024;
-/// A client that does not read its replies for this long is dropped.
-const CONTROL_WRITE_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Something that happened to a session.
-pub(crate) enum Msg {
-    /// Bytes read from the control connection.
-    Control(Vec<u8>),
-    /// The control connection reached end of file or broke.
-    ControlClosed,
-    /// The user manager answered.
-    Auth { id: RequestId, result: AuthResult },
-    /// The storage answered.
-    Storage {
-        id: RequestId,
-        result: Result<StorageOutcome, StorageError>,
-    },
-    /// A transfer has its data connection.
-    Connected { id: RequestId, peer: SocketAddr },
-    /// A transfer moved all its bytes and closed its data connection.
-    Done { id: RequestId, bytes: u64 },
-    /// An upload's data connection ended cleanly: its file is written and flushed but
-    /// not committed (the session decides, see [`Conn::received`]).
-    Received {
-        id: RequestId,
-        bytes: u64,
-        file: WriteHandle,
-    },
-    /// A transfer failed.
-    Failed { id: RequestId, error: TransferError },
-    /// The server is shutting down: tell the session, and close at `deadline` whatever
-    /// still runs.
-    Shutdown { deadline: Instant },
-}
 
 /// The session's channel, made by the accept loop.
 pub(crate) struct Channel {
@@ -76,19 +42,15 @@ pub(crate) struct Channel {
     pub(crate) shutdown: Option<Instant>,
 }
 
-/// Serves one control connection until the session closes.
-pub(crate) fn run(
-    shared: &Arc<Shared>,
-    stream: TcpStream,
-    peer: SocketAddr,
-    local: SocketAddr,
-    guard: ConnectionGuard,
-    channel: Channel,
-) {
+/// Serves one control connection until the session closes; `session` is its new
+/// [`Session`], made on the accept thread.
+pub(crate) fn run(shared: &Arc<Shared>, stream: TcpStream, session: Session, channel: Channel) {
+    let peer = session.peer();
     log::info!("{peer}: session opened");
     let _ = stream.set_nodelay(true);
     set_oob_inline(&stream);
-    let _ = stream.set_write_timeout(Some(CONTROL_WRITE_TIMEOUT));
+    // A client that does not read its replies for the stall timeout is dropped.
+    let _ = stream.set_write_timeout(shared.config.stall_timeout.filter(|t| !t.is_zero()));
     let (credit_tx, credit_rx) = mpsc::sync_channel(READ_AHEAD);
     for _ in 0..READ_AHEAD {
         let _ = credit_tx.send(());
@@ -97,7 +59,6 @@ pub(crate) fn run(
         .try_clone()
         .and_then(|s| spawn_reader(&shared.threads, s, channel.tx.clone(), credit_rx));
     let now = Instant::now();
-    let session = Session::new(Arc::clone(&shared.config), peer, local, now);
     let mut conn = Conn {
         shared: Arc::clone(shared),
         session,
@@ -108,13 +69,10 @@ pub(crate) fn run(
         passive: None,
         transfers: HashMap::new(),
         upload: None,
-        user: None,
-        throttles: shared.limits.session_throttles(now),
         worker: None,
         transfer_worker: None,
         draining: channel.shutdown,
         closed: false,
-        _connection: guard,
     };
     if let Err(e) = reader {
         log::warn!("{peer}: cannot start the reader thread: {e}");
@@ -143,9 +101,6 @@ struct Conn {
     /// An upload that arrived in full, kept uncommitted until
     /// [`Output::CommitUpload`]; dropped (discarded) on an abort or when the session ends.
     upload: Option<(RequestId, WriteHandle)>,
-    /// The logged-in user's slot in the per-user connection count.
-    user: Option<UserGuard>,
-    throttles: SessionThrottles,
     /// Runs user manager and storage calls, one at a time; `None` until the first, and
     /// again after a call timed out (that thread is left to its hung call).
     worker: Option<Sender<Call>>,
@@ -155,7 +110,6 @@ struct Conn {
     /// Shutdown began: the session closes when it is done, or we do at this instant.
     draining: Option<Instant>,
     closed: bool,
-    _connection: ConnectionGuard,
 }
 
 impl Conn {
@@ -182,8 +136,13 @@ impl Conn {
             };
             let now = Instant::now();
             match msg {
-                Ok(msg) => self.handle(msg, now, rx),
-                Err(RecvTimeoutError::Timeout) => self.session.handle_timeout(now),
+                Ok(msg) => self.handle(msg, now),
+                Err(RecvTimeoutError::Timeout) => {
+                    for (id, control) in &self.transfers {
+                        self.session.data_progress(*id, control.moved(), now);
+                    }
+                    self.session.handle_timeout(now);
+                }
                 Err(RecvTimeoutError::Disconnected) => self.session.control_closed(),
             }
         }
@@ -194,7 +153,7 @@ impl Conn {
         let _ = self.control.shutdown(Shutdown::Both);
     }
 
-    fn handle(&mut self, msg: Msg, now: Instant, rx: &Receiver<Msg>) {
+    fn handle(&mut self, msg: Msg, now: Instant) {
         match msg {
             Msg::Control(bytes) => {
                 self.session.handle_control(&bytes, now);
@@ -203,10 +162,7 @@ impl Conn {
                 let _ = self.credit.try_send(());
             }
             Msg::ControlClosed => self.session.control_closed(),
-            Msg::Auth { id, result } => {
-                let result = self.count_login(result);
-                self.session.complete_auth(id, result, now);
-            }
+            Msg::Auth { id, result } => self.session.complete_auth(id, result, now),
             Msg::Storage { id, result } => {
                 if let Err(e) = &result {
                     log::debug!("{}: request {id}: {e}", self.peer);
@@ -221,7 +177,13 @@ impl Conn {
                 self.transfers.remove(&id);
                 self.session.data_done(id, bytes, now);
             }
-            Msg::Received { id, bytes, file } => self.received(id, bytes, file, rx),
+            Msg::Received { id, bytes, file } => {
+                // Kept uncommitted: the session asks for the commit after its grace,
+                // unless the control connection ends first.
+                self.transfers.remove(&id);
+                self.upload = Some((id, file));
+                self.session.data_done(id, bytes, now);
+            }
             Msg::Failed { id, error } => {
                 log::debug!("{}: transfer {id} failed: {error}", self.peer);
                 self.transfers.remove(&id);
@@ -232,58 +194,6 @@ impl Conn {
                 self.session.shutdown(now);
             }
         }
-    }
-
-    /// An upload's data connection ended cleanly. A killed client's kernel closes the
-    /// control connection (first) and the data connection at once, and the data end of
-    /// file alone looks like a complete upload: so everything already known about the
-    /// control connection reaches the session before [`Session::data_done`]. The
-    /// reader thread may have read its end of file already (it is in the channel,
-    /// behind this message), or not yet (it is pending on the socket).
-    fn received(&mut self, id: RequestId, bytes: u64, file: WriteHandle, rx: &Receiver<Msg>) {
-        self.transfers.remove(&id);
-        self.upload = Some((id, file));
-        // What the reader has already passed on. No other transfer runs, and the
-        // request worker is idle during a transfer: these are control messages (or a
-        // shutdown).
-        while let Ok(msg) = rx.try_recv() {
-            self.handle(msg, Instant::now(), rx);
-        }
-        // What is on the socket. The two FINs of a killed client come in either order
-        // (the kernel closes its sockets in descriptor order, and curl's data socket
-        // may have the lower number), microseconds apart: the control connection gets
-        // a short grace to show its end.
-        let start = Instant::now();
-        let grace = start + CONTROL_CLOSE_GRACE;
-        for _ in 0..8 {
-            if self.session.is_closed() {
-                log::debug!(
-                    "{}: control closed {:?} after the upload's data end of file",
-                    self.peer,
-                    start.elapsed()
-                );
-                break;
-            }
-            let wait = match peek(&self.control) {
-                Peek::Closed => {
-                    self.session.control_closed();
-                    continue;
-                }
-                Peek::Nothing => grace.saturating_duration_since(Instant::now()),
-                // Bytes the reader thread is reading right now (it has its credits
-                // back): take them, and what follows them, from the channel.
-                Peek::Bytes => PENDING_BYTES_WAIT,
-            };
-            if wait.is_zero() {
-                break;
-            }
-            // The reader thread reports the end of file (or bytes) as a message; when
-            // it is late (a loaded machine), the socket is peeked at once more.
-            if let Ok(msg) = rx.recv_timeout(wait) {
-                self.handle(msg, Instant::now(), rx);
-            }
-        }
-        self.session.data_done(id, bytes, Instant::now());
     }
 
     /// Drains the session's outputs and acts on each, in order.
@@ -299,7 +209,6 @@ impl Conn {
                 Output::Auth { id, request } if self.shared.config_users => {
                     // No thread switch for a lookup in memory.
                     let result = self.shared.users.authenticate(&request);
-                    let result = self.count_login(result);
                     self.session.complete_auth(id, result, Instant::now());
                 }
                 Output::Auth { id, request } => {
@@ -334,19 +243,18 @@ impl Conn {
                         self.upload = None;
                     }
                 }
-                Output::CommitUpload { id } => {
-                    let result = match self.upload.take() {
-                        Some((t, file)) if t == id => file.commit(),
-                        other => {
-                            self.upload = other;
-                            Err(StorageError::Other("no upload to commit".into()))
+                Output::CommitUpload { id } => match self.upload.take() {
+                    Some((t, file)) if t == id => {
+                        let result = file.commit();
+                        if let Err(e) = &result {
+                            log::warn!("{}: commit of upload {id} failed: {e}", self.peer);
                         }
-                    };
-                    if let Err(e) = &result {
-                        log::warn!("{}: commit of upload {id} failed: {e}", self.peer);
+                        self.session.upload_committed(id, result, Instant::now());
                     }
-                    self.session.upload_committed(id, result, Instant::now());
-                }
+                    // Not held (cannot happen: data_done follows `upload`): the
+                    // session's commit deadline answers the client.
+                    other => self.upload = other,
+                },
                 Output::Event(event) => self.event(event),
                 Output::Close => {
                     let _ = self.control.flush();
@@ -391,27 +299,6 @@ impl Conn {
         }
     }
 
-    /// Counts a login against the user's connection limit.
-    fn count_login(&mut self, result: AuthResult) -> AuthResult {
-        match result {
-            AuthResult::LoggedIn(user) => match self.shared.limits.try_login(&user) {
-                Some(guard) => {
-                    self.user = Some(guard);
-                    AuthResult::LoggedIn(user)
-                }
-                None => {
-                    log::info!(
-                        "{}: {} refused, too many sessions of this user",
-                        self.peer,
-                        user.display_name()
-                    );
-                    AuthResult::Denied("Too many connections for this user".into())
-                }
-            },
-            other => other,
-        }
-    }
-
     fn open_passive(&mut self, ip: IpAddr) -> Result<SocketAddr, NoAvailablePort> {
         // The old listener goes first, so its port can be reused.
         self.passive = None;
@@ -453,10 +340,6 @@ impl Conn {
             }
         };
         log::debug!("{}: transfer {id}: {:?}", self.peer, t.kind);
-        let now = Instant::now();
-        let throttles =
-            self.throttles
-                .for_transfer(&self.shared.config, &t.user, t.kind.is_upload(), now);
         let control = Arc::new(TransferControl::new(match &source {
             DataSource::Passive(p) => Some(wake_addr(p.addr)),
             DataSource::Active(_) => None,
@@ -467,9 +350,7 @@ impl Conn {
             source,
             control_peer: self.peer,
             control: Arc::clone(&control),
-            throttles,
             connect_timeout: self.shared.config.data_wait_timeout,
-            stall_timeout: stall_timeout(&self.shared.config),
             tx: self.tx.clone(),
         };
         // The kept thread, if it is free: it may still be finishing an aborted transfer
@@ -499,30 +380,14 @@ impl Conn {
     }
 
     fn event(&mut self, event: Event) {
-        match event {
-            Event::LoggedIn(user) => log::info!("{}: {} logged in", self.peer, user.display_name()),
-            Event::LoginFailed { login } => log::info!("{}: login failed for {login:?}", self.peer),
-            Event::LoggedOut(user) => {
-                log::info!("{}: {} logged out", self.peer, user.display_name());
-                self.user = None;
-            }
-            Event::TransferDone {
-                path,
-                upload,
-                bytes,
-            } => {
-                let what = path.map_or_else(|| "listing".to_owned(), |p| p.to_string());
-                let dir = if upload { "received" } else { "sent" };
-                log::info!("{}: {dir} {what}, {bytes} bytes", self.peer);
-            }
-            Event::NoAvailablePort(e) => log::warn!("{}: {e}", self.peer),
-            Event::IdleTimeout => log::info!("{}: idle timeout", self.peer),
-            Event::RequestTimedOut { id } => {
-                log::warn!("{}: request {id} timed out", self.peer);
-                // That call may never return: later ones get a fresh thread.
-                self.worker = None;
-            }
-            other => log::debug!("{}: {other:?}", self.peer),
+        if event.is_warning() {
+            log::warn!("{}: {event}", self.peer);
+        } else {
+            log::info!("{}: {event}", self.peer);
+        }
+        if let Event::RequestTimedOut { .. } = event {
+            // That call may never return: later ones get a fresh thread.
+            self.worker = None;
         }
     }
 }
@@ -574,50 +439,6 @@ fn spawn_reader(
     }))
 }
 
-/// What the control socket holds, seen without consuming or waiting.
-#[derive(Debug, PartialEq, Eq)]
-enum Peek {
-    /// Nothing yet: the client is alive (as far as can be told).
-    Nothing,
-    /// Bytes not yet read.
-    Bytes,
-    /// End of file (no bytes before it), or the connection broke.
-    Closed,
-}
-
-/// How long [`Conn::received`] gives a control connection to show its end after an
-/// upload's data end of file: a killed client's two FINs arrive microseconds apart,
-/// in either order. Every completed upload's `226` waits this long.
-const CONTROL_CLOSE_GRACE: Duration = Duration::from_millis(5);
-
-/// How long [`Conn::received`] waits for bytes the reader thread is reading.
-const PENDING_BYTES_WAIT: Duration = Duration::from_millis(50);
-
-/// Peeks at the control socket without blocking. The reader thread's clone shares the
-/// socket, so it cannot be made non-blocking (nor given a read timeout): `MSG_DONTWAIT`
-/// makes just this call non-blocking.
-#[cfg(unix)]
-fn peek(stream: &TcpStream) -> Peek {
-    use rustix::io::Errno;
-    use rustix::net::{RecvFlags, recv};
-    let mut byte = [0u8; 1];
-    loop {
-        return match recv(stream, &mut byte[..], RecvFlags::PEEK | RecvFlags::DONTWAIT) {
-            Ok((0, _)) => Peek::Closed,
-            Ok(_) => Peek::Bytes,
-            Err(Errno::INTR) => continue,
-            Err(Errno::AGAIN) => Peek::Nothing,
-            Err(_) => Peek::Closed,
-        };
-    }
-}
-
-/// Without `MSG_DONTWAIT`, only what the reader thread passed on is seen.
-#[cfg(not(unix))]
-fn peek(_stream: &TcpStream) -> Peek {
-    Peek::Nothing
-}
-
 /// Keeps TCP urgent data in the byte stream. RFC 959 clients send ABOR's Telnet "Synch"
 /// as urgent data, and Python's ftplib sends the whole `ABOR\r\n` that way: without
 /// this, Linux takes the urgent byte (the line's LF) out of the stream.
@@ -631,33 +452,9 @@ fn set_oob_inline(stream: &TcpStream) {
 #[cfg(not(unix))]
 fn set_oob_inline(_stream: &TcpStream) {}
 
-/// How long a connected data transfer may see no progress before it is dropped.
-fn stall_timeout(config: &sansftp::server::Config) -> Duration {
-    config
-        .idle_timeout
-        .unwrap_or(Duration::from_secs(300))
-        .max(Duration::from_secs(30))
-}
-
 fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
-    }
-}
-
-impl std::fmt::Debug for Msg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Msg::Control(b) => write!(f, "Control({} bytes)", b.len()),
-            Msg::ControlClosed => f.write_str("ControlClosed"),
-            Msg::Auth { id, .. } => write!(f, "Auth({id})"),
-            Msg::Storage { id, .. } => write!(f, "Storage({id})"),
-            Msg::Connected { id, peer } => write!(f, "Connected({id}, {peer})"),
-            Msg::Done { id, bytes } => write!(f, "Done({id}, {bytes})"),
-            Msg::Received { id, bytes, .. } => write!(f, "Received({id}, {bytes})"),
-            Msg::Failed { id, error } => write!(f, "Failed({id}, {error})"),
-            Msg::Shutdown { .. } => f.write_str("Shutdown"),
-        }
     }
 }

@@ -4,17 +4,17 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use sansftp::server::ascii::{FromCrlf, ToCrlf};
-use sansftp::server::{PortLease, Transfer, TransferError, TransferKind, TransferThrottles};
+use sansftp::server::{PortLease, Transfer, TransferError, TransferKind};
 use sansftp_storage::{ReadHandle, Storage, WriteHandle, WriteMode, storage_error};
 
-use crate::session::Msg;
+use crate::msg::Msg;
 
 /// The copy buffer of the chunked paths (TYPE A, throttled, uploads): large, so each
 /// system call moves a lot, and allocated once per transfer.
@@ -44,6 +44,8 @@ pub(crate) struct TransferControl {
     socket: Mutex<Option<TcpStream>>,
     /// The passive listener's address: connecting to it wakes a blocked accept().
     wake: Option<SocketAddr>,
+    /// Bytes moved so far, counted once per block, for the session's stall timeout.
+    moved: AtomicU64,
 }
 
 /// Everything a transfer thread needs.
@@ -53,11 +55,8 @@ pub(crate) struct Job {
     pub(crate) source: DataSource,
     pub(crate) control_peer: SocketAddr,
     pub(crate) control: Arc<TransferControl>,
-    pub(crate) throttles: TransferThrottles,
     /// For active connections; the session itself times out a passive wait.
     pub(crate) connect_timeout: Duration,
-    /// A connected data socket with no progress for this long is broken.
-    pub(crate) stall_timeout: Duration,
     pub(crate) tx: Sender<Msg>,
 }
 
@@ -67,7 +66,17 @@ impl TransferControl {
             aborted: AtomicBool::new(false),
             socket: Mutex::new(None),
             wake,
+            moved: AtomicU64::new(0),
         }
+    }
+
+    /// The bytes moved so far ([`Session::data_progress`](sansftp::server::Session::data_progress)).
+    pub(crate) fn moved(&self) -> u64 {
+        self.moved.load(Ordering::Relaxed)
+    }
+
+    fn count(&self, n: usize) {
+        self.moved.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     /// Stops the transfer: shuts its data connection down (the thread's next read or
@@ -190,8 +199,6 @@ impl Job {
         if !self.control.connected(&socket) {
             return Err(TransferError::Broken("aborted".into()));
         }
-        let _ = socket.set_read_timeout(Some(self.stall_timeout));
-        let _ = socket.set_write_timeout(Some(self.stall_timeout));
         let _ = self.tx.send(Msg::Connected { id: t.id, peer });
         match endpoint {
             Endpoint::Read(file) => {
@@ -200,9 +207,9 @@ impl Job {
                 Ok((n, None))
             }
             Endpoint::Bytes(bytes) => {
-                (&socket).write_all(&bytes).map_err(broken)?;
+                let n = self.send_bytes(&bytes, &socket)?;
                 finish(&socket)?;
-                Ok((bytes.len() as u64, None))
+                Ok((n, None))
             }
             Endpoint::Write(file) => {
                 let (n, file) = self.upload(socket, file)?;
@@ -242,11 +249,20 @@ impl Job {
         }
     }
 
+    /// Sends bytes from memory, a [`BUFFER`] at a time so the progress is counted.
+    fn send_bytes(&self, bytes: &[u8], mut socket: &TcpStream) -> Result<u64, TransferError> {
+        for block in bytes.chunks(BUFFER) {
+            socket.write_all(block).map_err(broken)?;
+            self.control.count(block.len());
+        }
+        Ok(bytes.len() as u64)
+    }
+
     fn download(&self, file: ReadHandle, socket: &TcpStream) -> Result<u64, TransferError> {
         let mut socket = socket;
-        let plain = !self.transfer.ascii && !self.throttles.is_limited();
+        let plain = !self.transfer.ascii && !self.transfer.throttles.is_limited();
         match file {
-            ReadHandle::File(mut f) if plain => match send_file(&mut f, socket) {
+            ReadHandle::File(mut f) if plain => match send_file(&mut f, socket, &self.control) {
                 Ok(n) => Ok(n),
                 // No sendfile for this file (or platform): copy it by hand.
                 Err(SendFileError::Unsupported) => self
@@ -261,8 +277,7 @@ impl Job {
                 let start = usize::try_from(cursor.position()).unwrap_or(usize::MAX);
                 let bytes = cursor.into_inner();
                 let rest = bytes.get(start..).unwrap_or_default();
-                socket.write_all(rest).map_err(broken)?;
-                Ok(rest.len() as u64)
+                self.send_bytes(rest, socket)
             }
             mut file => {
                 let convert = if self.transfer.ascii {
@@ -343,9 +358,10 @@ impl Job {
                 }
             };
             dst.write_all(out).map_err(PumpError::Write)?;
-            let wire = if upload { n } else { out.len() } as u64;
-            total += wire;
-            self.throttles.consume(wire, Instant::now());
+            let wire = if upload { n } else { out.len() };
+            total += wire as u64;
+            self.control.count(wire);
+            self.transfer.throttles.consume(wire as u64, Instant::now());
         }
         if let Convert::FromCrlf(c) = &mut convert {
             converted.clear();
@@ -359,7 +375,7 @@ impl Job {
     /// How many bytes to move next (at most `max`), after sleeping as long as the speed
     /// limits require; `None` when the transfer was aborted meanwhile.
     fn allowance(&self, max: usize) -> Option<usize> {
-        if !self.throttles.is_limited() {
+        if !self.transfer.throttles.is_limited() {
             return Some(max);
         }
         loop {
@@ -367,10 +383,10 @@ impl Job {
                 return None;
             }
             let now = Instant::now();
-            match self.throttles.ready_at(max as u64, now) {
+            match self.transfer.throttles.ready_at(max as u64, now) {
                 Some(at) => thread::sleep(at.saturating_duration_since(now).min(MAX_NAP)),
                 None => {
-                    let available = self.throttles.available(now);
+                    let available = self.transfer.throttles.available(now);
                     let n = usize::try_from(available).unwrap_or(usize::MAX);
                     return Some(n.clamp(1, max));
                 }
@@ -388,15 +404,22 @@ enum SendFileError {
 /// Sends the rest of `file` (from its current position, the REST offset) with
 /// sendfile(2): the kernel moves the bytes, none pass through this process.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn send_file(file: &mut std::fs::File, socket: &TcpStream) -> Result<u64, SendFileError> {
+fn send_file(
+    file: &mut std::fs::File,
+    socket: &TcpStream,
+    control: &TransferControl,
+) -> Result<u64, SendFileError> {
     use rustix::io::Errno;
-    // The largest count Linux moves in one call anyway.
-    const MAX_CHUNK: usize = 0x7fff_f000;
+    // A few MiB per call, so the progress is counted while a large file goes out.
+    const CHUNK: usize = 4 << 20;
     let mut total = 0u64;
     loop {
-        match rustix::fs::sendfile(socket, &*file, None, MAX_CHUNK) {
+        match rustix::fs::sendfile(socket, &*file, None, CHUNK) {
             Ok(0) => return Ok(total),
-            Ok(n) => total += n as u64,
+            Ok(n) => {
+                total += n as u64;
+                control.count(n);
+            }
             Err(Errno::INTR) => {}
             Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) if total == 0 => {
                 return Err(SendFileError::Unsupported);
@@ -407,7 +430,11 @@ fn send_file(file: &mut std::fs::File, socket: &TcpStream) -> Result<u64, SendFi
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn send_file(_file: &mut std::fs::File, _socket: &TcpStream) -> Result<u64, SendFileError> {
+fn send_file(
+    _file: &mut std::fs::File,
+    _socket: &TcpStream,
+    _control: &TransferControl,
+) -> Result<u64, SendFileError> {
     Err(SendFileError::Unsupported)
 }
 

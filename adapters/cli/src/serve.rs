@@ -47,6 +47,14 @@ pub struct Args {
     /// Wait this many seconds for a client's data connection before answering 425.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     data_timeout: u64,
+    /// Close a data connection that moves no byte for this many seconds (the client
+    /// gets 426, its session goes on), and drop a client that does not read its replies
+    /// for as long (0: never).
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    stall_timeout: u64,
+    /// The listen backlog: connections the system queues before they are accepted.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    backlog: u32,
     /// Refuse connections beyond this many at once (421).
     #[arg(long, value_name = "N")]
     max_connections: Option<usize>,
@@ -84,9 +92,9 @@ pub fn run(args: Args) -> Result<(), sansftp::Error> {
         logins.join(", ")
     );
     if args.memory {
-        serve(MemoryFs::new(), config, addr, args.blocking)
+        serve(MemoryFs::new(), config, addr, &args)
     } else {
-        serve(LocalFs::new(), config, addr, args.blocking)
+        serve(LocalFs::new(), config, addr, &args)
     }
 }
 
@@ -97,6 +105,7 @@ fn config(args: &Args, root: &std::path::Path) -> Result<Config, sansftp::Error>
             (args.request_timeout > 0).then(|| Duration::from_secs(args.request_timeout)),
         )
         .data_wait_timeout(Duration::from_secs(args.data_timeout.max(1)))
+        .stall_timeout((args.stall_timeout > 0).then(|| Duration::from_secs(args.stall_timeout)))
         .max_connections(args.max_connections);
     if let Some(ports) = &args.passive_ports {
         config = config.passive_ports(ports.clone());
@@ -125,11 +134,12 @@ fn serve<S: Storage>(
     storage: S,
     config: Config,
     addr: SocketAddr,
-    blocking: bool,
+    args: &Args,
 ) -> Result<(), sansftp::Error> {
-    if blocking {
+    if args.blocking {
         let server = sansftp_blocking::Server::builder(storage)
             .config(config)
+            .backlog(args.backlog)
             .bind(addr)?;
         announce(server.local_addr(), "blocking");
         server.run()
@@ -137,6 +147,7 @@ fn serve<S: Storage>(
         async_io::block_on(async {
             let server = sansftp_async::Server::builder(storage)
                 .config(config)
+                .backlog(args.backlog)
                 .bind(addr)
                 .await?;
             announce(server.local_addr(), "async");
@@ -246,6 +257,8 @@ mod tests {
             "0",
             "--data-timeout",
             "5",
+            "--stall-timeout",
+            "0",
         ]);
         let c = config(&a, std::path::Path::new("/")).unwrap();
         assert_eq!(c.passive_ports, Some(30000..=30009));
@@ -254,8 +267,12 @@ mod tests {
         assert_eq!(c.max_connections, Some(7));
         assert_eq!(c.request_timeout, None);
         assert_eq!(c.data_wait_timeout, Duration::from_secs(5));
+        assert_eq!(c.stall_timeout, None);
         let defaults = config(&args(&[]), std::path::Path::new("/")).unwrap();
         assert_eq!(defaults.request_timeout, Some(Duration::from_secs(60)));
+        assert_eq!(defaults.stall_timeout, Some(Duration::from_secs(300)));
+        let c = config(&args(&["--stall-timeout", "7"]), std::path::Path::new("/")).unwrap();
+        assert_eq!(c.stall_timeout, Some(Duration::from_secs(7)));
     }
 
     #[test]

@@ -44,6 +44,7 @@ both_adapters! {
     named_users_shut_out_anonymous => named_users;
     memory_tree_is_writable_and_leaves_root_alone => memory_tree;
     options_reach_the_server => cli_options;
+    stall_timeout_ends_a_stalled_upload => stall_timeout;
     vanished_uploader_leaves_the_file_alone => vanished_uploader;
     curl_interrupted_upload_leaves_the_file_alone => curl_interrupted_upload;
     missing_root_is_a_clear_error => missing_root;
@@ -686,6 +687,34 @@ fn cli_options(adapter: Adapter) {
         started.elapsed()
     );
     assert_eq!(a.reply(), "", "the idle connection is closed");
+}
+
+/// `--stall-timeout 1`: an upload whose client sends nothing gets 426 within the
+/// timeout plus 5 s, and the session goes on.
+fn stall_timeout(adapter: Adapter) {
+    let root = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        root.path(),
+        &["--user", "u:p", "--write", "--stall-timeout", "1"],
+        adapter,
+    );
+    let mut c = Control::connect(server.port);
+    assert!(c.reply().starts_with("220"));
+    assert!(c.command("USER u").starts_with("331"));
+    assert!(c.command("PASS p").starts_with("230"));
+    let port = epsv_port(&c.command("EPSV"));
+    let data = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    assert!(c.command("STOR stalled.bin").starts_with("150"));
+    let started = Instant::now();
+    let reply = c.reply();
+    assert!(reply.starts_with("426"), "after stalling: {reply:?}");
+    assert!(started.elapsed() < Duration::from_secs(6));
+    assert!(c.command("NOOP").starts_with("200"));
+    assert!(
+        !root.path().join("stalled.bin").exists(),
+        "a stalled upload was kept"
+    );
+    drop(data);
 }
 
 /// The port of a `229 Entering Extended Passive Mode (|||PORT|)` reply.

@@ -1,12 +1,10 @@
-//! Counting running sessions for the graceful shutdown. Connection limits and speed
-//! limits themselves are the core's [`sansftp::server::Limits`]; this only adds what an
-//! async server needs on top: a wake-up when the last session ends.
+//! Counting running sessions for the graceful shutdown: a wake-up when the last one
+//! ends. (Connection limits are the core's: the session holds its own guards.)
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use event_listener::Event;
-use sansftp::server::ConnectionGuard;
 
 /// Sessions alive, refused ones included (they still say `421`).
 #[derive(Debug, Default)]
@@ -15,20 +13,17 @@ pub(crate) struct Running {
     ended: Event,
 }
 
-/// One running session: counted until dropped. Holds its server-wide connection slot
-/// (`None` when the server was full and the session is a refusal).
+/// One running session: counted until dropped.
 #[derive(Debug)]
 pub(crate) struct SessionSlot {
     running: Arc<Running>,
-    pub(crate) connection: Option<ConnectionGuard>,
 }
 
 impl Running {
-    pub(crate) fn start(self: &Arc<Self>, connection: Option<ConnectionGuard>) -> SessionSlot {
+    pub(crate) fn start(self: &Arc<Self>) -> SessionSlot {
         self.count.fetch_add(1, Ordering::SeqCst);
         SessionSlot {
             running: Arc::clone(self),
-            connection,
         }
     }
 
