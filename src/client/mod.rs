@@ -62,6 +62,7 @@ mod session;
 #[doc(hidden)]
 pub mod testing;
 mod transfer;
+pub mod tree;
 
 pub use config::{Config, DataMode, PassiveCommand};
 pub use operation::{
