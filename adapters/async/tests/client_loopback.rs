@@ -333,8 +333,11 @@ fn directory_trees_up_and_down() {
             );
         }
         assert!(srv.root().join("up/tree/empty").is_dir());
-        // Again over the existing tree: directories are reused, files replaced.
-        assert_eq!(c.upload(&tree, "/up/tree").await.unwrap(), sent);
+        // Again over the existing tree, into its parent (`cp -r`: `/up/tree` itself is
+        // now a directory, which a copy would go into): directories reused, files
+        // replaced.
+        assert_eq!(c.upload(&tree, "/up").await.unwrap(), sent);
+        assert!(!srv.root().join("up/tree/tree").exists());
 
         let back = local.path().join("back");
         assert_eq!(c.download("/up/tree", &back).await.unwrap(), sent);
