@@ -52,11 +52,17 @@ fn setup() -> (tempfile::TempDir, tempfile::TempDir, Client, Running) {
     let local = tempfile::tempdir().unwrap();
     let cfg = Config::new().user(User::new("alice", "secret").base_path(root.path()));
     let server = Rt::Smol
-        .block_on(Server::builder(LocalFs::new()).config(cfg).bind("127.0.0.1:0"))
+        .block_on(
+            Server::builder(LocalFs::new())
+                .config(cfg)
+                .bind("127.0.0.1:0"),
+        )
         .unwrap();
     let addr = server.local_addr();
     let running = Running(server.shutdown_handle(), Some(Rt::Smol.spawn_run(server)));
-    let options = ClientOptions::new().connect_timeout(TIMEOUT).socket_timeout(TIMEOUT);
+    let options = ClientOptions::new()
+        .connect_timeout(TIMEOUT)
+        .socket_timeout(TIMEOUT);
     let mut c = smol::block_on(Client::connect_with(addr, options)).unwrap();
     smol::block_on(c.login("alice", "secret")).unwrap();
     (root, local, c, running)
@@ -86,15 +92,28 @@ fn uploading_and_downloading_a_tree_twice_into_a_directory_leaves_the_same_tree(
     // Into `new/`, made when missing, twice.
     smol::block_on(c.upload(&tree, "/new/")).unwrap();
     smol::block_on(c.upload(&tree, "/new/")).unwrap();
-    assert_eq!(snapshot(&root.path().join("new")), snapshot(&root.path().join("dest")));
+    assert_eq!(
+        snapshot(&root.path().join("new")),
+        snapshot(&root.path().join("dest"))
+    );
 
     let back = local.path().join("back");
     std::fs::create_dir(&back).unwrap();
-    assert_eq!(smol::block_on(c.download("/dest/tree", &back)).unwrap(), 300_002);
+    assert_eq!(
+        smol::block_on(c.download("/dest/tree", &back)).unwrap(),
+        300_002
+    );
     let got = snapshot(&back);
     assert_eq!(snapshot(&back.join("tree")), snapshot(&tree));
-    assert_eq!(smol::block_on(c.download("/dest/tree", &back)).unwrap(), 300_002);
-    assert_eq!(snapshot(&back), got, "the same tree, no temporary file left");
+    assert_eq!(
+        smol::block_on(c.download("/dest/tree", &back)).unwrap(),
+        300_002
+    );
+    assert_eq!(
+        snapshot(&back),
+        got,
+        "the same tree, no temporary file left"
+    );
     smol::block_on(c.quit()).unwrap();
 }
 
@@ -121,7 +140,10 @@ fn links_to_directories_are_skipped_with_a_warning_and_never_recurse() {
     let copied = smol::block_on(c.run_plan(Plan::upload(&tree, "/"))).unwrap();
     assert_eq!(copied.warnings, [Warning::LinkToDir(tree.join("s/up"))]);
     assert_eq!(copied.files, 4);
-    assert_eq!(std::fs::read(root.path().join("tree/link.txt")).unwrap(), b"a");
+    assert_eq!(
+        std::fs::read(root.path().join("tree/link.txt")).unwrap(),
+        b"a"
+    );
     assert!(!root.path().join("tree/s/up").exists());
     smol::block_on(c.quit()).unwrap();
 }
@@ -132,6 +154,9 @@ fn a_failed_download_leaves_the_old_file_and_no_temporary_one() {
     let target = local.path().join("f.txt");
     std::fs::write(&target, b"old").unwrap();
     assert!(smol::block_on(c.download("/missing.txt", &target)).is_err());
-    assert_eq!(snapshot(local.path()), [("f.txt".to_owned(), Some(b"old".to_vec()))]);
+    assert_eq!(
+        snapshot(local.path()),
+        [("f.txt".to_owned(), Some(b"old".to_vec()))]
+    );
     smol::block_on(c.quit()).unwrap();
 }

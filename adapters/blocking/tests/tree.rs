@@ -35,14 +35,21 @@ fn snapshot(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
     out
 }
 
-fn setup() -> (tempfile::TempDir, tempfile::TempDir, Client, sansftp_blocking::RunningServer) {
+fn setup() -> (
+    tempfile::TempDir,
+    tempfile::TempDir,
+    Client,
+    sansftp_blocking::RunningServer,
+) {
     let root = tempfile::tempdir().unwrap();
     let local = tempfile::tempdir().unwrap();
     let server = start(
         LocalFs::new(),
         Config::new().user(User::new("alice", "secret").base_path(root.path())),
     );
-    let options = ClientOptions::new().connect_timeout(TIMEOUT).socket_timeout(TIMEOUT);
+    let options = ClientOptions::new()
+        .connect_timeout(TIMEOUT)
+        .socket_timeout(TIMEOUT);
     let mut c = Client::connect_with(server.local_addr(), options).unwrap();
     c.login("alice", "secret").unwrap();
     (root, local, c, server)
@@ -72,7 +79,10 @@ fn uploading_and_downloading_a_tree_twice_into_a_directory_leaves_the_same_tree(
     // Into `new/`, made when missing, twice.
     c.upload(&tree, "/new/").unwrap();
     c.upload(&tree, "/new/").unwrap();
-    assert_eq!(snapshot(&root.path().join("new")), snapshot(&root.path().join("dest")));
+    assert_eq!(
+        snapshot(&root.path().join("new")),
+        snapshot(&root.path().join("dest"))
+    );
 
     let back = local.path().join("back");
     std::fs::create_dir(&back).unwrap();
@@ -80,7 +90,11 @@ fn uploading_and_downloading_a_tree_twice_into_a_directory_leaves_the_same_tree(
     let got = snapshot(&back);
     assert_eq!(snapshot(&back.join("tree")), snapshot(&tree));
     assert_eq!(c.download("/dest/tree", &back).unwrap(), 300_002);
-    assert_eq!(snapshot(&back), got, "the same tree, no temporary file left");
+    assert_eq!(
+        snapshot(&back),
+        got,
+        "the same tree, no temporary file left"
+    );
     c.quit().unwrap();
 }
 
@@ -107,7 +121,10 @@ fn links_to_directories_are_skipped_with_a_warning_and_never_recurse() {
     let copied = c.run_plan(Plan::upload(&tree, "/")).unwrap();
     assert_eq!(copied.warnings, [Warning::LinkToDir(tree.join("s/up"))]);
     assert_eq!(copied.files, 4);
-    assert_eq!(std::fs::read(root.path().join("tree/link.txt")).unwrap(), b"a");
+    assert_eq!(
+        std::fs::read(root.path().join("tree/link.txt")).unwrap(),
+        b"a"
+    );
     assert!(!root.path().join("tree/s/up").exists());
     c.quit().unwrap();
 }
@@ -118,6 +135,9 @@ fn a_failed_download_leaves_the_old_file_and_no_temporary_one() {
     let target = local.path().join("f.txt");
     std::fs::write(&target, b"old").unwrap();
     assert!(c.download("/missing.txt", &target).is_err());
-    assert_eq!(snapshot(local.path()), [("f.txt".to_owned(), Some(b"old".to_vec()))]);
+    assert_eq!(
+        snapshot(local.path()),
+        [("f.txt".to_owned(), Some(b"old".to_vec()))]
+    );
     c.quit().unwrap();
 }
