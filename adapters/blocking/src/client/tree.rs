@@ -7,7 +7,7 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use sansftp::client::tree::{Copied, LocalKind, Plan, Step};
+use sansftp::client::tree::{Copied, DownloadFile, LocalKind, Plan, Step, UploadFile};
 use sansftp::{Error, PathIoError};
 
 use super::Client;
@@ -33,12 +33,8 @@ impl Client {
                     plan.remote_done(self.make_directory(path, parents))
                 }
                 Step::MakeLocalDir(p) => plan.local_done(fs::create_dir_all(p)),
-                Step::Upload(f) => {
-                    plan.transferred(upload_file(self, &f.local, &f.remote, &mut buf))
-                }
-                Step::Download(f) => {
-                    plan.transferred(download_file(self, &f.remote, &f.temp, &mut buf))
-                }
+                Step::Upload(f) => plan.transferred(upload_file(self, &f, &mut buf)),
+                Step::Download(f) => plan.transferred(download_file(self, &f, &mut buf)),
                 Step::Rename { from, to } => plan.local_done(fs::rename(from, to)),
                 Step::RemoveLocal(p) => plan.local_done(fs::remove_file(p)),
                 Step::Planned(_) => {}
@@ -73,57 +69,50 @@ fn path_error(path: &Path, e: io::Error) -> Error {
     PathIoError::with_path(path, e).into()
 }
 
-fn upload_file(
-    client: &mut Client,
-    local: &Path,
-    remote: &[u8],
-    buf: &mut [u8],
-) -> Result<u64, Error> {
-    let mut file = File::open(local).map_err(|e| path_error(local, e))?;
-    let mut stream = client.upload_stream(remote, 0)?;
+fn upload_file(client: &mut Client, f: &UploadFile, buf: &mut [u8]) -> Result<u64, Error> {
+    let mut file = File::open(&f.local).map_err(|e| path_error(&f.local, e))?;
+    let mut stream = client.upload_stream(&f.remote, 0)?;
     // Binary and unlimited: the kernel moves the bytes; the rest (or all of it,
-    // elsewhere) through the buffer.
-    let mut total = stream
-        .send_file(&mut file)
-        .map_err(|e| io_error(e, "the data connection"))?;
-    loop {
-        let n = match file.read(buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            // The stream's drop aborts the transfer.
-            Err(e) => return Err(path_error(local, e)),
-        };
-        stream
-            .write_all(buf.get(..n).unwrap_or_default())
-            .map_err(|e| io_error(e, "the data connection"))?;
-        total += n as u64;
-    }
+    // elsewhere) through the buffer. On an error, the stream's drop aborts.
+    let sent = stream.send_file(&mut file).map_err(data_error)?;
+    let local_error = |e| path_error(&f.local, e);
+    let rest = pump(&mut file, &mut stream, buf, local_error, data_error)?;
     stream.finish()?;
-    Ok(total)
+    Ok(sent + rest)
 }
 
-/// Downloads one file to `temp` (the plan renames it into place, or removes it).
-fn download_file(
-    client: &mut Client,
-    remote: &[u8],
-    temp: &Path,
+/// Downloads one file to its temporary name (the plan renames it, or removes it).
+fn download_file(client: &mut Client, f: &DownloadFile, buf: &mut [u8]) -> Result<u64, Error> {
+    let mut file = File::create(&f.temp).map_err(|e| path_error(&f.temp, e))?;
+    let mut stream = client.download_stream(&f.remote, 0)?;
+    let local_error = |e| path_error(&f.temp, e);
+    let n = pump(&mut stream, &mut file, buf, data_error, local_error)?;
+    stream.finish()?;
+    Ok(n)
+}
+
+/// Copies `from` to its end through `buf`, each side's errors mapped by its function.
+fn pump(
+    from: &mut impl Read,
+    to: &mut impl Write,
     buf: &mut [u8],
+    read_error: impl Fn(io::Error) -> Error,
+    write_error: impl Fn(io::Error) -> Error,
 ) -> Result<u64, Error> {
-    let mut file = File::create(temp).map_err(|e| path_error(temp, e))?;
-    let mut stream = client.download_stream(remote, 0)?;
     let mut total = 0u64;
     loop {
-        let n = match stream.read(buf) {
-            Ok(0) => break,
+        let n = match from.read(buf) {
+            Ok(0) => return Ok(total),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io_error(e, "the data connection")),
+            Err(e) => return Err(read_error(e)),
         };
-        file.write_all(buf.get(..n).unwrap_or_default())
-            .map_err(|e| path_error(temp, e))?;
+        let block = buf.get(..n).unwrap_or_default();
+        to.write_all(block).map_err(&write_error)?;
         total += n as u64;
     }
-    stream.finish()?;
-    Ok(total)
+}
+
+fn data_error(e: io::Error) -> Error {
+    io_error(e, "the data connection")
 }
