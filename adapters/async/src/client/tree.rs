@@ -10,8 +10,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use blocking::unblock;
-use sansftp::client::tree::{Copied, LocalKind, Plan, Step};
 use sansftp::Error;
+use sansftp::client::tree::{Copied, LocalKind, Plan, Step};
 
 use super::Client;
 
