@@ -560,6 +560,8 @@ impl Plan {
         if source == Source::Dir && !self.recursive {
             let shown = if self.up {
                 self.local.display().to_string()
+            } else if self.remote.is_empty() {
+                ".".to_owned()
             } else {
                 lossy(&self.remote)
             };

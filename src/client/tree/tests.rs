@@ -470,6 +470,11 @@ fn a_directory_source_without_recursive_fails_before_anything_is_done() {
         matches!(&e, Error::Io(io) if io.kind() == io::ErrorKind::IsADirectory),
         "{e}"
     );
+    // The login directory, named as `.`.
+    let e = w
+        .run(Plan::download("", "here").recursive(false))
+        .unwrap_err();
+    assert_eq!(e.to_string(), ". is a directory");
     // Files are fine.
     w.run(Plan::download("/x/index.html", "i.html").recursive(false))
         .unwrap();
