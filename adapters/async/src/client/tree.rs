@@ -63,10 +63,10 @@ impl Client {
                 Step::MakeLocalDir(p) => {
                     plan.local_done(unblock(move || fs::create_dir_all(p)).await)
                 }
-                Step::Upload(f) => plan.transferred(self.upload_file(f.local, &f.remote).await),
+                Step::Upload(f) => plan.transferred(self.upload_file(&f).await),
                 Step::Download(f) => {
                     temp.0 = Some(f.temp.clone());
-                    plan.transferred(self.download_file(&f.remote, f.temp).await)
+                    plan.transferred(self.download_file(&f).await)
                 }
                 Step::Rename { from, to } => {
                     let renamed = unblock(move || fs::rename(from, to)).await;

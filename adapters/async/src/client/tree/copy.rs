@@ -4,10 +4,11 @@
 
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use blocking::unblock;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use sansftp::client::tree::{DownloadFile, UploadFile};
 use sansftp::{Error, PathIoError};
 
 use super::super::{Client, DataStream};
@@ -20,54 +21,36 @@ fn local_error(path: &Path, e: io::Error) -> Error {
 }
 
 impl Client {
-    pub(super) async fn upload_file(
-        &mut self,
-        local: PathBuf,
-        remote: &[u8],
-    ) -> Result<u64, Error> {
-        let file = {
-            let l = local.clone();
-            unblock(move || File::open(l)).await
-        }
-        .map_err(|e| local_error(&local, e))?;
-        let mut stream = self.upload_stream(remote, 0).await?;
-        match send_file(&mut stream, file, &local).await {
-            Ok(n) => {
-                stream.finish().await?;
-                Ok(n)
-            }
-            Err(e) => {
-                if let Err(abort) = stream.abort().await {
-                    log::debug!("aborting the failed upload: {abort}");
-                }
-                Err(e)
-            }
-        }
+    /// Uploads one local file.
+    pub(super) async fn upload_file(&mut self, f: &UploadFile) -> Result<u64, Error> {
+        let l = f.local.clone();
+        let file = unblock(move || File::open(l)).await;
+        let file = file.map_err(|e| local_error(&f.local, e))?;
+        let mut stream = self.upload_stream(&f.remote, 0).await?;
+        let sent = send_file(&mut stream, file, &f.local).await;
+        end(stream, sent).await
     }
 
-    /// Downloads one file to `temp` (the plan renames it into place, or removes it).
-    pub(super) async fn download_file(
-        &mut self,
-        remote: &[u8],
-        temp: PathBuf,
-    ) -> Result<u64, Error> {
-        let file = {
-            let t = temp.clone();
-            unblock(move || File::create(t)).await
-        }
-        .map_err(|e| local_error(&temp, e))?;
-        let mut stream = self.download_stream(remote, 0).await?;
-        match receive_file(&mut stream, file, &temp).await {
-            Ok(n) => {
-                stream.finish().await?;
-                Ok(n)
+    /// Downloads one file to its temporary name (the plan renames it, or removes it).
+    pub(super) async fn download_file(&mut self, f: &DownloadFile) -> Result<u64, Error> {
+        let t = f.temp.clone();
+        let file = unblock(move || File::create(t)).await;
+        let file = file.map_err(|e| local_error(&f.temp, e))?;
+        let mut stream = self.download_stream(&f.remote, 0).await?;
+        let received = receive_file(&mut stream, file, &f.temp).await;
+        end(stream, received).await
+    }
+}
+
+/// Finishes a stream whose copy went well, aborts one whose copy failed.
+async fn end(stream: DataStream<'_>, copied: Result<u64, Error>) -> Result<u64, Error> {
+    match copied {
+        Ok(n) => stream.finish().await.map(|()| n),
+        Err(e) => {
+            if let Err(abort) = stream.abort().await {
+                log::debug!("aborting the failed transfer: {abort}");
             }
-            Err(e) => {
-                if let Err(abort) = stream.abort().await {
-                    log::debug!("aborting the failed download: {abort}");
-                }
-                Err(e)
-            }
+            Err(e)
         }
     }
 }
