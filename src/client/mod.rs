@@ -64,6 +64,7 @@ mod session;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod transfer;
+pub mod tree;
 
 pub use config::{Config, DataMode, PassiveCommand};
 pub use operation::{

@@ -596,3 +596,75 @@ fn ipv6_literal_hosts() {
     assert_file(&root.path().join("back.txt"), b"over IPv6");
     server.shutdown().unwrap();
 }
+
+/// Every path below `root` with its bytes (`None` for a directory), sorted.
+fn tree_snapshot(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
+    let mut out = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(root).unwrap().display().to_string();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                dirs.push(path);
+                out.push((rel, None));
+            } else if meta.is_file() {
+                out.push((rel, Some(read(&path))))
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn recursive_put_and_get_twice_onto_one_target_leave_the_same_tree() {
+    let s = Setup::new();
+    let tree = s.local().join("tree");
+    std::fs::create_dir_all(tree.join("s/deep")).unwrap();
+    std::fs::create_dir_all(tree.join("empty")).unwrap();
+    std::fs::write(tree.join("a.txt"), b"a").unwrap();
+    std::fs::write(tree.join("s/b.bin"), random_bytes(200_000, 4)).unwrap();
+    std::fs::write(tree.join("s/deep/c.txt"), b"c").unwrap();
+    std::fs::create_dir(s.root().join("dest")).unwrap();
+
+    // Into an existing directory, and into `new/` (made the first time).
+    for target in ["dest", "new/"] {
+        s.run(&["put", "-r", "tree", &s.url(target)]).ok();
+        let first = tree_snapshot(s.root());
+        s.run(&["put", "-r", "tree", &s.url(target)]).ok();
+        assert_eq!(tree_snapshot(s.root()), first, "put -r twice to {target}");
+        let copy = s.root().join(target.trim_end_matches('/')).join("tree");
+        assert_eq!(tree_snapshot(&copy), tree_snapshot(&tree));
+    }
+
+    let back = s.local().join("back");
+    std::fs::create_dir(&back).unwrap();
+    for target in ["back", "fresh/"] {
+        s.run(&["get", "-r", &s.url("dest/tree"), target]).ok();
+        let first = tree_snapshot(s.local());
+        s.run(&["get", "-r", &s.url("dest/tree"), target]).ok();
+        assert_eq!(tree_snapshot(s.local()), first, "get -r twice to {target}");
+        let copy = s.local().join(target.trim_end_matches('/')).join("tree");
+        assert_eq!(tree_snapshot(&copy), tree_snapshot(&tree));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn recursive_put_skips_a_link_to_an_ancestor_with_a_warning() {
+    let s = Setup::new();
+    let tree = s.local().join("tree");
+    std::fs::create_dir_all(tree.join("sub")).unwrap();
+    std::fs::write(tree.join("sub/f.txt"), b"f").unwrap();
+    std::os::unix::fs::symlink(&tree, tree.join("sub/loop")).unwrap();
+    let out = s.run(&["put", "-r", "tree", &s.url("")]).ok();
+    assert!(
+        out.stderr.contains("warning: skipping") && out.stderr.contains("a link to a directory"),
+        "{}",
+        out.describe("should warn about the link")
+    );
+    assert_file(&s.root().join("tree/sub/f.txt"), b"f");
+    assert_absent(&s.root().join("tree/sub/loop"));
+}

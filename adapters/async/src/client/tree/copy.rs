@@ -1,0 +1,130 @@
+//! One local file over a data stream, in large blocks: the file side runs on the
+//! [`blocking`] pool while the socket moves the previous block, through two buffers
+//! that go back and forth (nothing is allocated per block).
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use blocking::unblock;
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use sansftp::client::tree::{DownloadFile, UploadFile};
+use sansftp::{Error, PathIoError};
+
+use super::super::{Client, DataStream};
+
+/// The block moved at a time between a file and a data connection.
+const BLOCK: usize = 1 << 20;
+
+fn local_error(path: &Path, e: io::Error) -> Error {
+    Error::PathIo(PathIoError::with_path(path, e))
+}
+
+impl Client {
+    /// Uploads one local file.
+    pub(super) async fn upload_file(&mut self, f: &UploadFile) -> Result<u64, Error> {
+        let l = f.local.clone();
+        let file = unblock(move || File::open(l)).await;
+        let file = file.map_err(|e| local_error(&f.local, e))?;
+        let mut stream = self.upload_stream(&f.remote, 0).await?;
+        let sent = send_file(&mut stream, file, &f.local).await;
+        end(stream, sent).await
+    }
+
+    /// Downloads one file to its temporary name (the plan renames it, or removes it).
+    pub(super) async fn download_file(&mut self, f: &DownloadFile) -> Result<u64, Error> {
+        let t = f.temp.clone();
+        let file = unblock(move || File::create(t)).await;
+        let file = file.map_err(|e| local_error(&f.temp, e))?;
+        let mut stream = self.download_stream(&f.remote, 0).await?;
+        let received = receive_file(&mut stream, file, &f.temp).await;
+        end(stream, received).await
+    }
+}
+
+/// Finishes a stream whose copy went well, aborts one whose copy failed.
+async fn end(stream: DataStream<'_>, copied: Result<u64, Error>) -> Result<u64, Error> {
+    match copied {
+        Ok(n) => stream.finish().await.map(|()| n),
+        Err(e) => {
+            if let Err(abort) = stream.abort().await {
+                log::debug!("aborting the failed transfer: {abort}");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Copies `file` to an upload stream; reading the next block overlaps writing this one.
+async fn send_file(stream: &mut DataStream<'_>, file: File, path: &Path) -> Result<u64, Error> {
+    let mut buf = vec![0u8; BLOCK];
+    let spare = vec![0u8; BLOCK];
+    let mut reader = unblock(move || read_block(file, spare));
+    let mut total = 0u64;
+    loop {
+        let (n, mut next, file) = reader.await.map_err(|e| local_error(path, e))?;
+        if n == 0 {
+            return Ok(total);
+        }
+        std::mem::swap(&mut buf, &mut next);
+        reader = unblock(move || read_block(file, next));
+        let block = buf.get(..n).unwrap_or_default();
+        stream
+            .write_all(block)
+            .await
+            .map_err(super::super::driver::io_error)?;
+        total = total.saturating_add(n as u64);
+    }
+}
+
+/// Copies a download stream to `file`; writing this block overlaps reading the next.
+async fn receive_file(stream: &mut DataStream<'_>, file: File, path: &Path) -> Result<u64, Error> {
+    let mut buf = vec![0u8; BLOCK];
+    let spare = vec![0u8; BLOCK];
+    let mut writer = unblock(move || Ok((spare, file)));
+    let mut total = 0u64;
+    loop {
+        let n = fill(stream, &mut buf)
+            .await
+            .map_err(super::super::driver::io_error)?;
+        let (mut spare, mut file) = writer.await.map_err(|e| local_error(path, e))?;
+        if n == 0 {
+            unblock(move || file.flush())
+                .await
+                .map_err(|e| local_error(path, e))?;
+            return Ok(total);
+        }
+        total = total.saturating_add(n as u64);
+        std::mem::swap(&mut buf, &mut spare);
+        writer = unblock(move || {
+            file.write_all(spare.get(..n).unwrap_or_default())?;
+            Ok((spare, file))
+        });
+    }
+}
+
+/// Reads until `buf` is full or the file ends.
+fn read_block(mut file: File, mut buf: Vec<u8>) -> io::Result<(usize, Vec<u8>, File)> {
+    let mut n = 0;
+    while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
+        match file.read(rest) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((n, buf, file))
+}
+
+/// Reads until `buf` is full or the stream ends.
+async fn fill(stream: &mut DataStream<'_>, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
+        match stream.read(rest).await? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
