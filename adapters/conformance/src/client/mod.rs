@@ -11,6 +11,7 @@ mod fake;
 pub mod pending;
 mod sessions;
 mod transfers;
+mod trees;
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -27,6 +28,7 @@ pub use fake::{FakeServer, Script};
 pub use pending::*;
 pub use sessions::*;
 pub use transfers::*;
+pub use trees::*;
 
 /// The bound on every wait of the suite's clients.
 pub const LIMIT: Duration = Duration::from_secs(10);
@@ -166,6 +168,10 @@ macro_rules! client_suite {
                 active_mode_over_an_ipv4_mapped_address,
                 ascii_mode_converts,
                 speed_limits,
+                upload_into_an_existing_directory_is_cp_r,
+                download_makes_missing_local_parents,
+                concurrent_downloads_to_one_target,
+                upload_of_a_tree_with_a_link_loop_finishes,
             ]
         );
     };
@@ -187,10 +193,6 @@ macro_rules! client_suite_pending {
                 drop_after_the_end_sends_nothing,
                 cdir_and_pdir_are_directories,
                 empty_command_sends_nothing,
-                upload_into_an_existing_directory_is_cp_r,
-                download_makes_missing_local_parents,
-                concurrent_downloads_to_one_target,
-                upload_of_a_tree_with_a_link_loop_finishes,
             ]
         );
     };

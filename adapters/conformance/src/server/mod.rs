@@ -261,9 +261,7 @@ macro_rules! server_suite_pending {
             $module,
             $harness,
             server,
-            [
-                stou_retries_on_the_same_connection,
-            ]
+            [stou_retries_on_the_same_connection,]
         );
     };
 }
