@@ -8,6 +8,7 @@ use std::path::Path;
 use std::pin::Pin;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt, StreamExt};
+use sansftp::client::tree::{Copied, Plan};
 use sansftp::client::{ClientOptions, Features, Item, ListCommand};
 use sansftp::server::{AuthRequest, AuthResult};
 use sansftp::time::DateTime;
@@ -228,6 +229,9 @@ impl FtpClient for Facade {
     }
     fn download(&mut self, remote: &str, local: &Path) -> Result<u64, Error> {
         self.rt.block_on(self.c.download(remote, local))
+    }
+    fn run_plan(&mut self, plan: Plan) -> Result<Copied, Error> {
+        self.rt.block_on(self.c.run_plan(plan))
     }
     fn upload_stream(&mut self, remote: &str, offset: u64) -> Result<Stream<'_>, Error> {
         let rt = self.rt;

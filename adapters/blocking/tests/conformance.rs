@@ -5,6 +5,7 @@
 use std::io::{self, Read, Write};
 use std::path::Path;
 
+use sansftp::client::tree::{Copied, Plan};
 use sansftp::client::{ClientOptions, Features, Item, ListCommand};
 use sansftp::server::{AuthRequest, AuthResult};
 use sansftp::time::DateTime;
@@ -174,6 +175,9 @@ impl FtpClient for Facade {
     }
     fn download(&mut self, remote: &str, local: &Path) -> Result<u64, Error> {
         self.0.download(remote, local)
+    }
+    fn run_plan(&mut self, plan: Plan) -> Result<Copied, Error> {
+        self.0.run_plan(plan)
     }
     fn upload_stream(&mut self, remote: &str, offset: u64) -> Result<Stream<'_>, Error> {
         self.0.upload_stream(remote, offset).map(Stream)

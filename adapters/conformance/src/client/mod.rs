@@ -18,6 +18,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use sansftp::Error;
+use sansftp::client::tree::{Copied, Plan};
 use sansftp::client::{ClientOptions, Features, Item, ListCommand};
 use sansftp::reply::Reply;
 use sansftp::time::DateTime;
@@ -108,6 +109,8 @@ pub trait FtpClient {
     fn upload(&mut self, local: &Path, remote: &str) -> Result<u64, Error>;
     /// A remote file or tree down (`cp -r`).
     fn download(&mut self, remote: &str, local: &Path) -> Result<u64, Error>;
+    /// Carries out a copy plan of the core's planner, with its warnings.
+    fn run_plan(&mut self, plan: Plan) -> Result<Copied, Error>;
     /// `STOR` (after `REST offset`).
     fn upload_stream(&mut self, remote: &str, offset: u64) -> Result<Self::Stream<'_>, Error>;
     /// `APPE`.
@@ -172,6 +175,10 @@ macro_rules! client_suite {
                 download_makes_missing_local_parents,
                 concurrent_downloads_to_one_target,
                 upload_of_a_tree_with_a_link_loop_finishes,
+                trees_copied_twice_into_a_directory_are_the_same,
+                a_tree_to_a_missing_name_becomes_that_name,
+                links_to_directories_are_skipped_with_a_warning,
+                a_failed_download_leaves_the_old_file,
             ]
         );
     };

@@ -1,6 +1,9 @@
 //! Tree copies (`upload`/`download` of directories): the rules of the core's planner
 //! ([`sansftp::client::tree`]) as each adapter's client carries them out.
 
+use std::path::Path;
+
+use sansftp::client::tree::{Plan, Warning};
 use sansftp::server::{Config, User};
 use sansftp_storage::{LocalFs, MemoryFs};
 
@@ -108,5 +111,161 @@ pub fn upload_of_a_tree_with_a_link_loop_finishes<H: ClientHarness>(h: &H) {
     c.upload(&src, "/t").unwrap();
     assert_eq!(std::fs::read(dir.path().join("t/a/f.txt")).unwrap(), b"f");
     assert!(!dir.path().join("t/a/loop/a/loop").exists());
+    c.quit().unwrap();
+}
+
+/// Every path below `root` with its bytes (`None` for a directory), sorted.
+fn snapshot(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
+    let mut out = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(root).unwrap().display().to_string();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                dirs.push(path);
+                out.push((rel, None));
+            } else if meta.is_file() {
+                out.push((rel, Some(std::fs::read(&path).unwrap())));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A tree of files and directories (one empty) at `at`, 300,002 bytes in all.
+fn make_tree(at: &Path) {
+    std::fs::create_dir_all(at.join("s/deep")).unwrap();
+    std::fs::create_dir_all(at.join("empty")).unwrap();
+    std::fs::write(at.join("a.txt"), b"a").unwrap();
+    std::fs::write(at.join("s/b.bin"), vec![9u8; 300_000]).unwrap();
+    std::fs::write(at.join("s/deep/c.txt"), b"c").unwrap();
+}
+
+/// A server on `LocalFs` serving a fresh temporary root to alice, a local temporary
+/// directory, and alice logged in.
+struct Trees<C> {
+    root: tempfile::TempDir,
+    local: tempfile::TempDir,
+    client: C,
+    _server: crate::server::Running,
+}
+
+fn trees<H: ClientHarness>(h: &H) -> Trees<H::Client> {
+    let root = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let cfg = Config::new().user(User::new("alice", "secret").base_path(root.path()));
+    let server = start(h, LocalFs::new(), cfg);
+    let client = alice(h, server.addr());
+    Trees {
+        root,
+        local,
+        client,
+        _server: server,
+    }
+}
+
+/// Up and down twice into an existing directory, and twice into `new/`: the same tree
+/// each time (the old blocking copy failed the second run with 550 on `MKD` of an
+/// existing directory; no temporary file is left behind).
+pub fn trees_copied_twice_into_a_directory_are_the_same<H: ClientHarness>(h: &H) {
+    let Trees {
+        root,
+        local,
+        client: mut c,
+        _server,
+    } = trees(h);
+    let tree = local.path().join("tree");
+    make_tree(&tree);
+    c.make_directory("/dest", false).unwrap();
+    assert_eq!(c.upload(&tree, "/dest").unwrap(), 300_002);
+    let first = snapshot(root.path());
+    assert_eq!(snapshot(&root.path().join("dest/tree")), snapshot(&tree));
+    assert_eq!(c.upload(&tree, "/dest").unwrap(), 300_002);
+    assert_eq!(snapshot(root.path()), first);
+    c.upload(&tree, "/new/").unwrap();
+    c.upload(&tree, "/new/").unwrap();
+    assert_eq!(
+        snapshot(&root.path().join("new")),
+        snapshot(&root.path().join("dest"))
+    );
+
+    let back = local.path().join("back");
+    std::fs::create_dir(&back).unwrap();
+    assert_eq!(c.download("/dest/tree", &back).unwrap(), 300_002);
+    let got = snapshot(&back);
+    assert_eq!(snapshot(&back.join("tree")), snapshot(&tree));
+    assert_eq!(c.download("/dest/tree", &back).unwrap(), 300_002);
+    assert_eq!(
+        snapshot(&back),
+        got,
+        "the same tree, no temporary file left"
+    );
+    c.quit().unwrap();
+}
+
+/// A tree copied to a name that does not exist becomes that name (parents made), both
+/// ways.
+pub fn a_tree_to_a_missing_name_becomes_that_name<H: ClientHarness>(h: &H) {
+    let Trees {
+        root,
+        local,
+        client: mut c,
+        _server,
+    } = trees(h);
+    let tree = local.path().join("tree");
+    make_tree(&tree);
+    c.upload(&tree, "/a/b/copy").unwrap();
+    assert_eq!(snapshot(&root.path().join("a/b/copy")), snapshot(&tree));
+    c.download("/a/b/copy", &local.path().join("x/y")).unwrap();
+    assert_eq!(snapshot(&local.path().join("x/y")), snapshot(&tree));
+    c.quit().unwrap();
+}
+
+/// Below the source, a link to a directory (here: to an ancestor) is skipped with a
+/// warning that reaches the caller, and a link to a file is followed.
+pub fn links_to_directories_are_skipped_with_a_warning<H: ClientHarness>(h: &H) {
+    let Trees {
+        root,
+        local,
+        client: mut c,
+        _server,
+    } = trees(h);
+    let tree = local.path().join("tree");
+    make_tree(&tree);
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&tree, tree.join("s/up")).unwrap();
+        std::os::unix::fs::symlink(tree.join("a.txt"), tree.join("link.txt")).unwrap();
+        let copied = c.run_plan(Plan::upload(&tree, "/")).unwrap();
+        assert_eq!(copied.warnings, [Warning::LinkToDir(tree.join("s/up"))]);
+        assert_eq!(copied.files, 4);
+        assert_eq!(
+            std::fs::read(root.path().join("tree/link.txt")).unwrap(),
+            b"a"
+        );
+        assert!(!root.path().join("tree/s/up").exists());
+    }
+    c.quit().unwrap();
+}
+
+/// A download that fails leaves the file it would have replaced as it was, and no
+/// temporary file.
+pub fn a_failed_download_leaves_the_old_file<H: ClientHarness>(h: &H) {
+    let Trees {
+        root: _root,
+        local,
+        client: mut c,
+        _server,
+    } = trees(h);
+    let target = local.path().join("f.txt");
+    std::fs::write(&target, b"old").unwrap();
+    assert!(c.download("/missing.txt", &target).is_err());
+    assert_eq!(
+        snapshot(local.path()),
+        [("f.txt".to_owned(), Some(b"old".to_vec()))]
+    );
     c.quit().unwrap();
 }
