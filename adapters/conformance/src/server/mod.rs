@@ -253,6 +253,7 @@ macro_rules! server_suite {
                 hung_user_manager_times_out,
                 no_request_timeout_waits_for_the_user_manager,
                 burst_of_connections_all_greeted,
+                stou_retries_on_the_same_connection,
                 stalled_download_gets_426_and_the_session_goes_on,
                 stalled_download_from_disk_gets_426,
                 stalled_upload_gets_426_and_the_session_goes_on,
@@ -265,21 +266,11 @@ macro_rules! server_suite {
 
 /// Server scenarios for behaviour the adapters do not share yet. Not instantiated by
 /// any adapter: each scenario moves into [`server_suite!`](crate::server_suite) once
-/// the fix lands in the core or the adapter.
-///
-/// - [`stou_retries_on_the_same_connection`](crate::server::stou_retries_on_the_same_connection):
-///   the async server passes; the blocking server answers the retried `STOU` with
-///   `425 ... no passive listener` (its passive listener is used up by the first,
-///   refused name). Not listed in issue 8.
+/// the fix lands in the core or the adapter. Empty today.
 #[macro_export]
 macro_rules! server_suite_pending {
     ($module:ident, $harness:expr) => {
-        $crate::__tests!(
-            $module,
-            $harness,
-            server,
-            [stou_retries_on_the_same_connection,]
-        );
+        $crate::__tests!($module, $harness, server, []);
     };
 }
 
