@@ -254,6 +254,7 @@ macro_rules! server_suite {
                 no_request_timeout_waits_for_the_user_manager,
                 burst_of_connections_all_greeted,
                 stou_retries_on_the_same_connection,
+                passive_listener_closed_after_use,
                 stalled_download_gets_426_and_the_session_goes_on,
                 stalled_download_from_disk_gets_426,
                 stalled_upload_gets_426_and_the_session_goes_on,
