@@ -638,6 +638,39 @@ fn stou_picks_a_fresh_name() {
     assert_eq!(d.fs.read("/home/alice/file.2").unwrap(), b"new");
 }
 
+/// The passive listener is the session's to close: a STOU retry after a taken name
+/// accepts on the same listener (the driver fails a passive transfer without one), and
+/// the listener is closed once its one connection is made, or once a transfer ends
+/// without one.
+#[test]
+fn the_passive_listener_lives_until_the_session_closes_it() {
+    let mut d = login();
+    d.fs.write("/home/alice/file.1", b"taken");
+    d.upload = b"new".to_vec();
+    let out = d.send(b"PASV\r\nSTOU\r\n");
+    assert!(out.contains("150 FILE: /home/alice/file.2\r\n"), "{out}");
+    assert!(out.ends_with("226 Transfer complete\r\n"), "{out}");
+    assert_eq!(d.transfers.len(), 2, "one refused name, one retry");
+    assert_eq!(d.fs.read("/home/alice/file.2").unwrap(), b"new");
+    assert!(!d.passive_open, "the listener outlived its connection");
+    // A transfer that fails before connecting closes it too.
+    d.send(b"PASV\r\n");
+    assert!(d.passive_open);
+    assert!(d.send(b"RETR nope\r\n").starts_with("550 "));
+    assert!(!d.passive_open, "the listener outlived a refused RETR");
+    // And one that connects: closed at the connection, before the transfer ends.
+    d.auto_data = false;
+    d.send(b"PASV\r\nRETR file.1\r\n");
+    let t = d.pending.take().expect("the transfer");
+    assert!(d.passive_open);
+    let peer = d.session.peer();
+    assert!(
+        d.with(|s, now| s.data_connected(t.id, peer, now))
+            .starts_with("150 ")
+    );
+    assert!(!d.passive_open, "the listener outlived its one connection");
+}
+
 #[test]
 fn misc_commands() {
     let mut d = login();

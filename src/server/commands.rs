@@ -283,6 +283,7 @@ impl Session {
         let Some(user) = self.user().cloned() else {
             return self.reply(Code::NOT_LOGGED_IN, "Not logged in");
         };
+        self.passive_lent = channel == DataChannel::Passive;
         let kind_is_data = matches!(kind, TransferKind::SendData(_));
         let id = self.next_id();
         let deadline = now

@@ -162,6 +162,7 @@ impl Session {
         };
         let text = opening_text(&t.kind, t.path.as_ref(), self.ascii);
         self.reply(Code::OPENING_DATA, text);
+        self.close_lent_passive();
     }
 
     /// Reports that transfer `id` finished: every byte was moved (`bytes` in all) and the
@@ -317,7 +318,8 @@ impl Session {
         let Some(path) = self.unique_name(hint.as_deref()) else {
             return self.after_transfer(now);
         };
-        // The data connection was never used: the next attempt takes the same one.
+        // The data connection was never used: the next attempt takes the same one (the
+        // passive listener stays open: no `ClosePassive` before the retry's `Transfer`).
         self.data = t.channel;
         let kind = TransferKind::Store {
             path: path.clone(),

@@ -67,7 +67,10 @@ pub enum Output {
         /// The local address the control connection arrived on.
         ip: IpAddr,
     },
-    /// Close this session's passive listener, if any, and give its port back.
+    /// Close this session's passive listener, if any, and give its port back. The
+    /// listener's life is the session's decision: it opens at [`Output::OpenPassive`]
+    /// and closes here (or at [`Output::Close`], or when the next `OpenPassive`
+    /// replaces it), never when a transfer takes it.
     ClosePassive,
     /// Start a transfer: open the file (or take the bytes), get the data connection
     /// (accept on the passive listener, or connect for active mode), then report with
@@ -321,8 +324,11 @@ impl TransferKind {
 pub enum DataChannel {
     /// Accept one connection on the passive listener opened by the last
     /// [`Output::OpenPassive`]; only from a peer the transfer
-    /// [`accepts`](Transfer::accepts) (drop others and keep waiting). The listener is
-    /// then closed.
+    /// [`accepts`](Transfer::accepts) (drop others and keep waiting). The transfer
+    /// borrows the listener and the adapter keeps it: the session sends
+    /// [`Output::ClosePassive`] once the data connection is up, or once the transfer
+    /// ended without one. A transfer that failed before connecting (a `STOU` whose name
+    /// was taken) may be followed by another `Transfer` on the same listener.
     Passive,
     /// Connect to this address (`PORT`/`EPRT`, already checked against bounce).
     Active(SocketAddr),

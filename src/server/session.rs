@@ -83,6 +83,10 @@ pub struct Session {
     pub(super) closed: bool,
     /// STOU name counter.
     pub(super) unique_seq: u32,
+    /// A transfer accepts on the passive listener and has no data connection yet: the
+    /// listener is closed ([`Output::ClosePassive`]) once it has one, or once the
+    /// transfer ends without one (a `STOU` retry keeps it).
+    pub(super) passive_lent: bool,
     /// The server's shared counters, for [`Session::with_limits`] sessions.
     pub(super) limits: Option<Limits>,
     /// This connection's slot in [`Config::max_connections`]; freed at close.
@@ -219,6 +223,7 @@ impl Session {
             draining: false,
             closed: false,
             unique_seq: 0,
+            passive_lent: false,
             limits: None,
             connection: None,
             user_slot: None,
@@ -462,6 +467,7 @@ impl Session {
     /// The transfer ended one way or another: go on with queued commands.
     pub(super) fn after_transfer(&mut self, now: Instant) {
         self.last_activity = now;
+        self.close_lent_passive();
         if self.quit_after_transfer {
             self.reply(Code::CLOSING, "Goodbye");
             self.terminate();
@@ -470,12 +476,21 @@ impl Session {
         self.pump(now);
     }
 
+    /// The passive listener a transfer accepted on has done its work (one connection,
+    /// or none and the transfer is over): close it.
+    pub(super) fn close_lent_passive(&mut self) {
+        if std::mem::take(&mut self.passive_lent) {
+            self.emit(Output::ClosePassive);
+        }
+    }
+
     /// Logs out, stops everything, closes.
     pub(super) fn terminate(&mut self) {
         if let Some(Wait::Transfer(t)) = self.wait.take() {
             self.emit(Output::AbortTransfer { id: t.id });
         }
-        if self.data == DataSetup::Passive {
+        if self.data == DataSetup::Passive || self.passive_lent {
+            self.passive_lent = false;
             self.emit(Output::ClosePassive);
         }
         self.data = DataSetup::None;

@@ -18,8 +18,8 @@ use crate::time::DateTime;
 
 use super::ascii;
 use super::{
-    Config, Event, Output, RequestId, Session, StorageError, StorageOp, StorageOutcome, Transfer,
-    TransferError, TransferKind, User,
+    Config, DataChannel, Event, Output, RequestId, Session, StorageError, StorageOp,
+    StorageOutcome, Transfer, TransferError, TransferKind, User,
 };
 
 /// A file tree keyed by virtual path; the root always exists.
@@ -270,7 +270,8 @@ pub struct Driver {
     pub upload: Vec<u8>,
     /// OpenPassive answers `NoAvailablePort`.
     pub ports_exhausted: bool,
-    /// Whether a passive listener is open.
+    /// Whether a passive listener is open (from `OpenPassive` to `ClosePassive`); a
+    /// passive `Transfer` without one fails with `no passive listener`, as in an adapter.
     pub passive_open: bool,
     /// Output::Close was seen.
     pub closed: bool,
@@ -439,7 +440,11 @@ impl Driver {
                 Output::ClosePassive => self.passive_open = false,
                 Output::Transfer(t) => {
                     self.transfers.push(t.clone());
-                    if self.auto_data {
+                    if t.channel == DataChannel::Passive && !self.passive_open {
+                        // As a real adapter: nothing to accept on.
+                        let e = TransferError::Connect("no passive listener".into());
+                        self.session.data_failed(t.id, e, self.now);
+                    } else if self.auto_data {
                         self.run_transfer(t);
                     } else {
                         self.pending = Some(t);

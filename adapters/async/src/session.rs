@@ -16,7 +16,7 @@ use async_io::{Async, Timer};
 use blocking::unblock;
 use futures_lite::AsyncWriteExt;
 use futures_lite::future::{self, FutureExt};
-use sansftp::server::{Event, Output, RequestId, Session, TransferError};
+use sansftp::server::{Event, Output, RequestId, Session};
 use sansftp_storage::WriteHandle;
 
 use crate::auth::BoxFuture;
@@ -32,10 +32,8 @@ struct Driver {
     shared: Arc<Shared>,
     stream: Async<TcpStream>,
     session: Session,
-    passive: Option<PassiveListener>,
-    /// A listener handed back by a transfer that failed before connecting, kept only
-    /// while the outputs of that failure are drained (a `STOU` retry reuses it).
-    passive_returned: Option<PassiveListener>,
+    /// Open from `OpenPassive` to `ClosePassive`; a transfer borrows it.
+    passive: Option<Arc<PassiveListener>>,
     transfer: Option<(RequestId, BoxFuture<'static, Step>)>,
     /// The running transfer's byte count, for [`Session::data_progress`].
     moved: Arc<AtomicU64>,
@@ -141,7 +139,6 @@ pub(crate) async fn serve(
         stream,
         session,
         passive: None,
-        passive_returned: None,
         transfer: None,
         moved: Arc::default(),
         upload: None,
@@ -164,8 +161,6 @@ impl Driver {
                     return;
                 }
             }
-            // Not reused by a retry: the session has forgotten that listener.
-            self.passive_returned = None;
             if self.shared.shutdown.is_requested() && !self.told_shutdown {
                 // The session says 421 and closes once nothing runs; the server's
                 // deadline drops this future if a transfer outlasts it.
@@ -208,12 +203,6 @@ impl Driver {
                         Step::Failed(e) => {
                             log::debug!("{}: transfer {id} failed: {e}", self.session.peer());
                             self.session.data_failed(id, e, now);
-                        }
-                        Step::NotOpened { error, listener } => {
-                            log::debug!("{}: transfer {id}: {error}", self.session.peer());
-                            self.passive_returned = listener;
-                            self.session
-                                .data_failed(id, TransferError::Storage(error), now);
                         }
                     }
                 }
@@ -320,7 +309,7 @@ impl Driver {
                 self.passive = None;
                 let result = ports::bind(&self.shared.ports, ip).map(|l| {
                     let addr = l.addr;
-                    self.passive = Some(l);
+                    self.passive = Some(Arc::new(l));
                     addr
                 });
                 self.session.complete_passive(id, result, Instant::now());
@@ -332,7 +321,7 @@ impl Driver {
                 let fut = transfer::start(
                     Arc::clone(&self.shared),
                     t,
-                    self.passive.take().or(self.passive_returned.take()),
+                    self.passive.clone(),
                     Arc::clone(&self.moved),
                 );
                 self.transfer = Some((id, fut));

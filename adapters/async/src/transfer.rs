@@ -42,12 +42,6 @@ pub(crate) enum Step {
         file: WriteHandle,
     },
     Failed(TransferError),
-    /// The file could not be opened; the data connection was never touched, so the
-    /// passive listener comes back (a `STOU` retry uses it).
-    NotOpened {
-        error: StorageError,
-        listener: Option<PassiveListener>,
-    },
 }
 
 /// What the transfer reads from or writes to.
@@ -58,12 +52,13 @@ enum Io {
 }
 
 /// Builds the transfer's future. `listener` is the session's passive listener, for
-/// [`DataChannel::Passive`]; `moved` counts the bytes moved (once per block), for
+/// [`DataChannel::Passive`], borrowed: the session keeps it until the core says
+/// [`ClosePassive`](sansftp::server::Output::ClosePassive); `moved` counts the bytes moved (once per block), for
 /// the session's stall timeout.
 pub(crate) fn start(
     shared: Arc<Shared>,
     t: Transfer,
-    listener: Option<PassiveListener>,
+    listener: Option<Arc<PassiveListener>>,
     moved: Arc<AtomicU64>,
 ) -> BoxFuture<'static, Step> {
     Box::pin(async move {
@@ -71,7 +66,7 @@ pub(crate) fn start(
         // The file first: a missing file must answer 550 without touching the network.
         let io = match open(&shared, &t).await {
             Ok(io) => io,
-            Err(error) => return Step::NotOpened { error, listener },
+            Err(error) => return Step::Failed(TransferError::Storage(error)),
         };
         let (sock, peer) = match connect(&t, listener).await {
             Ok(c) => c,
@@ -158,7 +153,7 @@ async fn open(shared: &Arc<Shared>, t: &Transfer) -> Result<Io, StorageError> {
 /// own deadline bounds the wait: it aborts the transfer, which drops this future.
 async fn connect(
     t: &Transfer,
-    listener: Option<PassiveListener>,
+    listener: Option<Arc<PassiveListener>>,
 ) -> io::Result<(Async<TcpStream>, SocketAddr)> {
     match t.channel {
         DataChannel::Active(addr) => {
@@ -175,7 +170,6 @@ async fn connect(
             loop {
                 let (s, peer) = l.listener.accept().await?;
                 if t.accepts(peer) {
-                    // The listener (and its port) is released here: one connection each.
                     return Ok((s, peer));
                 }
                 log::warn!(

@@ -59,6 +59,9 @@ impl ServerHarness for Harness {
         if let Some(users) = spec.users {
             builder = builder.user_manager(Scripted(users));
         }
+        if let Some(backlog) = spec.backlog {
+            builder = builder.backlog(backlog);
+        }
         let server = self.block_on(builder.bind(spec.bind.as_str()))?;
         let addr = server.local_addr();
         let stop = server.shutdown_handle();

@@ -1,5 +1,6 @@
-//! Real clients against the async server: Python's `ftplib` and `curl`. Without them:
-//! a skip message, or a failure when `CI=true` (CI must have them).
+//! Real clients against the async server: Python's `ftplib` and `curl`. A missing one
+//! fails the test under `CI=true` (CI installs them) and is skipped elsewhere with a
+//! visible `SKIPPED` line (`sansftp_conformance::peer::have_tool`).
 
 mod common;
 
@@ -7,25 +8,10 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::{Rt, TestServer, config, random_bytes};
+use sansftp_conformance::peer::have_tool;
 use sansftp_storage::MemoryFs;
 
 on_both_runtimes!(ftplib, curl, ftplib_abort);
-
-/// Whether `program` runs; false means skip (or fail on CI).
-fn have(program: &str) -> bool {
-    let ok = Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{program} is required on CI but not installed"
-        );
-        println!("skipping: {program} not installed");
-    }
-    ok
-}
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("spawn");
@@ -78,7 +64,7 @@ print("ok")
 "#;
 
 fn ftplib(rt: Rt) {
-    if !have("python3") {
+    if !have_tool("python3") {
         return;
     }
     let srv = TestServer::start(rt, config(), MemoryFs::new());
@@ -89,7 +75,7 @@ fn ftplib(rt: Rt) {
 }
 
 fn curl(rt: Rt) {
-    if !have("curl") {
+    if !have_tool("curl") {
         return;
     }
     let data = random_bytes(700_000, 9);
@@ -171,7 +157,7 @@ print("ok")
 /// ftplib's `abort()` sends `ABOR\r\n` as urgent data; the control socket must keep it
 /// in the stream (`SO_OOBINLINE`), or the line never ends.
 fn ftplib_abort(rt: Rt) {
-    if !have("python3") {
+    if !have_tool("python3") {
         return;
     }
     let mut cfg = config();

@@ -96,7 +96,7 @@ struct Conn {
     tx: Sender<Msg>,
     /// Gives the reader back one read-ahead slot per chunk handled.
     credit: SyncSender<()>,
-    passive: Option<transfer::Passive>,
+    passive: Option<Arc<transfer::Passive>>,
     transfers: HashMap<RequestId, Arc<TransferControl>>,
     /// An upload that arrived in full, kept uncommitted until
     /// [`Output::CommitUpload`]; dropped (discarded) on an abort or when the session ends.
@@ -308,11 +308,11 @@ impl Conn {
             .bind(|port| TcpListener::bind((ip, port)))?;
         match listener.local_addr() {
             Ok(addr) => {
-                self.passive = Some(transfer::Passive {
+                self.passive = Some(Arc::new(transfer::Passive {
                     listener,
                     addr,
                     _lease: lease,
-                });
+                }));
                 Ok(addr)
             }
             Err(_) => Err(NoAvailablePort {
@@ -325,7 +325,7 @@ impl Conn {
         let id = t.id;
         let source = match t.channel {
             sansftp::server::DataChannel::Active(addr) => DataSource::Active(addr),
-            sansftp::server::DataChannel::Passive => match self.passive.take() {
+            sansftp::server::DataChannel::Passive => match self.passive.clone() {
                 Some(p) => DataSource::Passive(p),
                 None => {
                     let error = TransferError::Connect("no passive listener".into());

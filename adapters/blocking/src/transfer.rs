@@ -22,7 +22,8 @@ const BUFFER: usize = 256 * 1024;
 /// The longest a throttled transfer sleeps before checking for an abort.
 const MAX_NAP: Duration = Duration::from_millis(100);
 
-/// A passive listener and the pool port it holds.
+/// A passive listener and the pool port it holds. The session keeps it until the core
+/// says [`ClosePassive`](sansftp::server::Output::ClosePassive); a transfer borrows it.
 #[derive(Debug)]
 pub(crate) struct Passive {
     pub(crate) listener: TcpListener,
@@ -32,7 +33,7 @@ pub(crate) struct Passive {
 
 /// Where the data connection comes from.
 pub(crate) enum DataSource {
-    Passive(Passive),
+    Passive(Arc<Passive>),
     Active(SocketAddr),
 }
 

@@ -27,6 +27,9 @@ impl ServerHarness for Harness {
         if let Some(users) = spec.users {
             builder = builder.user_manager(Scripted(users));
         }
+        if let Some(backlog) = spec.backlog {
+            builder = builder.backlog(backlog);
+        }
         let server = builder.bind(spec.bind.as_str())?;
         let addr = server.local_addr();
         let stop = server.shutdown_handle();

@@ -184,6 +184,34 @@ pub fn stou_retries_on_the_same_connection<H: ServerHarness>(h: &H) {
     ftp.quit();
 }
 
+/// A passive listener serves one transfer: after a download that connected, and after
+/// a `RETR` refused before any connection (`550`), its port refuses connections.
+pub fn passive_listener_closed_after_use<H: ServerHarness>(h: &H) {
+    let fs = MemoryFs::new().with_file("/f", "data");
+    let srv = start(h, fs, config());
+    let mut ftp = Ftp::login(srv.addr());
+    let used = ftp.pasv();
+    let data = connect_data(used);
+    ftp.expect("RETR /f", 150);
+    assert_eq!(read_all(data), b"data");
+    ftp.expect_reply(226);
+    assert_closed(used);
+    let refused = ftp.pasv();
+    ftp.expect("RETR /missing", 550);
+    assert_closed(refused);
+    ftp.expect("NOOP", 200);
+    ftp.quit();
+}
+
+/// `addr` refuses connections (within a second: the server closes it as it answers).
+fn assert_closed(addr: SocketAddr) {
+    let until = Instant::now() + Duration::from_secs(1);
+    while std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok() {
+        assert!(Instant::now() < until, "{addr} still accepts connections");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// TYPE A: LF to CRLF on RETR, CRLF to LF on STOR (a lone CR kept); TYPE I raw.
 pub fn type_a_converts<H: ServerHarness>(h: &H) {
     let fs = MemoryFs::new().with_file("/unix.txt", "a\nb\n\nc");
