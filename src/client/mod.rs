@@ -50,12 +50,12 @@
 //! assert_eq!(p, b"/pub");
 //! ```
 
+mod api;
+mod build;
 mod config;
 mod list;
 mod login;
-mod op;
-mod operation;
-mod ops;
+mod machine;
 mod options;
 pub mod remote;
 mod session;
@@ -63,9 +63,9 @@ mod session;
 pub mod testing;
 mod transfer;
 
-pub use config::{Config, DataMode, PassiveCommand};
-pub use operation::{
+pub use api::{
     Busy, Features, Item, ListCommand, Operation, Output, Transfer, TransferKind, Value,
 };
+pub use config::{Config, DataMode, PassiveCommand};
 pub use options::ClientOptions;
 pub use session::Session;

@@ -9,12 +9,12 @@ use crate::code::Code;
 use crate::reply::{Decoder, Reply};
 use crate::time::DateTime;
 
-use super::config::Config;
-use super::op::{Cx, Data, Op, Shared, Step};
 #[cfg(doc)]
-use super::operation::Value;
-use super::operation::{Busy, Features, Operation, Output};
-use super::ops;
+use super::api::Value;
+use super::api::{Busy, Features, Operation, Output};
+use super::build;
+use super::config::Config;
+use super::machine::{Cx, Data, Op, Shared, Step};
 
 /// The most replies kept that came while no operation ran; older ones are dropped.
 const MAX_STRAY: usize = 16;
@@ -78,7 +78,7 @@ impl Session {
             last_activity: now,
             undelivered: 0,
         };
-        s.run(ops::greeting(), now);
+        s.run(build::greeting(), now);
         s
     }
 
@@ -93,7 +93,7 @@ impl Session {
             self.push_done(Err(Error::ConnectionClosed));
             return Ok(());
         }
-        self.run(ops::build(op), now);
+        self.run(build::build(op), now);
         Ok(())
     }
 
@@ -308,7 +308,7 @@ impl Session {
         }
     }
 
-    fn push_done(&mut self, res: Result<super::operation::Value, Error>) {
+    fn push_done(&mut self, res: Result<super::api::Value, Error>) {
         self.undelivered += 1;
         self.out.push_back(Output::Done(res));
     }
