@@ -293,6 +293,33 @@ pub enum TransferKind {
     Listing,
 }
 
+/// How the application ended a file transfer's data stream, reported with
+/// [`Session::end_transfer`](super::Session::end_transfer), whose table says what the
+/// core makes of each.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum TransferEnd {
+    /// The application finished the stream: an upload's bytes are all written and its
+    /// connection shut down; `at_eof` says whether a download was read to end of file.
+    Finished {
+        /// A download's read returned end of file.
+        at_eof: bool,
+    },
+    /// The stream was dropped without being finished or aborted.
+    Dropped {
+        /// A download's read returned end of file.
+        at_eof: bool,
+    },
+    /// The application aborted the transfer.
+    Aborted,
+    /// Moving the data failed: the connection broke or timed out, or an upload's
+    /// source failed.
+    Failed(std::io::Error),
+    /// The adapter has no stream to move the announced transfer's data (a call that
+    /// was cancelled, or an operation that should not transfer a file).
+    Unwanted,
+}
+
 /// [`Session::start`](super::Session::start) was called while another operation runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Busy;

@@ -147,6 +147,8 @@ fn features() -> Box<dyn Op> {
 }
 
 fn command(text: Option<String>, expected: Vec<Mask>, wait: Vec<Mask>) -> Box<dyn Op> {
+    // An empty text sends nothing: the operation only reads (or does nothing).
+    let text = text.filter(|t| !t.is_empty());
     let cmd = match text.map(|t| Command::parse_client_text(&t)).transpose() {
         Ok(cmd) => cmd,
         Err(e) => return ready(Err(e.into())),

@@ -35,6 +35,7 @@
 //! ```
 //! use std::time::Instant;
 //! use sansftp::client::{Config, Operation, Output, Session, Value};
+//! use sansftp::time::DateTime;
 //!
 //! let now = Instant::now();
 //! let mut s = Session::new(Config::default(), "192.0.2.1:21".parse().unwrap(),
@@ -42,7 +43,7 @@
 //! s.handle_control(b"220 ready\r\n", now);
 //! assert!(matches!(s.poll_output(), Some(Output::Done(Ok(Value::Greeting(_))))));
 //!
-//! s.start(Operation::CurrentDirectory, now).unwrap();
+//! s.start(Operation::CurrentDirectory, now, DateTime::UNIX_EPOCH).unwrap();
 //! let Some(Output::Send(line)) = s.poll_output() else { panic!() };
 //! assert_eq!(&line[..], b"PWD\r\n");
 //! s.handle_control(b"257 \"/pub\" is the current directory\r\n", now);
@@ -53,19 +54,24 @@
 mod api;
 mod build;
 mod config;
+mod limits;
 mod list;
 mod login;
 mod machine;
 mod options;
 pub mod remote;
+mod request;
 mod session;
 #[doc(hidden)]
 pub mod testing;
 mod transfer;
 
 pub use api::{
-    Busy, Features, Item, ListCommand, Operation, Output, Transfer, TransferKind, Value,
+    Busy, Features, Item, ListCommand, Operation, Output, Transfer, TransferEnd, TransferKind,
+    Value,
 };
 pub use config::{Config, DataMode, PassiveCommand};
+pub use limits::SpeedLimits;
 pub use options::ClientOptions;
+pub use request::Request;
 pub use session::Session;
