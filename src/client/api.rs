@@ -87,7 +87,7 @@ pub enum Operation {
     },
     /// `STOR path` (or `APPE path`): the adapter gets an [`Output::Transfer`] and moves
     /// the bytes, then reports the end with
-    /// [`Session::data_done`](super::Session::data_done).
+    /// [`Session::end_transfer`](super::Session::end_transfer).
     Upload {
         /// The file.
         path: Vec<u8>,
@@ -249,13 +249,14 @@ pub enum Output {
     /// Bind a listener on this local address, any port (active mode), then call
     /// [`Session::data_listening`](super::Session::data_listening) with its address or
     /// [`Session::data_failed`](super::Session::data_failed). Accept on it only when
-    /// the [`Output::Transfer`] comes, and only from the control connection's peer host.
+    /// the [`Output::Transfer`] comes, and only connections
+    /// [`Session::accepts`](super::Session::accepts).
     Listen(IpAddr),
     /// The server has accepted the transfer: move the data now (accepting the
-    /// connection first in active mode), then call
-    /// [`Session::data_done`](super::Session::data_done) (a download at end of file, an
-    /// upload once every byte is written and the connection shut down) or
-    /// [`Session::data_failed`](super::Session::data_failed).
+    /// connection first in active mode). A listing ends with
+    /// [`Session::data_done`](super::Session::data_done) or
+    /// [`Session::data_failed`](super::Session::data_failed); a file transfer with
+    /// [`Session::end_transfer`](super::Session::end_transfer), whatever its end.
     Transfer(Transfer),
     /// Close the data connection (and listener) now, without waiting for its end.
     CloseData,

@@ -171,7 +171,7 @@ mod tests {
         let later = start + Duration::from_secs(1);
         assert!(at <= later);
         let n = limits.grant(kind, 1 << 20, later).unwrap();
-        assert!(n <= 10_000 && n >= 1, "{n}");
+        assert!((1..=10_000).contains(&n), "{n}");
         limits.consume(kind, n, later);
         assert!(limits.grant(kind, n, later).is_err(), "the bucket is spent");
         limits.set_read(Some(0));

@@ -4,22 +4,34 @@
 //!
 //! # The contract
 //!
-//! The session never touches a socket, a file or a clock. The adapter:
+//! The session never touches a socket, a file or a clock; it makes every protocol
+//! decision, so that adapters only move bytes. After **every** input below, the adapter
+//! drains [`Session::poll_output`] until it gives `None` and acts on each [`Output`].
+//! The adapter:
 //!
-//! - connects the control socket, makes a [`Session`] with both addresses, writes every
-//!   [`Output::Send`] and feeds what it reads to [`Session::handle_control`] (and end of
-//!   file to [`Session::control_closed`]);
+//! - connects the control socket, makes a [`Session`] with both addresses (and
+//!   [`ClientOptions::session_config`], which settles the reply-timeout default), writes
+//!   every [`Output::Send`] and feeds what it reads to [`Session::handle_control`] (end
+//!   of file or an error to [`Session::control_closed`]);
 //! - waits for the greeting's [`Output::Done`], then [`Session::start`]s one operation
-//!   at a time and drives it to its [`Output::Done`];
+//!   at a time, with the monotonic and the wall clock, and drives it to its
+//!   [`Output::Done`]. A [`Request`] pairs an operation with its typed result: an
+//!   adapter's method is "start `request.into_operation()`, drive it,
+//!   `request.finish(result)`", so what a result means is decided here once;
 //! - opens data connections when told: [`Output::Connect`] (passive, answered with
 //!   [`Session::data_connected`]) or [`Output::Listen`] (active, answered with
-//!   [`Session::data_listening`]); on [`Output::Transfer`] it moves the data (file bytes
-//!   never pass through the core; a listing's bytes go to [`Session::handle_data`]) and
-//!   reports [`Session::data_done`] or [`Session::data_failed`]; [`Output::CloseData`]
-//!   closes the data connection at once;
+//!   [`Session::data_listening`]; it accepts only connections [`Session::accepts`]);
+//!   on [`Output::Transfer`] it moves the data. File bytes never pass through the core;
+//!   a listing's bytes go to [`Session::handle_data`] while [`Session::is_moving`], its
+//!   end to [`Session::data_done`]. How a file transfer ended (finished, dropped,
+//!   aborted, failed, unwanted) goes to [`Session::end_transfer`], which decides what
+//!   that means (see its table) and whether the connection closes gracefully;
+//!   [`Session::data_failed`] reports a data connection that could not be opened or a
+//!   listing's that broke; [`Output::CloseData`] closes the data connection at once;
 //! - calls [`Session::handle_timeout`] at [`Session::poll_timeout`] (the reply timeout);
 //!   connect timeouts and stalled data connections are its own to watch;
-//! - owns the speed limits ([`crate::throttle::Throttle`]), since it moves the bytes;
+//! - paces the bytes it moves with the client's [`SpeedLimits`] ([`SpeedLimits::grant`]
+//!   before a block, [`SpeedLimits::consume`] after);
 //! - closes everything on [`Output::Close`].
 //!
 //! A transfer whose data side fails, or that the application drops or
@@ -27,6 +39,12 @@
 //! `NOOP`'s `200` belongs to the old transfer, so the control channel is in step for the
 //! next operation, whichever of `426`+`226`, a bare `226`, or `226`+`225` the server
 //! sends.
+//!
+//! # Modules
+//!
+//! `machine` is the combinator kit every operation is built from (one exchange, `then`,
+//! `seq`, `defer`); `build` turns each [`Operation`] into such a machine; `api` holds the
+//! public types; `list` and `transfer` are the two operations with data connections.
 //!
 //! # Example
 //!

@@ -59,10 +59,11 @@
 //! [`Client::download`] in 1 MiB blocks, the file side on the [`blocking`] pool while
 //! the socket moves the previous block.
 //!
-//! A stream cannot await in its `Drop`: one dropped before its end tells the core
-//! (`data_failed`, which queues `ABOR` and a `NOOP`), and the next call on the client
-//! first drives that operation to its end, reading every reply up to the `NOOP`'s, so
-//! the control connection stays in step.
+//! A stream cannot await in its `Drop`: a dropped one tells the core
+//! ([`Session::end_transfer`](sansftp::client::Session::end_transfer), which decides
+//! whether that is complete or queues `ABOR` and a `NOOP`), and the next call on the
+//! client first drives that operation to its end, so the control connection stays in
+//! step.
 //!
 //! Errors are [`sansftp::Error`]: a reply with an unexpected code is
 //! [`Error::StatusCode`](sansftp::Error::StatusCode), a timed-out connect, read or write
