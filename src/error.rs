@@ -79,6 +79,16 @@ pub enum Error {
     /// that is not a number, a `257` without a path).
     #[error("unexpected reply: {0}")]
     UnexpectedReply(String),
+    /// A client operation was started while another one still runs on the session
+    /// ([`client::Busy`](crate::client::Busy)).
+    #[error("another operation is still running on this FTP session")]
+    Busy,
+}
+
+impl From<crate::client::Busy> for Error {
+    fn from(_: crate::client::Busy) -> Error {
+        Error::Busy
+    }
 }
 
 impl Error {

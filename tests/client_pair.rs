@@ -5,6 +5,7 @@ use sansftp::client::testing::Pair;
 use sansftp::client::{Config, DataMode, ListCommand, Operation, PassiveCommand, Value};
 use sansftp::listing::Kind;
 use sansftp::server::testing::sample_config;
+use sansftp::time::DateTime;
 
 fn pair() -> Pair {
     let mut p = Pair::new(sample_config(), Config::default());
@@ -317,6 +318,7 @@ fn abort_during_a_transfer_keeps_the_channel_in_step() {
                 ascii: false,
             },
             p.server.now,
+            DateTime::UNIX_EPOCH,
         )
         .unwrap();
     assert!(p.pump().is_none());
@@ -344,6 +346,7 @@ fn a_failed_data_connection_ends_with_its_error_and_the_channel_in_step() {
                 append: false,
             },
             p.server.now,
+            DateTime::UNIX_EPOCH,
         )
         .unwrap();
     assert!(p.pump().is_none());

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use sansftp::Error;
 use sansftp::client::{
-    Config, DataMode, ListCommand, Operation, Output, Session, TransferKind, Value,
+    Config, DataMode, ListCommand, Operation, Output, Request, Session, TransferEnd, TransferKind,
+    Value,
 };
 use sansftp::listing::Kind;
 use sansftp::time::DateTime;
@@ -18,6 +19,8 @@ const LOCAL: &str = "192.0.2.9:50000";
 struct Script {
     s: Session,
     now: Instant,
+    /// The wall clock given with each start.
+    wall: DateTime,
     sent: String,
     connects: Vec<SocketAddr>,
     transfers: Vec<TransferKind>,
@@ -34,6 +37,7 @@ impl Script {
         let mut script = Script {
             s,
             now,
+            wall: DateTime::UNIX_EPOCH,
             sent: String::new(),
             connects: Vec::new(),
             transfers: Vec::new(),
@@ -72,7 +76,7 @@ impl Script {
 
     fn start(&mut self, op: Operation) -> String {
         let start = self.sent.len();
-        self.s.start(op, self.now).expect("not busy");
+        self.s.start(op, self.now, self.wall).expect("not busy");
         self.drain();
         self.sent[start..].to_string()
     }
@@ -135,7 +139,7 @@ fn login_without_feat_support_then_list_falls_back_to_list() {
     assert!(!s.s.features().unwrap().supports("MLST"));
 
     // Known to lack MLST: LIST straight away, and the IIS format parses.
-    s.s.set_clock(DateTime::date(2024, 6, 1).unwrap());
+    s.wall = DateTime::date(2024, 6, 1).unwrap();
     assert_eq!(
         s.start(Operation::List {
             path: Vec::new(),
@@ -366,6 +370,7 @@ fn active_mode_on_ipv6_uses_eprt() {
             ascii: true,
         },
         now,
+        DateTime::UNIX_EPOCH,
     )
     .unwrap();
     let mut sent = Vec::new();
@@ -546,14 +551,14 @@ fn a_queued_result_keeps_the_session_busy_until_taken() {
     );
     s.handle_control(b"220 x\r\n", now);
     assert!(s.is_busy(), "the greeting's result is not taken yet");
-    assert!(s.start(Operation::Noop, now).is_err());
+    assert!(s.start(Operation::Noop, now, DateTime::UNIX_EPOCH).is_err());
     while s.poll_output().is_some() {}
     assert!(!s.is_busy());
-    s.start(Operation::Noop, now).unwrap();
+    s.start(Operation::Noop, now, DateTime::UNIX_EPOCH).unwrap();
     s.handle_control(b"200 ok\r\n", now);
     assert!(s.is_busy());
     while s.poll_output().is_some() {}
-    assert!(s.start(Operation::Noop, now).is_ok());
+    assert!(s.start(Operation::Noop, now, DateTime::UNIX_EPOCH).is_ok());
 }
 
 #[test]
@@ -593,4 +598,129 @@ fn listing_names_that_would_leave_the_directory_are_dropped() {
         .map(|i| i.path_str().into_owned())
         .collect();
     assert_eq!(paths, ["/d/sub", "/d/ok.txt"]);
+}
+
+/// A download or upload started and its data connection open, the `150` read: the
+/// adapter holds the stream.
+fn moving(upload: bool) -> Script {
+    let mut s = greeted(b"220 x\r\n");
+    let path = b"f".to_vec();
+    s.start(if upload {
+        Operation::Upload {
+            path,
+            offset: 0,
+            ascii: false,
+            append: false,
+        }
+    } else {
+        Operation::Download {
+            path,
+            offset: 0,
+            ascii: false,
+        }
+    });
+    s.server(b"200 ok\r\n229 (|||40005|)\r\n");
+    s.with(|c, now| c.data_connected(now));
+    s.server(b"150 ok\r\n");
+    assert_eq!(s.transfers.len(), 1);
+    s
+}
+
+/// Ends the transfer with `end`: what the client sent, whether the core calls it
+/// complete, and the operation's result once the server has answered `answers`.
+fn end(upload: bool, end: TransferEnd, answers: &[u8]) -> (String, bool, Result<Value, Error>) {
+    let mut s = moving(upload);
+    let mut complete = false;
+    let sent = s.with(|c, now| complete = c.end_transfer(end, now));
+    s.server(answers);
+    (sent, complete, s.last())
+}
+
+const ABORT_ANSWERS: &[u8] = b"426 aborted\r\n226 ok\r\n200 ok\r\n";
+
+#[test]
+fn a_finished_or_dropped_download_at_end_of_file_is_complete() {
+    for e in [
+        TransferEnd::Finished { at_eof: true },
+        TransferEnd::Dropped { at_eof: true },
+    ] {
+        let label = format!("{e:?}");
+        let (sent, complete, res) = end(false, e, b"226 done\r\n");
+        assert_eq!(sent, "", "{label}: no ABOR");
+        assert!(complete, "{label}");
+        assert!(matches!(res, Ok(Value::None)), "{label}: {res:?}");
+    }
+}
+
+#[test]
+fn finish_on_a_partly_read_download_aborts_and_fails() {
+    let (sent, complete, res) = end(
+        false,
+        TransferEnd::Finished { at_eof: false },
+        ABORT_ANSWERS,
+    );
+    assert_eq!(sent, "ABOR\r\nNOOP\r\n");
+    assert!(!complete);
+    match res {
+        Err(Error::Io(e)) => assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_finished_upload_is_complete_a_dropped_one_is_aborted() {
+    let (sent, complete, res) = end(true, TransferEnd::Finished { at_eof: false }, b"226 ok\r\n");
+    assert_eq!((sent.as_str(), complete), ("", true));
+    assert!(matches!(res, Ok(Value::None)), "{res:?}");
+    // Even "at end of file": an upload's end is only what finish says.
+    let (sent, complete, res) = end(true, TransferEnd::Dropped { at_eof: true }, ABORT_ANSWERS);
+    assert_eq!((sent.as_str(), complete), ("ABOR\r\nNOOP\r\n", false));
+    assert!(res.is_err(), "{res:?}");
+}
+
+#[test]
+fn aborted_unwanted_and_failed_transfers_send_abor() {
+    let (sent, complete, res) = end(false, TransferEnd::Aborted, ABORT_ANSWERS);
+    assert_eq!((sent.as_str(), complete), ("ABOR\r\nNOOP\r\n", false));
+    assert!(matches!(res, Ok(Value::Aborted)), "{res:?}");
+    let (sent, _, res) = end(false, TransferEnd::Unwanted, ABORT_ANSWERS);
+    assert_eq!(sent, "ABOR\r\nNOOP\r\n");
+    assert!(res.is_err(), "an unwanted transfer is an error: {res:?}");
+    let broken = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+    let (sent, _, res) = end(true, TransferEnd::Failed(broken), ABORT_ANSWERS);
+    assert_eq!(sent, "ABOR\r\nNOOP\r\n");
+    assert!(matches!(res, Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::ConnectionReset));
+}
+
+#[test]
+fn an_empty_command_text_sends_nothing_and_reads_a_reply() {
+    let mut s = greeted(b"220 x\r\n");
+    let op = Request::command("", &["2xx".parse().unwrap()], &[]).into_operation();
+    assert_eq!(s.start(op), "", "nothing sent");
+    s.server(b"200 late reply\r\n");
+    assert!(matches!(s.last(), Ok(Value::Reply(r)) if r.code().value() == 200));
+    // With nothing to wait for it does nothing at all.
+    assert_eq!(s.start(Request::command("", &[], &[]).into_operation()), "");
+    assert!(matches!(s.last(), Ok(Value::None)));
+}
+
+#[test]
+fn active_mode_accepts_the_servers_host_in_either_form() {
+    let s = Session::new(
+        Config::default(),
+        "192.0.2.1:21".parse().unwrap(),
+        "192.0.2.9:5000".parse().unwrap(),
+        Instant::now(),
+    );
+    assert!(s.accepts("192.0.2.1:20".parse().unwrap()));
+    assert!(s.accepts("[::ffff:192.0.2.1]:20".parse().unwrap()));
+    assert!(!s.accepts("192.0.2.2:20".parse().unwrap()));
+}
+
+#[test]
+fn a_busy_session_is_error_busy() {
+    let mut s = greeted(b"220 x\r\n");
+    s.start(Operation::Noop);
+    let busy = s.s.start(Operation::Noop, s.now, s.wall).unwrap_err();
+    assert!(matches!(Error::from(busy), Error::Busy));
 }

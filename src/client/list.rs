@@ -3,12 +3,12 @@
 
 use std::collections::VecDeque;
 
-use crate::listing::Kind;
+use crate::command::{Command, ListArgs};
+use crate::listing::{Kind, parse_line};
 use crate::reply::Reply;
 
-use super::op::{Cx, Data, Next, Op, Step, then};
-use super::operation::{Item, ListCommand, Output, Value};
-use super::ops::{first_list_command, is_50x, list_command, parse_entry};
+use super::api::{Item, ListCommand, Output, Value};
+use super::machine::{Cx, Data, Next, Op, Res, Step, is_50x, then};
 use super::remote::join;
 use super::transfer;
 
@@ -100,7 +100,7 @@ impl ListOp {
         cx: &mut Cx<'_>,
     ) -> Result<(), crate::Error> {
         for line in body.split(|&b| b == b'\n') {
-            let Some(entry) = parse_entry(line, cx.state.clock)? else {
+            let Some(entry) = parse_line(line, cx.state.clock)? else {
                 continue;
             };
             // A name is one path component: `.`/`..`, empty names and names holding a
@@ -129,6 +129,28 @@ impl ListOp {
             None => self.next_dir(cx),
         }
     }
+}
+
+/// The listing command `command` starts with, given what `FEAT` said.
+fn first_list_command(command: ListCommand, cx: &Cx<'_>, path: &[u8]) -> Command {
+    let arg = if path.is_empty() {
+        None
+    } else {
+        Some(path.to_vec())
+    };
+    match command {
+        ListCommand::Mlsd => Command::Mlsd(arg),
+        ListCommand::List => list_command(arg),
+        ListCommand::Auto if cx.feature("MLST") == Some(false) => list_command(arg),
+        ListCommand::Auto => Command::Mlsd(arg),
+    }
+}
+
+fn list_command(arg: Option<Vec<u8>>) -> Command {
+    Command::List(ListArgs {
+        options: Vec::new(),
+        path: arg,
+    })
 }
 
 /// Whether `name` is a single, ordinary path component.
@@ -169,5 +191,9 @@ impl Op for ListOp {
         self.current
             .as_ref()
             .is_none_or(|(_, op)| op.awaiting_reply())
+    }
+
+    fn on_closed(&mut self) -> Option<Res> {
+        self.current.as_mut().and_then(|(_, op)| op.on_closed())
     }
 }

@@ -5,8 +5,8 @@ use crate::code::{Code, Mask};
 use crate::command::Command;
 use crate::reply::Reply;
 
-use super::op::{Cx, Op, Step, unexpected};
-use super::operation::Value;
+use super::api::Value;
+use super::machine::{Cx, Op, Step, unexpected};
 
 /// The login exchange. A server may ask for the password and the account in any order,
 /// but for each at most once: a loop is refused.

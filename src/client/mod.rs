@@ -4,22 +4,34 @@
 //!
 //! # The contract
 //!
-//! The session never touches a socket, a file or a clock. The adapter:
+//! The session never touches a socket, a file or a clock; it makes every protocol
+//! decision, so that adapters only move bytes. After **every** input below, the adapter
+//! drains [`Session::poll_output`] until it gives `None` and acts on each [`Output`].
+//! The adapter:
 //!
-//! - connects the control socket, makes a [`Session`] with both addresses, writes every
-//!   [`Output::Send`] and feeds what it reads to [`Session::handle_control`] (and end of
-//!   file to [`Session::control_closed`]);
+//! - connects the control socket, makes a [`Session`] with both addresses (and
+//!   [`ClientOptions::session_config`], which settles the reply-timeout default), writes
+//!   every [`Output::Send`] and feeds what it reads to [`Session::handle_control`] (end
+//!   of file or an error to [`Session::control_closed`]);
 //! - waits for the greeting's [`Output::Done`], then [`Session::start`]s one operation
-//!   at a time and drives it to its [`Output::Done`];
+//!   at a time, with the monotonic and the wall clock, and drives it to its
+//!   [`Output::Done`]. A [`Request`] pairs an operation with its typed result: an
+//!   adapter's method is "start `request.into_operation()`, drive it,
+//!   `request.finish(result)`", so what a result means is decided here once;
 //! - opens data connections when told: [`Output::Connect`] (passive, answered with
 //!   [`Session::data_connected`]) or [`Output::Listen`] (active, answered with
-//!   [`Session::data_listening`]); on [`Output::Transfer`] it moves the data (file bytes
-//!   never pass through the core; a listing's bytes go to [`Session::handle_data`]) and
-//!   reports [`Session::data_done`] or [`Session::data_failed`]; [`Output::CloseData`]
-//!   closes the data connection at once;
+//!   [`Session::data_listening`]; it accepts only connections [`Session::accepts`]);
+//!   on [`Output::Transfer`] it moves the data. File bytes never pass through the core;
+//!   a listing's bytes go to [`Session::handle_data`] while [`Session::is_moving`], its
+//!   end to [`Session::data_done`]. How a file transfer ended (finished, dropped,
+//!   aborted, failed, unwanted) goes to [`Session::end_transfer`], which decides what
+//!   that means (see its table) and whether the connection closes gracefully;
+//!   [`Session::data_failed`] reports a data connection that could not be opened or a
+//!   listing's that broke; [`Output::CloseData`] closes the data connection at once;
 //! - calls [`Session::handle_timeout`] at [`Session::poll_timeout`] (the reply timeout);
 //!   connect timeouts and stalled data connections are its own to watch;
-//! - owns the speed limits ([`crate::throttle::Throttle`]), since it moves the bytes;
+//! - paces the bytes it moves with the client's [`SpeedLimits`] ([`SpeedLimits::grant`]
+//!   before a block, [`SpeedLimits::consume`] after);
 //! - closes everything on [`Output::Close`].
 //!
 //! A transfer whose data side fails, or that the application drops or
@@ -28,6 +40,12 @@
 //! next operation, whichever of `426`+`226`, a bare `226`, or `226`+`225` the server
 //! sends.
 //!
+//! # Modules
+//!
+//! `machine` is the combinator kit every operation is built from (one exchange, `then`,
+//! `seq`, `defer`); `build` turns each [`Operation`] into such a machine; `api` holds the
+//! public types; `list` and `transfer` are the two operations with data connections.
+//!
 //! # Example
 //!
 //! A session driven by hand, the server's side played by the test:
@@ -35,6 +53,7 @@
 //! ```
 //! use std::time::Instant;
 //! use sansftp::client::{Config, Operation, Output, Session, Value};
+//! use sansftp::time::DateTime;
 //!
 //! let now = Instant::now();
 //! let mut s = Session::new(Config::default(), "192.0.2.1:21".parse().unwrap(),
@@ -42,7 +61,7 @@
 //! s.handle_control(b"220 ready\r\n", now);
 //! assert!(matches!(s.poll_output(), Some(Output::Done(Ok(Value::Greeting(_))))));
 //!
-//! s.start(Operation::CurrentDirectory, now).unwrap();
+//! s.start(Operation::CurrentDirectory, now, DateTime::UNIX_EPOCH).unwrap();
 //! let Some(Output::Send(line)) = s.poll_output() else { panic!() };
 //! assert_eq!(&line[..], b"PWD\r\n");
 //! s.handle_control(b"257 \"/pub\" is the current directory\r\n", now);
@@ -50,14 +69,16 @@
 //! assert_eq!(p, b"/pub");
 //! ```
 
+mod api;
+mod build;
 mod config;
+mod limits;
 mod list;
 mod login;
-mod op;
-mod operation;
-mod ops;
+mod machine;
 mod options;
 pub mod remote;
+mod request;
 mod session;
 /// Test harness (a client session wired to a server session in memory, virtual time).
 /// Behind the `testing` feature; not covered by semver.
@@ -66,9 +87,12 @@ pub mod testing;
 mod transfer;
 pub mod tree;
 
-pub use config::{Config, DataMode, PassiveCommand};
-pub use operation::{
-    Busy, Features, Item, ListCommand, Operation, Output, Transfer, TransferKind, Value,
+pub use api::{
+    Busy, Features, Item, ListCommand, Operation, Output, Transfer, TransferEnd, TransferKind,
+    Value,
 };
+pub use config::{Config, DataMode, PassiveCommand};
+pub use limits::SpeedLimits;
 pub use options::ClientOptions;
+pub use request::Request;
 pub use session::Session;

@@ -87,6 +87,24 @@ impl ClientOptions {
         self
     }
 
+    /// The core [`Config`] a session of this client runs with: [`ClientOptions::config`],
+    /// its `reply_timeout` (when `None`) set to [`socket_timeout`](ClientOptions::socket_timeout).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sansftp::client::ClientOptions;
+    ///
+    /// let options = ClientOptions::new().socket_timeout(Duration::from_secs(30));
+    /// assert_eq!(options.session_config().reply_timeout, Some(Duration::from_secs(30)));
+    /// ```
+    pub fn session_config(&self) -> Config {
+        let mut config = self.config.clone();
+        if config.reply_timeout.is_none() {
+            config.reply_timeout = self.socket_timeout;
+        }
+        config
+    }
+
     /// Replaces the core's [`Config`].
     pub fn config(mut self, config: Config) -> ClientOptions {
         self.config = config;

@@ -1,6 +1,7 @@
 //! [`Session`]: one control connection's client state machine.
 
 use std::collections::VecDeque;
+use std::io;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -9,12 +10,12 @@ use crate::code::Code;
 use crate::reply::{Decoder, Reply};
 use crate::time::DateTime;
 
-use super::config::Config;
-use super::op::{Cx, Data, Op, Shared, Step};
 #[cfg(doc)]
-use super::operation::Value;
-use super::operation::{Busy, Features, Operation, Output};
-use super::ops;
+use super::api::Value;
+use super::api::{Busy, Features, Operation, Output, TransferEnd, TransferKind};
+use super::build;
+use super::config::Config;
+use super::machine::{Cx, Data, Op, Shared, Step};
 
 /// The most replies kept that came while no operation ran; older ones are dropped.
 const MAX_STRAY: usize = 16;
@@ -36,10 +37,14 @@ const MAX_STRAY: usize = 16;
 /// | [`data_connected`](Session::data_connected) | the connection asked for by [`Output::Connect`] is open |
 /// | [`data_listening`](Session::data_listening) | the listener asked for by [`Output::Listen`] is bound |
 /// | [`handle_data`](Session::handle_data) | bytes of a [`TransferKind::Listing`](super::TransferKind::Listing) were read |
-/// | [`data_done`](Session::data_done) | a transfer's data moved completely |
+/// | [`data_done`](Session::data_done) | a listing's data connection reached end of file |
 /// | [`data_failed`](Session::data_failed) | a data connection could not be opened, or broke |
+/// | [`end_transfer`](Session::end_transfer) | the application ended a file transfer's stream (finish, drop, abort, an error) |
 /// | [`abort`](Session::abort) | the application wants a running transfer stopped |
-/// | [`set_clock`](Session::set_clock) | before a listing, so dates without a year resolve |
+///
+/// After every input, drain [`poll_output`](Session::poll_output) until it gives `None`.
+/// [`start`](Session::start) takes the wall clock with the monotonic one: listings read
+/// it for dates without a year, so there is no clock to set beforehand.
 #[derive(Debug)]
 pub struct Session {
     config: Config,
@@ -55,6 +60,9 @@ pub struct Session {
     last_activity: Instant,
     /// [`Output::Done`]s queued but not yet taken by [`Session::poll_output`].
     undelivered: usize,
+    /// The transfer handed out with [`Output::Transfer`] whose end is not yet
+    /// reported.
+    moving: Option<TransferKind>,
 }
 
 impl Session {
@@ -77,27 +85,32 @@ impl Session {
             closed: false,
             last_activity: now,
             undelivered: 0,
+            moving: None,
         };
-        s.run(ops::greeting(), now);
+        s.run(build::greeting(), now);
         s
     }
 
-    /// Starts `op`. Fails with [`Busy`] while another operation runs; drive that one to
-    /// its [`Output::Done`] first. On a closed session the operation finishes at once
-    /// with [`Error::ConnectionClosed`].
-    pub fn start(&mut self, op: Operation, now: Instant) -> Result<(), Busy> {
+    /// Starts `op` at `now`, `wall` being the same moment in UTC (listings read it for
+    /// dates without a year), then drain [`poll_output`](Session::poll_output). Fails
+    /// with [`Busy`] while another operation runs; drive that one to its
+    /// [`Output::Done`] first. On a closed session the operation finishes at once with
+    /// [`Error::ConnectionClosed`].
+    pub fn start(&mut self, op: Operation, now: Instant, wall: DateTime) -> Result<(), Busy> {
         if self.is_busy() {
             return Err(Busy);
         }
+        self.shared.clock = wall;
         if self.closed {
             self.push_done(Err(Error::ConnectionClosed));
             return Ok(());
         }
-        self.run(ops::build(op), now);
+        self.run(build::build(op), now);
         Ok(())
     }
 
-    /// Feeds bytes read from the control connection.
+    /// Feeds bytes read from the control connection; then drain
+    /// [`poll_output`](Session::poll_output).
     pub fn handle_control(&mut self, bytes: &[u8], now: Instant) {
         if self.closed {
             return;
@@ -120,7 +133,8 @@ impl Session {
         }
     }
 
-    /// The control connection reached end of file (or broke).
+    /// The control connection reached end of file (or broke); then drain
+    /// [`poll_output`](Session::poll_output).
     pub fn control_closed(&mut self) {
         if self.closed {
             return;
@@ -141,7 +155,8 @@ impl Session {
         }
     }
 
-    /// Fires the reply timeout if it is due.
+    /// Fires the reply timeout if it is due; then drain
+    /// [`poll_output`](Session::poll_output).
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.poll_timeout().is_some_and(|t| t <= now) {
             self.fail(Error::Timeout("a reply from the server".into()));
@@ -159,51 +174,121 @@ impl Session {
         self.last_activity.checked_add(timeout)
     }
 
-    /// The passive data connection asked for by [`Output::Connect`] is open.
+    /// The passive data connection asked for by [`Output::Connect`] is open; then
+    /// drain [`poll_output`](Session::poll_output).
     pub fn data_connected(&mut self, now: Instant) {
         self.data(Data::Connected, now);
     }
 
-    /// The active-mode listener asked for by [`Output::Listen`] is bound at `addr`.
+    /// The active-mode listener asked for by [`Output::Listen`] is bound at `addr`;
+    /// then drain [`poll_output`](Session::poll_output).
     pub fn data_listening(&mut self, addr: SocketAddr, now: Instant) {
         self.data(Data::Listening(addr), now);
     }
 
-    /// Bytes read from a listing's data connection.
+    /// Bytes read from a listing's data connection; then drain
+    /// [`poll_output`](Session::poll_output) (an [`Output::CloseData`] there means the
+    /// core wants no more: stop reading).
     pub fn handle_data(&mut self, bytes: &[u8], now: Instant) {
         self.data(Data::Bytes(bytes), now);
     }
 
-    /// The transfer's data moved completely: a download or listing read to end of file,
-    /// an upload written and shut down.
+    /// The transfer's data moved completely: a listing read to end of file (a file
+    /// transfer's end goes through [`end_transfer`](Session::end_transfer)); then
+    /// drain [`poll_output`](Session::poll_output).
     pub fn data_done(&mut self, now: Instant) {
+        self.moving = None;
         self.data(Data::Done, now);
     }
 
-    /// The data connection could not be opened or broke (also: an upload's source
-    /// failed, or a download stream was dropped early). A transfer the server started
-    /// is aborted, and the operation ends with this error once the control channel is
-    /// in step again.
-    pub fn data_failed(&mut self, error: std::io::Error, now: Instant) {
+    /// The application ended the transfer of the last [`Output::Transfer`] (a listing
+    /// counts as a download); then
+    /// drain [`poll_output`](Session::poll_output) and drive the operation to its
+    /// [`Output::Done`]. The core decides what that means, the same for every adapter:
+    ///
+    /// | `end` | upload | download |
+    /// |---|---|---|
+    /// | [`Finished`](TransferEnd::Finished) | complete (every byte written, the connection shut down) | complete if at end of file; else `ABOR`, and the operation fails with an [`Error::Io`] of kind `InvalidInput` |
+    /// | [`Dropped`](TransferEnd::Dropped) | `ABOR`: a cut-off upload is not a file | complete if at end of file, else `ABOR` |
+    /// | [`Aborted`](TransferEnd::Aborted) | `ABOR`; the operation ends with [`Value::Aborted`] | the same |
+    /// | [`Failed`](TransferEnd::Failed) | `ABOR`; the operation fails with the error | the same |
+    /// | [`Unwanted`](TransferEnd::Unwanted) | `ABOR`; the operation fails | the same |
+    ///
+    /// Returns whether the transfer is complete. When it is not, the adapter closes
+    /// the data connection abortively (a TCP reset, `SO_LINGER` 0), so that the server
+    /// cannot mistake a cut-off upload for a whole one. Does nothing (and returns
+    /// `true`) when no transfer is moving.
+    pub fn end_transfer(&mut self, end: TransferEnd, now: Instant) -> bool {
+        let Some(kind) = self.moving.take() else {
+            return true;
+        };
+        // A listing read by the adapter ends like a download.
+        let download = kind != TransferKind::Upload;
+        let failure = match end {
+            TransferEnd::Finished { at_eof } if at_eof || !download => None,
+            TransferEnd::Dropped { at_eof } if at_eof && download => None,
+            TransferEnd::Finished { .. } => Some(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "finish() before the end of the download: the transfer was aborted",
+            )),
+            TransferEnd::Dropped { .. } => Some(io::Error::other(
+                "the data stream was dropped before its end",
+            )),
+            TransferEnd::Failed(e) => Some(e),
+            TransferEnd::Unwanted => Some(io::Error::other("no stream for this transfer")),
+            TransferEnd::Aborted => {
+                self.abort(now);
+                return false;
+            }
+        };
+        match failure {
+            None => {
+                self.data(Data::Done, now);
+                true
+            }
+            Some(e) => {
+                self.data(Data::Failed(e), now);
+                false
+            }
+        }
+    }
+
+    /// Whether the active-mode data connection from `from` is the server's: it must
+    /// come from the control connection's peer host (an IPv4 address and its
+    /// IPv4-mapped IPv6 form are one host). Close connections it refuses and keep
+    /// accepting.
+    pub fn accepts(&self, from: SocketAddr) -> bool {
+        crate::addr::same_host(from.ip(), self.shared.peer.ip())
+    }
+
+    /// The data connection could not be opened or broke (a listing's, or one being
+    /// opened); then drain [`poll_output`](Session::poll_output). A transfer the server
+    /// started is aborted, and the operation ends with this error once the control
+    /// channel is in step again.
+    pub fn data_failed(&mut self, error: io::Error, now: Instant) {
+        self.moving = None;
         self.data(Data::Failed(error), now);
     }
 
-    /// Aborts the running transfer (`ABOR`); the operation ends with [`Value::Aborted`]
-    /// once the server's answers are read. Does nothing when no transfer runs.
+    /// Aborts the running transfer (`ABOR`), then drain
+    /// [`poll_output`](Session::poll_output); the operation ends with
+    /// [`Value::Aborted`] once the server's answers are read. Does nothing when no
+    /// transfer runs.
     pub fn abort(&mut self, now: Instant) {
+        self.moving = None;
         self.with_op(now, |op, cx| op.on_abort(cx));
-    }
-
-    /// Sets the wall clock (UTC), read when a `LIST` line gives a date without a year.
-    pub fn set_clock(&mut self, now: DateTime) {
-        self.shared.clock = now;
     }
 
     /// The next output for the adapter. Drain until `None` after every input.
     pub fn poll_output(&mut self) -> Option<Output> {
         let out = self.out.pop_front();
-        if let Some(Output::Done(_)) = out {
-            self.undelivered = self.undelivered.saturating_sub(1);
+        match &out {
+            Some(Output::Done(_)) => {
+                self.undelivered = self.undelivered.saturating_sub(1);
+                self.moving = None;
+            }
+            Some(Output::Transfer(t)) => self.moving = Some(t.kind),
+            _ => {}
         }
         out
     }
@@ -213,6 +298,14 @@ impl Session {
     /// [`start`](Session::start) refuses.
     pub fn is_busy(&self) -> bool {
         self.op.is_some() || self.undelivered > 0
+    }
+
+    /// Whether the transfer of the last [`Output::Transfer`] is still to move: its end
+    /// not reported, and the core not done with it (no [`Output::CloseData`] queued,
+    /// e.g. a listing past the core's 256 MiB cap). An adapter reading a listing stops
+    /// when this turns false.
+    pub fn is_moving(&self) -> bool {
+        self.moving.is_some() && !self.out.iter().any(|o| matches!(o, Output::CloseData))
     }
 
     /// Whether the session is over ([`Output::Close`] was given).
@@ -308,7 +401,7 @@ impl Session {
         }
     }
 
-    fn push_done(&mut self, res: Result<super::operation::Value, Error>) {
+    fn push_done(&mut self, res: Result<super::api::Value, Error>) {
         self.undelivered += 1;
         self.out.push_back(Output::Done(res));
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::Error;
 use crate::server::testing::{Driver, LOCAL, PEER};
+use crate::time::DateTime;
 
 use super::{Config, Item, Operation, Output, Session, TransferKind, Value};
 
@@ -75,7 +76,7 @@ impl Pair {
             self.server.upload = self.upload.clone();
         }
         let now = self.server.now;
-        if self.client.start(op, now).is_err() {
+        if self.client.start(op, now, DateTime::UNIX_EPOCH).is_err() {
             return Err(Error::Timeout("the pair's client is busy".into()));
         }
         self.finish()
@@ -295,7 +296,7 @@ pub fn client_session(data: &[u8]) {
             next_op = (next_op + 1) % ops.len();
             started += 1;
             assert!(
-                s.start(op, now).is_ok(),
+                s.start(op, now, DateTime::UNIX_EPOCH).is_ok(),
                 "an idle session refused an operation"
             );
             continue;

@@ -11,9 +11,9 @@ use crate::code::{Code, Mask};
 use crate::command::{Command, TransferType};
 use crate::reply::Reply;
 
+use super::api::{Output, Transfer, TransferKind, Value};
 use super::config::{DataMode, PassiveCommand};
-use super::op::{Cx, Data, Op, Res, Step, unexpected};
-use super::operation::{Output, Transfer, TransferKind, Value};
+use super::machine::{Cx, Data, Op, Res, Step, unexpected};
 
 /// The most listing bytes kept for one directory: 256 MiB, far above any real listing,
 /// so a server streaming garbage cannot use up memory.

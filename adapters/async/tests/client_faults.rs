@@ -285,6 +285,35 @@ fn login_with_account() {
     join.join().unwrap();
 }
 
+/// `command("")` sends nothing (decided in the core; the old async client sent an
+/// empty line, whose `502` then answered the next command) and reads the reply the
+/// server sent on its own.
+#[test]
+fn an_empty_command_sends_nothing_and_reads_a_reply() {
+    let (addr, join) = fake(|s| {
+        serve(s, |cmd, s| {
+            if cmd != "NOOP" {
+                return false;
+            }
+            s.write_all(b"200 noop\r\n200 unprompted\r\n").unwrap();
+            true
+        })
+    });
+    smol::block_on(async {
+        let mut c = Client::connect_with(addr, options()).await.unwrap();
+        c.login("u", "p").await.unwrap();
+        c.noop().await.unwrap();
+        let done = [sansftp::Mask::COMPLETION];
+        let reply = c.command("", &done, &[]).await.unwrap().unwrap();
+        assert_eq!(reply.text().trim(), "unprompted");
+        let refused = [sansftp::Mask::PERMANENT_NEGATIVE];
+        let reply = c.command("SYST", &refused, &[]).await.unwrap().unwrap();
+        assert_eq!(reply.code().value(), 502, "SYST's own answer, in step");
+        c.quit().await.unwrap();
+    });
+    join.join().unwrap();
+}
+
 /// The client, its streams and its futures can move between threads (spawned tasks).
 #[allow(dead_code)]
 fn futures_are_send(c: &mut Client) {

@@ -12,7 +12,7 @@ use sansftp::client::tree::{Copied, Plan};
 use sansftp::client::{ClientOptions, Features, Item, ListCommand};
 use sansftp::server::{AuthRequest, AuthResult};
 use sansftp::time::DateTime;
-use sansftp::{Error, Reply};
+use sansftp::{Error, Mask, Reply};
 use sansftp_async::{BoxFuture, Client, DataStream, ListStream, Server, UserManager};
 use sansftp_conformance::client::{ClientHarness, FtpClient, Transfer};
 use sansftp_conformance::server::{Running, ScriptedUsers, ServerHarness, Spec};
@@ -22,11 +22,6 @@ sansftp_conformance::server_suite!(smol_server, Harness::Smol);
 sansftp_conformance::server_suite!(async_std_server, Harness::AsyncStd);
 sansftp_conformance::client_suite!(smol_client, Harness::Smol);
 sansftp_conformance::client_suite!(async_std_client, Harness::AsyncStd);
-
-// Not instantiated: pending fixes (see `sansftp_conformance::client::pending`). To check
-// which of them pass, uncomment:
-// sansftp_conformance::server_suite_pending!(server_pending, Harness::Smol);
-// sansftp_conformance::client_suite_pending!(client_pending, Harness::Smol);
 
 /// The runtime the server runs on.
 #[derive(Clone, Copy)]
@@ -257,8 +252,8 @@ impl FtpClient for Facade {
     fn command(
         &mut self,
         text: &str,
-        expected: &[&str],
-        wait: &[&str],
+        expected: &[Mask],
+        wait: &[Mask],
     ) -> Result<Option<Reply>, Error> {
         self.rt.block_on(self.c.command(text, expected, wait))
     }

@@ -316,3 +316,83 @@ fn a_dropped_upload_resets_its_data_connection_then_aborts() {
     assert!(read.is_err(), "{read:?}");
     server.join().unwrap();
 }
+
+/// The core decides `is_dir` (issue 8): an `MLST` answer of `type=cdir` (the server's
+/// name for the directory asked about) is a directory; the old blocking client compared
+/// with `Kind::Dir` and said no.
+#[test]
+fn an_mlst_answer_of_type_cdir_is_a_directory() {
+    let (addr, server) = serve(|mut p| {
+        p.expect("USER");
+        p.say("230 in\r\n");
+        p.expect("FEAT");
+        p.say("211-Features:\r\n MLST type*;modify*;\r\n211 End\r\n");
+        for _ in 0..2 {
+            p.expect("MLST /d");
+            p.say("250-Listing /d\r\n type=cdir;modify=20240101000000; /d\r\n250 End\r\n");
+        }
+        p.expect("QUIT");
+        p.say("221 bye\r\n");
+    });
+    let mut c = Client::connect_with(addr, options()).unwrap();
+    c.login("u", "p").unwrap();
+    assert!(c.is_dir("/d").unwrap());
+    assert!(!c.is_file("/d").unwrap());
+    c.quit().unwrap();
+    server.join().unwrap();
+}
+
+/// A download read to its end and then dropped is complete (the core's
+/// `end_transfer`): no `ABOR`, and the next command's reply is its own. The old blocking
+/// client sent `ABOR` and `NOOP`.
+#[test]
+fn a_download_dropped_after_its_end_sends_no_abor() {
+    let (addr, server) = serve(|mut p| {
+        p.login();
+        p.expect("TYPE I");
+        p.say("200 binary\r\n");
+        p.expect("EPSV");
+        let data = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = data.local_addr().unwrap().port();
+        p.say(&format!("229 ok (|||{port}|)\r\n"));
+        p.expect("RETR /f");
+        p.say("150 go\r\n");
+        let (mut d, _) = data.accept().unwrap();
+        d.write_all(b"hello").unwrap();
+        drop(d);
+        p.say("226 done\r\n");
+        // The very next command is the application's, not an ABOR.
+        p.expect("PWD");
+        p.say("257 \"/\"\r\n");
+        p.expect("QUIT");
+        p.say("221 bye\r\n");
+    });
+    let mut c = Client::connect_with(addr, options()).unwrap();
+    c.login("u", "p").unwrap();
+    let mut s = c.download_stream("/f", 0).unwrap();
+    let mut got = Vec::new();
+    s.read_to_end(&mut got).unwrap();
+    drop(s);
+    assert_eq!(got, b"hello");
+    assert_eq!(c.get_current_directory().unwrap(), "/");
+    c.quit().unwrap();
+    server.join().unwrap();
+}
+
+/// `command("")` sends nothing (decided in the core, the same in both adapters) and
+/// reads the reply the server sends on its own.
+#[test]
+fn an_empty_command_sends_nothing_and_reads_a_reply() {
+    let (addr, server) = serve(|mut p| {
+        p.login();
+        p.say("200 unprompted\r\n");
+        p.expect("QUIT");
+        p.say("221 bye\r\n");
+    });
+    let mut c = Client::connect_with(addr, options()).unwrap();
+    c.login("u", "p").unwrap();
+    let reply = c.command("", &[sansftp::Mask::COMPLETION], &[]).unwrap();
+    assert_eq!(reply.unwrap().code().value(), 200);
+    c.quit().unwrap();
+    server.join().unwrap();
+}

@@ -7,9 +7,6 @@
 //!   [`client::ClientHarness`]) and invokes the macros, which expand to one `#[test]` per
 //!   scenario. A scenario written once runs against every adapter, so the adapters
 //!   cannot drift apart unnoticed.
-//! - [`server_suite_pending!`] and [`client_suite_pending!`]: scenarios for behaviour the
-//!   adapters do not share yet (differences listed in issue 8, being moved into the
-//!   core). They are not instantiated by any adapter until the fix lands.
 //! - [`ftp::Ftp`]: a small raw-socket FTP client, independent of the core, so assertions
 //!   check the bytes a real client sees.
 //! - [`peer`]: whether an external peer (curl, lftp, python3 with pyftpdlib) is there:

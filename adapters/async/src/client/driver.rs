@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use async_io::{Async, Timer};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, future};
 use sansftp::Error;
-use sansftp::client::{Operation, Output, Transfer, TransferKind, Value};
+use sansftp::client::{Operation, Output, Request, Transfer, TransferEnd, TransferKind, Value};
 use sansftp::time::DateTime;
 
 use super::Client;
@@ -32,7 +32,7 @@ enum Event {
     Control(io::Result<usize>),
     Deadline,
     Data(io::Result<usize>),
-    Accepted(io::Result<Async<TcpStream>>),
+    Accepted(io::Result<(Async<TcpStream>, SocketAddr)>),
 }
 
 /// Races `f` against `limit` (none: no limit); a timeout is an
@@ -77,16 +77,9 @@ pub(crate) async fn connect(
     Ok(sock)
 }
 
-/// Accepts the server's data connection (active mode), only from `peer`; others are
-/// closed at once.
-async fn accept(listener: &Async<TcpListener>, peer: IpAddr) -> io::Result<Async<TcpStream>> {
-    loop {
-        let (sock, from) = listener.accept().await?;
-        if from.ip() == peer {
-            return Ok(sock);
-        }
-        log::warn!("refused a data connection from {from}: not the server's host {peer}");
-    }
+/// The wall clock, given to the core with each operation's start.
+pub(crate) fn wall_clock() -> DateTime {
+    DateTime::from_system_time(SystemTime::now()).unwrap_or(DateTime::UNIX_EPOCH)
 }
 
 impl Client {
@@ -104,8 +97,8 @@ impl Client {
         if std::mem::take(&mut self.handed_out) {
             // A transfer was ready but its stream never made (the call was cancelled).
             self.data = None;
-            let e = io::Error::other("the transfer's call was cancelled");
-            self.session.data_failed(e, Instant::now());
+            self.session
+                .end_transfer(TransferEnd::Unwanted, Instant::now());
         }
         self.abandoning = true;
         loop {
@@ -130,18 +123,17 @@ impl Client {
     pub(crate) async fn start(&mut self, op: Operation) -> Result<(), Error> {
         self.finish_pending().await;
         self.entries.clear();
-        if let Some(clock) = DateTime::from_system_time(SystemTime::now()) {
-            self.session.set_clock(clock);
-        }
-        self.session
-            .start(op, Instant::now())
-            .map_err(|busy| Error::Io(io::Error::other(busy)))
+        Ok(self.session.start(op, Instant::now(), wall_clock())?)
     }
 
-    /// Runs `op`, which moves no file data, to its end.
-    pub(crate) async fn run(&mut self, op: Operation) -> Result<Value, Error> {
-        self.start(op).await?;
-        self.run_started().await
+    /// Runs `request`, which moves no file data, to its end.
+    pub(crate) async fn request<T>(&mut self, request: Request<T>) -> Result<T, Error> {
+        let finish = request.finisher();
+        let res = match self.start(request.into_operation()).await {
+            Ok(()) => self.run_started().await,
+            Err(e) => Err(e),
+        };
+        finish(res)
     }
 
     /// Drives the started operation to its end.
@@ -195,9 +187,8 @@ impl Client {
                         }
                         Err(e) => self.session.data_failed(e, now),
                     },
-                    Output::Transfer(t) if self.abandoning => {
-                        let _ = t;
-                        self.session.abort(now);
+                    Output::Transfer(_) if self.abandoning => {
+                        self.session.end_transfer(TransferEnd::Unwanted, now);
                     }
                     Output::Transfer(t) => {
                         if self.data.is_some() && t.kind != TransferKind::Listing {
@@ -263,7 +254,10 @@ impl Client {
                     self.transfer = None;
                     self.session.data_failed(e, Instant::now());
                 }
-                Event::Accepted(Ok(sock)) => {
+                Event::Accepted(Ok((_, from))) if !self.session.accepts(from) => {
+                    log::warn!("refused a data connection from {from}: not the server's host");
+                }
+                Event::Accepted(Ok((sock, _))) => {
                     self.listener = None;
                     self.accept_since = None;
                     if sock.get_ref().set_nodelay(true).is_err() {
@@ -293,7 +287,6 @@ impl Client {
     /// the active-mode connection), whichever comes first.
     async fn wait(&mut self) -> Event {
         let deadline = self.session.poll_timeout();
-        let peer = self.session.peer().ip();
         let Client {
             ctrl,
             ctrl_buf,
@@ -331,7 +324,7 @@ impl Client {
                         d.saturating_sub(spent)
                     });
                     let what = "the server's data connection";
-                    Event::Accepted(timeout(left, what, accept(l, peer)).await)
+                    Event::Accepted(timeout(left, what, l.accept()).await)
                 }
                 _ => future::pending().await,
             }
@@ -339,11 +332,12 @@ impl Client {
         future::or(control, future::or(data, timer)).await
     }
 
-    /// Aborts a file transfer the core handed out where none was wanted.
+    /// Ends a file transfer the core handed out where none was wanted.
     pub(crate) fn refuse_transfer(&mut self) {
         self.handed_out = false;
         self.data = None;
-        self.session.abort(Instant::now());
+        self.session
+            .end_transfer(TransferEnd::Unwanted, Instant::now());
     }
 
     /// Writes the commands the core has queued. Cancel-safe: what is not written yet

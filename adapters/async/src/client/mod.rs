@@ -59,34 +59,33 @@
 //! [`Client::download`] in 1 MiB blocks, the file side on the [`blocking`] pool while
 //! the socket moves the previous block.
 //!
-//! A stream cannot await in its `Drop`: one dropped before its end tells the core
-//! (`data_failed`, which queues `ABOR` and a `NOOP`), and the next call on the client
-//! first drives that operation to its end, reading every reply up to the `NOOP`'s, so
-//! the control connection stays in step.
+//! A stream cannot await in its `Drop`: a dropped one tells the core
+//! ([`Session::end_transfer`](sansftp::client::Session::end_transfer), which decides
+//! whether that is complete or queues `ABOR` and a `NOOP`), and the next call on the
+//! client first drives that operation to its end, so the control connection stays in
+//! step.
 //!
 //! Errors are [`sansftp::Error`]: a reply with an unexpected code is
 //! [`Error::StatusCode`](sansftp::Error::StatusCode), a timed-out connect, read or write
 //! is [`Error::Timeout`].
 
 mod driver;
-mod options;
 mod stream;
 mod tree;
 
 use std::collections::VecDeque;
 use std::io;
 use std::net::{TcpListener, TcpStream};
-use std::str::FromStr;
 use std::time::Instant;
 
 use async_io::Async;
 use async_net::AsyncToSocketAddrs;
-use sansftp::client::{Features, Item, ListCommand, Operation, Session, Transfer, Value};
+use sansftp::client::{Features, Item, ListCommand, Operation, Request, Session, Transfer, Value};
 use sansftp::code::Mask;
 use sansftp::time::DateTime;
 use sansftp::{Error, Reply};
 
-pub use options::{ClientOptions, SpeedLimits};
+pub use sansftp::client::{ClientOptions, SpeedLimits};
 pub use stream::{DataStream, ListStream};
 
 use driver::{Stop, map_timeout};
@@ -158,16 +157,10 @@ impl Client {
         Err(map_timeout(Error::Io(last)))
     }
 
-    async fn handshake(
-        ctrl: Async<TcpStream>,
-        mut options: ClientOptions,
-    ) -> Result<Client, Error> {
+    async fn handshake(ctrl: Async<TcpStream>, options: ClientOptions) -> Result<Client, Error> {
         let peer = ctrl.get_ref().peer_addr()?;
         let local = ctrl.get_ref().local_addr()?;
-        if options.config.reply_timeout.is_none() {
-            options.config.reply_timeout = options.socket_timeout;
-        }
-        let session = Session::new(options.config.clone(), peer, local, Instant::now());
+        let session = Session::new(options.session_config(), peer, local, Instant::now());
         let limits = SpeedLimits::new(options.read_limit, options.write_limit);
         let mut client = Client {
             ctrl,
@@ -192,7 +185,7 @@ impl Client {
         };
         match client.run_started().await? {
             Value::Greeting(reply) => client.greeting = reply,
-            other => return Err(unexpected("a greeting", &other)),
+            other => return Err(Error::UnexpectedReply(format!("greeting: {other:?}"))),
         }
         Ok(client)
     }
@@ -231,13 +224,7 @@ impl Client {
         password: &str,
         account: &str,
     ) -> Result<(), Error> {
-        self.run(Operation::Login {
-            user: user.into(),
-            password: password.into(),
-            account: account.into(),
-        })
-        .await
-        .map(drop)
+        self.request(Request::login(user, password, account)).await
     }
 
     /// Logs in as `anonymous` with the password `anon@`.
@@ -247,16 +234,12 @@ impl Client {
 
     /// `PWD`, lossily decoded.
     pub async fn get_current_directory(&mut self) -> Result<String, Error> {
-        match self.run(Operation::CurrentDirectory).await? {
-            Value::Path(p) => Ok(String::from_utf8_lossy(&p).into_owned()),
-            other => Err(unexpected("a path", &other)),
-        }
+        self.request(Request::current_directory()).await
     }
 
     /// `CWD path` (`CDUP` for `..`).
     pub async fn change_directory(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        let op = Operation::ChangeDirectory(path.as_ref().to_vec());
-        self.run(op).await.map(drop)
+        self.request(Request::change_directory(path)).await
     }
 
     /// `MKD path`; with `parents`, every missing ancestor first, and an existing
@@ -266,28 +249,22 @@ impl Client {
         path: impl AsRef<[u8]>,
         parents: bool,
     ) -> Result<(), Error> {
-        let path = path.as_ref().to_vec();
-        self.run(Operation::MakeDirectory { path, parents })
-            .await
-            .map(drop)
+        self.request(Request::make_directory(path, parents)).await
     }
 
     /// `DELE path`.
     pub async fn remove_file(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        let op = Operation::RemoveFile(path.as_ref().to_vec());
-        self.run(op).await.map(drop)
+        self.request(Request::remove_file(path)).await
     }
 
     /// `RMD path` (the directory must be empty).
     pub async fn remove_directory(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        let op = Operation::RemoveDirectory(path.as_ref().to_vec());
-        self.run(op).await.map(drop)
+        self.request(Request::remove_directory(path)).await
     }
 
     /// Removes a file, or a directory with everything in it.
     pub async fn remove(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        let op = Operation::Remove(path.as_ref().to_vec());
-        self.run(op).await.map(drop)
+        self.request(Request::remove(path)).await
     }
 
     /// `RNFR from`, `RNTO to`.
@@ -296,11 +273,7 @@ impl Client {
         from: impl AsRef<[u8]>,
         to: impl AsRef<[u8]>,
     ) -> Result<(), Error> {
-        let op = Operation::Rename {
-            from: from.as_ref().to_vec(),
-            to: to.as_ref().to_vec(),
-        };
-        self.run(op).await.map(drop)
+        self.request(Request::rename(from, to)).await
     }
 
     /// Lists a directory (empty path: the current one), `MLSD` with a `LIST` fallback;
@@ -320,12 +293,8 @@ impl Client {
         recursive: bool,
         command: ListCommand,
     ) -> Result<Vec<Item>, Error> {
-        let op = Operation::List {
-            path: path.as_ref().to_vec(),
-            recursive,
-            command,
-        };
-        self.run(op).await?;
+        self.request(Request::list(path, recursive, command))
+            .await?;
         Ok(self.entries.drain(..).collect())
     }
 
@@ -337,12 +306,8 @@ impl Client {
         path: impl AsRef<[u8]>,
         recursive: bool,
     ) -> Result<ListStream<'_>, Error> {
-        let op = Operation::List {
-            path: path.as_ref().to_vec(),
-            recursive,
-            command: ListCommand::Auto,
-        };
-        self.start(op).await?;
+        let request = Request::list(path, recursive, ListCommand::Auto);
+        self.start(request.into_operation()).await?;
         Ok(ListStream::new(self))
     }
 
@@ -350,61 +315,37 @@ impl Client {
     /// A missing path is a [`StatusCodeError`](sansftp::StatusCodeError) that received
     /// `550`.
     pub async fn stat(&mut self, path: impl AsRef<[u8]>) -> Result<Item, Error> {
-        match self.run(Operation::Stat(path.as_ref().to_vec())).await? {
-            Value::Entry(item) => Ok(item),
-            other => Err(unexpected("an entry", &other)),
-        }
+        self.request(Request::stat(path)).await
     }
 
     /// Whether `path` exists (a `550` from [`stat`](Client::stat) is `false`).
     pub async fn exists(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        match self.stat(path).await {
-            Ok(_) => Ok(true),
-            Err(e) if e.received(550) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.request(Request::exists(path)).await
     }
 
     /// Whether `path` is a regular file (`false` when missing).
     pub async fn is_file(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        match self.stat(path).await {
-            Ok(item) => Ok(item.entry.kind.is_file()),
-            Err(e) if e.received(550) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.request(Request::is_file(path)).await
     }
 
-    /// Whether `path` is a directory (`false` when missing).
+    /// Whether `path` is a directory (`dir`, `cdir` or `pdir`; `false` when missing).
     pub async fn is_dir(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        match self.stat(path).await {
-            Ok(item) => Ok(item.entry.kind.is_dir()),
-            Err(e) if e.received(550) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.request(Request::is_dir(path)).await
     }
 
     /// `SIZE path` (RFC 3659), in bytes.
     pub async fn size(&mut self, path: impl AsRef<[u8]>) -> Result<u64, Error> {
-        match self.run(Operation::Size(path.as_ref().to_vec())).await? {
-            Value::Size(n) => Ok(n),
-            other => Err(unexpected("a size", &other)),
-        }
+        self.request(Request::size(path)).await
     }
 
     /// `MDTM path` (RFC 3659): the modification time, UTC.
     pub async fn modified(&mut self, path: impl AsRef<[u8]>) -> Result<DateTime, Error> {
-        match self
-            .run(Operation::Modified(path.as_ref().to_vec()))
-            .await?
-        {
-            Value::Modified(t) => Ok(t),
-            other => Err(unexpected("a time", &other)),
-        }
+        self.request(Request::modified(path)).await
     }
 
     /// `NOOP`: keeps an idle connection alive.
     pub async fn noop(&mut self) -> Result<(), Error> {
-        self.run(Operation::Noop).await.map(drop)
+        self.request(Request::noop()).await
     }
 
     /// A stream to write a remote file (`STOR`; with `offset > 0`, `REST offset` first,
@@ -414,13 +355,8 @@ impl Client {
         remote: impl AsRef<[u8]>,
         offset: u64,
     ) -> Result<DataStream<'_>, Error> {
-        let op = Operation::Upload {
-            path: remote.as_ref().to_vec(),
-            offset,
-            ascii: self.ascii,
-            append: false,
-        };
-        self.open_stream(op, true).await
+        self.open_stream(Request::upload(remote, offset, self.ascii, false))
+            .await
     }
 
     /// A stream that appends to a remote file (`APPE`).
@@ -428,13 +364,8 @@ impl Client {
         &mut self,
         remote: impl AsRef<[u8]>,
     ) -> Result<DataStream<'_>, Error> {
-        let op = Operation::Upload {
-            path: remote.as_ref().to_vec(),
-            offset: 0,
-            ascii: self.ascii,
-            append: true,
-        };
-        self.open_stream(op, true).await
+        self.open_stream(Request::upload(remote, 0, self.ascii, true))
+            .await
     }
 
     /// A stream to read a remote file (`RETR`; with `offset > 0`, `REST offset` first).
@@ -444,16 +375,13 @@ impl Client {
         remote: impl AsRef<[u8]>,
         offset: u64,
     ) -> Result<DataStream<'_>, Error> {
-        let op = Operation::Download {
-            path: remote.as_ref().to_vec(),
-            offset,
-            ascii: self.ascii,
-        };
-        self.open_stream(op, false).await
+        self.open_stream(Request::download(remote, offset, self.ascii))
+            .await
     }
 
-    async fn open_stream(&mut self, op: Operation, upload: bool) -> Result<DataStream<'_>, Error> {
-        self.start(op).await?;
+    async fn open_stream(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error> {
+        let upload = matches!(request.operation(), Operation::Upload { .. });
+        self.start(request.into_operation()).await?;
         match self.step(false).await {
             Stop::Transfer(t) => {
                 let sock = self.data.take();
@@ -463,7 +391,6 @@ impl Client {
             Stop::Done(Ok(_)) => Ok(DataStream::new(self, None, upload, false)),
             Stop::Done(Err(e)) => Err(map_timeout(e)),
             Stop::Entries => {
-                self.entries.clear();
                 self.finish_pending().await;
                 Err(Error::UnexpectedReply(
                     "a listing instead of a transfer".into(),
@@ -483,42 +410,20 @@ impl Client {
         Ok(())
     }
 
-    /// A raw command, like aioftp's `command()`: sends `text`, skips replies matching a
-    /// `wait` mask, and checks the last against `expected` (masks such as `"2xx"`,
-    /// `"331"`; empty: any code). With both empty nothing is read and the result is
-    /// `None`. An invalid mask is an error before anything is sent.
+    /// A raw command, like aioftp's `command()`: sends `text` (nothing when empty),
+    /// skips replies matching a `wait` mask, and checks the last against `expected`
+    /// (empty: any code). With both empty nothing is read and the result is `None`.
     pub async fn command(
         &mut self,
         text: &str,
-        expected: &[&str],
-        wait: &[&str],
+        expected: &[Mask],
+        wait: &[Mask],
     ) -> Result<Option<Reply>, Error> {
-        let op = Operation::Command {
-            text: Some(text.to_owned()),
-            expected: masks(expected)?,
-            wait: masks(wait)?,
-        };
-        match self.run(op).await? {
-            Value::Reply(r) => Ok(Some(r)),
-            _ => Ok(None),
-        }
+        self.request(Request::command(text, expected, wait)).await
     }
 
     /// `QUIT`, then closes the connection.
     pub async fn quit(mut self) -> Result<(), Error> {
-        self.run(Operation::Quit).await.map(drop)
+        self.request(Request::quit()).await
     }
-}
-
-fn masks(texts: &[&str]) -> Result<Vec<Mask>, Error> {
-    texts
-        .iter()
-        .map(|t| {
-            Mask::from_str(t).map_err(|e| Error::Io(io::Error::new(io::ErrorKind::InvalidInput, e)))
-        })
-        .collect()
-}
-
-fn unexpected(what: &str, got: &Value) -> Error {
-    Error::UnexpectedReply(format!("expected {what}, the operation gave {got:?}"))
 }

@@ -13,8 +13,8 @@ use async_io::{Async, Timer};
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, Stream, stream};
 use sansftp::Error;
-use sansftp::client::Item;
-use sansftp::server::ascii::{FromCrlf, ToCrlf};
+use sansftp::ascii::{FromCrlf, ToCrlf};
+use sansftp::client::{Item, TransferEnd, TransferKind};
 
 use super::Client;
 use super::driver::{Stop, map_timeout, timed_out, timeout};
@@ -29,10 +29,12 @@ const ASCII_BLOCK: usize = 64 << 10;
 /// and its socket timeout; in `TYPE A` line ends are converted.
 ///
 /// End it with [`finish`](DataStream::finish) (which reads the server's final reply) or
-/// [`abort`](DataStream::abort). A stream dropped without either cannot wait for the
-/// server in `Drop`: the transfer is marked abandoned and the client's next call aborts
-/// it (`ABOR`, `NOOP`) and reads every reply it causes, so the control connection stays
-/// in step. A download read to its end and then dropped counts as finished.
+/// [`abort`](DataStream::abort). How each end counts (a download finished before its
+/// end is aborted and fails; one dropped after its end is complete; a dropped upload is
+/// aborted) is the core's decision, the same in every adapter:
+/// [`Session::end_transfer`](sansftp::client::Session::end_transfer). A stream dropped
+/// cannot wait for the server in `Drop`: the client's next call reads every reply the
+/// end causes, so the control connection stays in step.
 pub struct DataStream<'a> {
     client: &'a mut Client,
     /// `None`: the server finished without a data connection, or after `finish`.
@@ -111,30 +113,27 @@ impl<'a> DataStream<'a> {
 
     /// Ends the transfer and reads the server's final reply. An upload is flushed and
     /// its connection shut down first, which tells the server the file is complete. A
-    /// download not read to its end is aborted instead (and ends well if the abort
-    /// does).
+    /// download must have been read to its end, else it is aborted and this fails with
+    /// an [`Error::Io`] of kind `InvalidInput`.
     pub async fn finish(mut self) -> Result<(), Error> {
         if self.ended {
             return Ok(());
         }
-        let report = if let Some((kind, text)) = self.broken.take() {
+        let end = if let Some((kind, text)) = self.broken.take() {
             // The connection already failed: the transfer cannot end well.
-            Err(io::Error::new(kind, text))
+            TransferEnd::Failed(io::Error::new(kind, text))
         } else if self.upload {
-            self.close().await
-        } else {
-            self.check_eof().await
-        };
-        let now = Instant::now();
-        match report {
-            Ok(true) => self.client.session.data_done(now),
-            Ok(false) => self.client.session.abort(now),
-            Err(e) => {
-                self.unsend();
-                self.client.session.data_failed(e, now);
+            match self.close().await {
+                Ok(()) => TransferEnd::Finished { at_eof: false },
+                Err(e) => TransferEnd::Failed(e),
             }
-        }
-        self.sock = None;
+        } else {
+            match self.check_eof().await {
+                Ok(at_eof) => TransferEnd::Finished { at_eof },
+                Err(e) => TransferEnd::Failed(e),
+            }
+        };
+        self.report(end);
         self.end().await
     }
 
@@ -145,10 +144,17 @@ impl<'a> DataStream<'a> {
         if self.ended {
             return Ok(());
         }
-        self.unsend();
-        self.sock = None;
-        self.client.session.abort(Instant::now());
+        self.report(TransferEnd::Aborted);
         self.end().await
+    }
+
+    /// Tells the core how the transfer ended and closes the connection: abortively
+    /// (a reset) when the core does not count the transfer complete.
+    fn report(&mut self, end: TransferEnd) {
+        if !self.client.session.end_transfer(end, Instant::now()) {
+            self.unsend();
+        }
+        self.sock = None;
     }
 
     /// Drives the operation to its end.
@@ -176,12 +182,12 @@ impl<'a> DataStream<'a> {
         Ok(self.read(&mut probe).await? == 0)
     }
 
-    /// An upload that did not end well must not look complete to the server: on Unix
+    /// A transfer that did not end well must not look complete to the server: on Unix
     /// its connection is reset rather than closed (`SO_LINGER` 0), so the server sees an
     /// error instead of an end of file.
     fn unsend(&mut self) {
         #[cfg(unix)]
-        if let (true, Some(sock)) = (self.upload, &self.sock) {
+        if let Some(sock) = &self.sock {
             let reset = Some(std::time::Duration::ZERO);
             if let Err(e) = rustix::net::sockopt::set_socket_linger(sock.get_ref(), reset) {
                 log::debug!("SO_LINGER on an abandoned upload: {e}");
@@ -209,13 +215,7 @@ impl<'a> DataStream<'a> {
                 self.stall_armed = false;
                 let n = amount(&v);
                 self.moved = self.moved.saturating_add(n as u64);
-                let mut limits = self.client.limits.lock();
-                let throttle = if self.upload {
-                    &mut limits.write
-                } else {
-                    &mut limits.read
-                };
-                throttle.consume(n as u64, Instant::now());
+                self.client.limits.consume(self.kind(), n, Instant::now());
                 Poll::Ready(Ok(v))
             }
             Poll::Ready(Err(e)) => {
@@ -236,26 +236,19 @@ impl<'a> DataStream<'a> {
     /// block's worth (the throttle's burst) may.
     fn poll_throttle(&mut self, cx: &mut Context<'_>, want: usize) -> Poll<usize> {
         loop {
-            let now = Instant::now();
-            let at = {
-                let limits = self.client.limits.lock();
-                let throttle = if self.upload {
-                    &limits.write
-                } else {
-                    &limits.read
-                };
-                if !throttle.is_limited() {
-                    return Poll::Ready(want);
-                }
-                let block = (want as u64).min(throttle.burst()).max(1);
-                match throttle.ready_at(block, now) {
-                    // Within usize: at most `want`.
-                    None => return Poll::Ready(usize::try_from(block).unwrap_or(want)),
-                    Some(at) => at,
-                }
-            };
-            self.throttle.set_at(at);
+            match self.client.limits.grant(self.kind(), want, Instant::now()) {
+                Ok(n) => return Poll::Ready(n),
+                Err(at) => self.throttle.set_at(at),
+            }
             ready!(Pin::new(&mut self.throttle).poll(cx));
+        }
+    }
+
+    fn kind(&self) -> TransferKind {
+        if self.upload {
+            TransferKind::Upload
+        } else {
+            TransferKind::Download
         }
     }
 
@@ -423,29 +416,19 @@ impl AsyncWrite for DataStream<'_> {
 }
 
 impl DataStream<'_> {
-    /// Flushes an upload and shuts its connection down: `true` once done.
-    async fn close(&mut self) -> io::Result<bool> {
+    /// Flushes an upload and shuts its connection down.
+    async fn close(&mut self) -> io::Result<()> {
         let limit = self.client.options.socket_timeout;
-        timeout(limit, "closing the upload", AsyncWriteExt::close(self)).await?;
-        Ok(true)
+        timeout(limit, "closing the upload", AsyncWriteExt::close(self)).await
     }
 }
 
 impl Drop for DataStream<'_> {
     fn drop(&mut self) {
-        if self.ended {
-            return;
+        if !self.ended {
+            // The final reply is read by the client's next call.
+            self.report(TransferEnd::Dropped { at_eof: self.eof });
         }
-        let now = Instant::now();
-        if !self.upload && self.eof {
-            // Every byte arrived: the final reply is read by the next call.
-            self.client.session.data_done(now);
-        } else {
-            self.unsend();
-            let e = io::Error::other("the data stream was dropped before its end");
-            self.client.session.data_failed(e, now);
-        }
-        self.sock = None;
     }
 }
 

@@ -3,22 +3,20 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant, SystemTime};
 
-use sansftp::client::{Item, Operation, Output, Session, Transfer, TransferKind, Value};
+use sansftp::client::{
+    ClientOptions, Item, Operation, Output, Request, Session, SpeedLimits, Transfer, TransferEnd,
+    TransferKind, Value,
+};
 use sansftp::time::DateTime;
 use sansftp::{Error, Reply};
-
-use super::options::{ClientOptions, SpeedLimits};
 
 /// Bytes read from the control connection at a time.
 const CONTROL_BUF: usize = 8 << 10;
 /// Bytes read from a listing's data connection at a time.
 const LISTING_BUF: usize = 64 << 10;
-/// The core gives up on a listing at 256 MiB; past that (plus slack) the rest is not
-/// even read, so a server streaming without end cannot hold the client.
-const MAX_LISTING_READ: u64 = (256 << 20) + (1 << 20);
 
 /// Where the core stopped for the caller.
 // Lives for one call and is matched at once; boxing the result would cost more.
@@ -103,7 +101,7 @@ impl Driver {
     /// Connects the control connection and reads the greeting.
     pub(crate) fn connect(
         addr: impl ToSocketAddrs,
-        mut options: ClientOptions,
+        options: ClientOptions,
     ) -> Result<Driver, Error> {
         let mut last = None;
         let mut control = None;
@@ -128,12 +126,9 @@ impl Driver {
         };
         control.set_nodelay(true)?;
         control.set_write_timeout(options.socket_timeout)?;
-        if options.config.reply_timeout.is_none() {
-            options.config.reply_timeout = options.socket_timeout;
-        }
         let now = Instant::now();
         let session = Session::new(
-            options.config.clone(),
+            options.session_config(),
             control.peer_addr()?,
             control.local_addr()?,
             now,
@@ -171,13 +166,8 @@ impl Driver {
     pub(crate) fn start(&mut self, op: Operation) -> Result<(), Error> {
         self.finish_pending();
         self.entries.clear();
-        if let Some(clock) = DateTime::from_system_time(SystemTime::now()) {
-            self.session.set_clock(clock);
-        }
-        self.session
-            .start(op, Instant::now())
-            .map_err(|busy| Error::Io(io::Error::other(busy)))?;
-        Ok(())
+        let wall = DateTime::from_system_time(SystemTime::now()).unwrap_or(DateTime::UNIX_EPOCH);
+        Ok(self.session.start(op, Instant::now(), wall)?)
     }
 
     /// Whether an operation was started and its result not yet collected (the core
@@ -186,10 +176,14 @@ impl Driver {
         self.session.is_busy()
     }
 
-    /// Runs `op` to its end.
-    pub(crate) fn run(&mut self, op: Operation) -> Result<Value, Error> {
-        self.start(op)?;
-        self.wait_done()
+    /// Runs `request` to its end.
+    pub(crate) fn request<T>(&mut self, request: Request<T>) -> Result<T, Error> {
+        let finish = request.finisher();
+        let res = match self.start(request.into_operation()) {
+            Ok(()) => self.wait_done(),
+            Err(e) => Err(e),
+        };
+        finish(res)
     }
 
     /// Drives a pending operation (a dropped stream's) to its end, discarding its
@@ -213,11 +207,11 @@ impl Driver {
         }
     }
 
-    /// Fails a file transfer nobody will move (the core then aborts it).
+    /// Ends a file transfer nobody will move.
     pub(crate) fn refuse_transfer(&mut self) {
         self.data = DataSlot::None;
-        let e = io::Error::other("no stream for this transfer");
-        self.session.data_failed(e, Instant::now());
+        self.session
+            .end_transfer(TransferEnd::Unwanted, Instant::now());
     }
 
     /// Drives the running transfer operation until its data is to move: the data
@@ -230,7 +224,8 @@ impl Driver {
                 Some(Stop::Transfer(t)) => match self.take_data() {
                     Ok(s) => return Ok(Some((s, t))),
                     Err(e) => {
-                        self.session.data_failed(copy_io(&e), Instant::now());
+                        let end = TransferEnd::Failed(copy_io(&e));
+                        self.session.end_transfer(end, Instant::now());
                         let res = self.wait_done();
                         return Err(res
                             .err()
@@ -380,7 +375,7 @@ impl Driver {
             DataSlot::Stream(s) => Ok(s),
             DataSlot::Listener(l) => {
                 let wait = self.options.connect_timeout.or(self.options.socket_timeout);
-                let s = accept_from(&l, self.session.peer().ip(), wait)?;
+                let s = accept_from(&l, &self.session, wait)?;
                 self.prepare(&s)?;
                 Ok(s)
             }
@@ -398,16 +393,11 @@ impl Driver {
             Err(e) => return self.session.data_failed(e, Instant::now()),
         };
         self.listing_buf.resize(LISTING_BUF, 0);
-        let mut total = 0u64;
-        loop {
+        // Read until the end, or until the core wants no more (its listing cap).
+        while self.session.is_moving() {
             match s.read(&mut self.listing_buf) {
                 Ok(0) => return self.session.data_done(Instant::now()),
                 Ok(n) => {
-                    total = total.saturating_add(n as u64);
-                    if total > MAX_LISTING_READ {
-                        let e = io::Error::other("listing larger than 256 MiB");
-                        return self.session.data_failed(e, Instant::now());
-                    }
                     let bytes = self.listing_buf.get(..n).unwrap_or_default();
                     self.session.handle_data(bytes, Instant::now());
                 }
@@ -431,16 +421,21 @@ fn connect(addr: SocketAddr, timeout: Option<Duration>) -> io::Result<TcpStream>
     }
 }
 
-/// Accepts the server's data connection, only from `peer` (other hosts' connections
-/// are dropped), within `timeout`. std's listener has no accept timeout: it polls in
-/// non-blocking mode, sleeping 1 ms at first, up to 16 ms between tries.
-fn accept_from(l: &TcpListener, peer: IpAddr, timeout: Option<Duration>) -> io::Result<TcpStream> {
+/// Accepts the server's data connection, only those the core
+/// [accepts](Session::accepts) (other hosts' connections are dropped), within
+/// `timeout`. std's listener has no accept timeout: it polls in non-blocking mode,
+/// sleeping 1 ms at first, up to 16 ms between tries.
+fn accept_from(
+    l: &TcpListener,
+    session: &Session,
+    timeout: Option<Duration>,
+) -> io::Result<TcpStream> {
     l.set_nonblocking(true)?;
     let until = timeout.map(|t| Instant::now() + t);
     let mut nap = Duration::ZERO;
     loop {
         match l.accept() {
-            Ok((s, from)) if from.ip() == peer => {
+            Ok((s, from)) if session.accepts(from) => {
                 s.set_nonblocking(false)?;
                 return Ok(s);
             }

@@ -2,20 +2,17 @@
 //! on the calling thread.
 
 mod driver;
-mod options;
 mod stream;
 mod tree;
 
-use std::io;
 use std::net::ToSocketAddrs;
 use std::path::Path;
 
-use sansftp::client::{Features, Item, ListCommand, Operation, TransferKind, Value};
-use sansftp::listing::Kind;
+use sansftp::client::{Features, Item, ListCommand, Operation, Request, TransferKind};
 use sansftp::time::DateTime;
 use sansftp::{Error, Mask, Reply};
 
-pub use options::{ClientOptions, SpeedLimits};
+pub use sansftp::client::{ClientOptions, SpeedLimits};
 pub use stream::{DataStream, ListStream};
 
 use driver::Driver;
@@ -137,12 +134,7 @@ impl Client {
         password: &str,
         account: &str,
     ) -> Result<(), Error> {
-        let op = Operation::Login {
-            user: user.to_owned(),
-            password: password.to_owned(),
-            account: account.to_owned(),
-        };
-        self.driver.run(op).map(drop)
+        self.driver.request(Request::login(user, password, account))
     }
 
     /// Logs in as `anonymous` with the password `anon@`.
@@ -152,53 +144,38 @@ impl Client {
 
     /// `PWD`: the current directory on the server (decoded lossily as UTF-8).
     pub fn get_current_directory(&mut self) -> Result<String, Error> {
-        match self.driver.run(Operation::CurrentDirectory)? {
-            Value::Path(p) => Ok(String::from_utf8_lossy(&p).into_owned()),
-            other => Err(unexpected(other)),
-        }
+        self.driver.request(Request::current_directory())
     }
 
     /// `CWD path` (`CDUP` for `..`).
     pub fn change_directory(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        let op = Operation::ChangeDirectory(bytes(path));
-        self.driver.run(op).map(drop)
+        self.driver.request(Request::change_directory(path))
     }
 
     /// `MKD path`; with `parents`, every missing ancestor first, and an existing
     /// directory is not an error (like `mkdir -p`).
     pub fn make_directory(&mut self, path: impl AsRef<[u8]>, parents: bool) -> Result<(), Error> {
-        let op = Operation::MakeDirectory {
-            path: bytes(path),
-            parents,
-        };
-        self.driver.run(op).map(drop)
+        self.driver.request(Request::make_directory(path, parents))
     }
 
     /// `DELE path`: removes a file.
     pub fn remove_file(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        self.driver
-            .run(Operation::RemoveFile(bytes(path)))
-            .map(drop)
+        self.driver.request(Request::remove_file(path))
     }
 
     /// `RMD path`: removes an empty directory.
     pub fn remove_directory(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        let op = Operation::RemoveDirectory(bytes(path));
-        self.driver.run(op).map(drop)
+        self.driver.request(Request::remove_directory(path))
     }
 
     /// Removes a file, or a directory with everything in it.
     pub fn remove(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        self.driver.run(Operation::Remove(bytes(path))).map(drop)
+        self.driver.request(Request::remove(path))
     }
 
     /// `RNFR from`, `RNTO to`.
     pub fn rename(&mut self, from: impl AsRef<[u8]>, to: impl AsRef<[u8]>) -> Result<(), Error> {
-        let op = Operation::Rename {
-            from: bytes(from),
-            to: bytes(to),
-        };
-        self.driver.run(op).map(drop)
+        self.driver.request(Request::rename(from, to))
     }
 
     /// The entries of the directory `path` (empty: the current one), `.` and `..` left
@@ -216,8 +193,8 @@ impl Client {
         recursive: bool,
         command: ListCommand,
     ) -> Result<Vec<Item>, Error> {
-        self.start_list(path, recursive, command)?;
-        self.driver.wait_done()?;
+        self.driver
+            .request(Request::list(path, recursive, command))?;
         Ok(self.driver.entries.drain(..).collect())
     }
 
@@ -229,57 +206,46 @@ impl Client {
         path: impl AsRef<[u8]>,
         recursive: bool,
     ) -> Result<ListStream<'_>, Error> {
-        self.start_list(path, recursive, ListCommand::Auto)?;
+        let request = Request::list(path, recursive, ListCommand::Auto);
+        self.driver.start(request.into_operation())?;
         Ok(ListStream::new(&mut self.driver))
     }
 
     /// The facts of one path (`MLST`, or a `LIST` of its parent). A missing path is a
     /// [`StatusCodeError`](sansftp::StatusCodeError) that received `550`.
     pub fn stat(&mut self, path: impl AsRef<[u8]>) -> Result<Item, Error> {
-        match self.driver.run(Operation::Stat(bytes(path)))? {
-            Value::Entry(item) => Ok(item),
-            other => Err(unexpected(other)),
-        }
+        self.driver.request(Request::stat(path))
     }
 
     /// Whether `path` exists (`false` when [`Client::stat`] fails with `550`).
     pub fn exists(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        match self.stat(path) {
-            Ok(_) => Ok(true),
-            Err(e) if e.received(550) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.driver.request(Request::exists(path))
     }
 
     /// Whether `path` is a regular file (`false` when it does not exist).
     pub fn is_file(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        self.kind_is(path, Kind::File)
+        self.driver.request(Request::is_file(path))
     }
 
-    /// Whether `path` is a directory (`false` when it does not exist).
+    /// Whether `path` is a directory (`dir`, `cdir` or `pdir`; `false` when it does
+    /// not exist).
     pub fn is_dir(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        self.kind_is(path, Kind::Dir)
+        self.driver.request(Request::is_dir(path))
     }
 
     /// `SIZE path`: the file's size in bytes.
     pub fn size(&mut self, path: impl AsRef<[u8]>) -> Result<u64, Error> {
-        match self.driver.run(Operation::Size(bytes(path)))? {
-            Value::Size(n) => Ok(n),
-            other => Err(unexpected(other)),
-        }
+        self.driver.request(Request::size(path))
     }
 
     /// `MDTM path`: the file's modification time (UTC).
     pub fn modified(&mut self, path: impl AsRef<[u8]>) -> Result<DateTime, Error> {
-        match self.driver.run(Operation::Modified(bytes(path)))? {
-            Value::Modified(t) => Ok(t),
-            other => Err(unexpected(other)),
-        }
+        self.driver.request(Request::modified(path))
     }
 
     /// `NOOP`.
     pub fn noop(&mut self) -> Result<(), Error> {
-        self.driver.run(Operation::Noop).map(drop)
+        self.driver.request(Request::noop())
     }
 
     /// Uploads a local file, or a local directory with everything in it, like
@@ -318,22 +284,12 @@ impl Client {
         remote: impl AsRef<[u8]>,
         offset: u64,
     ) -> Result<DataStream<'_>, Error> {
-        self.transfer(Operation::Upload {
-            path: bytes(remote),
-            offset,
-            ascii: self.driver.ascii,
-            append: false,
-        })
+        self.transfer(Request::upload(remote, offset, self.driver.ascii, false))
     }
 
     /// `APPE remote`: a stream whose bytes are appended to the file.
     pub fn append_stream(&mut self, remote: impl AsRef<[u8]>) -> Result<DataStream<'_>, Error> {
-        self.transfer(Operation::Upload {
-            path: bytes(remote),
-            offset: 0,
-            ascii: self.driver.ascii,
-            append: true,
-        })
+        self.transfer(Request::upload(remote, 0, self.driver.ascii, true))
     }
 
     /// `RETR remote` (after `REST offset` when `offset > 0`): a stream to read the
@@ -343,11 +299,7 @@ impl Client {
         remote: impl AsRef<[u8]>,
         offset: u64,
     ) -> Result<DataStream<'_>, Error> {
-        self.transfer(Operation::Download {
-            path: bytes(remote),
-            offset,
-            ascii: self.driver.ascii,
-        })
+        self.transfer(Request::download(remote, offset, self.driver.ascii))
     }
 
     /// Finishes whatever transfer is still pending (say, of a [`DataStream`] dropped
@@ -362,41 +314,23 @@ impl Client {
     }
 
     /// A raw command, like aioftp's `command()`: sends `text` (nothing when empty),
-    /// skips replies whose code matches a mask in `wait` (e.g. `"1xx"`), and checks the
-    /// last against `expected` (empty: any code). Masks are three characters, digits
-    /// or `x` (`"2xx"`, `"226"`); an invalid one is an [`Error::Io`] of kind
-    /// `InvalidInput`. With `expected` and `wait` both empty nothing is read and
-    /// `Ok(None)` comes back.
+    /// skips replies whose code matches a mask in `wait` (e.g. [`Mask::PRELIMINARY`]),
+    /// and checks the last against `expected` (empty: any code). With `expected` and
+    /// `wait` both empty nothing is read and `Ok(None)` comes back.
     pub fn command(
         &mut self,
         text: &str,
-        expected: &[&str],
-        wait: &[&str],
+        expected: &[Mask],
+        wait: &[Mask],
     ) -> Result<Option<Reply>, Error> {
-        let masks = |list: &[&str]| -> Result<Vec<Mask>, Error> {
-            list.iter()
-                .map(|m| {
-                    m.parse::<Mask>()
-                        .map_err(|e| Error::Io(io::Error::new(io::ErrorKind::InvalidInput, e)))
-                })
-                .collect()
-        };
-        let op = Operation::Command {
-            text: (!text.is_empty()).then(|| text.to_owned()),
-            expected: masks(expected)?,
-            wait: masks(wait)?,
-        };
-        match self.driver.run(op)? {
-            Value::Reply(reply) => Ok(Some(reply)),
-            _ => Ok(None),
-        }
+        self.driver.request(Request::command(text, expected, wait))
     }
 
     /// `QUIT`, then closes the connection.
     pub fn quit(mut self) -> Result<(), Error> {
-        let res = self.driver.run(Operation::Quit);
+        let res = self.driver.request(Request::quit());
         self.driver.close();
-        res.map(drop)
+        res
     }
 
     /// `TYPE A` (`true`) or `TYPE I` (`false`, the default) for the following file
@@ -406,34 +340,13 @@ impl Client {
         self.driver.ascii = on;
     }
 
-    fn start_list(
-        &mut self,
-        path: impl AsRef<[u8]>,
-        recursive: bool,
-        command: ListCommand,
-    ) -> Result<(), Error> {
-        self.driver.start(Operation::List {
-            path: bytes(path),
-            recursive,
-            command,
-        })
-    }
-
-    fn kind_is(&mut self, path: impl AsRef<[u8]>, kind: Kind) -> Result<bool, Error> {
-        match self.stat(path) {
-            Ok(item) => Ok(item.entry.kind == kind),
-            Err(e) if e.received(550) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
     /// Starts a file transfer and waits until its data is to move.
-    fn transfer(&mut self, op: Operation) -> Result<DataStream<'_>, Error> {
-        let kind = match op {
+    fn transfer(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error> {
+        let kind = match request.operation() {
             Operation::Upload { .. } => TransferKind::Upload,
             _ => TransferKind::Download,
         };
-        self.driver.start(op)?;
+        self.driver.start(request.into_operation())?;
         match self.driver.wait_transfer()? {
             Some((socket, t)) => Ok(DataStream::new(
                 &mut self.driver,
@@ -445,13 +358,4 @@ impl Client {
             None => Ok(DataStream::new(&mut self.driver, None, kind, false)),
         }
     }
-}
-
-fn bytes(path: impl AsRef<[u8]>) -> Vec<u8> {
-    path.as_ref().to_vec()
-}
-
-/// An operation ended with a value of the wrong kind: a core bug, reported, not a panic.
-fn unexpected(value: Value) -> Error {
-    Error::UnexpectedReply(format!("the operation ended with {value:?}"))
 }

@@ -6,8 +6,8 @@ use std::net::{Shutdown, TcpStream};
 use std::time::Instant;
 
 use sansftp::Error;
-use sansftp::client::{Item, TransferKind, Value};
-use sansftp::server::ascii::{FromCrlf, ToCrlf};
+use sansftp::ascii::{FromCrlf, ToCrlf};
+use sansftp::client::{Item, SpeedLimits, TransferEnd, TransferKind, Value};
 
 use super::driver::{Driver, copy_io, io_error};
 
@@ -21,9 +21,12 @@ const ASCII_BLOCK: usize = 64 << 10;
 /// line ends are converted on the way.
 ///
 /// End it with [`finish`](DataStream::finish) (the transfer is complete) or
-/// [`abort`](DataStream::abort). Dropped otherwise (or after an I/O error), the
-/// transfer is aborted and the control connection brought back in step: in the drop
-/// when the client has a socket timeout, else at the start of its next call.
+/// [`abort`](DataStream::abort). How each end counts (a download finished before its
+/// end is aborted and fails; one dropped after its end is complete; a dropped upload is
+/// aborted) is the core's decision, the same in every adapter:
+/// [`Session::end_transfer`](sansftp::client::Session::end_transfer). The control
+/// connection is brought back in step in the drop when the client has a socket
+/// timeout, else at the start of its next call.
 #[derive(Debug)]
 pub struct DataStream<'a> {
     driver: &'a mut Driver,
@@ -84,39 +87,36 @@ impl<'a> DataStream<'a> {
         if self.told {
             return self.wait();
         }
-        match self.kind {
-            TransferKind::Upload => {
-                if let Err(e) = self.end_upload() {
-                    return self.fail(e);
-                }
-            }
-            _ => {
-                if !self.at_end() {
-                    self.told = true;
-                    self.reset();
-                    self.driver.session.abort(Instant::now());
-                    let _ = self.wait();
-                    return Err(Error::Io(io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        "finish() before the end of the download: the transfer was aborted",
-                    )));
-                }
-            }
-        }
-        self.socket = None;
-        self.told = true;
-        self.driver.session.data_done(Instant::now());
+        let end = match self.kind {
+            TransferKind::Upload => match self.end_upload() {
+                Ok(()) => TransferEnd::Finished { at_eof: false },
+                Err(e) => return self.fail(e),
+            },
+            _ => TransferEnd::Finished {
+                at_eof: self.at_end(),
+            },
+        };
+        self.tell(end);
         self.wait()
     }
 
     /// Stops the transfer (`ABOR`) and waits until the server's replies to it are read.
     pub fn abort(mut self) -> Result<(), Error> {
-        self.reset();
-        if !self.told {
-            self.told = true;
-            self.driver.session.abort(Instant::now());
-        }
+        self.tell(TransferEnd::Aborted);
         self.wait()
+    }
+
+    /// Tells the core how the transfer ended, once, and closes the connection:
+    /// abortively (a reset) when the core does not count the transfer complete.
+    fn tell(&mut self, end: TransferEnd) {
+        if self.told {
+            return;
+        }
+        self.told = true;
+        if !self.driver.session.end_transfer(end, Instant::now()) {
+            self.reset();
+        }
+        self.socket = None;
     }
 
     /// Drives the operation to its end.
@@ -133,9 +133,7 @@ impl<'a> DataStream<'a> {
     /// Reports `e` to the core (which aborts the transfer) and returns the operation's
     /// error, or `e` if the operation ended well anyway.
     fn fail(&mut self, e: io::Error) -> Result<(), Error> {
-        self.reset();
-        self.told = true;
-        self.driver.session.data_failed(copy_io(&e), Instant::now());
+        self.tell(TransferEnd::Failed(copy_io(&e)));
         let res = self.driver.wait_done();
         Err(match res {
             Err(Error::Io(_)) | Ok(_) => io_error(e, "the data connection"),
@@ -180,11 +178,7 @@ impl<'a> DataStream<'a> {
     /// Reports a data error to the core once (it aborts the transfer); the operation
     /// is finished by `finish`, `abort`, the drop or the client's next call.
     fn report(&mut self, e: io::Error) -> io::Error {
-        if !self.told {
-            self.told = true;
-            self.reset();
-            self.driver.session.data_failed(copy_io(&e), Instant::now());
-        }
+        self.tell(TransferEnd::Failed(copy_io(&e)));
         e
     }
 
@@ -193,7 +187,7 @@ impl<'a> DataStream<'a> {
         let Some(socket) = self.socket.as_mut() else {
             return Ok(0);
         };
-        let len = allowance(&self.driver.limits, true, buf.len());
+        let len = allowance(&self.driver.limits, TransferKind::Download, buf.len());
         let n = loop {
             match recv(socket, buf.get_mut(..len).unwrap_or_default()) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -204,7 +198,8 @@ impl<'a> DataStream<'a> {
         if n == 0 {
             self.eof = true;
         } else {
-            pace(&self.driver.limits, true, n);
+            let now = Instant::now();
+            self.driver.limits.consume(TransferKind::Download, n, now);
         }
         Ok(n)
     }
@@ -217,7 +212,7 @@ impl<'a> DataStream<'a> {
                 "the upload's data connection is closed",
             ));
         };
-        let len = allowance(&self.driver.limits, false, buf.len());
+        let len = allowance(&self.driver.limits, TransferKind::Upload, buf.len());
         let n = loop {
             match socket.write(buf.get(..len).unwrap_or_default()) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -225,7 +220,8 @@ impl<'a> DataStream<'a> {
                 Ok(n) => break n,
             }
         };
-        pace(&self.driver.limits, false, n);
+        let now = Instant::now();
+        self.driver.limits.consume(TransferKind::Upload, n, now);
         Ok(n)
     }
 
@@ -238,7 +234,7 @@ impl<'a> DataStream<'a> {
         if self.kind != TransferKind::Upload || self.ascii.is_some() {
             return Ok(0);
         }
-        while !self.driver.limits.lock().write.is_limited() {
+        while !self.driver.limits.is_limited(TransferKind::Upload) {
             let Some(socket) = self.socket.as_ref() else {
                 break;
             };
@@ -312,36 +308,15 @@ fn timeout_kind(e: io::Error) -> io::Error {
     }
 }
 
-/// How much of `want` bytes to move now: everything when unlimited, else at most one
-/// burst of the throttle (so a limited transfer moves in steady blocks).
-fn allowance(limits: &super::SpeedLimits, read: bool, want: usize) -> usize {
-    let buckets = limits.lock();
-    let t = if read { &buckets.read } else { &buckets.write };
-    if !t.is_limited() {
-        return want;
-    }
-    want.min(usize::try_from(t.burst()).unwrap_or(usize::MAX))
-        .max(1)
-}
-
-/// Records `n` bytes moved and sleeps until the throttle's debt is repaid.
-fn pace(limits: &super::SpeedLimits, read: bool, n: usize) {
-    let now = Instant::now();
-    let delay = {
-        let mut buckets = limits.lock();
-        let t = if read {
-            &mut buckets.read
-        } else {
-            &mut buckets.write
-        };
-        if !t.is_limited() {
-            return;
+/// How much of `want` bytes to move now, sleeping until the speed limit lets at least
+/// one block (all of `want` when unlimited).
+fn allowance(limits: &SpeedLimits, kind: TransferKind, want: usize) -> usize {
+    loop {
+        let now = Instant::now();
+        match limits.grant(kind, want, now) {
+            Ok(n) => return n,
+            Err(at) => std::thread::sleep(at.saturating_duration_since(now)),
         }
-        t.consume(n as u64, now);
-        t.delay(0, now)
-    };
-    if !delay.is_zero() {
-        std::thread::sleep(delay);
     }
 }
 
@@ -432,12 +407,7 @@ impl Write for DataStream<'_> {
 
 impl Drop for DataStream<'_> {
     fn drop(&mut self) {
-        if !self.told {
-            self.told = true;
-            self.reset();
-            let e = io::Error::other("the data stream was dropped before its end");
-            self.driver.session.data_failed(e, Instant::now());
-        }
+        self.tell(TransferEnd::Dropped { at_eof: self.eof });
         if self.driver.options.socket_timeout.is_some() && self.driver.is_running() {
             // Bounded by the socket timeout; the result belongs to nobody.
             self.driver.finish_pending();

@@ -228,60 +228,19 @@ pub fn json_array(rows: &[Row]) -> String {
 }
 
 /// One entry as a JSON object on one line (`name` is the entry's own name, `path` the
-/// path the listing gave).
+/// path the listing gave), through `serde_json`.
 pub fn json_object(row: &Row) -> String {
     let e = &row.entry;
-    let mut out = String::from("{");
-    let _ = write!(out, "\"name\":{}", json_string(&lossy(&e.name)));
-    let _ = write!(out, ",\"path\":{}", json_string(&lossy(&row.path)));
-    let _ = write!(out, ",\"type\":\"{}\"", type_name(e.kind));
-    match e.size {
-        Some(size) => {
-            let _ = write!(out, ",\"size\":{size}");
-        }
-        None => out.push_str(",\"size\":null"),
-    }
-    match &e.modified {
-        Some(t) => {
-            let _ = write!(out, ",\"modified\":\"{t}\"");
-        }
-        None => out.push_str(",\"modified\":null"),
-    }
-    match e.mode {
-        Some(mode) => {
-            let _ = write!(out, ",\"mode\":\"{:04o}\"", mode & 0o7777);
-        }
-        None => out.push_str(",\"mode\":null"),
-    }
-    match &e.link_target {
-        Some(target) => {
-            let _ = write!(out, ",\"target\":{}", json_string(&lossy(target)));
-        }
-        None => out.push_str(",\"target\":null"),
-    }
-    out.push('}');
-    out
-}
-
-/// A JSON string literal.
-pub fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    let value = serde_json::json!({
+        "name": lossy(&e.name),
+        "path": lossy(&row.path),
+        "type": type_name(e.kind),
+        "size": e.size,
+        "modified": e.modified.as_ref().map(ToString::to_string),
+        "mode": e.mode.map(|mode| format!("{:04o}", mode & 0o7777)),
+        "target": e.link_target.as_deref().map(lossy),
+    });
+    value.to_string()
 }
 
 #[cfg(test)]
@@ -316,7 +275,8 @@ mod tests {
         assert!(text.contains("\"modified\":null"), "{text}");
         assert!(text.contains("\"target\":\"t\""), "{text}");
         assert_eq!(json_array(&[]), "[]\n");
-        assert_eq!(json_string("\u{1}"), "\"\\u0001\"");
+        let control = row(Entry::file("\u{1}", 0));
+        assert!(json_object(&control).starts_with("{\"name\":\"\\u0001\""));
     }
 
     #[test]

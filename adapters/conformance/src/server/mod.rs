@@ -265,16 +265,6 @@ macro_rules! server_suite {
     };
 }
 
-/// Server scenarios for behaviour the adapters do not share yet. Not instantiated by
-/// any adapter: each scenario moves into [`server_suite!`](crate::server_suite) once
-/// the fix lands in the core or the adapter. Empty today.
-#[macro_export]
-macro_rules! server_suite_pending {
-    ($module:ident, $harness:expr) => {
-        $crate::__tests!($module, $harness, server, []);
-    };
-}
-
 /// The expansion shared by the suite macros.
 #[doc(hidden)]
 #[macro_export]

@@ -1,19 +1,10 @@
-//! Client scenarios **pending a fix**: behaviour on which the two adapters disagree
-//! today (issue 8, "What is wrong today"), written for the behaviour issue 8 asks for.
-//! They are listed in [`client_suite_pending!`](crate::client_suite_pending), which no
-//! adapter instantiates yet; when the decision moves into the core, move each one into
-//! [`client_suite!`](crate::client_suite).
+//! Client behaviour the core decides once for every adapter (issue 8): how a download
+//! ends when it is finished early or dropped after its end, which entries are
+//! directories, and what an empty raw command does. The adapters disagreed on each
+//! before the decisions moved into `sansftp::client`.
 //!
-//! | scenario | fails today on | why |
-//! |---|---|---|
-//! | [`finish_before_the_end_is_reported`] | async | `finish()` on a partly read download aborts and returns `Ok` |
-//! | [`drop_after_the_end_sends_nothing`] | blocking | a download dropped after its end sends `ABOR` (and `NOOP`) |
-//! | [`cdir_and_pdir_are_directories`] | blocking | `is_dir` compares `== Kind::Dir` |
-//! | [`empty_command_sends_nothing`] | async | `command("", &[], &[])` is refused (`Error::InvalidCommand`, empty verb) instead of `Ok(None)` |
-//!
-//! The first row is a choice this suite makes for the core: a `finish()` before the end
-//! of a download is an early finish, so the caller is told (an error) rather than
-//! handed a silently truncated file. If the core decides otherwise, flip that assertion.
+//! An early `finish()` of a download is reported (an error), so the caller is never
+//! handed a silently truncated file.
 
 use std::io::Read;
 

@@ -12,8 +12,8 @@ use crate::reply::Reply;
 use crate::time::DateTime;
 use crate::{Error, StatusCodeError};
 
+use super::api::{Features, Output, Value};
 use super::config::Config;
-use super::operation::{Features, Output, Value};
 
 /// What an operation ends with.
 pub(crate) type Res = Result<Value, Error>;
@@ -109,6 +109,13 @@ pub(crate) fn unexpected(expected: &[Mask], reply: &Reply) -> Error {
     StatusCodeError::new(expected.iter().copied(), [reply.code()], reply.info()).into()
 }
 
+/// Whether `e` is a `500`-`504` answer: the server does not know the command.
+pub(crate) fn is_50x(e: &Error) -> bool {
+    e.status_code()
+        .and_then(|s| s.code())
+        .is_some_and(|c| (500..=504).contains(&c.value()))
+}
+
 /// Whether `code` matches any of `masks`.
 pub(crate) fn matches(masks: &[Mask], code: Code) -> bool {
     masks.iter().any(|m| m.matches(code))
@@ -191,6 +198,26 @@ pub(crate) fn then(
 /// Runs `op` and maps a success through `f`.
 pub(crate) fn map(op: Box<dyn Op>, f: impl FnOnce(Value) -> Res + Send + 'static) -> Box<dyn Op> {
     then(op, move |res, _| Next::Done(res.and_then(f)))
+}
+
+/// Runs `op`, an [`Exchange`], and maps its reply through `f`. Any other value is a
+/// bug of the core, reported as [`Error::UnexpectedReply`] rather than made up.
+pub(crate) fn map_reply(
+    op: Box<dyn Op>,
+    f: impl FnOnce(Reply) -> Res + Send + 'static,
+) -> Box<dyn Op> {
+    map(op, |v| match v {
+        Value::Reply(r) => f(r),
+        other => Err(Error::UnexpectedReply(format!(
+            "an exchange ended with {other:?} instead of a reply"
+        ))),
+    })
+}
+
+/// The operation `f` builds once it starts, from what the session knows by then (say,
+/// whether `FEAT` listed `MLST`). Every input reaches it through [`then`]'s forwarding.
+pub(crate) fn defer(f: impl FnOnce(&mut Cx<'_>) -> Box<dyn Op> + Send + 'static) -> Box<dyn Op> {
+    then(ready(Ok(Value::None)), move |_, cx| Next::Run(f(cx)))
 }
 
 /// An operation that finishes at once with `res` (sending nothing).

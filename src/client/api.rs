@@ -87,7 +87,7 @@ pub enum Operation {
     },
     /// `STOR path` (or `APPE path`): the adapter gets an [`Output::Transfer`] and moves
     /// the bytes, then reports the end with
-    /// [`Session::data_done`](super::Session::data_done).
+    /// [`Session::end_transfer`](super::Session::end_transfer).
     Upload {
         /// The file.
         path: Vec<u8>,
@@ -249,13 +249,14 @@ pub enum Output {
     /// Bind a listener on this local address, any port (active mode), then call
     /// [`Session::data_listening`](super::Session::data_listening) with its address or
     /// [`Session::data_failed`](super::Session::data_failed). Accept on it only when
-    /// the [`Output::Transfer`] comes, and only from the control connection's peer host.
+    /// the [`Output::Transfer`] comes, and only connections
+    /// [`Session::accepts`](super::Session::accepts).
     Listen(IpAddr),
     /// The server has accepted the transfer: move the data now (accepting the
-    /// connection first in active mode), then call
-    /// [`Session::data_done`](super::Session::data_done) (a download at end of file, an
-    /// upload once every byte is written and the connection shut down) or
-    /// [`Session::data_failed`](super::Session::data_failed).
+    /// connection first in active mode). A listing ends with
+    /// [`Session::data_done`](super::Session::data_done) or
+    /// [`Session::data_failed`](super::Session::data_failed); a file transfer with
+    /// [`Session::end_transfer`](super::Session::end_transfer), whatever its end.
     Transfer(Transfer),
     /// Close the data connection (and listener) now, without waiting for its end.
     CloseData,
@@ -291,6 +292,33 @@ pub enum TransferKind {
     /// A listing from the server: read it to the end, feeding every byte to
     /// [`Session::handle_data`](super::Session::handle_data).
     Listing,
+}
+
+/// How the application ended a file transfer's data stream, reported with
+/// [`Session::end_transfer`](super::Session::end_transfer), whose table says what the
+/// core makes of each.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum TransferEnd {
+    /// The application finished the stream: an upload's bytes are all written and its
+    /// connection shut down; `at_eof` says whether a download was read to end of file.
+    Finished {
+        /// A download's read returned end of file.
+        at_eof: bool,
+    },
+    /// The stream was dropped without being finished or aborted.
+    Dropped {
+        /// A download's read returned end of file.
+        at_eof: bool,
+    },
+    /// The application aborted the transfer.
+    Aborted,
+    /// Moving the data failed: the connection broke or timed out, or an upload's
+    /// source failed.
+    Failed(std::io::Error),
+    /// The adapter has no stream to move the announced transfer's data (a call that
+    /// was cancelled, or an operation that should not transfer a file).
+    Unwanted,
 }
 
 /// [`Session::start`](super::Session::start) was called while another operation runs.

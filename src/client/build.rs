@@ -2,15 +2,18 @@
 //! replies turn into.
 
 use crate::code::{Code, Mask};
-use crate::command::{Command, ListArgs};
-use crate::listing::{Entry, Kind, parse_line, parse_mlsx};
+use crate::command::Command;
+use crate::listing::{Entry, parse_mlsx};
 use crate::reply::Reply;
 use crate::time::DateTime;
 use crate::{Error, StatusCodeError};
 
+use super::api::{Features, Item, ListCommand, Operation, Value};
 use super::login::Login;
-use super::op::{Cx, Next, Op, Res, Step, exchange, exchange_with, map, ready, seq, then};
-use super::operation::{Features, Item, ListCommand, Operation, Value};
+use super::machine::{
+    Cx, Next, Op, Res, Step, defer, exchange, exchange_with, is_50x, map, map_reply, ready, seq,
+    then,
+};
 use super::remote::{split_parent, trim_trailing_slashes};
 use super::transfer;
 
@@ -24,12 +27,10 @@ pub(crate) fn build(op: Operation) -> Box<dyn Op> {
             password,
             account,
         } => login(user, password, account),
-        Operation::CurrentDirectory => {
-            map(exchange(Command::Pwd, &[Code::PATH_CREATED.into()]), |v| {
-                let reply = into_reply(v);
-                path_of_257(&reply).map(Value::Path)
-            })
-        }
+        Operation::CurrentDirectory => map_reply(
+            exchange(Command::Pwd, &[Code::PATH_CREATED.into()]),
+            |reply| path_of_257(&reply).map(Value::Path),
+        ),
         Operation::ChangeDirectory(path) => {
             let cmd = if path == b".." {
                 Command::Cdup
@@ -52,10 +53,9 @@ pub(crate) fn build(op: Operation) -> Box<dyn Op> {
             command,
         } => Box::new(super::list::ListOp::new(path, recursive, command, true)),
         Operation::Stat(path) => stat(path),
-        Operation::Size(path) => map(
+        Operation::Size(path) => map_reply(
             exchange(Command::Size(path), &[Code::FILE_STATUS.into()]),
-            |v| {
-                let reply = into_reply(v);
+            |reply| {
                 let text = reply.text();
                 text.trim()
                     .parse::<u64>()
@@ -63,10 +63,9 @@ pub(crate) fn build(op: Operation) -> Box<dyn Op> {
                     .map_err(|_| Error::UnexpectedReply(format!("SIZE answered {:?}", text.trim())))
             },
         ),
-        Operation::Modified(path) => map(
+        Operation::Modified(path) => map_reply(
             exchange(Command::Mdtm(path), &[Code::FILE_STATUS.into()]),
-            |v| {
-                let reply = into_reply(v);
+            |reply| {
                 let text = reply.text();
                 DateTime::parse_modify(text.trim().as_bytes())
                     .map(Value::Modified)
@@ -99,13 +98,13 @@ pub(crate) fn build(op: Operation) -> Box<dyn Op> {
 
 /// The greeting: `220`, after any `120` ("ready in a few minutes").
 pub(crate) fn greeting() -> Box<dyn Op> {
-    map(
+    map_reply(
         exchange_with(
             None,
             vec![Code::READY.into()],
             vec![Code::SERVICE_READY_SOON.into()],
         ),
-        |v| Ok(Value::Greeting(into_reply(v))),
+        |reply| Ok(Value::Greeting(reply)),
     )
 }
 
@@ -136,7 +135,9 @@ fn features() -> Box<dyn Op> {
         let features = match res {
             Ok(Value::Reply(r)) if r.code().is_completion() => Features::from_reply(&r),
             Ok(Value::Reply(r)) if r.code().is_permanent_negative() => Features::default(),
-            Ok(Value::Reply(r)) => return Next::Done(Err(super::op::unexpected(&COMPLETION, &r))),
+            Ok(Value::Reply(r)) => {
+                return Next::Done(Err(super::machine::unexpected(&COMPLETION, &r)));
+            }
             Ok(_) => Features::default(),
             Err(e) => return Next::Done(Err(e)),
         };
@@ -146,6 +147,8 @@ fn features() -> Box<dyn Op> {
 }
 
 fn command(text: Option<String>, expected: Vec<Mask>, wait: Vec<Mask>) -> Box<dyn Op> {
+    // An empty text sends nothing: the operation only reads (or does nothing).
+    let text = text.filter(|t| !t.is_empty());
     let cmd = match text.map(|t| Command::parse_client_text(&t)).transpose() {
         Ok(cmd) => cmd,
         Err(e) => return ready(Err(e.into())),
@@ -207,7 +210,23 @@ fn ancestors(path: &[u8]) -> Vec<Vec<u8>> {
 
 /// `stat`: `MLST`, or the parent's listing when the server has none (or answers `50x`).
 pub(crate) fn stat(path: Vec<u8>) -> Box<dyn Op> {
-    let fallback = move |path: Vec<u8>| -> Box<dyn Op> {
+    defer(move |cx| {
+        if cx.feature("MLST") == Some(false) {
+            return stat_by_listing(path);
+        }
+        let p = path.clone();
+        let mlst = Command::Mlst((!path.is_empty()).then_some(path));
+        then(exchange(mlst, &COMPLETION), move |res, _| match res {
+            Ok(Value::Reply(r)) => Next::Done(mlst_entry(&r, p)),
+            Err(e) if is_50x(&e) => Next::Run(stat_by_listing(p)),
+            other => Next::Done(other),
+        })
+    })
+}
+
+/// `stat` without `MLST`: the entry of that name in the parent's listing.
+fn stat_by_listing(path: Vec<u8>) -> Box<dyn Op> {
+    {
         let (parent, name) = split_parent(&path);
         if name.is_empty() {
             // The root (or a path of slashes) has no parent to list.
@@ -235,75 +254,6 @@ pub(crate) fn stat(path: Vec<u8>) -> Box<dyn Op> {
             Ok(_) => Next::Done(Err(not_found(&path))),
             Err(e) => Next::Done(Err(e)),
         })
-    };
-    Box::new(Stat {
-        path: Some(path),
-        fallback: Some(Box::new(fallback)),
-        inner: None,
-    })
-}
-
-type Fallback = Box<dyn FnOnce(Vec<u8>) -> Box<dyn Op> + Send>;
-
-/// Chooses between `MLST` and the listing fallback once `FEAT`'s answer is known.
-struct Stat {
-    path: Option<Vec<u8>>,
-    fallback: Option<Fallback>,
-    inner: Option<Box<dyn Op>>,
-}
-
-impl Op for Stat {
-    fn start(&mut self, cx: &mut Cx<'_>) -> Step {
-        let path = self.path.take().unwrap_or_default();
-        let fallback = self.fallback.take();
-        let op = if cx.feature("MLST") == Some(false) {
-            match fallback {
-                Some(f) => f(path),
-                None => ready(Ok(Value::None)),
-            }
-        } else {
-            let p = path.clone();
-            then(
-                exchange(
-                    Command::Mlst((!path.is_empty()).then_some(path)),
-                    &COMPLETION,
-                ),
-                move |res, _| match res {
-                    Ok(Value::Reply(r)) => Next::Done(mlst_entry(&r, p)),
-                    Err(e) if is_50x(&e) => match fallback {
-                        Some(f) => Next::Run(f(p)),
-                        None => Next::Done(Err(e)),
-                    },
-                    other => Next::Done(other),
-                },
-            )
-        };
-        let inner = self.inner.insert(op);
-        inner.start(cx)
-    }
-    fn on_reply(&mut self, reply: Reply, cx: &mut Cx<'_>) -> Step {
-        match &mut self.inner {
-            Some(op) => op.on_reply(reply, cx),
-            None => Step::Wait,
-        }
-    }
-    fn on_data(&mut self, data: super::op::Data<'_>, cx: &mut Cx<'_>) -> Step {
-        match &mut self.inner {
-            Some(op) => op.on_data(data, cx),
-            None => Step::Wait,
-        }
-    }
-    fn on_abort(&mut self, cx: &mut Cx<'_>) -> Step {
-        match &mut self.inner {
-            Some(op) => op.on_abort(cx),
-            None => Step::Wait,
-        }
-    }
-    fn awaiting_reply(&self) -> bool {
-        self.inner.as_ref().is_none_or(|op| op.awaiting_reply())
-    }
-    fn on_closed(&mut self) -> Option<super::op::Res> {
-        self.inner.as_mut().and_then(|op| op.on_closed())
     }
 }
 
@@ -330,9 +280,7 @@ fn mlst_entry(reply: &Reply, path: Vec<u8>) -> Res {
 /// `remove`: a directory's entries first (depth first), then the directory.
 fn remove(path: Vec<u8>) -> Box<dyn Op> {
     then(stat(path.clone()), move |res, _| match res {
-        Ok(Value::Entry(item))
-            if item.entry.kind == Kind::Dir || item.entry.kind == Kind::CurrentDir =>
-        {
+        Ok(Value::Entry(item)) if item.entry.is_dir() => {
             let list = Box::new(super::list::ListOp::new(
                 path.clone(),
                 false,
@@ -377,7 +325,7 @@ impl Quit {
         match step {
             Step::Wait => Step::Wait,
             Step::Done(res) => {
-                cx.out.push_back(super::operation::Output::Close);
+                cx.out.push_back(super::api::Output::Close);
                 Step::Done(res.map(|_| Value::None))
             }
         }
@@ -404,13 +352,6 @@ fn unit(op: Box<dyn Op>) -> Box<dyn Op> {
     map(op, |_| Ok(Value::None))
 }
 
-fn into_reply(v: Value) -> Reply {
-    match v {
-        Value::Reply(r) => r,
-        _ => Reply::new(Code::OK, ""),
-    }
-}
-
 /// The path of a `257` reply: quoted (RFC 959), or, from servers that do not quote, the
 /// first word when it is absolute.
 fn path_of_257(reply: &Reply) -> Result<Vec<u8>, Error> {
@@ -428,12 +369,6 @@ fn path_of_257(reply: &Reply) -> Result<Vec<u8>, Error> {
     }
 }
 
-pub(crate) fn is_50x(e: &Error) -> bool {
-    e.status_code()
-        .and_then(|s| s.code())
-        .is_some_and(|c| (500..=504).contains(&c.value()))
-}
-
 /// The error for a path the listing does not hold: like the server's `550`.
 fn not_found(path: &[u8]) -> Error {
     StatusCodeError::new(
@@ -445,33 +380,6 @@ fn not_found(path: &[u8]) -> Error {
         )],
     )
     .into()
-}
-
-/// The listing command `command` starts with, given what `FEAT` said.
-pub(crate) fn first_list_command(command: ListCommand, cx: &Cx<'_>, path: &[u8]) -> Command {
-    let arg = if path.is_empty() {
-        None
-    } else {
-        Some(path.to_vec())
-    };
-    match command {
-        ListCommand::Mlsd => Command::Mlsd(arg),
-        ListCommand::List => list_command(arg),
-        ListCommand::Auto if cx.feature("MLST") == Some(false) => list_command(arg),
-        ListCommand::Auto => Command::Mlsd(arg),
-    }
-}
-
-pub(crate) fn list_command(arg: Option<Vec<u8>>) -> Command {
-    Command::List(ListArgs {
-        options: Vec::new(),
-        path: arg,
-    })
-}
-
-/// One listing line, parsed; `Ok(None)` for lines that hold no entry.
-pub(crate) fn parse_entry(line: &[u8], now: DateTime) -> Result<Option<Entry>, Error> {
-    Ok(parse_line(line, now)?)
 }
 
 #[cfg(test)]
