@@ -72,6 +72,7 @@
 mod api;
 mod build;
 mod config;
+pub mod facade;
 mod limits;
 mod list;
 mod login;

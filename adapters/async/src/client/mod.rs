@@ -81,8 +81,6 @@ use std::time::Instant;
 use async_io::Async;
 use async_net::AsyncToSocketAddrs;
 use sansftp::client::{Features, Item, ListCommand, Operation, Request, Session, Transfer, Value};
-use sansftp::code::Mask;
-use sansftp::time::DateTime;
 use sansftp::{Error, Reply};
 
 pub use sansftp::client::{ClientOptions, SpeedLimits};
@@ -212,91 +210,7 @@ impl Client {
         self.ascii = on;
     }
 
-    /// Logs in: `USER`, then `PASS` when asked (and an empty `ACCT` if asked for one).
-    pub async fn login(&mut self, user: &str, password: &str) -> Result<(), Error> {
-        self.login_with_account(user, password, "").await
-    }
-
-    /// Logs in, with the account to send if the server asks for one (`332`).
-    pub async fn login_with_account(
-        &mut self,
-        user: &str,
-        password: &str,
-        account: &str,
-    ) -> Result<(), Error> {
-        self.request(Request::login(user, password, account)).await
-    }
-
-    /// Logs in as `anonymous` with the password `anon@`.
-    pub async fn login_anonymous(&mut self) -> Result<(), Error> {
-        self.login("anonymous", "anon@").await
-    }
-
-    /// `PWD`, lossily decoded.
-    pub async fn get_current_directory(&mut self) -> Result<String, Error> {
-        self.request(Request::current_directory()).await
-    }
-
-    /// `CWD path` (`CDUP` for `..`).
-    pub async fn change_directory(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        self.request(Request::change_directory(path)).await
-    }
-
-    /// `MKD path`; with `parents`, every missing ancestor first, and an existing
-    /// directory is no error.
-    pub async fn make_directory(
-        &mut self,
-        path: impl AsRef<[u8]>,
-        parents: bool,
-    ) -> Result<(), Error> {
-        self.request(Request::make_directory(path, parents)).await
-    }
-
-    /// `DELE path`.
-    pub async fn remove_file(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        self.request(Request::remove_file(path)).await
-    }
-
-    /// `RMD path` (the directory must be empty).
-    pub async fn remove_directory(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        self.request(Request::remove_directory(path)).await
-    }
-
-    /// Removes a file, or a directory with everything in it.
-    pub async fn remove(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        self.request(Request::remove(path)).await
-    }
-
-    /// `RNFR from`, `RNTO to`.
-    pub async fn rename(
-        &mut self,
-        from: impl AsRef<[u8]>,
-        to: impl AsRef<[u8]>,
-    ) -> Result<(), Error> {
-        self.request(Request::rename(from, to)).await
-    }
-
-    /// Lists a directory (empty path: the current one), `MLSD` with a `LIST` fallback;
-    /// `recursive` walks the whole tree, breadth first. `.` and `..` are left out.
-    pub async fn list(
-        &mut self,
-        path: impl AsRef<[u8]>,
-        recursive: bool,
-    ) -> Result<Vec<Item>, Error> {
-        self.list_with(path, recursive, ListCommand::Auto).await
-    }
-
-    /// [`list`](Client::list) with a chosen listing command.
-    pub async fn list_with(
-        &mut self,
-        path: impl AsRef<[u8]>,
-        recursive: bool,
-        command: ListCommand,
-    ) -> Result<Vec<Item>, Error> {
-        self.request(Request::list(path, recursive, command))
-            .await?;
-        Ok(self.entries.drain(..).collect())
-    }
+    sansftp::client_methods!(async);
 
     /// [`list`](Client::list) as a [`Stream`](futures_lite::Stream): entries come as each
     /// directory's listing arrives. The client is busy until the stream ends; a stream
@@ -309,43 +223,6 @@ impl Client {
         let request = Request::list(path, recursive, ListCommand::Auto);
         self.start(request.into_operation()).await?;
         Ok(ListStream::new(self))
-    }
-
-    /// The facts of one path: `MLST`, or the parent's listing when the server has none.
-    /// A missing path is a [`StatusCodeError`](sansftp::StatusCodeError) that received
-    /// `550`.
-    pub async fn stat(&mut self, path: impl AsRef<[u8]>) -> Result<Item, Error> {
-        self.request(Request::stat(path)).await
-    }
-
-    /// Whether `path` exists (a `550` from [`stat`](Client::stat) is `false`).
-    pub async fn exists(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        self.request(Request::exists(path)).await
-    }
-
-    /// Whether `path` is a regular file (`false` when missing).
-    pub async fn is_file(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        self.request(Request::is_file(path)).await
-    }
-
-    /// Whether `path` is a directory (`dir`, `cdir` or `pdir`; `false` when missing).
-    pub async fn is_dir(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        self.request(Request::is_dir(path)).await
-    }
-
-    /// `SIZE path` (RFC 3659), in bytes.
-    pub async fn size(&mut self, path: impl AsRef<[u8]>) -> Result<u64, Error> {
-        self.request(Request::size(path)).await
-    }
-
-    /// `MDTM path` (RFC 3659): the modification time, UTC.
-    pub async fn modified(&mut self, path: impl AsRef<[u8]>) -> Result<DateTime, Error> {
-        self.request(Request::modified(path)).await
-    }
-
-    /// `NOOP`: keeps an idle connection alive.
-    pub async fn noop(&mut self) -> Result<(), Error> {
-        self.request(Request::noop()).await
     }
 
     /// A stream to write a remote file (`STOR`; with `offset > 0`, `REST offset` first,
@@ -379,6 +256,11 @@ impl Client {
             .await
     }
 
+    /// The listing entries the last request emitted (for [`sansftp::client_methods!`]).
+    fn take_entries(&mut self) -> Vec<Item> {
+        self.entries.drain(..).collect()
+    }
+
     async fn open_stream(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error> {
         let upload = matches!(request.operation(), Operation::Upload { .. });
         self.start(request.into_operation()).await?;
@@ -408,18 +290,6 @@ impl Client {
             return Err(Error::ConnectionClosed);
         }
         Ok(())
-    }
-
-    /// A raw command, like aioftp's `command()`: sends `text` (nothing when empty),
-    /// skips replies matching a `wait` mask, and checks the last against `expected`
-    /// (empty: any code). With both empty nothing is read and the result is `None`.
-    pub async fn command(
-        &mut self,
-        text: &str,
-        expected: &[Mask],
-        wait: &[Mask],
-    ) -> Result<Option<Reply>, Error> {
-        self.request(Request::command(text, expected, wait)).await
     }
 
     /// `QUIT`, then closes the connection.

@@ -9,8 +9,7 @@ use std::net::ToSocketAddrs;
 use std::path::Path;
 
 use sansftp::client::{Features, Item, ListCommand, Operation, Request, TransferKind};
-use sansftp::time::DateTime;
-use sansftp::{Error, Mask, Reply};
+use sansftp::{Error, Reply};
 
 pub use sansftp::client::{ClientOptions, SpeedLimits};
 pub use stream::{DataStream, ListStream};
@@ -120,83 +119,7 @@ impl Client {
         self.driver.session.features()
     }
 
-    /// Logs in: `USER`, `PASS` when asked, then `FEAT` (and `OPTS UTF8 ON` when
-    /// advertised). A wrong password is a [`StatusCodeError`](sansftp::StatusCodeError)
-    /// that received `530`.
-    pub fn login(&mut self, user: &str, password: &str) -> Result<(), Error> {
-        self.login_with_account(user, password, "")
-    }
-
-    /// Logs in, sending `account` with `ACCT` if the server asks for one (`332`).
-    pub fn login_with_account(
-        &mut self,
-        user: &str,
-        password: &str,
-        account: &str,
-    ) -> Result<(), Error> {
-        self.driver.request(Request::login(user, password, account))
-    }
-
-    /// Logs in as `anonymous` with the password `anon@`.
-    pub fn login_anonymous(&mut self) -> Result<(), Error> {
-        self.login("anonymous", "anon@")
-    }
-
-    /// `PWD`: the current directory on the server (decoded lossily as UTF-8).
-    pub fn get_current_directory(&mut self) -> Result<String, Error> {
-        self.driver.request(Request::current_directory())
-    }
-
-    /// `CWD path` (`CDUP` for `..`).
-    pub fn change_directory(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        self.driver.request(Request::change_directory(path))
-    }
-
-    /// `MKD path`; with `parents`, every missing ancestor first, and an existing
-    /// directory is not an error (like `mkdir -p`).
-    pub fn make_directory(&mut self, path: impl AsRef<[u8]>, parents: bool) -> Result<(), Error> {
-        self.driver.request(Request::make_directory(path, parents))
-    }
-
-    /// `DELE path`: removes a file.
-    pub fn remove_file(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        self.driver.request(Request::remove_file(path))
-    }
-
-    /// `RMD path`: removes an empty directory.
-    pub fn remove_directory(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        self.driver.request(Request::remove_directory(path))
-    }
-
-    /// Removes a file, or a directory with everything in it.
-    pub fn remove(&mut self, path: impl AsRef<[u8]>) -> Result<(), Error> {
-        self.driver.request(Request::remove(path))
-    }
-
-    /// `RNFR from`, `RNTO to`.
-    pub fn rename(&mut self, from: impl AsRef<[u8]>, to: impl AsRef<[u8]>) -> Result<(), Error> {
-        self.driver.request(Request::rename(from, to))
-    }
-
-    /// The entries of the directory `path` (empty: the current one), `.` and `..` left
-    /// out; with `recursive`, those of every subdirectory too (breadth first, links not
-    /// followed). `MLSD`, or `LIST` when the server has no `MLSD`. Each
-    /// [`Item::path`] is `path` joined with the entry's name.
-    pub fn list(&mut self, path: impl AsRef<[u8]>, recursive: bool) -> Result<Vec<Item>, Error> {
-        self.list_with(path, recursive, ListCommand::Auto)
-    }
-
-    /// [`Client::list`] with the listing command chosen.
-    pub fn list_with(
-        &mut self,
-        path: impl AsRef<[u8]>,
-        recursive: bool,
-        command: ListCommand,
-    ) -> Result<Vec<Item>, Error> {
-        self.driver
-            .request(Request::list(path, recursive, command))?;
-        Ok(self.driver.entries.drain(..).collect())
-    }
+    sansftp::client_methods!(blocking);
 
     /// [`Client::list`] as an iterator: the entries of each directory come as soon as
     /// its listing is read. Dropping it early is fine: the next call finishes the
@@ -209,43 +132,6 @@ impl Client {
         let request = Request::list(path, recursive, ListCommand::Auto);
         self.driver.start(request.into_operation())?;
         Ok(ListStream::new(&mut self.driver))
-    }
-
-    /// The facts of one path (`MLST`, or a `LIST` of its parent). A missing path is a
-    /// [`StatusCodeError`](sansftp::StatusCodeError) that received `550`.
-    pub fn stat(&mut self, path: impl AsRef<[u8]>) -> Result<Item, Error> {
-        self.driver.request(Request::stat(path))
-    }
-
-    /// Whether `path` exists (`false` when [`Client::stat`] fails with `550`).
-    pub fn exists(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        self.driver.request(Request::exists(path))
-    }
-
-    /// Whether `path` is a regular file (`false` when it does not exist).
-    pub fn is_file(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        self.driver.request(Request::is_file(path))
-    }
-
-    /// Whether `path` is a directory (`dir`, `cdir` or `pdir`; `false` when it does
-    /// not exist).
-    pub fn is_dir(&mut self, path: impl AsRef<[u8]>) -> Result<bool, Error> {
-        self.driver.request(Request::is_dir(path))
-    }
-
-    /// `SIZE path`: the file's size in bytes.
-    pub fn size(&mut self, path: impl AsRef<[u8]>) -> Result<u64, Error> {
-        self.driver.request(Request::size(path))
-    }
-
-    /// `MDTM path`: the file's modification time (UTC).
-    pub fn modified(&mut self, path: impl AsRef<[u8]>) -> Result<DateTime, Error> {
-        self.driver.request(Request::modified(path))
-    }
-
-    /// `NOOP`.
-    pub fn noop(&mut self) -> Result<(), Error> {
-        self.driver.request(Request::noop())
     }
 
     /// Uploads a local file, or a local directory with everything in it, like
@@ -313,19 +199,6 @@ impl Client {
         Ok(())
     }
 
-    /// A raw command, like aioftp's `command()`: sends `text` (nothing when empty),
-    /// skips replies whose code matches a mask in `wait` (e.g. [`Mask::PRELIMINARY`]),
-    /// and checks the last against `expected` (empty: any code). With `expected` and
-    /// `wait` both empty nothing is read and `Ok(None)` comes back.
-    pub fn command(
-        &mut self,
-        text: &str,
-        expected: &[Mask],
-        wait: &[Mask],
-    ) -> Result<Option<Reply>, Error> {
-        self.driver.request(Request::command(text, expected, wait))
-    }
-
     /// `QUIT`, then closes the connection.
     pub fn quit(mut self) -> Result<(), Error> {
         let res = self.driver.request(Request::quit());
@@ -338,6 +211,16 @@ impl Client {
     /// on download).
     pub fn set_ascii(&mut self, on: bool) {
         self.driver.ascii = on;
+    }
+
+    /// Runs `request` to its end (for [`sansftp::client_methods!`]).
+    fn request<T>(&mut self, request: Request<T>) -> Result<T, Error> {
+        self.driver.request(request)
+    }
+
+    /// The listing entries the last request emitted (for [`sansftp::client_methods!`]).
+    fn take_entries(&mut self) -> Vec<Item> {
+        self.driver.entries.drain(..).collect()
     }
 
     /// Starts a file transfer and waits until its data is to move.

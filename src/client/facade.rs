@@ -1,0 +1,361 @@
+//! [`client_methods!`](crate::client_methods): the `Client` methods that only run one
+//! [`Request`](super::Request), written once for every adapter.
+//!
+//! Every adapter's `Client` offers the same operations with the same names, arguments,
+//! results and documentation (aioftp's API): `login`, `change_directory`, `list`,
+//! `stat`, `size`, `command`, ... Each is "run this request, give its typed result", so
+//! the methods are generated here, once, in the adapter's dialect: `async fn` and
+//! `.await` for an async adapter, plain `fn` for a blocking one. What differs between
+//! adapters (connecting, data streams, copying files, `quit`) stays in each adapter.
+//!
+//! # The adapter's side
+//!
+//! Invoke the macro inside an `impl Client { ... }` block, in a module where `Client`
+//! is the adapter's client type. The block must also provide:
+//!
+//! - `request<T>(&mut self, request: Request<T>) -> Result<T, Error>`: finish whatever
+//!   operation is pending, start `request`'s operation, drive the core until its
+//!   [`Output::Done`](super::Output::Done) and return
+//!   [`Request::finish`](super::Request::finish) of it (an `async fn` in the async
+//!   dialect);
+//! - `take_entries(&mut self) -> Vec<Item>`: the listing entries the core emitted
+//!   ([`Output::Entry`](super::Output::Entry)) during the last request, in order.
+//!
+//! ```
+//! use sansftp::Error;
+//! use sansftp::client::{Item, Operation, Request};
+//!
+//! /// A client that only records the operations it is asked to start.
+//! struct Client {
+//!     started: Vec<Operation>,
+//! }
+//!
+//! impl Client {
+//!     sansftp::client_methods!(blocking);
+//!
+//!     fn request<T>(&mut self, request: Request<T>) -> Result<T, Error> {
+//!         self.started.push(request.into_operation());
+//!         Err(Error::ConnectionClosed)
+//!     }
+//!
+//!     fn take_entries(&mut self) -> Vec<Item> {
+//!         Vec::new()
+//!     }
+//! }
+//!
+//! let mut client = Client { started: Vec::new() };
+//! assert!(client.size("/pub/f.txt").is_err());
+//! assert_eq!(client.started, [Operation::Size(b"/pub/f.txt".to_vec())]);
+//! ```
+
+/// Generates the adapter `Client` methods that run one request: `login`,
+/// `login_with_account`, `login_anonymous`, `get_current_directory`,
+/// `change_directory`, `make_directory`, `remove_file`, `remove_directory`, `remove`,
+/// `rename`, `list`, `list_with`, `stat`, `exists`, `is_file`, `is_dir`, `size`,
+/// `modified`, `noop` and `command`.
+///
+/// `client_methods!(async)` makes them `async fn`s, `client_methods!(blocking)` plain
+/// ones. See [the module docs](crate::client::facade) for what the surrounding `impl`
+/// must provide.
+#[macro_export]
+macro_rules! client_methods {
+    (async) => {
+        $crate::__client_methods! { [async] [.await] }
+    };
+    (blocking) => {
+        $crate::__client_methods! { [] [] }
+    };
+}
+
+/// The body of [`client_methods!`](crate::client_methods), in the dialect given by its
+/// two token lists: what comes before `fn`, and what follows a call to `request`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __client_methods {
+    ([$($asyncness:tt)*] [$($wait:tt)*]) => {
+        /// Logs in: `USER`, `PASS` when asked (an empty `ACCT` if one is asked for),
+        /// then `FEAT` (and `OPTS UTF8 ON` when advertised). A wrong password is a
+        /// [`StatusCodeError`](sansftp::StatusCodeError) that received `530`.
+        pub $($asyncness)* fn login(
+            &mut self,
+            user: &str,
+            password: &str,
+        ) -> ::core::result::Result<(), $crate::Error> {
+            self.login_with_account(user, password, "") $($wait)*
+        }
+
+        /// [`login`](Client::login), sending `account` with `ACCT` if the server asks
+        /// for one (`332`).
+        pub $($asyncness)* fn login_with_account(
+            &mut self,
+            user: &str,
+            password: &str,
+            account: &str,
+        ) -> ::core::result::Result<(), $crate::Error> {
+            self.request($crate::client::Request::login(user, password, account)) $($wait)*
+        }
+
+        /// Logs in as `anonymous` with the password `anon@`.
+        pub $($asyncness)* fn login_anonymous(
+            &mut self,
+        ) -> ::core::result::Result<(), $crate::Error> {
+            self.login("anonymous", "anon@") $($wait)*
+        }
+
+        /// `PWD`: the current directory on the server, decoded lossily as UTF-8.
+        pub $($asyncness)* fn get_current_directory(
+            &mut self,
+        ) -> ::core::result::Result<String, $crate::Error> {
+            self.request($crate::client::Request::current_directory()) $($wait)*
+        }
+
+        /// `CWD path` (`CDUP` for `..`). Relative paths are relative to the current
+        /// directory on the server.
+        pub $($asyncness)* fn change_directory(
+            &mut self,
+            path: impl AsRef<[u8]>,
+        ) -> ::core::result::Result<(), $crate::Error> {
+            self.request($crate::client::Request::change_directory(path)) $($wait)*
+        }
+
+        /// `MKD path`; with `parents`, every missing ancestor first, and an existing
+        /// directory is no error (like `mkdir -p`).
+        pub $($asyncness)* fn make_directory(
+            &mut self,
+            path: impl AsRef<[u8]>,
+            parents: bool,
+        ) -> ::core::result::Result<(), $crate::Error> {
+            self.request($crate::client::Request::make_directory(path, parents)) $($wait)*
+        }
+
+        /// `DELE path`: removes a file.
+        pub $($asyncness)* fn remove_file(
+            &mut self,
+            path: impl AsRef<[u8]>,
+        ) -> ::core::result::Result<(), $crate::Error> {
+            self.request($crate::client::Request::remove_file(path)) $($wait)*
+        }
+
+        /// `RMD path`: removes a directory, which must be empty.
+        pub $($asyncness)* fn remove_directory(
+            &mut self,
+            path: impl AsRef<[u8]>,
+        ) -> ::core::result::Result<(), $crate::Error> {
+            self.request($crate::client::Request::remove_directory(path)) $($wait)*
+        }
+
+        /// Removes a file, or a directory with everything in it.
+        pub $($asyncness)* fn remove(
+            &mut self,
+            path: impl AsRef<[u8]>,
+        ) -> ::core::result::Result<(), $crate::Error> {
+            self.request($crate::client::Request::remove(path)) $($wait)*
+        }
+
+        /// `RNFR from`, `RNTO to`.
+        pub $($asyncness)* fn rename(
+            &mut self,
+            from: impl AsRef<[u8]>,
+            to: impl AsRef<[u8]>,
+        ) -> ::core::result::Result<(), $crate::Error> {
+            self.request($crate::client::Request::rename(from, to)) $($wait)*
+        }
+
+        /// The entries of the directory `path` (empty: the current one), `.` and `..`
+        /// left out; with `recursive`, those of every subdirectory too (breadth first,
+        /// links not followed). `MLSD`, or `LIST` when the server has no `MLSD`. Each
+        /// [`Item::path`](sansftp::client::Item::path) is `path` joined with the
+        /// entry's name.
+        pub $($asyncness)* fn list(
+            &mut self,
+            path: impl AsRef<[u8]>,
+            recursive: bool,
+        ) -> ::core::result::Result<Vec<$crate::client::Item>, $crate::Error> {
+            self.list_with(path, recursive, $crate::client::ListCommand::Auto) $($wait)*
+        }
+
+        /// [`list`](Client::list) with the listing command chosen.
+        pub $($asyncness)* fn list_with(
+            &mut self,
+            path: impl AsRef<[u8]>,
+            recursive: bool,
+            command: $crate::client::ListCommand,
+        ) -> ::core::result::Result<Vec<$crate::client::Item>, $crate::Error> {
+            let request = $crate::client::Request::list(path, recursive, command);
+            self.request(request) $($wait)* ?;
+            Ok(self.take_entries())
+        }
+
+        /// The facts of one path: `MLST`, or the parent's listing when the server has
+        /// none. A missing path is a [`StatusCodeError`](sansftp::StatusCodeError) that
+        /// received `550`.
+        pub $($asyncness)* fn stat(
+            &mut self,
+            path: impl AsRef<[u8]>,
+        ) -> ::core::result::Result<$crate::client::Item, $crate::Error> {
+            self.request($crate::client::Request::stat(path)) $($wait)*
+        }
+
+        /// Whether `path` exists (a `550` from [`stat`](Client::stat) is `false`).
+        pub $($asyncness)* fn exists(
+            &mut self,
+            path: impl AsRef<[u8]>,
+        ) -> ::core::result::Result<bool, $crate::Error> {
+            self.request($crate::client::Request::exists(path)) $($wait)*
+        }
+
+        /// Whether `path` is a regular file (`false` when it does not exist).
+        pub $($asyncness)* fn is_file(
+            &mut self,
+            path: impl AsRef<[u8]>,
+        ) -> ::core::result::Result<bool, $crate::Error> {
+            self.request($crate::client::Request::is_file(path)) $($wait)*
+        }
+
+        /// Whether `path` is a directory (`dir`, `cdir` or `pdir`; `false` when it
+        /// does not exist).
+        pub $($asyncness)* fn is_dir(
+            &mut self,
+            path: impl AsRef<[u8]>,
+        ) -> ::core::result::Result<bool, $crate::Error> {
+            self.request($crate::client::Request::is_dir(path)) $($wait)*
+        }
+
+        /// `SIZE path` (RFC 3659): the file's size in bytes.
+        pub $($asyncness)* fn size(
+            &mut self,
+            path: impl AsRef<[u8]>,
+        ) -> ::core::result::Result<u64, $crate::Error> {
+            self.request($crate::client::Request::size(path)) $($wait)*
+        }
+
+        /// `MDTM path` (RFC 3659): the file's modification time, UTC.
+        pub $($asyncness)* fn modified(
+            &mut self,
+            path: impl AsRef<[u8]>,
+        ) -> ::core::result::Result<$crate::time::DateTime, $crate::Error> {
+            self.request($crate::client::Request::modified(path)) $($wait)*
+        }
+
+        /// `NOOP`: keeps an idle connection alive.
+        pub $($asyncness)* fn noop(&mut self) -> ::core::result::Result<(), $crate::Error> {
+            self.request($crate::client::Request::noop()) $($wait)*
+        }
+
+        /// A raw command, like aioftp's `command()`: sends `text` (nothing when
+        /// empty), skips replies whose code matches a mask in `wait` (e.g.
+        /// [`Mask::PRELIMINARY`](sansftp::Mask::PRELIMINARY)), and checks the last
+        /// against `expected` (empty: any code). With `expected` and `wait` both empty
+        /// nothing is read and the result is `None`.
+        pub $($asyncness)* fn command(
+            &mut self,
+            text: &str,
+            expected: &[$crate::code::Mask],
+            wait: &[$crate::code::Mask],
+        ) -> ::core::result::Result<Option<$crate::Reply>, $crate::Error> {
+            self.request($crate::client::Request::command(text, expected, wait)) $($wait)*
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Error;
+    use crate::client::{Item, ListCommand, Operation, Request};
+    use crate::code::Mask;
+    use crate::listing::Entry;
+
+    /// Records what each generated method starts; answers every request with an
+    /// error, or (for a listing) success and two entries.
+    struct Client {
+        started: Vec<Operation>,
+        entries: Vec<Item>,
+    }
+
+    impl Client {
+        crate::client_methods!(blocking);
+
+        fn request<T>(&mut self, request: Request<T>) -> Result<T, Error> {
+            let op = request.operation().clone();
+            let listing = matches!(op, Operation::List { .. });
+            self.started.push(op);
+            if listing {
+                self.entries = ["a", "b"]
+                    .map(|n| Item {
+                        path: format!("/d/{n}").into_bytes(),
+                        entry: Entry::file(n, 1),
+                    })
+                    .to_vec();
+                return request.finish(Ok(crate::client::Value::None));
+            }
+            Err(Error::ConnectionClosed)
+        }
+
+        fn take_entries(&mut self) -> Vec<Item> {
+            std::mem::take(&mut self.entries)
+        }
+    }
+
+    #[test]
+    fn each_method_starts_its_own_request() {
+        let mut c = Client {
+            started: Vec::new(),
+            entries: Vec::new(),
+        };
+        assert!(c.login("u", "p").is_err());
+        assert!(c.login_with_account("u", "p", "acct").is_err());
+        assert!(c.login_anonymous().is_err());
+        assert!(c.get_current_directory().is_err());
+        assert!(c.change_directory("/x").is_err());
+        assert!(c.make_directory("/a/b", true).is_err());
+        assert!(c.remove_file("/f").is_err());
+        assert!(c.remove_directory("/d").is_err());
+        assert!(c.remove("/t").is_err());
+        assert!(c.rename("/a", "/b").is_err());
+        assert!(c.stat("/s").is_err());
+        assert!(c.exists("/e").is_err());
+        assert!(c.is_file("/f").is_err());
+        assert!(c.is_dir("/d").is_err());
+        assert!(c.size("/z").is_err());
+        assert!(c.modified("/m").is_err());
+        assert!(c.noop().is_err());
+        assert!(c.command("SITE X", &[Mask::COMPLETION], &[]).is_err());
+        let expected = [
+            Request::login("u", "p", "").into_operation(),
+            Request::login("u", "p", "acct").into_operation(),
+            Request::login("anonymous", "anon@", "").into_operation(),
+            Request::current_directory().into_operation(),
+            Request::change_directory("/x").into_operation(),
+            Request::make_directory("/a/b", true).into_operation(),
+            Request::remove_file("/f").into_operation(),
+            Request::remove_directory("/d").into_operation(),
+            Request::remove("/t").into_operation(),
+            Request::rename("/a", "/b").into_operation(),
+            Request::stat("/s").into_operation(),
+            Request::exists("/e").into_operation(),
+            Request::is_file("/f").into_operation(),
+            Request::is_dir("/d").into_operation(),
+            Request::size("/z").into_operation(),
+            Request::modified("/m").into_operation(),
+            Request::noop().into_operation(),
+            Request::command("SITE X", &[Mask::COMPLETION], &[]).into_operation(),
+        ];
+        assert_eq!(c.started, expected);
+    }
+
+    #[test]
+    fn list_returns_the_entries_of_its_request() {
+        let mut c = Client {
+            started: Vec::new(),
+            entries: Vec::new(),
+        };
+        let items = c.list("/d", true).unwrap();
+        let paths: Vec<_> = items.iter().map(|i| i.path_str().into_owned()).collect();
+        assert_eq!(paths, ["/d/a", "/d/b"]);
+        assert_eq!(
+            c.started,
+            [Request::list("/d", true, ListCommand::Auto).into_operation()]
+        );
+        assert!(c.entries.is_empty());
+    }
+}
