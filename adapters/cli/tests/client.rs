@@ -599,27 +599,6 @@ fn ipv6_literal_hosts() {
     server.shutdown().unwrap();
 }
 
-/// Every path below `root` with its bytes (`None` for a directory), sorted.
-fn tree_snapshot(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
-    let mut out = Vec::new();
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let rel = path.strip_prefix(root).unwrap().display().to_string();
-            let meta = std::fs::symlink_metadata(&path).unwrap();
-            if meta.is_dir() {
-                dirs.push(path);
-                out.push((rel, None));
-            } else if meta.is_file() {
-                out.push((rel, Some(read(&path))))
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn recursive_put_and_get_twice_onto_one_target_leave_the_same_tree() {
     let s = Setup::new();
@@ -634,22 +613,36 @@ fn recursive_put_and_get_twice_onto_one_target_leave_the_same_tree() {
     // Into an existing directory, and into `new/` (made the first time).
     for target in ["dest", "new/"] {
         s.run(&["put", "-r", "tree", &s.url(target)]).ok();
-        let first = tree_snapshot(s.root());
+        let first = sansftp_conformance::snapshot(s.root());
         s.run(&["put", "-r", "tree", &s.url(target)]).ok();
-        assert_eq!(tree_snapshot(s.root()), first, "put -r twice to {target}");
+        assert_eq!(
+            sansftp_conformance::snapshot(s.root()),
+            first,
+            "put -r twice to {target}"
+        );
         let copy = s.root().join(target.trim_end_matches('/')).join("tree");
-        assert_eq!(tree_snapshot(&copy), tree_snapshot(&tree));
+        assert_eq!(
+            sansftp_conformance::snapshot(&copy),
+            sansftp_conformance::snapshot(&tree)
+        );
     }
 
     let back = s.local().join("back");
     std::fs::create_dir(&back).unwrap();
     for target in ["back", "fresh/"] {
         s.run(&["get", "-r", &s.url("dest/tree"), target]).ok();
-        let first = tree_snapshot(s.local());
+        let first = sansftp_conformance::snapshot(s.local());
         s.run(&["get", "-r", &s.url("dest/tree"), target]).ok();
-        assert_eq!(tree_snapshot(s.local()), first, "get -r twice to {target}");
+        assert_eq!(
+            sansftp_conformance::snapshot(s.local()),
+            first,
+            "get -r twice to {target}"
+        );
         let copy = s.local().join(target.trim_end_matches('/')).join("tree");
-        assert_eq!(tree_snapshot(&copy), tree_snapshot(&tree));
+        assert_eq!(
+            sansftp_conformance::snapshot(&copy),
+            sansftp_conformance::snapshot(&tree)
+        );
     }
 }
 

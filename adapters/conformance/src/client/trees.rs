@@ -114,27 +114,6 @@ pub fn upload_of_a_tree_with_a_link_loop_finishes<H: ClientHarness>(h: &H) {
     c.quit().unwrap();
 }
 
-/// Every path below `root` with its bytes (`None` for a directory), sorted.
-fn snapshot(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
-    let mut out = Vec::new();
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let rel = path.strip_prefix(root).unwrap().display().to_string();
-            let meta = std::fs::symlink_metadata(&path).unwrap();
-            if meta.is_dir() {
-                dirs.push(path);
-                out.push((rel, None));
-            } else if meta.is_file() {
-                out.push((rel, Some(std::fs::read(&path).unwrap())));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// A tree of files and directories (one empty) at `at`, 300,002 bytes in all.
 fn make_tree(at: &Path) {
     std::fs::create_dir_all(at.join("s/deep")).unwrap();
@@ -181,25 +160,28 @@ pub fn trees_copied_twice_into_a_directory_are_the_same<H: ClientHarness>(h: &H)
     make_tree(&tree);
     c.make_directory("/dest", false).unwrap();
     assert_eq!(c.upload(&tree, "/dest").unwrap(), 300_002);
-    let first = snapshot(root.path());
-    assert_eq!(snapshot(&root.path().join("dest/tree")), snapshot(&tree));
+    let first = crate::snapshot(root.path());
+    assert_eq!(
+        crate::snapshot(&root.path().join("dest/tree")),
+        crate::snapshot(&tree)
+    );
     assert_eq!(c.upload(&tree, "/dest").unwrap(), 300_002);
-    assert_eq!(snapshot(root.path()), first);
+    assert_eq!(crate::snapshot(root.path()), first);
     c.upload(&tree, "/new/").unwrap();
     c.upload(&tree, "/new/").unwrap();
     assert_eq!(
-        snapshot(&root.path().join("new")),
-        snapshot(&root.path().join("dest"))
+        crate::snapshot(&root.path().join("new")),
+        crate::snapshot(&root.path().join("dest"))
     );
 
     let back = local.path().join("back");
     std::fs::create_dir(&back).unwrap();
     assert_eq!(c.download("/dest/tree", &back).unwrap(), 300_002);
-    let got = snapshot(&back);
-    assert_eq!(snapshot(&back.join("tree")), snapshot(&tree));
+    let got = crate::snapshot(&back);
+    assert_eq!(crate::snapshot(&back.join("tree")), crate::snapshot(&tree));
     assert_eq!(c.download("/dest/tree", &back).unwrap(), 300_002);
     assert_eq!(
-        snapshot(&back),
+        crate::snapshot(&back),
         got,
         "the same tree, no temporary file left"
     );
@@ -218,9 +200,15 @@ pub fn a_tree_to_a_missing_name_becomes_that_name<H: ClientHarness>(h: &H) {
     let tree = local.path().join("tree");
     make_tree(&tree);
     c.upload(&tree, "/a/b/copy").unwrap();
-    assert_eq!(snapshot(&root.path().join("a/b/copy")), snapshot(&tree));
+    assert_eq!(
+        crate::snapshot(&root.path().join("a/b/copy")),
+        crate::snapshot(&tree)
+    );
     c.download("/a/b/copy", &local.path().join("x/y")).unwrap();
-    assert_eq!(snapshot(&local.path().join("x/y")), snapshot(&tree));
+    assert_eq!(
+        crate::snapshot(&local.path().join("x/y")),
+        crate::snapshot(&tree)
+    );
     c.quit().unwrap();
 }
 
@@ -264,7 +252,7 @@ pub fn a_failed_download_leaves_the_old_file<H: ClientHarness>(h: &H) {
     std::fs::write(&target, b"old").unwrap();
     assert!(c.download("/missing.txt", &target).is_err());
     assert_eq!(
-        snapshot(local.path()),
+        crate::snapshot(local.path()),
         [("f.txt".to_owned(), Some(b"old".to_vec()))]
     );
     c.quit().unwrap();
