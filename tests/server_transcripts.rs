@@ -1281,6 +1281,28 @@ fn a_stall_is_found_even_by_an_adapter_that_never_reports_progress() {
 }
 
 #[test]
+fn the_session_reads_the_count_an_adapter_keeps_in_the_transfers_progress() {
+    let stall = Duration::from_secs(4);
+    let mut d = Driver::new(sample_config().stall_timeout(Some(stall)));
+    d.fs = sample_fs();
+    d.send(b"USER alice\r\nPASS secret\r\n");
+    manual_download(&mut d);
+    let progress = d.pending.clone().unwrap().progress;
+    // Bytes move, counted into the transfer's progress only: no stall, for twice the
+    // stall timeout.
+    for _ in 0..8 {
+        progress.add(1000);
+        assert_eq!(d.advance(stall / 4), "");
+    }
+    // Then the count stops: a stall, a stall timeout after the last growth.
+    let last_growth = d.now;
+    while !d.advance(stall / 4).starts_with("426 ") {
+        assert!(d.now - last_growth < stall * 2, "no stall");
+    }
+    assert_eq!(d.now - last_growth, stall);
+}
+
+#[test]
 fn a_session_with_limits_refuses_connections_and_logins_over_them() {
     use sansftp::server::Limits;
     use std::sync::Arc;

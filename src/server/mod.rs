@@ -19,12 +19,14 @@
 //!   a [`StorageError`] (the session picks the reply code: `550`, `452`, `451`, ...);
 //! - answers [`Output::OpenPassive`] with [`Session::complete_passive`];
 //! - runs each [`Output::Transfer`]: opens the file, gets the data connection, moves the
-//!   bytes itself (TYPE A through [`ascii`], no faster than [`Transfer::throttles`]
-//!   allow), and reports [`Session::data_connected`], then [`Session::data_done`] or
-//!   [`Session::data_failed`]. While bytes move it keeps a running count (once per
-//!   block is plenty) and reports it with [`Session::data_progress`] before each
-//!   [`Session::handle_timeout`]: the session aborts a transfer whose count did not
-//!   grow for [`Config::stall_timeout`] (`426`, the session goes on);
+//!   bytes itself, and reports [`Session::data_connected`], then [`Session::data_done`]
+//!   or [`Session::data_failed`]. [`Transfer::file`] says what to open and
+//!   [`Transfer::flow`] gives the IO-free rest of moving the bytes: `TYPE A`
+//!   conversion, block sizes and the pace [`Transfer::throttles`] allow, and the running
+//!   count of bytes moved ([`Transfer::progress`], once per block is plenty), which the
+//!   session reads at each [`Session::handle_timeout`] (or [`Session::data_progress`]
+//!   reports): the session aborts a transfer whose count did not grow for
+//!   [`Config::stall_timeout`] (`426`, the session goes on);
 //! - for an upload, keeps the file uncommitted when the data connection ends, reports
 //!   [`Session::data_done`] and goes on reading the control connection as usual: the
 //!   session waits [`Config::commit_grace`] (a deadline), since a killed client closes
@@ -104,6 +106,8 @@ pub use crate::ascii;
 mod commands;
 mod completion;
 mod config;
+mod data;
+mod held;
 mod limits;
 mod ports;
 mod request;
@@ -116,6 +120,8 @@ mod texts;
 mod timers;
 
 pub use config::{Config, Permission, SpeedLimits, User};
+pub use data::{Flow, MIN_LIMITED_BLOCK, Progress, TransferFile, WriteMode};
+pub use held::{DataConnection, DataEvent, Held, Passive};
 pub use limits::{
     ConnectionGuard, Limits, SessionThrottles, SharedThrottle, TransferThrottles, UserGuard,
 };

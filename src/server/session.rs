@@ -18,6 +18,7 @@ use crate::path::VirtualPath;
 use crate::reply::Reply;
 
 use super::config::{Config, User};
+use super::data::Progress;
 use super::limits::{ConnectionGuard, Limits, SessionThrottles, UserGuard};
 use super::request::{Event, Output, RequestId, TransferKind};
 
@@ -164,6 +165,8 @@ pub(super) struct TransferState {
     pub(super) unique_tries: u32,
     /// The data setup this transfer consumed, given back for a STOU retry.
     pub(super) channel: DataSetup,
+    /// The adapter's byte count ([`Transfer::progress`](super::Transfer::progress)).
+    pub(super) progress: Progress,
 }
 
 /// Where a transfer stands; each phase has its own deadline (see `timers.rs`).
