@@ -106,7 +106,6 @@
 
 mod auth;
 mod client;
-mod ports;
 mod running;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod sendfile;
