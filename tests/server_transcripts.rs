@@ -893,6 +893,30 @@ fn shutdown_lets_a_transfer_finish_then_answers_later_commands_with_421() {
 }
 
 #[test]
+fn shutdown_by_a_deadline_cuts_a_transfer_that_outlasts_it() {
+    let mut d = login_pasv();
+    d.auto_data = false;
+    d.send(b"RETR notes.txt\r\n");
+    let t = d.pending.clone().unwrap();
+    let peer = d.session.peer();
+    d.with(|s, now| s.data_connected(t.id, peer, now));
+    let deadline = d.now + Duration::from_secs(5);
+    assert_eq!(d.with(|s, now| s.shutdown_by(now, deadline)), "");
+    // A later deadline does not move it.
+    d.with(|s, now| s.shutdown_by(now, deadline + Duration::from_secs(60)));
+    assert!(d.session.poll_timeout().is_some_and(|at| at <= deadline));
+    assert!(!d.closed, "the transfer may finish until then");
+    d.now = deadline - Duration::from_millis(1);
+    d.with(|s, now| s.handle_timeout(now));
+    assert!(!d.closed && d.pending.is_some());
+    d.now = deadline;
+    // Cut as a closed control connection is: nothing more is said.
+    assert_eq!(d.with(|s, now| s.handle_timeout(now)), "");
+    assert!(d.closed);
+    assert!(d.pending.is_none(), "told to abort the transfer");
+}
+
+#[test]
 fn shutdown_during_transfer_abor_and_quit_still_work() {
     // ABOR ends the transfer; the 421 follows its 426/226.
     let mut d = login_pasv();

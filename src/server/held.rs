@@ -1,22 +1,5 @@
-//! [`Held`]: what an adapter holds for one session (its passive listener, its running
-//! transfer, the upload waiting for its commit), kept and dropped as the session's
-//! outputs say, so that no adapter writes that bookkeeping (or the matching of request
-//! ids it needs) itself.
-//!
-//! The types are the adapter's: `L` a listener, `T` a running transfer (a task, a
-//! future, a handle to stop a thread), `U` an uncommitted upload (a storage write
-//! handle). Nothing here does IO: binding is the closure passed to
-//! [`Held::open_passive`], stopping a transfer is whatever dropping (or the adapter's own
-//! call on) the `T` that [`Held::abort`] hands back does.
-//!
-//! | output | call |
-//! |---|---|
-//! | [`Output::OpenPassive`](super::Output::OpenPassive) | [`Held::open_passive`], answer [`Session::complete_passive`] |
-//! | [`Output::ClosePassive`](super::Output::ClosePassive) | [`Held::close_passive`] |
-//! | [`Output::Transfer`](super::Output::Transfer) | [`Held::connection`] to get the data connection, [`Held::start`] |
-//! | [`Output::AbortTransfer`](super::Output::AbortTransfer) | [`Held::abort`], stop the `T` it gives back |
-//! | [`Output::CommitUpload`](super::Output::CommitUpload) | [`Held::commit`], commit the `U` it gives back, answer [`Session::upload_committed`] |
-//! | what a transfer reports | [`Held::report`] with a [`DataEvent`] |
+//! [`Held`]: what an adapter holds for one session, kept and dropped as the session's
+//! outputs say.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -69,7 +52,25 @@ pub enum DataEvent<U> {
     Failed(TransferError),
 }
 
-/// An adapter's resources for one session; see the [module docs](self).
+/// What an adapter holds for one session (its passive listener, its running transfer,
+/// the upload waiting for its commit), kept and dropped as the session's outputs say,
+/// so that no adapter writes that bookkeeping (or the matching of request ids it needs)
+/// itself.
+///
+/// The types are the adapter's: `L` a listener, `T` a running transfer (a task, a
+/// future, a handle to stop a thread), `U` an uncommitted upload (a storage write
+/// handle). Nothing here does IO: binding is the closure passed to
+/// [`Held::open_passive`], stopping a transfer is whatever dropping (or the adapter's own
+/// call on) the `T` that [`Held::abort`] hands back does.
+///
+/// | output | call |
+/// |---|---|
+/// | [`Output::OpenPassive`](super::Output::OpenPassive) | [`Held::open_passive`], answer [`Session::complete_passive`] |
+/// | [`Output::ClosePassive`](super::Output::ClosePassive) | [`Held::close_passive`] |
+/// | [`Output::Transfer`](super::Output::Transfer) | [`Held::connection`] to get the data connection, [`Held::start`] |
+/// | [`Output::AbortTransfer`](super::Output::AbortTransfer) | [`Held::abort`], stop the `T` it gives back |
+/// | [`Output::CommitUpload`](super::Output::CommitUpload) | [`Held::commit`], commit the `U` it gives back, answer [`Session::upload_committed`] |
+/// | what a transfer reports | [`Held::report`] with a [`DataEvent`] |
 #[derive(Debug)]
 pub struct Held<L, T, U> {
     passive: Option<Arc<Passive<L>>>,

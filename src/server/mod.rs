@@ -6,8 +6,9 @@
 //!
 //! The session never touches a socket, a file or a clock. The adapter:
 //!
-//! - makes one [`Limits`] per server and starts a [`Session::with_limits`] per accepted
-//!   control connection (the session refuses it with `421` when the server is full,
+//! - makes one [`ServerState`] per server (its [`Config`], [`Limits`] and [`PortPool`])
+//!   and a [`ServerState::session`] ([`Session::with_limits`]) per accepted control
+//!   connection (the session refuses it with `421` when the server is full,
 //!   refuses a login over the user's limit with `530`, texts in [`Config`], and frees
 //!   its slots itself); [`Session::new`] is the same without limits;
 //! - writes [`Output::Send`] bytes to the control connection and feeds what it reads to
@@ -40,8 +41,13 @@
 //! - calls [`Session::handle_timeout`] at [`Session::poll_timeout`], also while a request
 //!   or a transfer runs (every deadline, in one table: [`Session::handle_timeout`]);
 //! - calls [`Session::shutdown`] when the server stops gracefully (the session says
-//!   `421` once nothing runs); a hard deadline after that is the adapter's own;
+//!   `421` once nothing runs); [`Session::shutdown_by`] also cuts what still runs at a
+//!   hard deadline (or the adapter drops the session then);
 //! - closes everything on [`Output::Close`].
+//!
+//! [`Held`] keeps the adapter's side of this (its passive listener, its running
+//! transfer, the upload waiting for its commit) as the outputs say, matching request
+//! ids, and reports what a transfer did ([`DataEvent`]).
 //!
 //! Listings are formatted here (they are protocol): the adapter returns [`Entry`] values
 //! and gets the `LIST`/`NLST`/`MLSD` body back as [`TransferKind::SendData`].
@@ -112,6 +118,7 @@ mod limits;
 mod ports;
 mod request;
 mod session;
+mod state;
 /// Test harness (an in-memory driver, sample users and files), for this crate's tests, its
 /// fuzz targets and other crates' tests. Behind the `testing` feature; not covered by semver.
 #[cfg(any(test, feature = "testing"))]
@@ -131,3 +138,4 @@ pub use request::{
     StorageOutcome, Transfer, TransferError, TransferKind,
 };
 pub use session::Session;
+pub use state::{DEFAULT_BACKLOG, ServerState};

@@ -40,9 +40,13 @@ impl Session {
     /// | a connected transfer's bytes | [`Config::stall_timeout`](super::Config::stall_timeout) after the byte count last grew | `426`, [`Output::AbortTransfer`], the session goes on |
     /// | an upload's end of data | [`Config::commit_grace`](super::Config::commit_grace) after [`Session::data_done`] | [`Output::CommitUpload`] |
     /// | the commit's answer | [`Config::request_timeout`](super::Config::request_timeout) after the commit | `451`, [`Output::AbortTransfer`] |
+    /// | anything, after [`Session::shutdown_by`] | its deadline | as [`Session::control_closed`]: [`Output::AbortTransfer`], [`Output::Close`] |
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.closed {
             return;
+        }
+        if self.cut_at.is_some_and(|d| now >= d) {
+            return self.control_closed();
         }
         self.sample_progress(now);
         let transfer = match &self.wait {
@@ -123,6 +127,15 @@ impl Session {
         if self.closed {
             return None;
         }
+        let next = self.next_deadline();
+        match (next, self.cut_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The deadline of what the session waits for (the table's).
+    fn next_deadline(&self) -> Option<Instant> {
         match &self.wait {
             Some(Wait::Transfer(t)) => match t.phase {
                 Phase::Opening => Some(t.deadline),
