@@ -118,10 +118,10 @@ mod transfer;
 
 pub use auth::{BoxFuture, UserManager};
 pub use client::{Client, ClientOptions, DataStream, ListStream, SpeedLimits};
-pub use server::{Builder, DEFAULT_BACKLOG, Server};
+pub use server::{Builder, Server};
 pub use shutdown::ShutdownHandle;
 
 // What a server needs, so that one dependency embeds it.
 pub use sansftp::Error;
-pub use sansftp::server::{AuthRequest, AuthResult, Config, Permission, User};
+pub use sansftp::server::{AuthRequest, AuthResult, Config, DEFAULT_BACKLOG, Permission, User};
 pub use sansftp_storage::{LocalFs, MemoryFs, Storage, UploadMode};

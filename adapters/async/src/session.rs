@@ -124,8 +124,7 @@ pub(crate) async fn serve(
     set_oob_inline(stream.get_ref());
     let now = Instant::now();
     log::info!("{peer}: connected");
-    let session =
-        Session::with_limits(Arc::clone(&shared.config), &shared.limits, peer, local, now);
+    let session = shared.server.session(peer, local, now);
     let mut d = Driver {
         shared,
         stream,
@@ -277,11 +276,13 @@ impl Driver {
                 }
             }
             Output::OpenPassive { id, ip } => {
-                let result = self.held.open_passive(&self.shared.ports, ip, |addr| {
-                    let listener = Async::<TcpListener>::bind(addr)?;
-                    let addr = listener.get_ref().local_addr()?;
-                    Ok::<_, io::Error>((listener, addr))
-                });
+                let result = self
+                    .held
+                    .open_passive(&self.shared.server.ports, ip, |addr| {
+                        let listener = Async::<TcpListener>::bind(addr)?;
+                        let addr = listener.get_ref().local_addr()?;
+                        Ok::<_, io::Error>((listener, addr))
+                    });
                 self.session.complete_passive(id, result, Instant::now());
             }
             Output::ClosePassive => self.held.close_passive(),
@@ -325,7 +326,7 @@ impl Driver {
         stream
             .write_all(bytes)
             .or(async {
-                match self.shared.config.stall_timeout {
+                match self.shared.server.config.control_write_timeout() {
                     Some(limit) => Timer::after(limit).await,
                     None => future::pending().await,
                 };

@@ -96,10 +96,10 @@ mod transfer;
 mod users;
 
 pub use client::{Client, ClientOptions, DataStream, ListStream, SpeedLimits};
-pub use server::{Builder, DEFAULT_BACKLOG, RunningServer, Server, ShutdownHandle};
+pub use server::{Builder, RunningServer, Server, ShutdownHandle};
 pub use users::UserManager;
 
 // What a server needs, so that one dependency embeds it.
 pub use sansftp::Error;
-pub use sansftp::server::{AuthRequest, AuthResult, Config, Permission, User};
+pub use sansftp::server::{AuthRequest, AuthResult, Config, DEFAULT_BACKLOG, Permission, User};
 pub use sansftp_storage::{LocalFs, MemoryFs, Storage, UploadMode};

@@ -9,7 +9,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use sansftp::Error;
-use sansftp::server::{Config, Limits, Output, PortPool, Session};
+use sansftp::server::{Config, DEFAULT_BACKLOG, Output, ServerState, Session};
 use sansftp_storage::Storage;
 
 use crate::msg::Msg;
@@ -45,9 +45,6 @@ pub struct Builder {
     users: Option<Arc<dyn UserManager>>,
     backlog: u32,
 }
-
-/// The default listen backlog ([`Builder::backlog`]).
-pub const DEFAULT_BACKLOG: u32 = 1024;
 
 /// Stops a [`Server`] from another thread; cheap to clone.
 #[derive(Clone)]
@@ -150,13 +147,7 @@ impl Server {
                 return;
             }
         };
-        let session = Session::with_limits(
-            Arc::clone(&self.shared.config),
-            &self.shared.limits,
-            peer,
-            local,
-            Instant::now(),
-        );
+        let session = self.shared.server.session(peer, local, Instant::now());
         if session.is_closed() {
             log::info!("{peer}: refused, server full");
             return refuse(session, stream);
@@ -207,22 +198,19 @@ impl Builder {
     /// [`Error::PathIo`] naming it) and binds the control listener to `addr` (failing
     /// with [`Error::Io`] naming the address).
     pub fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
-        let config = self.config.or_anonymous();
-        for user in &config.users {
+        let server = ServerState::new(self.config, Instant::now());
+        for user in &server.config.users {
             self.storage.check_root(user)?;
         }
         let listener = bind_any(addr, self.backlog)?;
         let local_addr = listener.local_addr()?;
-        let config = Arc::new(config);
         let config_users = self.users.is_none();
         let users = self
             .users
-            .unwrap_or_else(|| Arc::new(Config::clone(&config)));
+            .unwrap_or_else(|| Arc::new(Config::clone(&server.config)));
         let shared = Shared {
             config_users,
-            limits: Limits::new(&config, Instant::now()),
-            ports: PortPool::new(config.passive_ports.clone()),
-            config,
+            server,
             storage: self.storage,
             users,
             stop: AtomicBool::new(false),

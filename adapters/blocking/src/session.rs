@@ -49,7 +49,7 @@ pub(crate) fn run(shared: &Arc<Shared>, stream: TcpStream, session: Session, cha
     let _ = stream.set_nodelay(true);
     set_oob_inline(&stream);
     // A client that does not read its replies for the stall timeout is dropped.
-    let _ = stream.set_write_timeout(shared.config.stall_timeout.filter(|t| !t.is_zero()));
+    let _ = stream.set_write_timeout(shared.server.config.control_write_timeout());
     let (credit_tx, credit_rx) = mpsc::sync_channel(READ_AHEAD);
     for _ in 0..READ_AHEAD {
         let _ = credit_tx.send(());
@@ -57,7 +57,6 @@ pub(crate) fn run(shared: &Arc<Shared>, stream: TcpStream, session: Session, cha
     let reader = stream
         .try_clone()
         .and_then(|s| spawn_reader(&shared.threads, s, channel.tx.clone(), credit_rx));
-    let now = Instant::now();
     let mut conn = Conn {
         shared: Arc::clone(shared),
         session,
@@ -68,16 +67,15 @@ pub(crate) fn run(shared: &Arc<Shared>, stream: TcpStream, session: Session, cha
         held: Held::new(),
         worker: None,
         transfer_worker: None,
-        draining: channel.shutdown,
         closed: false,
     };
     if let Err(e) = reader {
         log::warn!("{peer}: cannot start the reader thread: {e}");
         conn.session.control_closed();
     }
-    if conn.draining.is_some() {
+    if let Some(deadline) = channel.shutdown {
         // Accepted as shutdown began: greeted, then 421.
-        conn.session.shutdown(now);
+        conn.session.shutdown_by(Instant::now(), deadline);
     }
     conn.serve(&channel.rx);
     log::info!("{peer}: session closed");
@@ -102,8 +100,6 @@ struct Conn {
     /// The thread that ran the last transfer, kept for the next one: starting a thread
     /// costs more than sending a small file. `None` until the first transfer.
     transfer_worker: Option<TransferWorker>,
-    /// Shutdown began: the session closes when it is done, or we do at this instant.
-    draining: Option<Instant>,
     closed: bool,
 }
 
@@ -114,17 +110,7 @@ impl Conn {
             if self.closed {
                 break;
             }
-            if let Some(deadline) = self.draining {
-                // The session says 421 itself once its transfer or request is over; past
-                // the deadline, whatever still runs is cut.
-                if Instant::now() >= deadline {
-                    log::debug!("{}: shutdown deadline, session cut", self.peer);
-                    self.session.control_closed();
-                    continue;
-                }
-            }
-            let timeout = earliest(self.session.poll_timeout(), self.draining);
-            let msg = match timeout {
+            let msg = match self.session.poll_timeout() {
                 Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
                 // The loop holds a sender itself, so this only returns with a message.
                 None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
@@ -132,9 +118,14 @@ impl Conn {
             let now = Instant::now();
             match msg {
                 Ok(msg) => self.handle(msg, now),
-                // The session reads the transfer's byte count itself.
-                Err(RecvTimeoutError::Timeout) => self.session.handle_timeout(now),
+                Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => self.session.control_closed(),
+            }
+            // Also when messages keep coming (a deadline is never missed for them): the
+            // session reads the transfer's byte count itself, and cuts it at the
+            // shutdown deadline.
+            if self.session.poll_timeout().is_some_and(|at| at <= now) {
+                self.session.handle_timeout(now);
             }
         }
         // Whatever is still running belongs to a session that is gone.
@@ -170,10 +161,7 @@ impl Conn {
                 }
                 self.held.report(&mut self.session, id, event, now);
             }
-            Msg::Shutdown { deadline } => {
-                self.draining = Some(self.draining.map_or(deadline, |d| d.min(deadline)));
-                self.session.shutdown(now);
-            }
+            Msg::Shutdown { deadline } => self.session.shutdown_by(now, deadline),
         }
     }
 
@@ -209,11 +197,13 @@ impl Conn {
                     }));
                 }
                 Output::OpenPassive { id, ip } => {
-                    let result = self.held.open_passive(&self.shared.ports, ip, |addr| {
-                        let listener = TcpListener::bind(addr)?;
-                        let addr = listener.local_addr()?;
-                        Ok::<_, io::Error>((listener, addr))
-                    });
+                    let result = self
+                        .held
+                        .open_passive(&self.shared.server.ports, ip, |addr| {
+                            let listener = TcpListener::bind(addr)?;
+                            let addr = listener.local_addr()?;
+                            Ok::<_, io::Error>((listener, addr))
+                        });
                     self.session.complete_passive(id, result, Instant::now());
                 }
                 Output::ClosePassive => self.held.close_passive(),
@@ -247,7 +237,7 @@ impl Conn {
     /// its answer comes back as a [`Msg`]. Without a request timeout there is no deadline
     /// to keep while it runs, so it runs here and saves the two thread switches.
     fn request(&mut self, call: Call) {
-        if self.shared.config.request_timeout.is_none() {
+        if self.shared.server.config.request_timeout.is_none() {
             return call();
         }
         let call = match &self.worker {
@@ -294,7 +284,7 @@ impl Conn {
             connection,
             control_peer: self.peer,
             control: Arc::clone(&control),
-            connect_timeout: self.shared.config.data_wait_timeout,
+            connect_timeout: self.shared.server.config.data_wait_timeout,
             tx: self.tx.clone(),
         };
         // The kept thread, if it is free: it may still be finishing an aborted transfer
@@ -393,10 +383,3 @@ fn set_oob_inline(stream: &TcpStream) {
 
 #[cfg(not(unix))]
 fn set_oob_inline(_stream: &TcpStream) {}
-
-fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}

@@ -8,7 +8,7 @@ use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use sansftp::server::{Config, Limits, PortPool};
+use sansftp::server::ServerState;
 use sansftp_storage::Storage;
 
 use crate::msg::Msg;
@@ -17,14 +17,13 @@ use crate::users::UserManager;
 
 /// What every session of one server shares.
 pub(crate) struct Shared {
-    pub(crate) config: Arc<Config>,
+    /// The configuration, the limits, the passive ports.
+    pub(crate) server: ServerState,
     pub(crate) storage: Arc<dyn Storage>,
     pub(crate) users: Arc<dyn UserManager>,
     /// `users` is the configuration's own (no [`Builder::user_manager`]): an in-memory
     /// lookup that cannot hang, answered on the session's thread.
     pub(crate) config_users: bool,
-    pub(crate) limits: Limits,
-    pub(crate) ports: PortPool,
     pub(crate) stop: AtomicBool,
     pub(crate) next_session: AtomicU64,
     pub(crate) sessions: Mutex<Sessions>,
