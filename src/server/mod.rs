@@ -138,4 +138,4 @@ pub use request::{
     StorageOutcome, Transfer, TransferError, TransferKind,
 };
 pub use session::Session;
-pub use state::{DEFAULT_BACKLOG, ServerState};
+pub use state::{DEFAULT_BACKLOG, ServerState, Stopping, bind_first};

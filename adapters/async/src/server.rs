@@ -10,7 +10,7 @@ use async_io::{Async, Timer};
 use blocking::unblock;
 use futures_lite::future::{self, FutureExt};
 use sansftp::Error;
-use sansftp::server::{Config, DEFAULT_BACKLOG, ServerState};
+use sansftp::server::{Config, DEFAULT_BACKLOG, ServerState, bind_first};
 use sansftp_storage::Storage;
 
 use crate::auth::UserManager;
@@ -109,7 +109,7 @@ impl Server {
         let running = shared.running.count();
         log::info!("shutting down: {running} session(s) still open");
         let deadline = async {
-            match shared.shutdown.deadline() {
+            match shared.shutdown.stopping.deadline() {
                 Some(at) => {
                     Timer::at(at).await;
                 }
@@ -159,24 +159,10 @@ impl Builder {
             let users = server.config.users.clone();
             unblock(move || users.iter().try_for_each(|u| storage.check_root(u))).await?;
         }
-        let addrs: Vec<SocketAddr> = addr
-            .to_socket_addrs()
-            .map_err(|e| {
-                io::Error::new(e.kind(), format!("cannot resolve the listen address: {e}"))
-            })?
-            .collect();
-        let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no listen address given");
-        let mut bound = None;
-        for a in addrs {
-            match listen(a, self.backlog).and_then(Async::new) {
-                Ok(l) => {
-                    bound = Some(l);
-                    break;
-                }
-                Err(e) => last = io::Error::new(e.kind(), format!("cannot listen on {a}: {e}")),
-            }
-        }
-        let listener = bound.ok_or(last)?;
+        let addrs = addr.to_socket_addrs().map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot resolve the listen address: {e}"))
+        })?;
+        let listener = bind_first(addrs, |a| listen(a, self.backlog).and_then(Async::new))?;
         let local_addr = listener.get_ref().local_addr()?;
         let users = self
             .users

@@ -251,28 +251,16 @@ impl Driver {
             }
             Output::Auth { id, request } => {
                 let users = Arc::clone(&self.shared.users);
-                // The session's deadline is now the request's (Config::request_timeout).
-                let deadline = self.session.poll_timeout();
-                let answer = self
-                    .deadline
-                    .race(deadline, users.authenticate(&request))
-                    .await;
-                match answer {
-                    Some(result) => self.session.complete_auth(id, result, Instant::now()),
-                    None => self.session.handle_timeout(Instant::now()),
+                if let Some(result) = self.request(users.authenticate(&request)).await {
+                    self.session.complete_auth(id, result, Instant::now());
                 }
             }
             Output::Storage { id, user, op } => {
                 let storage = Arc::clone(&self.shared.storage);
-                let deadline = self.session.poll_timeout();
                 // A call that outlives the deadline finishes on the pool, unheard.
-                let answer = self
-                    .deadline
-                    .race(deadline, unblock(move || storage.execute(&user, &op)))
-                    .await;
-                match answer {
-                    Some(result) => self.session.complete_storage(id, result, Instant::now()),
-                    None => self.session.handle_timeout(Instant::now()),
+                let call = unblock(move || storage.execute(&user, &op));
+                if let Some(result) = self.request(call).await {
+                    self.session.complete_storage(id, result, Instant::now());
                 }
             }
             Output::OpenPassive { id, ip } => {
@@ -315,6 +303,18 @@ impl Driver {
             other => log::debug!("{}: ignoring {other:?}", self.session.peer()),
         }
         false
+    }
+
+    /// Waits for a request's answer, or until the session's deadline (now the
+    /// request's, `Config::request_timeout`) passes: then the session gives up on it
+    /// itself and there is no answer.
+    async fn request<T>(&mut self, answer: impl Future<Output = T>) -> Option<T> {
+        let deadline = self.session.poll_timeout();
+        let answer = self.deadline.race(deadline, answer).await;
+        if answer.is_none() {
+            self.session.handle_timeout(Instant::now());
+        }
+        answer
     }
 
     /// Writes to the control connection, giving up on a client that stopped reading
