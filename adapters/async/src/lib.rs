@@ -47,9 +47,12 @@
 //! uncommitted upload; an upload is committed only after the client closed the data
 //! connection cleanly *and* the session asks for it with `Output::CommitUpload`, at the
 //! end of its commit grace (a killed client's control end of file arrives within it and
-//! drops the upload instead). While bytes move, the transfer counts them (one atomic
-//! add per block) and the driver reports the count when the session's deadline fires,
-//! so the core's stall timeout ends a transfer whose peer stopped reading or writing.
+//! drops the upload instead). While bytes move, the transfer counts them into the
+//! core's `Transfer::progress` (one atomic add per block), which the session reads when
+//! its deadline fires, so its stall timeout ends a transfer whose peer stopped reading
+//! or writing. What to open, `TYPE A` conversion and the speed limits' pace come from
+//! the core too (`Transfer::file`, `Transfer::flow`), and `server::Held` keeps the
+//! passive listener, the running transfer and the upload waiting for its commit.
 //!
 //! Data moves in 512 KiB blocks (16 KiB under a speed limit) through two buffers per
 //! transfer that travel to the thread pool and back, so the pool reads or writes one
