@@ -893,6 +893,30 @@ fn shutdown_lets_a_transfer_finish_then_answers_later_commands_with_421() {
 }
 
 #[test]
+fn shutdown_by_a_deadline_cuts_a_transfer_that_outlasts_it() {
+    let mut d = login_pasv();
+    d.auto_data = false;
+    d.send(b"RETR notes.txt\r\n");
+    let t = d.pending.clone().unwrap();
+    let peer = d.session.peer();
+    d.with(|s, now| s.data_connected(t.id, peer, now));
+    let deadline = d.now + Duration::from_secs(5);
+    assert_eq!(d.with(|s, now| s.shutdown_by(now, deadline)), "");
+    // A later deadline does not move it.
+    d.with(|s, now| s.shutdown_by(now, deadline + Duration::from_secs(60)));
+    assert!(d.session.poll_timeout().is_some_and(|at| at <= deadline));
+    assert!(!d.closed, "the transfer may finish until then");
+    d.now = deadline - Duration::from_millis(1);
+    d.with(|s, now| s.handle_timeout(now));
+    assert!(!d.closed && d.pending.is_some());
+    d.now = deadline;
+    // Cut as a closed control connection is: nothing more is said.
+    assert_eq!(d.with(|s, now| s.handle_timeout(now)), "");
+    assert!(d.closed);
+    assert!(d.pending.is_none(), "told to abort the transfer");
+}
+
+#[test]
 fn shutdown_during_transfer_abor_and_quit_still_work() {
     // ABOR ends the transfer; the 421 follows its 426/226.
     let mut d = login_pasv();
@@ -1278,6 +1302,28 @@ fn a_stall_is_found_even_by_an_adapter_that_never_reports_progress() {
     d.send(b"USER alice\r\nPASS secret\r\n");
     manual_download(&mut d);
     assert_eq!(d.session.poll_timeout(), None);
+}
+
+#[test]
+fn the_session_reads_the_count_an_adapter_keeps_in_the_transfers_progress() {
+    let stall = Duration::from_secs(4);
+    let mut d = Driver::new(sample_config().stall_timeout(Some(stall)));
+    d.fs = sample_fs();
+    d.send(b"USER alice\r\nPASS secret\r\n");
+    manual_download(&mut d);
+    let progress = d.pending.clone().unwrap().progress;
+    // Bytes move, counted into the transfer's progress only: no stall, for twice the
+    // stall timeout.
+    for _ in 0..8 {
+        progress.add(1000);
+        assert_eq!(d.advance(stall / 4), "");
+    }
+    // Then the count stops: a stall, a stall timeout after the last growth.
+    let last_growth = d.now;
+    while !d.advance(stall / 4).starts_with("426 ") {
+        assert!(d.now - last_growth < stall * 2, "no stall");
+    }
+    assert_eq!(d.now - last_growth, stall);
 }
 
 #[test]

@@ -14,6 +14,7 @@ use crate::listing::FactSet;
 use crate::path::{VirtualPath, quote_257};
 
 use super::config::User;
+use super::data::Progress;
 use super::request::{AuthRequest, DataChannel, Output, StorageOp, Transfer, TransferKind};
 use super::session::{DataSetup, ListKind, Login, Next, Phase, Session, TransferState, Wait};
 use super::texts;
@@ -289,6 +290,7 @@ impl Session {
         let deadline = now
             .checked_add(self.config.data_wait_timeout)
             .unwrap_or(now);
+        let progress = Progress::default();
         self.wait = Some(Wait::Transfer(TransferState {
             id,
             phase: Phase::Opening,
@@ -298,6 +300,7 @@ impl Session {
             verb,
             unique_tries: 0,
             channel: setup,
+            progress: progress.clone(),
         }));
         let throttles = self.throttles.as_ref().map_or_else(Default::default, |t| {
             t.for_transfer(&self.config, &user, kind.is_upload(), now)
@@ -311,6 +314,7 @@ impl Session {
             // A listing is already CRLF text.
             ascii: self.ascii && !kind_is_data,
             allowed_peer: self.peer.ip(),
+            progress,
         }));
     }
 

@@ -59,8 +59,9 @@ pub struct Config {
     /// A connection that moves no byte for this long is given up (`None`: never; zero
     /// also disables it). A data connection is closed and the client gets `426`, the
     /// control session goes on ([`Session::handle_timeout`](super::Session::handle_timeout)).
-    /// It is also the adapters' control write timeout: a reply the client does not read
-    /// for this long ends the session ([`Session::control_closed`](super::Session::control_closed)).
+    /// It is also the adapters' control write timeout
+    /// ([`Config::control_write_timeout`]): a reply the client does not read for this
+    /// long ends the session ([`Session::control_closed`](super::Session::control_closed)).
     /// Default 300 s, as vsftpd and pyftpdlib.
     pub stall_timeout: Option<Duration>,
     /// How long an upload whose data connection ended cleanly stays uncommitted before
@@ -216,6 +217,13 @@ impl Config {
     pub fn user(mut self, user: User) -> Config {
         self.users.push(Arc::new(user));
         self
+    }
+
+    /// How long a write to the control connection may block before the session ends
+    /// ([`Session::control_closed`](super::Session::control_closed)): the
+    /// [`stall_timeout`](Config::stall_timeout), `None` when that is off (or zero).
+    pub fn control_write_timeout(&self) -> Option<Duration> {
+        self.stall_timeout.filter(|t| !t.is_zero())
     }
 
     /// The configuration a server runs with: as in aioftp, a server given no users
@@ -473,6 +481,18 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_control_write_timeout_is_the_stall_timeout_when_on() {
+        let secs = Duration::from_secs;
+        assert_eq!(Config::new().control_write_timeout(), Some(secs(300)));
+        let off = Config::new().stall_timeout(Some(Duration::ZERO));
+        assert_eq!(off.control_write_timeout(), None);
+        assert_eq!(
+            Config::new().stall_timeout(None).control_write_timeout(),
+            None
+        );
+    }
 
     #[test]
     fn a_server_without_users_serves_anonymous_only_then() {

@@ -6,8 +6,9 @@
 //!
 //! The session never touches a socket, a file or a clock. The adapter:
 //!
-//! - makes one [`Limits`] per server and starts a [`Session::with_limits`] per accepted
-//!   control connection (the session refuses it with `421` when the server is full,
+//! - makes one [`ServerState`] per server (its [`Config`], [`Limits`] and [`PortPool`])
+//!   and a [`ServerState::session`] ([`Session::with_limits`]) per accepted control
+//!   connection (the session refuses it with `421` when the server is full,
 //!   refuses a login over the user's limit with `530`, texts in [`Config`], and frees
 //!   its slots itself); [`Session::new`] is the same without limits;
 //! - writes [`Output::Send`] bytes to the control connection and feeds what it reads to
@@ -19,12 +20,14 @@
 //!   a [`StorageError`] (the session picks the reply code: `550`, `452`, `451`, ...);
 //! - answers [`Output::OpenPassive`] with [`Session::complete_passive`];
 //! - runs each [`Output::Transfer`]: opens the file, gets the data connection, moves the
-//!   bytes itself (TYPE A through [`ascii`], no faster than [`Transfer::throttles`]
-//!   allow), and reports [`Session::data_connected`], then [`Session::data_done`] or
-//!   [`Session::data_failed`]. While bytes move it keeps a running count (once per
-//!   block is plenty) and reports it with [`Session::data_progress`] before each
-//!   [`Session::handle_timeout`]: the session aborts a transfer whose count did not
-//!   grow for [`Config::stall_timeout`] (`426`, the session goes on);
+//!   bytes itself, and reports [`Session::data_connected`], then [`Session::data_done`]
+//!   or [`Session::data_failed`]. [`Transfer::file`] says what to open and
+//!   [`Transfer::flow`] gives the IO-free rest of moving the bytes: `TYPE A`
+//!   conversion, block sizes and the pace [`Transfer::throttles`] allow, and the running
+//!   count of bytes moved ([`Transfer::progress`], once per block is plenty), which the
+//!   session reads at each [`Session::handle_timeout`] (or [`Session::data_progress`]
+//!   reports): the session aborts a transfer whose count did not grow for
+//!   [`Config::stall_timeout`] (`426`, the session goes on);
 //! - for an upload, keeps the file uncommitted when the data connection ends, reports
 //!   [`Session::data_done`] and goes on reading the control connection as usual: the
 //!   session waits [`Config::commit_grace`] (a deadline), since a killed client closes
@@ -38,8 +41,13 @@
 //! - calls [`Session::handle_timeout`] at [`Session::poll_timeout`], also while a request
 //!   or a transfer runs (every deadline, in one table: [`Session::handle_timeout`]);
 //! - calls [`Session::shutdown`] when the server stops gracefully (the session says
-//!   `421` once nothing runs); a hard deadline after that is the adapter's own;
+//!   `421` once nothing runs); [`Session::shutdown_by`] also cuts what still runs at a
+//!   hard deadline (or the adapter drops the session then);
 //! - closes everything on [`Output::Close`].
+//!
+//! [`Held`] keeps the adapter's side of this (its passive listener, its running
+//! transfer, the upload waiting for its commit) as the outputs say, matching request
+//! ids, and reports what a transfer did ([`DataEvent`]).
 //!
 //! Listings are formatted here (they are protocol): the adapter returns [`Entry`] values
 //! and gets the `LIST`/`NLST`/`MLSD` body back as [`TransferKind::SendData`].
@@ -104,10 +112,13 @@ pub use crate::ascii;
 mod commands;
 mod completion;
 mod config;
+mod data;
+mod held;
 mod limits;
 mod ports;
 mod request;
 mod session;
+mod state;
 /// Test harness (an in-memory driver, sample users and files), for this crate's tests, its
 /// fuzz targets and other crates' tests. Behind the `testing` feature; not covered by semver.
 #[cfg(any(test, feature = "testing"))]
@@ -116,6 +127,8 @@ mod texts;
 mod timers;
 
 pub use config::{Config, Permission, SpeedLimits, User};
+pub use data::{Flow, MIN_LIMITED_BLOCK, Progress, TransferFile, WriteMode};
+pub use held::{DataConnection, DataEvent, Held, Passive};
 pub use limits::{
     ConnectionGuard, Limits, SessionThrottles, SharedThrottle, TransferThrottles, UserGuard,
 };
@@ -125,3 +138,4 @@ pub use request::{
     StorageOutcome, Transfer, TransferError, TransferKind,
 };
 pub use session::Session;
+pub use state::{DEFAULT_BACKLOG, ServerState, Stopping, bind_first};

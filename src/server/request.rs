@@ -14,6 +14,7 @@ use crate::path::VirtualPath;
 use crate::time::DateTime;
 
 use super::config::User;
+use super::data::Progress;
 use super::limits::TransferThrottles;
 
 /// Names one request of one session, so a late answer to a request the session has
@@ -267,6 +268,10 @@ pub struct Transfer {
     /// unlimited for a session made without [`Limits`](super::Limits)): move bytes only
     /// as fast as they allow.
     pub throttles: TransferThrottles,
+    /// The running count of bytes moved, which the session reads for its stall timeout:
+    /// count into it ([`Flow::moved`](super::Flow::moved) does) and no
+    /// [`Session::data_progress`](super::Session::data_progress) call is needed.
+    pub progress: Progress,
 }
 
 impl Transfer {

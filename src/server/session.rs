@@ -18,6 +18,7 @@ use crate::path::VirtualPath;
 use crate::reply::Reply;
 
 use super::config::{Config, User};
+use super::data::Progress;
 use super::limits::{ConnectionGuard, Limits, SessionThrottles, UserGuard};
 use super::request::{Event, Output, RequestId, TransferKind};
 
@@ -80,6 +81,8 @@ pub struct Session {
     pub(super) quit_after_transfer: bool,
     /// [`Session::shutdown`] was called: say `421` and close once nothing is running.
     pub(super) draining: bool,
+    /// [`Session::shutdown_by`]'s deadline: whatever still runs then is cut.
+    pub(super) cut_at: Option<Instant>,
     pub(super) closed: bool,
     /// STOU name counter.
     pub(super) unique_seq: u32,
@@ -164,6 +167,8 @@ pub(super) struct TransferState {
     pub(super) unique_tries: u32,
     /// The data setup this transfer consumed, given back for a STOU retry.
     pub(super) channel: DataSetup,
+    /// The adapter's byte count ([`Transfer::progress`](super::Transfer::progress)).
+    pub(super) progress: Progress,
 }
 
 /// Where a transfer stands; each phase has its own deadline (see `timers.rs`).
@@ -221,6 +226,7 @@ impl Session {
             last_activity: now,
             quit_after_transfer: false,
             draining: false,
+            cut_at: None,
             closed: false,
             unique_seq: 0,
             passive_lent: false,
@@ -329,6 +335,17 @@ impl Session {
         }
         self.draining = true;
         self.pump(now);
+    }
+
+    /// [`shutdown`](Session::shutdown) with a hard deadline: at `deadline` (a deadline in
+    /// [`poll_timeout`](Session::poll_timeout)) [`handle_timeout`](Session::handle_timeout)
+    /// cuts whatever still runs, as if the client had closed the control connection
+    /// ([`control_closed`](Session::control_closed): the transfer is aborted, an
+    /// uncommitted upload dropped, then [`Output::Close`]). Call it again to shorten the
+    /// deadline (a later one changes nothing); drain the outputs after each call.
+    pub fn shutdown_by(&mut self, now: Instant, deadline: Instant) {
+        self.cut_at = Some(self.cut_at.map_or(deadline, |d| d.min(deadline)));
+        self.shutdown(now);
     }
 
     /// Whether [`shutdown`](Session::shutdown) was called.

@@ -12,9 +12,10 @@ use super::session::{Phase, Session, Wait};
 
 impl Session {
     /// Tells the session the clock reached `now`. Call when the deadline from
-    /// [`poll_timeout`](Session::poll_timeout) passes (calling early is harmless); while
-    /// a transfer is connected, report its byte count with
-    /// [`data_progress`](Session::data_progress) first.
+    /// [`poll_timeout`](Session::poll_timeout) passes (calling early is harmless). While
+    /// a transfer is connected, the session reads its byte count from the transfer's
+    /// [`progress`](super::Transfer::progress) here (an adapter that keeps its own count
+    /// reports it with [`data_progress`](Session::data_progress) first).
     ///
     /// This is where every deadline of the table below is acted on. A
     /// request left unanswered for [`Config::request_timeout`](super::Config::request_timeout)
@@ -39,10 +40,15 @@ impl Session {
     /// | a connected transfer's bytes | [`Config::stall_timeout`](super::Config::stall_timeout) after the byte count last grew | `426`, [`Output::AbortTransfer`], the session goes on |
     /// | an upload's end of data | [`Config::commit_grace`](super::Config::commit_grace) after [`Session::data_done`] | [`Output::CommitUpload`] |
     /// | the commit's answer | [`Config::request_timeout`](super::Config::request_timeout) after the commit | `451`, [`Output::AbortTransfer`] |
+    /// | anything, after [`Session::shutdown_by`] | its deadline | as [`Session::control_closed`]: [`Output::AbortTransfer`], [`Output::Close`] |
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.closed {
             return;
         }
+        if self.cut_at.is_some_and(|d| now >= d) {
+            return self.control_closed();
+        }
+        self.sample_progress(now);
         let transfer = match &self.wait {
             Some(Wait::Transfer(t)) => Some((t.id, t.phase, t.deadline)),
             _ => None,
@@ -121,6 +127,15 @@ impl Session {
         if self.closed {
             return None;
         }
+        let next = self.next_deadline();
+        match (next, self.cut_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The deadline of what the session waits for (the table's).
+    fn next_deadline(&self) -> Option<Instant> {
         match &self.wait {
             Some(Wait::Transfer(t)) => match t.phase {
                 Phase::Opening => Some(t.deadline),
@@ -138,9 +153,10 @@ impl Session {
     }
 
     /// Reports how many bytes transfer `id` has moved over its data connection so far
-    /// (a running total, as [`data_done`](Session::data_done) would report it). Call
-    /// before [`handle_timeout`](Session::handle_timeout) while a transfer is connected;
-    /// calling more often (after each block, say) is fine and never required: the
+    /// (a running total, as [`data_done`](Session::data_done) would report it), for an
+    /// adapter that does not count into [`Transfer::progress`](super::Transfer::progress).
+    /// Call before [`handle_timeout`](Session::handle_timeout) while a transfer is
+    /// connected; calling more often (after each block, say) is fine and never required: the
     /// session only needs to know whether the count grew since the last report. A count
     /// that did not grow for [`Config::stall_timeout`](super::Config::stall_timeout) is
     /// a stall. Stale ids are ignored.
@@ -160,6 +176,24 @@ impl Session {
                     *since = now;
                 }
                 *checked = now;
+            }
+        }
+    }
+
+    /// Reads the running transfer's [`Progress`](super::Progress): a count that grew
+    /// since the last look is a report of progress, as [`data_progress`](Session::data_progress).
+    fn sample_progress(&mut self, now: Instant) {
+        if let Some(Wait::Transfer(t)) = &mut self.wait {
+            let counted = t.progress.get();
+            if let Phase::Moving {
+                bytes,
+                since,
+                checked,
+            } = &mut t.phase
+            {
+                if counted > *bytes {
+                    (*bytes, *since, *checked) = (counted, now, now);
+                }
             }
         }
     }

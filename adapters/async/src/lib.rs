@@ -47,9 +47,12 @@
 //! uncommitted upload; an upload is committed only after the client closed the data
 //! connection cleanly *and* the session asks for it with `Output::CommitUpload`, at the
 //! end of its commit grace (a killed client's control end of file arrives within it and
-//! drops the upload instead). While bytes move, the transfer counts them (one atomic
-//! add per block) and the driver reports the count when the session's deadline fires,
-//! so the core's stall timeout ends a transfer whose peer stopped reading or writing.
+//! drops the upload instead). While bytes move, the transfer counts them into the
+//! core's `Transfer::progress` (one atomic add per block), which the session reads when
+//! its deadline fires, so its stall timeout ends a transfer whose peer stopped reading
+//! or writing. What to open, `TYPE A` conversion and the speed limits' pace come from
+//! the core too (`Transfer::file`, `Transfer::flow`), and `server::Held` keeps the
+//! passive listener, the running transfer and the upload waiting for its commit.
 //!
 //! Data moves in 512 KiB blocks (16 KiB under a speed limit) through two buffers per
 //! transfer that travel to the thread pool and back, so the pool reads or writes one
@@ -106,7 +109,6 @@
 
 mod auth;
 mod client;
-mod ports;
 mod running;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod sendfile;
@@ -119,10 +121,10 @@ mod transfer;
 
 pub use auth::{BoxFuture, UserManager};
 pub use client::{Client, ClientOptions, DataStream, ListStream, SpeedLimits};
-pub use server::{Builder, DEFAULT_BACKLOG, Server};
+pub use server::{Builder, Server};
 pub use shutdown::ShutdownHandle;
 
 // What a server needs, so that one dependency embeds it.
 pub use sansftp::Error;
-pub use sansftp::server::{AuthRequest, AuthResult, Config, Permission, User};
+pub use sansftp::server::{AuthRequest, AuthResult, Config, DEFAULT_BACKLOG, Permission, User};
 pub use sansftp_storage::{LocalFs, MemoryFs, Storage, UploadMode};

@@ -11,15 +11,15 @@
 use std::fs::File;
 use std::io::{self, Seek};
 use std::net::TcpStream;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use async_io::Async;
 use futures_lite::future;
 use rustix::io::Errno;
-use sansftp::server::{TransferError, TransferThrottles as Throttles};
+use sansftp::server::{Flow, TransferError};
 use sansftp_storage::storage_error;
 
-use crate::throttles::{self, block};
+use crate::throttles::{BLOCK, pace};
 
 /// The most one call may send. A nonblocking socket takes at most its buffer's worth
 /// anyway (a few MiB on loopback); this bounds the disk reads of one call on a cold
@@ -38,12 +38,11 @@ pub(crate) enum SendFileError {
 pub(crate) async fn send(
     file: &File,
     sock: &Async<TcpStream>,
-    throttles: &Throttles,
-    moved: &AtomicU64,
-) -> Result<u64, SendFileError> {
-    let limited = throttles.is_limited();
+    flow: &mut Flow,
+) -> Result<(), SendFileError> {
+    let limited = flow.is_limited();
     // Under a speed limit, each call is one burst's worth, waited for first.
-    let chunk = if limited { block(throttles) } else { CHUNK };
+    let chunk = if limited { flow.block(BLOCK) } else { CHUNK };
     // What is left to send, so that the last wait under a speed limit is for the
     // bytes that remain, not a whole burst. Only a hint: the end is where sendfile
     // returns 0 (a file that grows meanwhile is sent as it is then).
@@ -54,7 +53,6 @@ pub(crate) async fn send(
         }
         _ => 0,
     };
-    let mut total = 0u64;
     // Bytes sent since this future last yielded.
     let mut unyielded = 0usize;
     loop {
@@ -63,18 +61,16 @@ pub(crate) async fn send(
             _ => chunk,
         };
         if limited {
-            throttles::wait(throttles, want).await;
+            pace(flow, want).await;
         }
         // `None`: from and advancing the file's own position.
         let sent = sock
             .write_with(|s| rustix::fs::sendfile(s, file, None, want).map_err(io::Error::from))
             .await;
         match sent {
-            Ok(0) => return Ok(total),
+            Ok(0) => return Ok(()),
             Ok(n) => {
-                throttles::consume(throttles, n);
-                moved.fetch_add(n as u64, Ordering::Relaxed);
-                total += n as u64;
+                flow.moved(n, Instant::now());
                 left = left.saturating_sub(n as u64);
                 // A socket that is always writable (a fast client on loopback) would
                 // let the whole file go in one poll, starving the control connection
@@ -90,7 +86,7 @@ pub(crate) async fn send(
             }
             Err(e) => match Errno::from_io_error(&e) {
                 Some(Errno::INTR) => {}
-                Some(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) if total == 0 => {
+                Some(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) if flow.total() == 0 => {
                     return Err(SendFileError::Unsupported);
                 }
                 // Reading the file failed (the socket does not say EIO).

@@ -10,7 +10,7 @@ use async_io::{Async, Timer};
 use blocking::unblock;
 use futures_lite::future::{self, FutureExt};
 use sansftp::Error;
-use sansftp::server::{Config, Limits, PortPool};
+use sansftp::server::{Config, DEFAULT_BACKLOG, ServerState, bind_first};
 use sansftp_storage::Storage;
 
 use crate::auth::UserManager;
@@ -18,9 +18,6 @@ use crate::running::Running;
 use crate::session;
 use crate::shared::Shared;
 use crate::shutdown::{ShutdownHandle, Signal};
-
-/// The default listen backlog ([`Builder::backlog`]).
-pub const DEFAULT_BACKLOG: u32 = 1024;
 
 /// Configures a [`Server`]; made by [`Server::builder`].
 pub struct Builder {
@@ -112,7 +109,7 @@ impl Server {
         let running = shared.running.count();
         log::info!("shutting down: {running} session(s) still open");
         let deadline = async {
-            match shared.shutdown.deadline() {
+            match shared.shutdown.stopping.deadline() {
                 Some(at) => {
                     Timer::at(at).await;
                 }
@@ -155,42 +152,25 @@ impl Builder {
     /// [`Error::PathIo`] naming the path) and binds the control listener (failure:
     /// [`Error::Io`] naming the address).
     pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
-        let config = self.config.or_anonymous();
+        let server = ServerState::new(self.config, Instant::now());
         let storage = self.storage;
         {
             let storage = Arc::clone(&storage);
-            let users = config.users.clone();
+            let users = server.config.users.clone();
             unblock(move || users.iter().try_for_each(|u| storage.check_root(u))).await?;
         }
-        let addrs: Vec<SocketAddr> = addr
-            .to_socket_addrs()
-            .map_err(|e| {
-                io::Error::new(e.kind(), format!("cannot resolve the listen address: {e}"))
-            })?
-            .collect();
-        let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no listen address given");
-        let mut bound = None;
-        for a in addrs {
-            match listen(a, self.backlog).and_then(Async::new) {
-                Ok(l) => {
-                    bound = Some(l);
-                    break;
-                }
-                Err(e) => last = io::Error::new(e.kind(), format!("cannot listen on {a}: {e}")),
-            }
-        }
-        let listener = bound.ok_or(last)?;
+        let addrs = addr.to_socket_addrs().map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot resolve the listen address: {e}"))
+        })?;
+        let listener = bind_first(addrs, |a| listen(a, self.backlog).and_then(Async::new))?;
         let local_addr = listener.get_ref().local_addr()?;
-        let config = Arc::new(config);
         let users = self
             .users
-            .unwrap_or_else(|| Arc::clone(&config) as Arc<dyn UserManager>);
+            .unwrap_or_else(|| Arc::clone(&server.config) as Arc<dyn UserManager>);
         let shared = Arc::new(Shared {
-            ports: PortPool::new(config.passive_ports.clone()),
-            limits: Limits::new(&config, Instant::now()),
+            server,
             running: Arc::new(Running::default()),
             shutdown: Arc::new(Signal::default()),
-            config,
             storage,
             users,
         });

@@ -6,21 +6,20 @@
 
 use std::future::Future;
 use std::io;
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use async_io::{Async, Timer};
 use blocking::unblock;
 use futures_lite::AsyncWriteExt;
 use futures_lite::future::{self, FutureExt};
-use sansftp::server::{Event, Output, RequestId, Session};
+use log::Level;
+use sansftp::server::{DataEvent, Held, Output, Session};
 use sansftp_storage::WriteHandle;
 
 use crate::auth::BoxFuture;
-use crate::ports::{self, PassiveListener};
 use crate::running::SessionSlot;
 use crate::shared::Shared;
 use crate::transfer::{self, Step};
@@ -32,16 +31,9 @@ struct Driver {
     shared: Arc<Shared>,
     stream: Async<TcpStream>,
     session: Session,
-    /// Open from `OpenPassive` to `ClosePassive`; a transfer borrows it.
-    passive: Option<Arc<PassiveListener>>,
-    transfer: Option<(RequestId, BoxFuture<'static, Step>)>,
-    /// The running transfer's byte count, for [`Session::data_progress`].
-    moved: Arc<AtomicU64>,
-    /// An upload that arrived in full, kept uncommitted until
-    /// [`Output::CommitUpload`]; dropped (discarded) on an abort or close.
-    upload: Option<(RequestId, WriteHandle)>,
-    /// The session was told the server is stopping ([`Session::shutdown`]).
-    told_shutdown: bool,
+    /// The passive listener, the running transfer's future, the upload waiting for its
+    /// commit.
+    held: Held<Async<TcpListener>, BoxFuture<'static, Step>, WriteHandle>,
     /// The session's deadline, one timer for the session's life.
     deadline: Deadline,
     /// The last control read filled the buffer: more bytes may be waiting already.
@@ -132,17 +124,12 @@ pub(crate) async fn serve(
     set_oob_inline(stream.get_ref());
     let now = Instant::now();
     log::info!("{peer}: connected");
-    let session =
-        Session::with_limits(Arc::clone(&shared.config), &shared.limits, peer, local, now);
+    let session = shared.server.session(peer, local, now);
     let mut d = Driver {
         shared,
         stream,
         session,
-        passive: None,
-        transfer: None,
-        moved: Arc::default(),
-        upload: None,
-        told_shutdown: false,
+        held: Held::new(),
         deadline: Deadline::new(now),
         read_more: false,
         _slot: slot,
@@ -161,10 +148,9 @@ impl Driver {
                     return;
                 }
             }
-            if self.shared.shutdown.is_requested() && !self.told_shutdown {
+            if self.shared.shutdown.is_requested() && !self.session.is_shutting_down() {
                 // The session says 421 and closes once nothing runs; the server's
                 // deadline drops this future if a transfer outlasts it.
-                self.told_shutdown = true;
                 self.session.shutdown(Instant::now());
                 continue;
             }
@@ -176,35 +162,20 @@ impl Driver {
                     self.read_more = n == buf.len();
                     self.session.handle_control(&buf[..n], now);
                 }
-                Wake::Timer => {
-                    if let Some((id, _)) = &self.transfer {
-                        let moved = self.moved.load(Ordering::Relaxed);
-                        self.session.data_progress(*id, moved, now);
-                    }
-                    self.session.handle_timeout(now);
-                }
+                // The session reads the transfer's byte count itself.
+                Wake::Timer => self.session.handle_timeout(now),
                 Wake::Shutdown => {}
                 Wake::Transfer(step) => {
-                    let Some((id, _)) = self.transfer.take() else {
+                    let Some((id, _)) = self.held.transfer() else {
                         continue;
                     };
-                    match step {
-                        Step::Connected { peer, rest } => {
-                            self.transfer = Some((id, rest));
-                            self.session.data_connected(id, peer, now);
-                        }
-                        Step::Done(bytes) => self.session.data_done(id, bytes, now),
-                        Step::Received { bytes, file } => {
-                            // Kept uncommitted: the session asks for the commit after its
-                            // grace, unless the control connection ends first.
-                            self.upload = Some((id, file));
-                            self.session.data_done(id, bytes, now);
-                        }
-                        Step::Failed(e) => {
-                            log::debug!("{}: transfer {id} failed: {e}", self.session.peer());
-                            self.session.data_failed(id, e, now);
-                        }
+                    if let Some(rest) = step.rest {
+                        self.held.start(id, rest);
                     }
+                    if let DataEvent::Failed(e) = &step.event {
+                        log::debug!("{}: transfer {id} failed: {e}", self.session.peer());
+                    }
+                    self.held.report(&mut self.session, id, step.event, now);
                 }
             }
         }
@@ -224,10 +195,10 @@ impl Driver {
             }
         }
         self.deadline.arm(self.session.poll_timeout());
-        let told_shutdown = self.told_shutdown;
+        let told_shutdown = self.session.is_shutting_down();
         let shutdown = Arc::clone(&self.shared);
         let stream = &self.stream;
-        let slot = &mut self.transfer;
+        let held = &mut self.held;
         let deadline = &mut self.deadline;
         // Cancel-safe: the socket is read in the same poll that finds it ready, so a
         // read that loses the race has consumed nothing.
@@ -248,7 +219,7 @@ impl Driver {
             }
         };
         let transfer = async {
-            match slot {
+            match held.transfer() {
                 // Polled in place, so losing the race loses no progress.
                 Some((_, f)) => Wake::Transfer(f.await),
                 None => future::pending().await,
@@ -280,87 +251,70 @@ impl Driver {
             }
             Output::Auth { id, request } => {
                 let users = Arc::clone(&self.shared.users);
-                // The session's deadline is now the request's (Config::request_timeout).
-                let deadline = self.session.poll_timeout();
-                let answer = self
-                    .deadline
-                    .race(deadline, users.authenticate(&request))
-                    .await;
-                match answer {
-                    Some(result) => self.session.complete_auth(id, result, Instant::now()),
-                    None => self.session.handle_timeout(Instant::now()),
+                if let Some(result) = self.request(users.authenticate(&request)).await {
+                    self.session.complete_auth(id, result, Instant::now());
                 }
             }
             Output::Storage { id, user, op } => {
                 let storage = Arc::clone(&self.shared.storage);
-                let deadline = self.session.poll_timeout();
                 // A call that outlives the deadline finishes on the pool, unheard.
-                let answer = self
-                    .deadline
-                    .race(deadline, unblock(move || storage.execute(&user, &op)))
-                    .await;
-                match answer {
-                    Some(result) => self.session.complete_storage(id, result, Instant::now()),
-                    None => self.session.handle_timeout(Instant::now()),
+                let call = unblock(move || storage.execute(&user, &op));
+                if let Some(result) = self.request(call).await {
+                    self.session.complete_storage(id, result, Instant::now());
                 }
             }
             Output::OpenPassive { id, ip } => {
-                // Replacing a listener closes the old one first, so its port is free again.
-                self.passive = None;
-                let result = ports::bind(&self.shared.ports, ip).map(|l| {
-                    let addr = l.addr;
-                    self.passive = Some(Arc::new(l));
-                    addr
-                });
+                let result = self
+                    .held
+                    .open_passive(&self.shared.server.ports, ip, |addr| {
+                        let listener = Async::<TcpListener>::bind(addr)?;
+                        let addr = listener.get_ref().local_addr()?;
+                        Ok::<_, io::Error>((listener, addr))
+                    });
                 self.session.complete_passive(id, result, Instant::now());
             }
-            Output::ClosePassive => self.passive = None,
-            Output::Transfer(t) => {
-                let id = t.id;
-                self.moved = Arc::default();
-                let fut = transfer::start(
-                    Arc::clone(&self.shared),
-                    t,
-                    self.passive.clone(),
-                    Arc::clone(&self.moved),
-                );
-                self.transfer = Some((id, fut));
-            }
-            Output::AbortTransfer { id } => {
-                if self.transfer.as_ref().is_some_and(|(t, _)| *t == id) {
-                    self.transfer = None;
-                }
-                if self.upload.as_ref().is_some_and(|(t, _)| *t == id) {
-                    // Dropped uncommitted: the upload is discarded.
-                    self.upload = None;
-                }
-            }
-            Output::CommitUpload { id } => match self.upload.take() {
-                Some((t, file)) if t == id => {
+            Output::ClosePassive => self.held.close_passive(),
+            Output::Transfer(t) => match self.held.connection(&t) {
+                Ok(c) => self
+                    .held
+                    .start(t.id, transfer::start(Arc::clone(&self.shared), t, c)),
+                Err(e) => self.session.data_failed(t.id, e, Instant::now()),
+            },
+            // Dropping the future closes its socket and drops its file uncommitted.
+            Output::AbortTransfer { id } => drop(self.held.abort(id)),
+            Output::CommitUpload { id } => {
+                if let Some(file) = self.held.commit(id) {
                     let result = unblock(move || file.commit()).await;
                     if let Err(e) = &result {
                         log::warn!("{}: commit of upload {id} failed: {e}", self.session.peer());
                     }
                     self.session.upload_committed(id, result, Instant::now());
                 }
-                // Not held (cannot happen: data_done follows `upload`): the session's
-                // commit deadline answers the client.
-                other => self.upload = other,
-            },
-            Output::Event(e) => self.event(e),
+            }
+            Output::Event(e) => {
+                let level = if e.is_warning() {
+                    Level::Warn
+                } else {
+                    Level::Info
+                };
+                log::log!(level, "{}: {e}", self.session.peer());
+            }
             Output::Close => return true,
             other => log::debug!("{}: ignoring {other:?}", self.session.peer()),
         }
         false
     }
 
-    fn event(&mut self, e: Event) {
-        let peer = self.session.peer();
-        if e.is_warning() {
-            log::warn!("{peer}: {e}");
-        } else {
-            log::info!("{peer}: {e}");
+    /// Waits for a request's answer, or until the session's deadline (now the
+    /// request's, `Config::request_timeout`) passes: then the session gives up on it
+    /// itself and there is no answer.
+    async fn request<T>(&mut self, answer: impl Future<Output = T>) -> Option<T> {
+        let deadline = self.session.poll_timeout();
+        let answer = self.deadline.race(deadline, answer).await;
+        if answer.is_none() {
+            self.session.handle_timeout(Instant::now());
         }
+        answer
     }
 
     /// Writes to the control connection, giving up on a client that stopped reading
@@ -372,7 +326,7 @@ impl Driver {
         stream
             .write_all(bytes)
             .or(async {
-                match self.shared.config.stall_timeout {
+                match self.shared.server.config.control_write_timeout() {
                     Some(limit) => Timer::after(limit).await,
                     None => future::pending().await,
                 };

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use sansftp::server::{Config, Limits, PortPool};
+use sansftp::server::ServerState;
 use sansftp_storage::Storage;
 
 use crate::auth::UserManager;
@@ -11,11 +11,10 @@ use crate::shutdown::Signal;
 
 /// What every session of one server shares.
 pub(crate) struct Shared {
-    pub(crate) config: Arc<Config>,
+    /// The configuration, the limits, the passive ports.
+    pub(crate) server: ServerState,
     pub(crate) storage: Arc<dyn Storage>,
     pub(crate) users: Arc<dyn UserManager>,
-    pub(crate) ports: PortPool,
-    pub(crate) limits: Limits,
     pub(crate) running: Arc<Running>,
     pub(crate) shutdown: Arc<Signal>,
 }

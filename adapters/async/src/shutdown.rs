@@ -1,10 +1,10 @@
 //! Graceful shutdown: a flag, a deadline, and an event that wakes whoever waits.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use event_listener::Event;
+use sansftp::server::Stopping;
 
 /// Stops a running [`Server`](crate::Server) from anywhere (another task, a signal
 /// handler's thread). Cheap to clone.
@@ -15,8 +15,7 @@ pub struct ShutdownHandle {
 
 #[derive(Debug, Default)]
 pub(crate) struct Signal {
-    requested: AtomicBool,
-    deadline: Mutex<Option<Instant>>,
+    pub(crate) stopping: Stopping,
     event: Event,
 }
 
@@ -26,19 +25,7 @@ impl ShutdownHandle {
     /// everything still open is closed and [`Server::run`](crate::Server::run) returns.
     /// Calling it again can only shorten the deadline.
     pub fn shutdown(&self, deadline: Duration) {
-        let at = Instant::now().checked_add(deadline);
-        {
-            let mut d = self
-                .signal
-                .deadline
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            *d = match (*d, at) {
-                (Some(old), Some(new)) => Some(old.min(new)),
-                (old, new) => new.or(old),
-            };
-        }
-        self.signal.requested.store(true, Ordering::SeqCst);
+        self.signal.stopping.request(Instant::now(), deadline);
         self.signal.event.notify(usize::MAX);
     }
 
@@ -50,12 +37,7 @@ impl ShutdownHandle {
 
 impl Signal {
     pub(crate) fn is_requested(&self) -> bool {
-        self.requested.load(Ordering::SeqCst)
-    }
-
-    /// When everything must be closed (`None`: never, the deadline overflowed).
-    pub(crate) fn deadline(&self) -> Option<Instant> {
-        *self.deadline.lock().unwrap_or_else(PoisonError::into_inner)
+        self.stopping.is_requested()
     }
 
     /// Completes once shutdown is requested.

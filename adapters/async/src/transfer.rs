@@ -8,40 +8,29 @@
 //! to the driver ([`Step::Received`]), which commits it only when the session says so.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use async_io::Async;
 use blocking::unblock;
 use bytes::Bytes;
 use futures_lite::{AsyncReadExt, AsyncWriteExt, future};
-use sansftp::server::ascii::{FromCrlf, ToCrlf};
-use sansftp::server::{DataChannel, StorageError, Transfer, TransferError, TransferKind};
-use sansftp_storage::{ReadHandle, WriteHandle, WriteMode, storage_error};
+use sansftp::server::TransferFile;
+use sansftp::server::{DataConnection, DataEvent, Flow, StorageError, Transfer, TransferError};
+use sansftp_storage::{ReadHandle, WriteHandle, storage_error};
 
 use crate::auth::BoxFuture;
-use crate::ports::PassiveListener;
 use crate::shared::Shared;
-use crate::throttles::{self, block};
-use sansftp::server::TransferThrottles as Throttles;
+use crate::throttles::{BLOCK, pace};
 
-/// Where a transfer stands when its future completes.
-pub(crate) enum Step {
-    /// The file is open and the data connection up: report it, then poll `rest`.
-    Connected {
-        peer: SocketAddr,
-        rest: BoxFuture<'static, Step>,
-    },
-    /// Every byte moved, the data connection closed cleanly (downloads, listings).
-    Done(u64),
-    /// An upload's data connection ended cleanly: every byte is written and flushed,
-    /// not committed. Commit only on [`Output::CommitUpload`](sansftp::server::Output::CommitUpload).
-    Received {
-        bytes: u64,
-        file: WriteHandle,
-    },
-    Failed(TransferError),
+/// What a transfer's future completes with: what to report, and after
+/// [`DataEvent::Connected`] the rest of the transfer, to poll next. An upload's end is
+/// [`DataEvent::Received`]: every byte written and flushed, not committed (commit only
+/// on [`Output::CommitUpload`](sansftp::server::Output::CommitUpload)).
+pub(crate) struct Step {
+    pub(crate) event: DataEvent<WriteHandle>,
+    pub(crate) rest: Option<BoxFuture<'static, Step>>,
 }
 
 /// What the transfer reads from or writes to.
@@ -51,45 +40,49 @@ enum Io {
     Write(WriteHandle),
 }
 
-/// Builds the transfer's future. `listener` is the session's passive listener, for
-/// [`DataChannel::Passive`], borrowed: the session keeps it until the core says
-/// [`ClosePassive`](sansftp::server::Output::ClosePassive); `moved` counts the bytes moved (once per block), for
-/// the session's stall timeout.
+/// Builds the transfer's future. A passive `connection` borrows the session's
+/// listener: the session keeps it until the core says
+/// [`ClosePassive`](sansftp::server::Output::ClosePassive).
 pub(crate) fn start(
     shared: Arc<Shared>,
     t: Transfer,
-    listener: Option<Arc<PassiveListener>>,
-    moved: Arc<AtomicU64>,
+    connection: DataConnection<Async<TcpListener>>,
 ) -> BoxFuture<'static, Step> {
+    let end = |event| Step { event, rest: None };
     Box::pin(async move {
-        let throttles = t.throttles.clone();
         // The file first: a missing file must answer 550 without touching the network.
         let io = match open(&shared, &t).await {
             Ok(io) => io,
-            Err(error) => return Step::Failed(TransferError::Storage(error)),
+            Err(error) => return end(DataEvent::Failed(TransferError::Storage(error))),
         };
-        let (sock, peer) = match connect(&t, listener).await {
+        let (sock, peer) = match connect(&t, connection).await {
             Ok(c) => c,
-            Err(e) => return Step::Failed(TransferError::Connect(e.to_string())),
+            Err(e) => return end(DataEvent::Failed(TransferError::Connect(e.to_string()))),
         };
-        let ascii = t.ascii;
+        let mut flow = t.flow();
         let rest: BoxFuture<'static, Step> = Box::pin(async move {
-            let result = match io {
+            let sent = match io {
                 Io::Write(w) => {
-                    return match receive(w, &sock, ascii, &throttles, &moved).await {
-                        Ok((bytes, file)) => Step::Received { bytes, file },
-                        Err(e) => Step::Failed(e),
-                    };
+                    return end(match receive(w, &sock, &mut flow).await {
+                        Ok(upload) => DataEvent::Received {
+                            bytes: flow.total(),
+                            upload,
+                        },
+                        Err(e) => DataEvent::Failed(e),
+                    });
                 }
-                Io::Memory(b) => send_memory(b, &sock, ascii, &throttles, &moved).await,
-                Io::Read(r) => send_file(r, &sock, ascii, &throttles, &moved).await,
+                Io::Memory(b) => send_memory(b, &sock, &mut flow).await,
+                Io::Read(r) => send_file(r, &sock, &mut flow).await,
             };
-            match result {
-                Ok(n) => Step::Done(n),
-                Err(e) => Step::Failed(e),
-            }
+            end(match sent {
+                Ok(()) => DataEvent::Done(flow.total()),
+                Err(e) => DataEvent::Failed(e),
+            })
         });
-        Step::Connected { peer, rest }
+        Step {
+            event: DataEvent::Connected(peer),
+            rest: Some(rest),
+        }
     })
 }
 
@@ -114,9 +107,10 @@ async fn run_open<T: Send + 'static>(
 async fn open(shared: &Arc<Shared>, t: &Transfer) -> Result<Io, StorageError> {
     let storage = Arc::clone(&shared.storage);
     let user = Arc::clone(&t.user);
-    match t.kind.clone() {
-        TransferKind::SendData(b) => Ok(Io::Memory(b)),
-        TransferKind::Retrieve { path, offset } => {
+    match t.file() {
+        TransferFile::Send(b) => Ok(Io::Memory(b.clone())),
+        TransferFile::Read { path, offset } => {
+            let path = path.clone();
             let h = run_open(shared, false, move || {
                 storage.open_read(&user, &path, offset)
             })
@@ -131,20 +125,14 @@ async fn open(shared: &Arc<Shared>, t: &Transfer) -> Result<Io, StorageError> {
                 other => Io::Read(other),
             })
         }
-        TransferKind::Store {
-            path,
-            offset,
-            append,
-            unique,
-        } => {
-            let mode = WriteMode::for_store(offset, append, unique);
-            let w = run_open(shared, offset > 0, move || {
+        TransferFile::Write { path, mode } => {
+            let path = path.clone();
+            let w = run_open(shared, mode.may_copy(), move || {
                 storage.open_write(&user, &path, mode)
             })
             .await?;
             Ok(Io::Write(w))
         }
-        _ => Err(StorageError::Other("unsupported transfer".into())),
     }
 }
 
@@ -153,31 +141,23 @@ async fn open(shared: &Arc<Shared>, t: &Transfer) -> Result<Io, StorageError> {
 /// own deadline bounds the wait: it aborts the transfer, which drops this future.
 async fn connect(
     t: &Transfer,
-    listener: Option<Arc<PassiveListener>>,
+    connection: DataConnection<Async<TcpListener>>,
 ) -> io::Result<(Async<TcpStream>, SocketAddr)> {
-    match t.channel {
-        DataChannel::Active(addr) => {
+    match connection {
+        DataConnection::Connect(addr) => {
             let s = Async::<TcpStream>::connect(addr).await?;
             Ok((s, addr))
         }
-        _ => {
-            let Some(l) = listener else {
-                return Err(io::Error::new(
-                    io::ErrorKind::NotConnected,
-                    "no passive listener",
-                ));
-            };
-            loop {
-                let (s, peer) = l.listener.accept().await?;
-                if t.accepts(peer) {
-                    return Ok((s, peer));
-                }
-                log::warn!(
-                    "data connection from {peer} refused: the client is {}",
-                    t.allowed_peer
-                );
+        DataConnection::Accept(passive) => loop {
+            let (s, peer) = passive.listener.accept().await?;
+            if t.accepts(peer) {
+                return Ok((s, peer));
             }
-        }
+            log::warn!(
+                "data connection from {peer} refused: the client is {}",
+                t.allowed_peer
+            );
+        },
     }
 }
 
@@ -186,32 +166,18 @@ fn broken(e: io::Error) -> TransferError {
 }
 
 /// Writes one block (converted to CRLF for TYPE A), within the speed limits.
-async fn put(
-    sock: &Async<TcpStream>,
-    data: &[u8],
-    enc: &mut Option<ToCrlf>,
-    conv: &mut Vec<u8>,
-    throttles: &Throttles,
-    moved: &AtomicU64,
-) -> Result<u64, TransferError> {
-    let data = match enc {
-        Some(enc) => {
-            conv.clear();
-            enc.convert(data, conv);
-            &conv[..]
-        }
-        None => data,
-    };
-    throttles::wait(throttles, data.len()).await;
+async fn put(sock: &Async<TcpStream>, block: &[u8], flow: &mut Flow) -> Result<(), TransferError> {
+    pace(flow, block.len()).await;
+    let data = flow.convert(block);
     let mut w = sock;
     w.write_all(data).await.map_err(broken)?;
-    throttles::consume(throttles, data.len());
-    moved.fetch_add(data.len() as u64, Ordering::Relaxed);
+    let n = data.len();
+    flow.moved(n, Instant::now());
     // A socket that is always writable (a fast client on loopback) would let a
     // transfer of in-memory bytes run to its end in one poll, starving the control
     // connection (ABOR) and every other session on this executor.
     future::yield_now().await;
-    Ok(data.len() as u64)
+    Ok(())
 }
 
 /// Ends a download: a FIN tells the client the data is complete.
@@ -222,18 +188,12 @@ fn finish_send(sock: &Async<TcpStream>) -> Result<(), TransferError> {
 async fn send_memory(
     bytes: Bytes,
     sock: &Async<TcpStream>,
-    ascii: bool,
-    throttles: &Throttles,
-    moved: &AtomicU64,
-) -> Result<u64, TransferError> {
-    let mut enc = ascii.then(ToCrlf::new);
-    let mut conv = Vec::new();
-    let mut total = 0;
-    for chunk in bytes.chunks(block(throttles)) {
-        total += put(sock, chunk, &mut enc, &mut conv, throttles, moved).await?;
+    flow: &mut Flow,
+) -> Result<(), TransferError> {
+    for chunk in bytes.chunks(flow.block(BLOCK)) {
+        put(sock, chunk, flow).await?;
     }
-    finish_send(sock)?;
-    Ok(total)
+    finish_send(sock)
 }
 
 /// Sends a file: a binary download of a file on disk with sendfile(2) on Linux (see
@@ -242,23 +202,18 @@ async fn send_memory(
 async fn send_file(
     reader: ReadHandle,
     sock: &Async<TcpStream>,
-    ascii: bool,
-    throttles: &Throttles,
-    moved: &AtomicU64,
-) -> Result<u64, TransferError> {
+    flow: &mut Flow,
+) -> Result<(), TransferError> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    if let (ReadHandle::File(f), false) = (&reader, ascii) {
-        match crate::sendfile::send(f, sock, throttles, moved).await {
-            Ok(n) => {
-                finish_send(sock)?;
-                return Ok(n);
-            }
+    if let (ReadHandle::File(f), true) = (&reader, flow.is_binary()) {
+        match crate::sendfile::send(f, sock, flow).await {
+            Ok(()) => return finish_send(sock),
             // Nothing was sent and the file's position is unchanged.
             Err(crate::sendfile::SendFileError::Unsupported) => {}
             Err(crate::sendfile::SendFileError::Failed(e)) => return Err(e),
         }
     }
-    send_reader(reader, sock, ascii, throttles, moved).await
+    send_reader(reader, sock, flow).await
 }
 
 /// Reads the file on the blocking thread pool while the previous block goes out on the
@@ -267,13 +222,9 @@ async fn send_file(
 async fn send_reader(
     reader: ReadHandle,
     sock: &Async<TcpStream>,
-    ascii: bool,
-    throttles: &Throttles,
-    moved: &AtomicU64,
-) -> Result<u64, TransferError> {
-    let mut enc = ascii.then(ToCrlf::new);
-    let mut conv = Vec::new();
-    let size = block(throttles);
+    flow: &mut Flow,
+) -> Result<(), TransferError> {
+    let size = flow.block(BLOCK);
     let read = |mut r: ReadHandle, mut buf: Vec<u8>| {
         unblock(move || {
             let res = read_full(&mut r, &mut buf);
@@ -283,7 +234,6 @@ async fn send_reader(
     let mut reading = read(reader, vec![0u8; size]);
     // The second buffer is made only for a file longer than one block.
     let mut spare = None;
-    let mut total = 0;
     loop {
         let (r, buf, res) = reading.await;
         let n = res.map_err(|e| TransferError::Storage(storage_error(&e)))?;
@@ -294,15 +244,14 @@ async fn send_reader(
         let next = (n == buf.len())
             // Start reading the next block before sending this one.
             .then(|| read(r, spare.take().unwrap_or_else(|| vec![0u8; size])));
-        total += put(sock, &buf[..n], &mut enc, &mut conv, throttles, moved).await?;
+        put(sock, &buf[..n], flow).await?;
         match next {
             Some(task) => reading = task,
             None => break,
         }
         spare = Some(buf);
     }
-    finish_send(sock)?;
-    Ok(total)
+    finish_send(sock)
 }
 
 /// Fills `buf` unless the end comes first; fewer, larger blocks mean fewer trips
@@ -350,44 +299,36 @@ impl Writer {
 async fn receive(
     w: WriteHandle,
     sock: &Async<TcpStream>,
-    ascii: bool,
-    throttles: &Throttles,
-    moved: &AtomicU64,
-) -> Result<(u64, WriteHandle), TransferError> {
-    if !ascii && !throttles.is_limited() {
-        return receive_binary(w, sock, moved).await;
+    flow: &mut Flow,
+) -> Result<WriteHandle, TransferError> {
+    if flow.is_plain() {
+        return receive_binary(w, sock, flow).await;
     }
-    let size = block(throttles);
-    let mut dec = ascii.then(FromCrlf::new);
+    let size = flow.block(BLOCK);
+    let ascii = !flow.is_binary();
     // TYPE A reads into `raw` and converts into the block to write.
     let mut raw = if ascii { vec![0u8; size] } else { Vec::new() };
     let mut free: Vec<Vec<u8>> = Vec::with_capacity(2);
     let mut writer = Writer::Idle(w);
-    let mut total = 0u64;
     let mut r = sock;
     loop {
         let mut buf = free.pop().unwrap_or_else(|| vec![0u8; size]);
-        throttles::wait(throttles, size).await;
+        pace(flow, size).await;
         // `k` bytes came off the socket; `n` bytes of `buf` are to be written.
-        let (k, n) = match &mut dec {
-            Some(d) => {
-                let k = r.read(&mut raw).await.map_err(broken)?;
-                buf.clear();
-                if k == 0 {
-                    d.finish(&mut buf);
-                } else {
-                    d.convert(&raw[..k], &mut buf);
-                }
-                (k, buf.len())
+        let (k, n) = if ascii {
+            let k = r.read(&mut raw).await.map_err(broken)?;
+            buf.clear();
+            if k == 0 {
+                flow.finish_into(&mut buf);
+            } else {
+                flow.convert_into(&raw[..k], &mut buf);
             }
-            None => {
-                let k = r.read(&mut buf).await.map_err(broken)?;
-                (k, k)
-            }
+            (k, buf.len())
+        } else {
+            let k = r.read(&mut buf).await.map_err(broken)?;
+            (k, k)
         };
-        throttles::consume(throttles, k);
-        moved.fetch_add(k as u64, Ordering::Relaxed);
-        total += k as u64;
+        flow.moved(k, Instant::now());
         // Blocks are written in order: the previous one must be done first.
         let mut h = writer.idle(&mut free).await?;
         if n > 0 {
@@ -404,10 +345,9 @@ async fn receive(
         }
     }
     let mut h = writer.idle(&mut free).await?;
-    let h = unblock(move || h.flush().map(|()| h))
+    unblock(move || h.flush().map(|()| h))
         .await
-        .map_err(|e| TransferError::Storage(storage_error(&e)))?;
-    Ok((total, h))
+        .map_err(|e| TransferError::Storage(storage_error(&e)))
 }
 
 /// The buffer of [`receive_binary`]: a socket read and a file write of this size stay
@@ -415,7 +355,7 @@ async fn receive(
 const DRAIN_BUFFER: usize = 256 * 1024;
 /// The most one trip to the pool moves before it comes back, so that an abort (which
 /// drops the future, leaving the trip to end unheard) stops an upload promptly.
-const DRAIN_BUDGET: u64 = 8 << 20;
+const DRAIN_BUDGET: usize = 8 << 20;
 
 /// How a trip to the pool in [`receive_binary`] ended.
 enum Drained {
@@ -436,12 +376,11 @@ enum Drained {
 async fn receive_binary(
     w: WriteHandle,
     sock: &Async<TcpStream>,
-    moved: &AtomicU64,
-) -> Result<(u64, WriteHandle), TransferError> {
+    flow: &mut Flow,
+) -> Result<WriteHandle, TransferError> {
     // The duplicate shares the socket's non-blocking mode (async-io set it).
     let dup = sock.get_ref().try_clone().map_err(broken)?;
     let mut trip = (w, dup, vec![0u8; DRAIN_BUFFER]);
-    let mut total = 0u64;
     let mut wait = false;
     loop {
         if wait {
@@ -449,22 +388,20 @@ async fn receive_binary(
         }
         let (mut w, dup, mut buf) = trip;
         let (w, dup, buf, n, res) = unblock(move || {
-            let mut n = 0u64;
+            let mut n = 0;
             let res = drain(&dup, &mut w, &mut buf, &mut n);
             (w, dup, buf, n, res)
         })
         .await;
-        total += n;
-        moved.fetch_add(n, Ordering::Relaxed);
+        flow.moved(n, Instant::now());
         match res? {
             Drained::End => {
-                let w = unblock(move || {
+                return unblock(move || {
                     let mut w = w;
                     w.flush().map(|()| w)
                 })
                 .await
-                .map_err(|e| TransferError::Storage(storage_error(&e)))?;
-                return Ok((total, w));
+                .map_err(|e| TransferError::Storage(storage_error(&e)));
             }
             Drained::Empty => wait = true,
             Drained::Budget => wait = false,
@@ -478,7 +415,7 @@ fn drain(
     mut sock: &TcpStream,
     w: &mut WriteHandle,
     buf: &mut [u8],
-    n: &mut u64,
+    n: &mut usize,
 ) -> Result<Drained, TransferError> {
     while *n < DRAIN_BUDGET {
         let k = match sock.read(buf) {
@@ -491,7 +428,7 @@ fn drain(
         // `k <= buf.len()`: read never reports more than it was given.
         w.write_all(&buf[..k])
             .map_err(|e| TransferError::Storage(storage_error(&e)))?;
-        *n += k as u64;
+        *n += k;
     }
     Ok(Drained::Budget)
 }

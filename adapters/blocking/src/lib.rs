@@ -61,9 +61,10 @@
 //! on `Output::CommitUpload`, which the session sends at the end of its commit grace
 //! (a killed client's control end of file, which the reader thread reports, arrives
 //! within it and drops the upload instead). The transfer thread counts the bytes it
-//! moves (once per block); the session thread reports the count when the session's
-//! deadline passes, so the core's stall timeout ends a transfer whose peer stopped
-//! reading or writing (its socket is shut down, which wakes the blocked call).
+//! moves into the core's `Transfer::progress` (once per block); the session reads it
+//! when its deadline passes, so its stall timeout ends a transfer whose peer stopped
+//! reading or writing (its socket is shut down, which wakes the blocked call). The
+//! shutdown deadline is the session's too (`Session::shutdown_by`).
 //! Control writes time out after the same stall timeout. Sessions hold their own
 //! connection and per-user limits; the control listener's backlog is
 //! [`Builder::backlog`] (1,024 by default).
@@ -96,10 +97,10 @@ mod transfer;
 mod users;
 
 pub use client::{Client, ClientOptions, DataStream, ListStream, SpeedLimits};
-pub use server::{Builder, DEFAULT_BACKLOG, RunningServer, Server, ShutdownHandle};
+pub use server::{Builder, RunningServer, Server, ShutdownHandle};
 pub use users::UserManager;
 
 // What a server needs, so that one dependency embeds it.
 pub use sansftp::Error;
-pub use sansftp::server::{AuthRequest, AuthResult, Config, Permission, User};
+pub use sansftp::server::{AuthRequest, AuthResult, Config, DEFAULT_BACKLOG, Permission, User};
 pub use sansftp_storage::{LocalFs, MemoryFs, Storage, UploadMode};

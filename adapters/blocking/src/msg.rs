@@ -1,9 +1,8 @@
 //! [`Msg`]: everything that can happen to a session, as sent on its channel.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
-use sansftp::server::{AuthResult, RequestId, StorageError, StorageOutcome, TransferError};
+use sansftp::server::{AuthResult, DataEvent, RequestId, StorageError, StorageOutcome};
 use sansftp_storage::WriteHandle;
 
 /// Something that happened to a session.
@@ -19,19 +18,11 @@ pub(crate) enum Msg {
         id: RequestId,
         result: Result<StorageOutcome, StorageError>,
     },
-    /// A transfer has its data connection.
-    Connected { id: RequestId, peer: SocketAddr },
-    /// A transfer moved all its bytes and closed its data connection.
-    Done { id: RequestId, bytes: u64 },
-    /// An upload's data connection ended cleanly: its file is written and flushed but
-    /// not committed (the session decides when).
-    Received {
+    /// What a transfer did.
+    Data {
         id: RequestId,
-        bytes: u64,
-        file: WriteHandle,
+        event: DataEvent<WriteHandle>,
     },
-    /// A transfer failed.
-    Failed { id: RequestId, error: TransferError },
     /// The server is shutting down: tell the session, and close at `deadline` whatever
     /// still runs.
     Shutdown { deadline: Instant },

@@ -2,14 +2,15 @@
 
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use sansftp::Error;
-use sansftp::server::{Config, Limits, Output, PortPool, Session};
+use sansftp::server::bind_first;
+use sansftp::server::{Config, DEFAULT_BACKLOG, Output, ServerState, Session, Stopping};
 use sansftp_storage::Storage;
 
 use crate::msg::Msg;
@@ -45,9 +46,6 @@ pub struct Builder {
     users: Option<Arc<dyn UserManager>>,
     backlog: u32,
 }
-
-/// The default listen backlog ([`Builder::backlog`]).
-pub const DEFAULT_BACKLOG: u32 = 1024;
 
 /// Stops a [`Server`] from another thread; cheap to clone.
 #[derive(Clone)]
@@ -93,11 +91,11 @@ impl Server {
     pub fn run(self) -> Result<(), Error> {
         log::info!("listening on {}", self.local_addr);
         let mut failures = 0u32;
-        while !self.shared.stopping() {
+        while !self.shared.stopping.is_requested() {
             match self.listener.accept() {
                 Ok((stream, peer)) => {
                     failures = 0;
-                    if self.shared.stopping() {
+                    if self.shared.stopping.is_requested() {
                         break;
                     }
                     self.start_session(stream, peer);
@@ -150,13 +148,7 @@ impl Server {
                 return;
             }
         };
-        let session = Session::with_limits(
-            Arc::clone(&self.shared.config),
-            &self.shared.limits,
-            peer,
-            local,
-            Instant::now(),
-        );
+        let session = self.shared.server.session(peer, local, Instant::now());
         if session.is_closed() {
             log::info!("{peer}: refused, server full");
             return refuse(session, stream);
@@ -207,25 +199,22 @@ impl Builder {
     /// [`Error::PathIo`] naming it) and binds the control listener to `addr` (failing
     /// with [`Error::Io`] naming the address).
     pub fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
-        let config = self.config.or_anonymous();
-        for user in &config.users {
+        let server = ServerState::new(self.config, Instant::now());
+        for user in &server.config.users {
             self.storage.check_root(user)?;
         }
-        let listener = bind_any(addr, self.backlog)?;
+        let listener = bind_first(addr.to_socket_addrs()?, |a| listen(a, self.backlog))?;
         let local_addr = listener.local_addr()?;
-        let config = Arc::new(config);
         let config_users = self.users.is_none();
         let users = self
             .users
-            .unwrap_or_else(|| Arc::new(Config::clone(&config)));
+            .unwrap_or_else(|| Arc::new(Config::clone(&server.config)));
         let shared = Shared {
             config_users,
-            limits: Limits::new(&config, Instant::now()),
-            ports: PortPool::new(config.passive_ports.clone()),
-            config,
+            server,
             storage: self.storage,
             users,
-            stop: AtomicBool::new(false),
+            stopping: Stopping::default(),
             next_session: AtomicU64::new(1),
             sessions: Mutex::new(Sessions::default()),
             all_closed: Condvar::new(),
@@ -245,19 +234,11 @@ impl ShutdownHandle {
     /// closed. Idle sessions get `421` and are closed at once. Returns without waiting.
     /// Calling it again can only shorten the deadline.
     pub fn shutdown(&self, deadline: Duration) {
-        let now = Instant::now();
-        let until = now
-            .checked_add(deadline)
-            .unwrap_or(now + Duration::from_secs(86_400));
-        {
-            let mut sessions = self.shared.lock_sessions();
-            let until = sessions.deadline.map_or(until, |old| old.min(until));
-            sessions.deadline = Some(until);
-            for tx in sessions.live.values() {
-                let _ = tx.send(Msg::Shutdown { deadline: until });
-            }
+        // Set before the sessions are told: see `Shared::register`.
+        let until = self.shared.stopping.request(Instant::now(), deadline);
+        for tx in self.shared.lock_sessions().live.values() {
+            let _ = tx.send(Msg::Shutdown { deadline: until });
         }
-        self.shared.stop.store(true, Ordering::SeqCst);
         // The accept loop is blocked in accept(): a connection of our own wakes it up.
         let _ = TcpStream::connect_timeout(&wake_addr(self.local_addr), Duration::from_secs(1));
     }
@@ -266,7 +247,7 @@ impl ShutdownHandle {
 impl ShutdownHandle {
     /// Whether [`shutdown`](Self::shutdown) was called.
     pub fn is_shutting_down(&self) -> bool {
-        self.shared.stopping()
+        self.shared.stopping.is_requested()
     }
 }
 
@@ -359,22 +340,6 @@ fn refuse(mut session: Session, mut stream: TcpStream) {
         }
     }
     let _ = stream.shutdown(std::net::Shutdown::Both);
-}
-
-/// Binds the first of `addr`'s addresses that works; the error names them all.
-fn bind_any(addr: impl ToSocketAddrs, backlog: u32) -> Result<TcpListener, Error> {
-    let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
-    let mut last = None;
-    for a in &addrs {
-        match listen(*a, backlog) {
-            Ok(l) => return Ok(l),
-            Err(e) => last = Some((a, e)),
-        }
-    }
-    Err(Error::Io(match last {
-        Some((a, e)) => io::Error::new(e.kind(), format!("cannot listen on {a}: {e}")),
-        None => io::Error::new(io::ErrorKind::InvalidInput, "no address to listen on"),
-    }))
 }
 
 /// A listener on `addr` with room for `backlog` connections not yet accepted (std

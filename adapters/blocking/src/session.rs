@@ -7,23 +7,22 @@
 //! at once, a hung storage call is given up at the core's request timeout, and no socket
 //! is ever polled.
 
-use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::time::Instant;
 
-use sansftp::NoAvailablePort;
-use sansftp::server::{Event, Output, RequestId, Session, Transfer, TransferError};
-
+use log::Level;
+use sansftp::server::TransferError;
+use sansftp::server::{DataConnection, DataEvent, Event, Held, Output, Session, Transfer};
 use sansftp_storage::WriteHandle;
 
 pub(crate) use crate::msg::Msg;
 use crate::shared::{Shared, wake_addr};
 use crate::threads::Threads;
-use crate::transfer::{self, DataSource, Job, TransferControl};
+use crate::transfer::{self, Job, TransferControl};
 
 /// A user manager or storage call for the request worker.
 type Call = Box<dyn FnOnce() + Send>;
@@ -50,7 +49,7 @@ pub(crate) fn run(shared: &Arc<Shared>, stream: TcpStream, session: Session, cha
     let _ = stream.set_nodelay(true);
     set_oob_inline(&stream);
     // A client that does not read its replies for the stall timeout is dropped.
-    let _ = stream.set_write_timeout(shared.config.stall_timeout.filter(|t| !t.is_zero()));
+    let _ = stream.set_write_timeout(shared.server.config.control_write_timeout());
     let (credit_tx, credit_rx) = mpsc::sync_channel(READ_AHEAD);
     for _ in 0..READ_AHEAD {
         let _ = credit_tx.send(());
@@ -58,7 +57,6 @@ pub(crate) fn run(shared: &Arc<Shared>, stream: TcpStream, session: Session, cha
     let reader = stream
         .try_clone()
         .and_then(|s| spawn_reader(&shared.threads, s, channel.tx.clone(), credit_rx));
-    let now = Instant::now();
     let mut conn = Conn {
         shared: Arc::clone(shared),
         session,
@@ -66,21 +64,18 @@ pub(crate) fn run(shared: &Arc<Shared>, stream: TcpStream, session: Session, cha
         peer,
         tx: channel.tx,
         credit: credit_tx,
-        passive: None,
-        transfers: HashMap::new(),
-        upload: None,
+        held: Held::new(),
         worker: None,
         transfer_worker: None,
-        draining: channel.shutdown,
         closed: false,
     };
     if let Err(e) = reader {
         log::warn!("{peer}: cannot start the reader thread: {e}");
         conn.session.control_closed();
     }
-    if conn.draining.is_some() {
+    if let Some(deadline) = channel.shutdown {
         // Accepted as shutdown began: greeted, then 421.
-        conn.session.shutdown(now);
+        conn.session.shutdown_by(Instant::now(), deadline);
     }
     conn.serve(&channel.rx);
     log::info!("{peer}: session closed");
@@ -96,19 +91,15 @@ struct Conn {
     tx: Sender<Msg>,
     /// Gives the reader back one read-ahead slot per chunk handled.
     credit: SyncSender<()>,
-    passive: Option<Arc<transfer::Passive>>,
-    transfers: HashMap<RequestId, Arc<TransferControl>>,
-    /// An upload that arrived in full, kept uncommitted until
-    /// [`Output::CommitUpload`]; dropped (discarded) on an abort or when the session ends.
-    upload: Option<(RequestId, WriteHandle)>,
+    /// The passive listener, the running transfer (to stop it), the upload waiting for
+    /// its commit.
+    held: Held<TcpListener, Arc<TransferControl>, WriteHandle>,
     /// Runs user manager and storage calls, one at a time; `None` until the first, and
     /// again after a call timed out (that thread is left to its hung call).
     worker: Option<Sender<Call>>,
     /// The thread that ran the last transfer, kept for the next one: starting a thread
     /// costs more than sending a small file. `None` until the first transfer.
     transfer_worker: Option<TransferWorker>,
-    /// Shutdown began: the session closes when it is done, or we do at this instant.
-    draining: Option<Instant>,
     closed: bool,
 }
 
@@ -119,17 +110,7 @@ impl Conn {
             if self.closed {
                 break;
             }
-            if let Some(deadline) = self.draining {
-                // The session says 421 itself once its transfer or request is over; past
-                // the deadline, whatever still runs is cut.
-                if Instant::now() >= deadline {
-                    log::debug!("{}: shutdown deadline, session cut", self.peer);
-                    self.session.control_closed();
-                    continue;
-                }
-            }
-            let timeout = earliest(self.session.poll_timeout(), self.draining);
-            let msg = match timeout {
+            let msg = match self.session.poll_timeout() {
                 Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
                 // The loop holds a sender itself, so this only returns with a message.
                 None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
@@ -137,17 +118,18 @@ impl Conn {
             let now = Instant::now();
             match msg {
                 Ok(msg) => self.handle(msg, now),
-                Err(RecvTimeoutError::Timeout) => {
-                    for (id, control) in &self.transfers {
-                        self.session.data_progress(*id, control.moved(), now);
-                    }
-                    self.session.handle_timeout(now);
-                }
+                Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => self.session.control_closed(),
+            }
+            // Also when messages keep coming (a deadline is never missed for them): the
+            // session reads the transfer's byte count itself, and cuts it at the
+            // shutdown deadline.
+            if self.session.poll_timeout().is_some_and(|at| at <= now) {
+                self.session.handle_timeout(now);
             }
         }
         // Whatever is still running belongs to a session that is gone.
-        for (_, control) in self.transfers.drain() {
+        if let Some((_, control)) = self.held.take_transfer() {
             control.abort();
         }
         let _ = self.control.shutdown(Shutdown::Both);
@@ -169,30 +151,17 @@ impl Conn {
                 }
                 self.session.complete_storage(id, result, now);
             }
-            Msg::Connected { id, peer } => {
-                log::debug!("{}: transfer {id} connected from {peer}", self.peer);
-                self.session.data_connected(id, peer, now);
+            Msg::Data { id, event } => {
+                match &event {
+                    DataEvent::Connected(peer) => {
+                        log::debug!("{}: transfer {id} connected from {peer}", self.peer);
+                    }
+                    DataEvent::Failed(e) => log::debug!("{}: transfer {id} failed: {e}", self.peer),
+                    _ => {}
+                }
+                self.held.report(&mut self.session, id, event, now);
             }
-            Msg::Done { id, bytes } => {
-                self.transfers.remove(&id);
-                self.session.data_done(id, bytes, now);
-            }
-            Msg::Received { id, bytes, file } => {
-                // Kept uncommitted: the session asks for the commit after its grace,
-                // unless the control connection ends first.
-                self.transfers.remove(&id);
-                self.upload = Some((id, file));
-                self.session.data_done(id, bytes, now);
-            }
-            Msg::Failed { id, error } => {
-                log::debug!("{}: transfer {id} failed: {error}", self.peer);
-                self.transfers.remove(&id);
-                self.session.data_failed(id, error, now);
-            }
-            Msg::Shutdown { deadline } => {
-                self.draining = Some(self.draining.map_or(deadline, |d| d.min(deadline)));
-                self.session.shutdown(now);
-            }
+            Msg::Shutdown { deadline } => self.session.shutdown_by(now, deadline),
         }
     }
 
@@ -228,33 +197,32 @@ impl Conn {
                     }));
                 }
                 Output::OpenPassive { id, ip } => {
-                    let result = self.open_passive(ip);
+                    let result = self
+                        .held
+                        .open_passive(&self.shared.server.ports, ip, |addr| {
+                            let listener = TcpListener::bind(addr)?;
+                            let addr = listener.local_addr()?;
+                            Ok::<_, io::Error>((listener, addr))
+                        });
                     self.session.complete_passive(id, result, Instant::now());
                 }
-                Output::ClosePassive => self.passive = None,
+                Output::ClosePassive => self.held.close_passive(),
                 Output::Transfer(t) => self.start_transfer(t),
                 Output::AbortTransfer { id } => {
-                    if let Some(control) = self.transfers.remove(&id) {
+                    if let Some(control) = self.held.abort(id) {
                         log::debug!("{}: transfer {id} aborted", self.peer);
                         control.abort();
                     }
-                    if self.upload.as_ref().is_some_and(|(t, _)| *t == id) {
-                        log::debug!("{}: upload {id} discarded", self.peer);
-                        self.upload = None;
-                    }
                 }
-                Output::CommitUpload { id } => match self.upload.take() {
-                    Some((t, file)) if t == id => {
+                Output::CommitUpload { id } => {
+                    if let Some(file) = self.held.commit(id) {
                         let result = file.commit();
                         if let Err(e) = &result {
                             log::warn!("{}: commit of upload {id} failed: {e}", self.peer);
                         }
                         self.session.upload_committed(id, result, Instant::now());
                     }
-                    // Not held (cannot happen: data_done follows `upload`): the
-                    // session's commit deadline answers the client.
-                    other => self.upload = other,
-                },
+                }
                 Output::Event(event) => self.event(event),
                 Output::Close => {
                     let _ = self.control.flush();
@@ -269,7 +237,7 @@ impl Conn {
     /// its answer comes back as a [`Msg`]. Without a request timeout there is no deadline
     /// to keep while it runs, so it runs here and saves the two thread switches.
     fn request(&mut self, call: Call) {
-        if self.shared.config.request_timeout.is_none() {
+        if self.shared.server.config.request_timeout.is_none() {
             return call();
         }
         let call = match &self.worker {
@@ -299,68 +267,31 @@ impl Conn {
         }
     }
 
-    fn open_passive(&mut self, ip: IpAddr) -> Result<SocketAddr, NoAvailablePort> {
-        // The old listener goes first, so its port can be reused.
-        self.passive = None;
-        let (listener, lease) = self
-            .shared
-            .ports
-            .bind(|port| TcpListener::bind((ip, port)))?;
-        match listener.local_addr() {
-            Ok(addr) => {
-                self.passive = Some(Arc::new(transfer::Passive {
-                    listener,
-                    addr,
-                    _lease: lease,
-                }));
-                Ok(addr)
-            }
-            Err(_) => Err(NoAvailablePort {
-                range: self.shared.ports.range().cloned(),
-            }),
-        }
-    }
-
     fn start_transfer(&mut self, t: Transfer) {
         let id = t.id;
-        let source = match t.channel {
-            sansftp::server::DataChannel::Active(addr) => DataSource::Active(addr),
-            sansftp::server::DataChannel::Passive => match self.passive.clone() {
-                Some(p) => DataSource::Passive(p),
-                None => {
-                    let error = TransferError::Connect("no passive listener".into());
-                    self.session.data_failed(id, error, Instant::now());
-                    return;
-                }
-            },
-            _ => {
-                let error = TransferError::Connect("unsupported data channel".into());
-                self.session.data_failed(id, error, Instant::now());
-                return;
-            }
+        let connection = match self.held.connection(&t) {
+            Ok(c) => c,
+            Err(error) => return self.session.data_failed(id, error, Instant::now()),
         };
         log::debug!("{}: transfer {id}: {:?}", self.peer, t.kind);
-        let control = Arc::new(TransferControl::new(match &source {
-            DataSource::Passive(p) => Some(wake_addr(p.addr)),
-            DataSource::Active(_) => None,
+        let control = Arc::new(TransferControl::new(match &connection {
+            DataConnection::Accept(p) => Some(wake_addr(p.addr)),
+            DataConnection::Connect(_) => None,
         }));
         let job = Job {
             transfer: t,
             storage: Arc::clone(&self.shared.storage),
-            source,
+            connection,
             control_peer: self.peer,
             control: Arc::clone(&control),
-            connect_timeout: self.shared.config.data_wait_timeout,
+            connect_timeout: self.shared.server.config.data_wait_timeout,
             tx: self.tx.clone(),
         };
         // The kept thread, if it is free: it may still be finishing an aborted transfer
         // (an ABOR does not wait for it), which the new one must not queue behind.
         let job = match &self.transfer_worker {
             Some(w) if w.idle.swap(false, Ordering::AcqRel) => match w.jobs.send(job) {
-                Ok(()) => {
-                    self.transfers.insert(id, control);
-                    return;
-                }
+                Ok(()) => return self.held.start(id, control),
                 // The thread is gone (it cannot be, short of a panic): start another.
                 Err(mpsc::SendError(job)) => job,
             },
@@ -370,7 +301,7 @@ impl Conn {
         match TransferWorker::spawn(&self.shared.threads, job) {
             Ok(w) => {
                 self.transfer_worker = Some(w);
-                self.transfers.insert(id, control);
+                self.held.start(id, control);
             }
             Err(e) => {
                 let error = TransferError::Connect(format!("cannot start transfer: {e}"));
@@ -380,11 +311,12 @@ impl Conn {
     }
 
     fn event(&mut self, event: Event) {
-        if event.is_warning() {
-            log::warn!("{}: {event}", self.peer);
+        let level = if event.is_warning() {
+            Level::Warn
         } else {
-            log::info!("{}: {event}", self.peer);
-        }
+            Level::Info
+        };
+        log::log!(level, "{}: {event}", self.peer);
         if let Event::RequestTimedOut { .. } = event {
             // That call may never return: later ones get a fresh thread.
             self.worker = None;
@@ -451,10 +383,3 @@ fn set_oob_inline(stream: &TcpStream) {
 
 #[cfg(not(unix))]
 fn set_oob_inline(_stream: &TcpStream) {}
-
-fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}

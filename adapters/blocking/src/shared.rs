@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use sansftp::server::{Config, Limits, PortPool};
+use sansftp::server::{ServerState, Stopping};
 use sansftp_storage::Storage;
 
 use crate::msg::Msg;
@@ -17,15 +17,15 @@ use crate::users::UserManager;
 
 /// What every session of one server shares.
 pub(crate) struct Shared {
-    pub(crate) config: Arc<Config>,
+    /// The configuration, the limits, the passive ports.
+    pub(crate) server: ServerState,
     pub(crate) storage: Arc<dyn Storage>,
     pub(crate) users: Arc<dyn UserManager>,
     /// `users` is the configuration's own (no [`Builder::user_manager`]): an in-memory
     /// lookup that cannot hang, answered on the session's thread.
     pub(crate) config_users: bool,
-    pub(crate) limits: Limits,
-    pub(crate) ports: PortPool,
-    pub(crate) stop: AtomicBool,
+    /// Whether shutdown was asked for, and its deadline.
+    pub(crate) stopping: Stopping,
     pub(crate) next_session: AtomicU64,
     pub(crate) sessions: Mutex<Sessions>,
     pub(crate) all_closed: Condvar,
@@ -38,28 +38,25 @@ pub(crate) struct Shared {
 pub(crate) struct Sessions {
     /// The channel of each live session, to tell it about a shutdown.
     pub(crate) live: HashMap<u64, Sender<Msg>>,
-    /// Set once shutdown starts: when sessions must be closed.
-    pub(crate) deadline: Option<Instant>,
 }
 
 impl Shared {
-    pub(crate) fn stopping(&self) -> bool {
-        self.stop.load(Ordering::SeqCst)
-    }
-
     /// Registers a session's channel; returns the shutdown deadline if shutdown has
-    /// already begun (the session then closes as soon as it can).
+    /// already begun (the session then closes as soon as it can). Read after the
+    /// insert, under the lock: a shutdown that sets it after this either is seen here or
+    /// sends to this session.
     pub(crate) fn register(&self, id: u64, tx: Sender<Msg>) -> Option<Instant> {
         let mut sessions = self.lock_sessions();
         sessions.live.insert(id, tx);
-        sessions.deadline
+        self.stopping.deadline()
     }
 
     /// Waits until every session has ended, or a second past the deadline (a session
     /// blocked writing to a client that does not read is left to its write timeout).
     pub(crate) fn close_sessions(&self) {
         let mut sessions = self.lock_sessions();
-        let until = sessions.deadline.unwrap_or_else(Instant::now) + Duration::from_secs(1);
+        let deadline = self.stopping.deadline().unwrap_or_else(Instant::now);
+        let until = deadline + Duration::from_secs(1);
         while !sessions.live.is_empty() {
             let now = Instant::now();
             if now >= until {

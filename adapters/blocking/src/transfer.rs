@@ -4,15 +4,14 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sansftp::server::ascii::{FromCrlf, ToCrlf};
-use sansftp::server::{PortLease, Transfer, TransferError, TransferKind};
-use sansftp_storage::{ReadHandle, Storage, WriteHandle, WriteMode, storage_error};
+use sansftp::server::{DataConnection, DataEvent, Flow, Transfer, TransferError, TransferFile};
+use sansftp_storage::{ReadHandle, Storage, WriteHandle, storage_error};
 
 use crate::msg::Msg;
 
@@ -22,21 +21,6 @@ const BUFFER: usize = 256 * 1024;
 /// The longest a throttled transfer sleeps before checking for an abort.
 const MAX_NAP: Duration = Duration::from_millis(100);
 
-/// A passive listener and the pool port it holds. The session keeps it until the core
-/// says [`ClosePassive`](sansftp::server::Output::ClosePassive); a transfer borrows it.
-#[derive(Debug)]
-pub(crate) struct Passive {
-    pub(crate) listener: TcpListener,
-    pub(crate) addr: SocketAddr,
-    pub(crate) _lease: PortLease,
-}
-
-/// Where the data connection comes from.
-pub(crate) enum DataSource {
-    Passive(Arc<Passive>),
-    Active(SocketAddr),
-}
-
 /// What the session keeps of a running transfer, to stop it.
 #[derive(Debug)]
 pub(crate) struct TransferControl {
@@ -45,15 +29,15 @@ pub(crate) struct TransferControl {
     socket: Mutex<Option<TcpStream>>,
     /// The passive listener's address: connecting to it wakes a blocked accept().
     wake: Option<SocketAddr>,
-    /// Bytes moved so far, counted once per block, for the session's stall timeout.
-    moved: AtomicU64,
 }
 
 /// Everything a transfer thread needs.
 pub(crate) struct Job {
     pub(crate) transfer: Transfer,
     pub(crate) storage: Arc<dyn Storage>,
-    pub(crate) source: DataSource,
+    /// A passive one borrows the session's listener, which the session keeps until the
+    /// core says [`ClosePassive`](sansftp::server::Output::ClosePassive).
+    pub(crate) connection: DataConnection<TcpListener>,
     pub(crate) control_peer: SocketAddr,
     pub(crate) control: Arc<TransferControl>,
     /// For active connections; the session itself times out a passive wait.
@@ -67,17 +51,7 @@ impl TransferControl {
             aborted: AtomicBool::new(false),
             socket: Mutex::new(None),
             wake,
-            moved: AtomicU64::new(0),
         }
-    }
-
-    /// The bytes moved so far ([`Session::data_progress`](sansftp::server::Session::data_progress)).
-    pub(crate) fn moved(&self) -> u64 {
-        self.moved.load(Ordering::Relaxed)
-    }
-
-    fn count(&self, n: usize) {
-        self.moved.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     /// Stops the transfer: shuts its data connection down (the thread's next read or
@@ -149,12 +123,12 @@ fn run(job: Job) -> Option<(Sender<Msg>, Msg)> {
     if job.control.is_aborted() {
         return None;
     }
-    let msg = match result {
-        Ok((bytes, None)) => Msg::Done { id, bytes },
-        Ok((bytes, Some(file))) => Msg::Received { id, bytes, file },
-        Err(error) => Msg::Failed { id, error },
+    let event = match result {
+        Ok((bytes, None)) => DataEvent::Done(bytes),
+        Ok((bytes, Some(upload))) => DataEvent::Received { bytes, upload },
+        Err(error) => DataEvent::Failed(error),
     };
-    Some((job.tx, msg))
+    Some((job.tx, Msg::Data { id, event }))
 }
 
 /// The file side of a transfer, opened before the data connection.
@@ -176,59 +150,49 @@ impl Job {
     /// committed.
     fn execute(&self) -> Result<(u64, Option<WriteHandle>), TransferError> {
         let t = &self.transfer;
-        let endpoint = match &t.kind {
-            TransferKind::Retrieve { path, offset } => {
-                Endpoint::Read(self.storage.open_read(&t.user, path, *offset)?)
+        let endpoint = match t.file() {
+            TransferFile::Read { path, offset } => {
+                Endpoint::Read(self.storage.open_read(&t.user, path, offset)?)
             }
-            TransferKind::Store {
-                path,
-                offset,
-                append,
-                unique,
-            } => {
-                let mode = WriteMode::for_store(*offset, *append, *unique);
+            TransferFile::Write { path, mode } => {
                 Endpoint::Write(self.storage.open_write(&t.user, path, mode)?)
             }
-            TransferKind::SendData(bytes) => Endpoint::Bytes(bytes.clone()),
-            other => {
-                return Err(TransferError::Connect(format!(
-                    "unsupported transfer {other:?}"
-                )));
-            }
+            TransferFile::Send(bytes) => Endpoint::Bytes(bytes.clone()),
         };
         let (socket, peer) = self.connect()?;
         if !self.control.connected(&socket) {
             return Err(TransferError::Broken("aborted".into()));
         }
-        let _ = self.tx.send(Msg::Connected { id: t.id, peer });
+        let event = DataEvent::Connected(peer);
+        let _ = self.tx.send(Msg::Data { id: t.id, event });
+        let mut flow = t.flow();
         match endpoint {
             Endpoint::Read(file) => {
-                let n = self.download(file, &socket)?;
+                self.download(file, &socket, &mut flow)?;
                 finish(&socket)?;
-                Ok((n, None))
             }
             Endpoint::Bytes(bytes) => {
-                let n = self.send_bytes(&bytes, &socket)?;
+                self.send_bytes(&bytes, &socket, &mut flow)?;
                 finish(&socket)?;
-                Ok((n, None))
             }
             Endpoint::Write(file) => {
-                let (n, file) = self.upload(socket, file)?;
-                Ok((n, Some(file)))
+                let file = self.upload(socket, file, &mut flow)?;
+                return Ok((flow.total(), Some(file)));
             }
         }
+        Ok((flow.total(), None))
     }
 
     /// Accepts on the passive listener (only from the client's host) or connects to the
     /// client's PORT address.
     fn connect(&self) -> Result<(TcpStream, SocketAddr), TransferError> {
-        match &self.source {
-            DataSource::Active(addr) => {
+        match &self.connection {
+            DataConnection::Connect(addr) => {
                 let socket = TcpStream::connect_timeout(addr, self.connect_timeout)
                     .map_err(|e| TransferError::Connect(format!("{addr}: {e}")))?;
                 Ok((socket, *addr))
             }
-            DataSource::Passive(passive) => loop {
+            DataConnection::Accept(passive) => loop {
                 let (socket, peer) = passive
                     .listener
                     .accept()
@@ -251,47 +215,47 @@ impl Job {
     }
 
     /// Sends bytes from memory, a [`BUFFER`] at a time so the progress is counted.
-    fn send_bytes(&self, bytes: &[u8], mut socket: &TcpStream) -> Result<u64, TransferError> {
+    fn send_bytes(
+        &self,
+        bytes: &[u8],
+        mut socket: &TcpStream,
+        flow: &mut Flow,
+    ) -> Result<(), TransferError> {
         for block in bytes.chunks(BUFFER) {
             socket.write_all(block).map_err(broken)?;
-            self.control.count(block.len());
+            flow.moved(block.len(), Instant::now());
         }
-        Ok(bytes.len() as u64)
+        Ok(())
     }
 
-    fn download(&self, file: ReadHandle, socket: &TcpStream) -> Result<u64, TransferError> {
-        let mut socket = socket;
-        let plain = !self.transfer.ascii && !self.transfer.throttles.is_limited();
+    fn download(
+        &self,
+        file: ReadHandle,
+        mut socket: &TcpStream,
+        flow: &mut Flow,
+    ) -> Result<(), TransferError> {
+        let from_file = |e| match e {
+            PumpError::Read(e) => storage_error(&e).into(),
+            PumpError::Write(e) => broken(e),
+        };
         match file {
-            ReadHandle::File(mut f) if plain => match send_file(&mut f, socket, &self.control) {
-                Ok(n) => Ok(n),
+            ReadHandle::File(mut f) if flow.is_plain() => match send_file(&mut f, socket, flow) {
+                Ok(()) => Ok(()),
                 // No sendfile for this file (or platform): copy it by hand.
                 Err(SendFileError::Unsupported) => self
-                    .pump(&mut f, &mut socket, Convert::None, false)
-                    .map_err(|e| match e {
-                        PumpError::Read(e) => storage_error(&e).into(),
-                        PumpError::Write(e) => broken(e),
-                    }),
+                    .pump(&mut f, &mut socket, flow, false)
+                    .map_err(from_file),
                 Err(SendFileError::Io(e)) => Err(broken(e)),
             },
-            ReadHandle::Memory(cursor) if plain => {
+            ReadHandle::Memory(cursor) if flow.is_plain() => {
                 let start = usize::try_from(cursor.position()).unwrap_or(usize::MAX);
                 let bytes = cursor.into_inner();
                 let rest = bytes.get(start..).unwrap_or_default();
-                self.send_bytes(rest, socket)
+                self.send_bytes(rest, socket, flow)
             }
-            mut file => {
-                let convert = if self.transfer.ascii {
-                    Convert::ToCrlf(ToCrlf::new())
-                } else {
-                    Convert::None
-                };
-                self.pump(&mut file, &mut socket, convert, false)
-                    .map_err(|e| match e {
-                        PumpError::Read(e) => storage_error(&e).into(),
-                        PumpError::Write(e) => broken(e),
-                    })
-            }
+            mut file => self
+                .pump(&mut file, &mut socket, flow, false)
+                .map_err(from_file),
         }
     }
 
@@ -302,14 +266,9 @@ impl Job {
         &self,
         mut socket: TcpStream,
         mut file: WriteHandle,
-    ) -> Result<(u64, WriteHandle), TransferError> {
-        let convert = if self.transfer.ascii {
-            Convert::FromCrlf(FromCrlf::new())
-        } else {
-            Convert::None
-        };
-        let bytes = self
-            .pump(&mut socket, &mut file, convert, true)
+        flow: &mut Flow,
+    ) -> Result<WriteHandle, TransferError> {
+        self.pump(&mut socket, &mut file, flow, true)
             .map_err(|e| match e {
                 PumpError::Read(e) => broken(e),
                 PumpError::Write(e) => storage_error(&e).into(),
@@ -320,24 +279,23 @@ impl Job {
         }
         file.flush()
             .map_err(|e| TransferError::Storage(storage_error(&e)))?;
-        Ok((bytes, file))
+        Ok(file)
     }
 
     /// Copies `src` to `dst` in large blocks, converting line endings and obeying the
-    /// throttles; returns the bytes that crossed the data connection.
+    /// throttles, counting the bytes that crossed the data connection (`upload`: those
+    /// read, else those written).
     fn pump(
         &self,
         src: &mut dyn Read,
         dst: &mut dyn Write,
-        mut convert: Convert,
+        flow: &mut Flow,
         upload: bool,
-    ) -> Result<u64, PumpError> {
+    ) -> Result<(), PumpError> {
         let mut buf = vec![0u8; BUFFER];
-        let mut converted = Vec::new();
-        let mut total = 0u64;
         loop {
-            let Some(want) = self.allowance(buf.len()) else {
-                return Ok(total);
+            let Some(want) = self.allowance(flow, buf.len()) else {
+                return Ok(());
             };
             let n = match src.read(&mut buf[..want]) {
                 Ok(0) => break,
@@ -345,52 +303,24 @@ impl Job {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(PumpError::Read(e)),
             };
-            let out: &[u8] = match &mut convert {
-                Convert::None => &buf[..n],
-                Convert::ToCrlf(c) => {
-                    converted.clear();
-                    c.convert(&buf[..n], &mut converted);
-                    &converted
-                }
-                Convert::FromCrlf(c) => {
-                    converted.clear();
-                    c.convert(&buf[..n], &mut converted);
-                    &converted
-                }
-            };
+            let out = flow.convert(&buf[..n]);
             dst.write_all(out).map_err(PumpError::Write)?;
             let wire = if upload { n } else { out.len() };
-            total += wire as u64;
-            self.control.count(wire);
-            self.transfer.throttles.consume(wire as u64, Instant::now());
+            flow.moved(wire, Instant::now());
         }
-        if let Convert::FromCrlf(c) = &mut convert {
-            converted.clear();
-            c.finish(&mut converted);
-            dst.write_all(&converted).map_err(PumpError::Write)?;
-        }
-        dst.flush().map_err(PumpError::Write)?;
-        Ok(total)
+        dst.write_all(flow.finish()).map_err(PumpError::Write)?;
+        dst.flush().map_err(PumpError::Write)
     }
 
     /// How many bytes to move next (at most `max`), after sleeping as long as the speed
     /// limits require; `None` when the transfer was aborted meanwhile.
-    fn allowance(&self, max: usize) -> Option<usize> {
-        if !self.transfer.throttles.is_limited() {
-            return Some(max);
-        }
+    fn allowance(&self, flow: &Flow, max: usize) -> Option<usize> {
         loop {
-            if self.control.is_aborted() {
-                return None;
-            }
             let now = Instant::now();
-            match self.transfer.throttles.ready_at(max as u64, now) {
-                Some(at) => thread::sleep(at.saturating_duration_since(now).min(MAX_NAP)),
-                None => {
-                    let available = self.transfer.throttles.available(now);
-                    let n = usize::try_from(available).unwrap_or(usize::MAX);
-                    return Some(n.clamp(1, max));
-                }
+            match flow.grant(max, now) {
+                Ok(n) => return Some(n),
+                Err(_) if self.control.is_aborted() => return None,
+                Err(at) => thread::sleep(at.saturating_duration_since(now).min(MAX_NAP)),
             }
         }
     }
@@ -408,21 +338,17 @@ enum SendFileError {
 fn send_file(
     file: &mut std::fs::File,
     socket: &TcpStream,
-    control: &TransferControl,
-) -> Result<u64, SendFileError> {
+    flow: &mut Flow,
+) -> Result<(), SendFileError> {
     use rustix::io::Errno;
     // A few MiB per call, so the progress is counted while a large file goes out.
     const CHUNK: usize = 4 << 20;
-    let mut total = 0u64;
     loop {
         match rustix::fs::sendfile(socket, &*file, None, CHUNK) {
-            Ok(0) => return Ok(total),
-            Ok(n) => {
-                total += n as u64;
-                control.count(n);
-            }
+            Ok(0) => return Ok(()),
+            Ok(n) => flow.moved(n, Instant::now()),
             Err(Errno::INTR) => {}
-            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) if total == 0 => {
+            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) if flow.total() == 0 => {
                 return Err(SendFileError::Unsupported);
             }
             Err(e) => return Err(SendFileError::Io(e.into())),
@@ -434,15 +360,9 @@ fn send_file(
 fn send_file(
     _file: &mut std::fs::File,
     _socket: &TcpStream,
-    _control: &TransferControl,
-) -> Result<u64, SendFileError> {
+    _flow: &mut Flow,
+) -> Result<(), SendFileError> {
     Err(SendFileError::Unsupported)
-}
-
-enum Convert {
-    None,
-    ToCrlf(ToCrlf),
-    FromCrlf(FromCrlf),
 }
 
 /// Ends a download: FIN now, whoever else holds the socket.

@@ -41,6 +41,10 @@ mod memory;
 
 pub use local::{LocalFs, UploadMode};
 pub use memory::MemoryFs;
+/// How [`Storage::open_write`] opens a file: the core decides it from the session's
+/// [`TransferKind::Store`](sansftp::server::TransferKind::Store)
+/// ([`Transfer::file`](sansftp::server::Transfer::file)).
+pub use sansftp::server::WriteMode;
 
 /// A file system a server serves. One value serves every session of a server, so it is
 /// `Send + Sync`; every call names the [`User`] whose root it works in.
@@ -204,36 +208,6 @@ impl<S: Storage + ?Sized> Storage for std::sync::Arc<S> {
 
     fn execute(&self, user: &User, op: &StorageOp) -> Result<StorageOutcome, StorageError> {
         (**self).execute(user, op)
-    }
-}
-
-/// How [`Storage::open_write`] opens a file, from the session's
-/// [`TransferKind::Store`](sansftp::server::TransferKind::Store).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WriteMode {
-    /// `STOR`: replace the file (offset 0), or keep its first `offset` bytes and write
-    /// from there (`REST` + `STOR`, a resumed upload).
-    Write {
-        /// Where writing starts.
-        offset: u64,
-    },
-    /// `APPE`: write at the end of the file, creating it if missing.
-    Append,
-    /// `STOU`: create a file that must not exist yet ([`StorageError::AlreadyExists`]).
-    CreateNew,
-}
-
-impl WriteMode {
-    /// The mode for a `Store` transfer's fields.
-    pub fn for_store(offset: u64, append: bool, unique: bool) -> WriteMode {
-        if unique {
-            WriteMode::CreateNew
-        } else if append {
-            WriteMode::Append
-        } else {
-            WriteMode::Write { offset }
-        }
     }
 }
 

@@ -1,0 +1,186 @@
+//! [`ServerState`]: what every session of one server shares, without the IO: its
+//! configuration, its connection and speed limits, its passive port pool; and
+//! [`Stopping`], its graceful shutdown as requested.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::config::Config;
+use super::limits::Limits;
+use super::ports::PortPool;
+use super::session::Session;
+
+/// The listen backlog adapters use unless told otherwise: how many connections the
+/// kernel queues before the server accepts them (it caps this at `net.core.somaxconn`).
+pub const DEFAULT_BACKLOG: u32 = 1024;
+
+/// One per server, shared by its sessions: the configuration it runs with (the
+/// anonymous user added when it has no users, [`Config::or_anonymous`]), the
+/// connection counts and speed limits ([`Limits`]) and the passive ports
+/// ([`PortPool`]). It makes each connection's [`Session`].
+///
+/// ```
+/// use std::time::Instant;
+/// use sansftp::server::{Config, ServerState};
+///
+/// let now = Instant::now();
+/// let server = ServerState::new(Config::new(), now);
+/// assert_eq!(server.config.users.len(), 1); // the anonymous user
+/// let session = server.session("127.0.0.1:5000".parse().unwrap(),
+///                              "127.0.0.1:21".parse().unwrap(), now);
+/// assert_eq!(server.limits.connections(), 1);
+/// # drop(session);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ServerState {
+    /// The configuration every session runs with.
+    pub config: Arc<Config>,
+    /// Connection counts and speed limit throttles.
+    pub limits: Limits,
+    /// Ports for passive listeners, from [`Config::passive_ports`].
+    pub ports: PortPool,
+}
+
+impl ServerState {
+    /// The state of a server starting at `now` with `config`.
+    pub fn new(config: Config, now: Instant) -> ServerState {
+        let config = config.or_anonymous();
+        ServerState {
+            limits: Limits::new(&config, now),
+            ports: PortPool::new(config.passive_ports.clone()),
+            config: Arc::new(config),
+        }
+    }
+
+    /// The session of a control connection from `peer`, accepted on `local` (a
+    /// [`Session::with_limits`]: it refuses the connection itself when the server is full).
+    pub fn session(&self, peer: SocketAddr, local: SocketAddr, now: Instant) -> Session {
+        Session::with_limits(Arc::clone(&self.config), &self.limits, peer, local, now)
+    }
+}
+
+/// Binds the first of `addrs` that `bind` can listen on. The error names the last
+/// address that failed (`cannot listen on <addr>: <why>`), or says there was none.
+pub fn bind_first<L>(
+    addrs: impl IntoIterator<Item = SocketAddr>,
+    mut bind: impl FnMut(SocketAddr) -> io::Result<L>,
+) -> io::Result<L> {
+    let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address to listen on");
+    for addr in addrs {
+        match bind(addr) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")),
+        }
+    }
+    Err(last)
+}
+
+/// A server's graceful shutdown as requested: whether it was, and by when everything
+/// must be closed. Shared by whoever asks (a handle on another thread) and the server's
+/// loops; a second request can only bring the deadline closer.
+#[derive(Debug, Default)]
+pub struct Stopping {
+    requested: AtomicBool,
+    deadline: Mutex<Option<Instant>>,
+}
+
+/// How far away a deadline too far to represent is put instead.
+const FAR: Duration = Duration::from_secs(86_400);
+
+impl Stopping {
+    /// Asks for the shutdown at `now`, everything closed within `grace`; returns the
+    /// deadline in force (the earliest asked for). Tell each session with
+    /// [`Session::shutdown_by`] (or drop what is left at the deadline).
+    pub fn request(&self, now: Instant, grace: Duration) -> Instant {
+        let asked = now
+            .checked_add(grace)
+            .or_else(|| now.checked_add(FAR))
+            .unwrap_or(now);
+        let mut deadline = self.deadline.lock().unwrap_or_else(PoisonError::into_inner);
+        let at = deadline.map_or(asked, |old| old.min(asked));
+        *deadline = Some(at);
+        self.requested.store(true, Ordering::SeqCst);
+        at
+    }
+
+    /// Whether [`request`](Stopping::request) was called.
+    pub fn is_requested(&self) -> bool {
+        self.requested.load(Ordering::SeqCst)
+    }
+
+    /// The deadline in force, once requested.
+    pub fn deadline(&self) -> Option<Instant> {
+        *self.deadline.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::{Output, User};
+
+    #[test]
+    fn sessions_share_the_servers_limits() {
+        let now = Instant::now();
+        let config = Config::new()
+            .user(User::new("alice", "pw"))
+            .max_connections(Some(1));
+        let server = ServerState::new(config, now);
+        assert_eq!(server.config.users.len(), 1, "named users: no anonymous");
+        let peer = "127.0.0.1:5000".parse().unwrap();
+        let local = "127.0.0.1:21".parse().unwrap();
+        let first = server.session(peer, local, now);
+        assert!(!first.is_closed());
+        let mut second = server.session(peer, local, now);
+        assert!(second.is_closed(), "over max_connections");
+        let said: Vec<u8> = std::iter::from_fn(|| second.poll_output())
+            .filter_map(|o| match o {
+                Output::Send(b) => Some(b.to_vec()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert!(said.starts_with(b"421 "));
+    }
+
+    #[test]
+    fn a_second_shutdown_request_only_brings_the_deadline_closer() {
+        let now = Instant::now();
+        let stopping = Stopping::default();
+        assert!(!stopping.is_requested());
+        assert_eq!(stopping.deadline(), None);
+        let secs = Duration::from_secs;
+        assert_eq!(stopping.request(now, secs(10)), now + secs(10));
+        assert!(stopping.is_requested());
+        assert_eq!(
+            stopping.request(now, secs(60)),
+            now + secs(10),
+            "later: kept"
+        );
+        assert_eq!(stopping.request(now, secs(2)), now + secs(2));
+        assert_eq!(stopping.deadline(), Some(now + secs(2)));
+        // A grace too long to represent is a day, not a panic.
+        let far = Stopping::default();
+        assert_eq!(far.request(now, Duration::MAX), now + FAR);
+    }
+
+    #[test]
+    fn bind_first_takes_the_first_address_that_binds() {
+        let a: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let b: SocketAddr = "127.0.0.1:2".parse().unwrap();
+        let refuse = |x: SocketAddr| io::Error::new(io::ErrorKind::AddrInUse, format!("{x} busy"));
+        let bound = bind_first([a, b], |x| if x == a { Err(refuse(x)) } else { Ok(x) });
+        assert_eq!(bound.unwrap(), b);
+        let e = bind_first([a, b], |x| Err::<(), _>(refuse(x))).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AddrInUse);
+        assert_eq!(
+            e.to_string(),
+            "cannot listen on 127.0.0.1:2: 127.0.0.1:2 busy"
+        );
+        let e = bind_first([], Ok).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+    }
+}
