@@ -282,6 +282,14 @@ pub struct Transfer {
     pub ascii: bool,
 }
 
+impl Transfer {
+    /// A transfer of `kind`, in `TYPE A` when `ascii` (for an adapter's own use, such as
+    /// a [`DataFlow`](super::DataFlow) in a test).
+    pub fn new(kind: TransferKind, ascii: bool) -> Transfer {
+        Transfer { kind, ascii }
+    }
+}
+
 /// What a [`Transfer`] moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransferKind {

@@ -72,6 +72,7 @@
 mod api;
 mod build;
 mod config;
+mod flow;
 mod limits;
 mod list;
 mod login;
@@ -92,6 +93,7 @@ pub use api::{
     Value,
 };
 pub use config::{Config, DataMode, PassiveCommand};
+pub use flow::{ASCII_BLOCK, Closing, DataFlow, ReadNext, WriteNext};
 pub use limits::SpeedLimits;
 pub use options::ClientOptions;
 pub use request::Request;
