@@ -115,6 +115,17 @@ pub enum Operation {
     Quit,
 }
 
+impl Operation {
+    /// The file transfer this operation runs, if it runs one.
+    pub fn transfer_kind(&self) -> Option<TransferKind> {
+        match self {
+            Operation::Download { .. } => Some(TransferKind::Download),
+            Operation::Upload { .. } => Some(TransferKind::Upload),
+            _ => None,
+        }
+    }
+}
+
 /// Which command a [`Operation::List`] uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ListCommand {

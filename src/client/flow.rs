@@ -332,32 +332,28 @@ impl DataFlow {
             return None;
         }
         let at_eof = self.eof && self.ascii.as_ref().is_none_or(|a| a.pending().is_empty());
-        Some(match closed {
-            Err(e) => TransferEnd::Failed(self.broke(e)),
-            Ok(()) => self.end_with(TransferEnd::Finished { at_eof }),
+        self.ended = true;
+        Some(match (closed, &self.broken) {
+            (Err(e), _) => TransferEnd::Failed(self.broke(e)),
+            // The connection failed before: the transfer cannot end well.
+            (Ok(()), Some((kind, text))) => {
+                TransferEnd::Failed(io::Error::new(*kind, text.clone()))
+            }
+            (Ok(()), None) => TransferEnd::Finished { at_eof },
         })
     }
 
-    /// The application aborted the stream: the end to report, `None` when it was
-    /// reported already.
+    /// The application aborted the stream (also a broken one): the end to report,
+    /// `None` when it was reported already.
     pub fn abort(&mut self) -> Option<TransferEnd> {
-        (!self.ended).then(|| self.end_with(TransferEnd::Aborted))
+        (!std::mem::replace(&mut self.ended, true)).then_some(TransferEnd::Aborted)
     }
 
     /// The stream was dropped unfinished: the end to report, `None` when it was
     /// reported already.
     pub fn dropped(&mut self) -> Option<TransferEnd> {
         let end = TransferEnd::Dropped { at_eof: self.eof };
-        (!self.ended).then(|| self.end_with(end))
-    }
-
-    /// Ends the stream: as `end`, unless the connection broke (then as failed).
-    fn end_with(&mut self, end: TransferEnd) -> TransferEnd {
-        self.ended = true;
-        match &self.broken {
-            Some((kind, text)) => TransferEnd::Failed(io::Error::new(*kind, text.clone())),
-            None => end,
-        }
+        (!std::mem::replace(&mut self.ended, true)).then_some(end)
     }
 
     fn count(&mut self, n: usize, now: Instant) {
@@ -519,10 +515,16 @@ mod tests {
         assert_eq!(e.kind(), io::ErrorKind::TimedOut);
         f.broke(io::Error::other("later"));
         assert_eq!(f.closing(), Closing::Ready);
-        let Some(TransferEnd::Failed(e)) = f.dropped() else {
+        let Some(TransferEnd::Failed(e)) = f.finish(Ok(())) else {
             panic!("a broken stream fails");
         };
         assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+        let mut broken = flow(TransferKind::Download, false);
+        broken.broke(io::Error::other("reset"));
+        assert!(
+            matches!(broken.abort(), Some(TransferEnd::Aborted)),
+            "abort wins"
+        );
         let mut g = flow(TransferKind::Upload, false);
         let Some(TransferEnd::Failed(e)) = g.finish(Err(io::Error::other("shutdown"))) else {
             panic!("a failed shutdown fails");

@@ -59,14 +59,6 @@ pub(crate) fn timed_out(what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::TimedOut, format!("timed out: {what}"))
 }
 
-/// A timed-out socket operation is reported as [`Error::Timeout`].
-pub(crate) fn map_timeout(e: Error) -> Error {
-    match e {
-        Error::Io(io) if io.kind() == io::ErrorKind::TimedOut => Error::Timeout(io.to_string()),
-        other => other,
-    }
-}
-
 /// Connects to `addr` within `limit`, with `TCP_NODELAY`.
 pub(crate) async fn connect(
     addr: SocketAddr,
@@ -140,7 +132,7 @@ impl Client {
     pub(crate) async fn run_started(&mut self) -> Result<Value, Error> {
         loop {
             match self.step(false).await {
-                Stop::Done(res) => return res.map_err(map_timeout),
+                Stop::Done(res) => return res,
                 Stop::Entries => {}
                 // Only upload and download operations hand out a file transfer.
                 Stop::Transfer(_) => self.refuse_transfer(),
@@ -374,7 +366,7 @@ impl Client {
     /// Replaces a bare "connection closed" with the socket error that caused it.
     fn explain_closed(&mut self, e: Error) -> Error {
         match (e, self.ctrl_error.take()) {
-            (Error::ConnectionClosed, Some(io)) => Error::Io(io),
+            (Error::ConnectionClosed, Some(io)) => Error::from_io(io, "the control connection"),
             (e, _) => e,
         }
     }
@@ -388,9 +380,4 @@ fn bind(ip: IpAddr) -> io::Result<(Async<TcpListener>, SocketAddr)> {
     let listener = Async::<TcpListener>::bind(SocketAddr::new(ip, 0))?;
     let at = listener.get_ref().local_addr()?;
     Ok((listener, at))
-}
-
-/// A socket error as the client reports it (a timeout as [`Error::Timeout`]).
-pub(crate) fn io_error(e: io::Error) -> Error {
-    map_timeout(Error::Io(e))
 }
