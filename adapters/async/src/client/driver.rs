@@ -80,19 +80,12 @@ impl Client {
     /// the result is discarded. Afterwards the control channel is in step.
     pub(crate) async fn finish_pending(&mut self) {
         // The core stays busy until the operation's result is drained, also when a
-        // dropped stream has already ended it.
+        // dropped stream has already ended it; it ends the operation's file transfer
+        // itself.
         if !self.session.is_busy() {
-            // (A cancelled earlier run may have left the flag set.)
-            self.abandoning = false;
             return;
         }
-        if std::mem::take(&mut self.handed_out) {
-            // A transfer was ready but its stream never made (the call was cancelled).
-            self.data = None;
-            self.session
-                .end_transfer(TransferEnd::Unwanted, Instant::now());
-        }
-        self.abandoning = true;
+        self.session.abandon(Instant::now());
         loop {
             match self.step(false).await {
                 Stop::Done(res) => {
@@ -101,13 +94,10 @@ impl Client {
                     }
                     break;
                 }
-                // `abandoning` makes `step` abort transfers itself; if one slips through,
-                // abort it here.
                 Stop::Transfer(_) => self.refuse_transfer(),
                 Stop::Entries => self.entries.clear(),
             }
         }
-        self.abandoning = false;
         self.entries.clear();
     }
 
@@ -145,7 +135,8 @@ impl Client {
     ///
     /// Cancel-safe: a caller that drops the future loses nothing the core needs. Command
     /// bytes wait in `ctrl_out` and a data connection to open in `connecting` until the
-    /// next call finishes them; a transfer handed out is tracked in `handed_out`.
+    /// next call finishes them; a transfer handed out but never streamed is ended by
+    /// the core when the next call abandons the operation (`Session::abandon`).
     pub(crate) async fn step(&mut self, yield_entries: bool) -> Stop {
         loop {
             // What an earlier (maybe cancelled) pass owes the peer, first.
@@ -179,9 +170,6 @@ impl Client {
                         }
                         Err(e) => self.session.data_failed(e, now),
                     },
-                    Output::Transfer(_) if self.abandoning => {
-                        self.session.end_transfer(TransferEnd::Unwanted, now);
-                    }
                     Output::Transfer(t) => {
                         if self.data.is_some() && t.kind != TransferKind::Listing {
                             ready = Some(t);
@@ -214,7 +202,6 @@ impl Client {
                 return Stop::Done(res.map_err(|e| self.explain_closed(e)));
             }
             if let Some(t) = ready {
-                self.handed_out = true;
                 return Stop::Transfer(t);
             }
             if yield_entries && !self.entries.is_empty() {
@@ -259,7 +246,6 @@ impl Client {
                     match self.transfer {
                         Some(t) if t.kind != TransferKind::Listing => {
                             self.transfer = None;
-                            self.handed_out = true;
                             return Stop::Transfer(t);
                         }
                         _ => {}
@@ -326,7 +312,6 @@ impl Client {
 
     /// Ends a file transfer the core handed out where none was wanted.
     pub(crate) fn refuse_transfer(&mut self) {
-        self.handed_out = false;
         self.data = None;
         self.session
             .end_transfer(TransferEnd::Unwanted, Instant::now());

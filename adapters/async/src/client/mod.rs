@@ -123,16 +123,12 @@ pub struct Client {
     entries: VecDeque<Item>,
     /// The socket error that closed the control connection, to report it.
     ctrl_error: Option<io::Error>,
-    /// Finishing an operation nobody waits for: transfers are aborted.
-    abandoning: bool,
     /// Command bytes not yet written.
     ctrl_out: Vec<u8>,
     /// A passive data connection to open.
     connecting: Option<std::net::SocketAddr>,
     /// The core asked to close the control connection.
     closing: bool,
-    /// A file transfer was handed out and its [`DataStream`] not made yet.
-    handed_out: bool,
 }
 
 impl Client {
@@ -179,11 +175,9 @@ impl Client {
             data_buf: Vec::new(),
             entries: VecDeque::new(),
             ctrl_error: None,
-            abandoning: false,
             ctrl_out: Vec::new(),
             connecting: None,
             closing: false,
-            handed_out: false,
         };
         match client.run_started().await? {
             Value::Greeting(reply) => client.greeting = reply,

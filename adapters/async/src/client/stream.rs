@@ -57,7 +57,6 @@ impl<'a> DataStream<'a> {
         sock: Option<Async<TcpStream>>,
         flow: DataFlow,
     ) -> DataStream<'a> {
-        client.handed_out = false;
         DataStream {
             client,
             sock,

@@ -158,9 +158,10 @@ impl Driver {
     }
 
     /// Drives a pending operation (a dropped stream's) to its end, discarding its
-    /// result.
+    /// result; the core ends its file transfer itself.
     pub(crate) fn finish_pending(&mut self) {
         if self.session.is_busy() {
+            self.session.abandon(Instant::now());
             let _ = self.wait_done();
         }
         self.entries.clear();
