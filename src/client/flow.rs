@@ -1,45 +1,4 @@
-//! [`DataFlow`]: what an adapter's data stream decides around its socket reads and
-//! writes, so every adapter decides it the same way: the direction, the speed limit
-//! before each block, `TYPE A` conversion and its buffers, end of file, the bytes moved
-//! on the wire, the error the connection broke with, and how the stream ends
-//! ([`TransferEnd`], for [`Session::end_transfer`](super::Session::end_transfer)).
-//!
-//! The adapter asks the flow what to do next and does it: [`DataFlow::next_read`] says
-//! hand out bytes, wait for the speed limit, or read the socket into a buffer (answered
-//! with [`DataFlow::filled`]); [`DataFlow::next_write`] says the input is taken, wait,
-//! or write these bytes (answered with [`DataFlow::sent`]). In binary mode the socket
-//! reads into and writes from the caller's buffer: nothing is copied.
-//!
-//! ```
-//! use std::time::Instant;
-//! use sansftp::client::{DataFlow, ReadNext, SpeedLimits, Transfer, TransferKind};
-//!
-//! // A TYPE A download whose socket gives "a\r\nb" and then end of file.
-//! let t = Transfer::new(TransferKind::Download, true);
-//! let mut flow = DataFlow::new(t, SpeedLimits::new(None, None));
-//! let mut wire: &[u8] = b"a\r\nb";
-//! let mut text = Vec::new();
-//! let mut buf = [0u8; 16];
-//! loop {
-//!     let now = Instant::now();
-//!     match flow.next_read(&mut buf, now) {
-//!         ReadNext::Ready(0) => break,
-//!         ReadNext::Ready(n) => text.extend_from_slice(&buf[..n]),
-//!         ReadNext::Wait(_) => unreachable!("unlimited"),
-//!         ReadNext::Fill(into) => {
-//!             // The adapter's socket read.
-//!             let n = wire.len().min(into.len());
-//!             into[..n].copy_from_slice(&wire[..n]);
-//!             wire = &wire[n..];
-//!             if let Some(n) = flow.filled(n, now) {
-//!                 text.extend_from_slice(&buf[..n]);
-//!             }
-//!         }
-//!     }
-//! }
-//! assert_eq!(text, b"a\nb");
-//! assert_eq!(flow.bytes_moved(), 4);
-//! ```
+//! [`DataFlow`]: a file transfer's data stream, as the adapter's `DataStream` asks it.
 
 use std::io;
 use std::time::Instant;
@@ -53,7 +12,48 @@ use super::limits::SpeedLimits;
 /// a `TYPE A` upload converts at once.
 pub const ASCII_BLOCK: usize = 64 << 10;
 
-/// The state of one file transfer's data stream (see the [module docs](self)).
+/// One file transfer's data stream, as the core decides it around the adapter's socket
+/// reads and writes, so every adapter decides it the same way: the direction, the speed limit
+/// before each block, `TYPE A` conversion and its buffers, end of file, the bytes moved
+/// on the wire, the error the connection broke with, and how the stream ends
+/// ([`TransferEnd`], for [`Session::end_transfer`](super::Session::end_transfer)).
+///
+/// The adapter asks the flow what to do next and does it: [`DataFlow::next_read`] says
+/// hand out bytes, wait for the speed limit, or read the socket into a buffer (answered
+/// with [`DataFlow::filled`]); [`DataFlow::next_write`] says the input is taken, wait,
+/// or write these bytes (answered with [`DataFlow::sent`]). In binary mode the socket
+/// reads into and writes from the caller's buffer: nothing is copied.
+///
+/// ```
+/// use std::time::Instant;
+/// use sansftp::client::{DataFlow, ReadNext, SpeedLimits, Transfer, TransferKind};
+///
+/// // A TYPE A download whose socket gives "a\r\nb" and then end of file.
+/// let t = Transfer::new(TransferKind::Download, true);
+/// let mut flow = DataFlow::new(t, SpeedLimits::new(None, None));
+/// let mut wire: &[u8] = b"a\r\nb";
+/// let mut text = Vec::new();
+/// let mut buf = [0u8; 16];
+/// loop {
+///     let now = Instant::now();
+///     match flow.next_read(&mut buf, now) {
+///         ReadNext::Ready(0) => break,
+///         ReadNext::Ready(n) => text.extend_from_slice(&buf[..n]),
+///         ReadNext::Wait(_) => unreachable!("unlimited"),
+///         ReadNext::Fill(into) => {
+///             // The adapter's socket read.
+///             let n = wire.len().min(into.len());
+///             into[..n].copy_from_slice(&wire[..n]);
+///             wire = &wire[n..];
+///             if let Some(n) = flow.filled(n, now) {
+///                 text.extend_from_slice(&buf[..n]);
+///             }
+///         }
+///     }
+/// }
+/// assert_eq!(text, b"a\nb");
+/// assert_eq!(flow.bytes_moved(), 4);
+/// ```
 #[derive(Debug)]
 pub struct DataFlow {
     kind: TransferKind,
