@@ -92,6 +92,27 @@ impl From<crate::client::Busy> for Error {
 }
 
 impl Error {
+    /// A socket or file error as sansftp reports it: one that timed out (`TimedOut`,
+    /// or the `WouldBlock` a socket with a timeout gives on Unix) is
+    /// [`Error::Timeout`] waiting for `what`, any other is [`Error::Io`].
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use sansftp::Error;
+    ///
+    /// let late = Error::from_io(ErrorKind::WouldBlock.into(), "a reply");
+    /// assert_eq!(late.to_string(), "timed out waiting for a reply");
+    /// assert!(matches!(Error::from_io(ErrorKind::BrokenPipe.into(), "x"), Error::Io(_)));
+    /// ```
+    pub fn from_io(e: std::io::Error, what: &str) -> Error {
+        match e.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                Error::Timeout(what.to_owned())
+            }
+            _ => Error::Io(e),
+        }
+    }
+
     /// The status-code error inside, if this is one.
     pub fn status_code(&self) -> Option<&StatusCodeError> {
         match self {

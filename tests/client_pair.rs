@@ -332,6 +332,82 @@ fn abort_during_a_transfer_keeps_the_channel_in_step() {
     }
 }
 
+fn download(path: &str) -> Operation {
+    Operation::Download {
+        path: path.as_bytes().to_vec(),
+        offset: 0,
+        ascii: false,
+    }
+}
+
+/// `abandon` after the transfer was handed out: the core ends it as unwanted itself
+/// (`ABOR`, `NOOP`), and the channel is in step for the next operation.
+#[test]
+fn an_abandoned_transfer_is_ended_by_the_core() {
+    let mut p = alice();
+    p.hold_transfers = true;
+    p.server.auto_data = false;
+    let now = p.server.now;
+    let upload = Operation::Upload {
+        path: b"u.txt".to_vec(),
+        offset: 0,
+        ascii: false,
+        append: false,
+    };
+    p.client.start(upload, now, DateTime::UNIX_EPOCH).unwrap();
+    assert!(p.pump().is_none());
+    let t = p.server.pending.clone().expect("server transfer");
+    let peer = p.server.session.peer();
+    p.server.with(|s, now| s.data_connected(t.id, peer, now));
+    assert!(p.pump().is_none());
+    assert!(p.pending_transfer.take().is_some());
+    p.client.abandon(now);
+    assert!(matches!(p.pump(), Some(Err(_))));
+    assert!(
+        p.client_text().contains("ABOR\r\nNOOP\r\n"),
+        "{}",
+        p.client_text()
+    );
+    assert!(!p.server.fs.exists("/home/alice/u.txt"), "not committed");
+    assert!(matches!(p.run(Operation::Noop), Ok(Value::None)));
+}
+
+/// `abandon` before the server started the transfer: no `Output::Transfer` comes for
+/// it, the core aborts it when it starts, and a listing still runs to its end.
+#[test]
+fn an_abandoned_operation_hands_out_no_transfer_but_reads_its_listing() {
+    let mut p = alice();
+    p.hold_transfers = true;
+    let now = p.server.now;
+    p.client
+        .start(download("notes.txt"), now, DateTime::UNIX_EPOCH)
+        .unwrap();
+    p.client.abandon(now);
+    p.server.auto_data = false;
+    assert!(p.pump().is_none());
+    let t = p.server.pending.clone().expect("server transfer");
+    let peer = p.server.session.peer();
+    p.server.with(|s, now| s.data_connected(t.id, peer, now));
+    assert!(matches!(p.pump(), Some(Err(_))));
+    assert!(p.pending_transfer.is_none(), "no transfer handed out");
+    assert!(
+        p.client_text()
+            .contains("RETR notes.txt\r\nABOR\r\nNOOP\r\n")
+    );
+    p.server.auto_data = true;
+    p.hold_transfers = false;
+    let list = Operation::List {
+        path: Vec::new(),
+        recursive: false,
+        command: ListCommand::Auto,
+    };
+    p.client.start(list, now, DateTime::UNIX_EPOCH).unwrap();
+    p.client.abandon(now);
+    assert!(p.finish().is_ok(), "a listing is read as usual");
+    assert!(!p.entries.is_empty());
+    assert!(matches!(p.run(Operation::Noop), Ok(Value::None)));
+}
+
 #[test]
 fn a_failed_data_connection_ends_with_its_error_and_the_channel_in_step() {
     let mut p = alice();

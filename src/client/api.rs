@@ -115,6 +115,17 @@ pub enum Operation {
     Quit,
 }
 
+impl Operation {
+    /// The file transfer this operation runs, if it runs one.
+    pub fn transfer_kind(&self) -> Option<TransferKind> {
+        match self {
+            Operation::Download { .. } => Some(TransferKind::Download),
+            Operation::Upload { .. } => Some(TransferKind::Upload),
+            _ => None,
+        }
+    }
+}
+
 /// Which command a [`Operation::List`] uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ListCommand {
@@ -280,6 +291,14 @@ pub struct Transfer {
     /// `TYPE A`: convert line ends (CRLF to LF when downloading, LF to CRLF when
     /// uploading) with [`crate::ascii`].
     pub ascii: bool,
+}
+
+impl Transfer {
+    /// A transfer of `kind`, in `TYPE A` when `ascii` (for an adapter's own use, such as
+    /// a [`DataFlow`](super::DataFlow) in a test).
+    pub fn new(kind: TransferKind, ascii: bool) -> Transfer {
+        Transfer { kind, ascii }
+    }
 }
 
 /// What a [`Transfer`] moves.

@@ -30,8 +30,12 @@
 //!   listing's that broke; [`Output::CloseData`] closes the data connection at once;
 //! - calls [`Session::handle_timeout`] at [`Session::poll_timeout`] (the reply timeout);
 //!   connect timeouts and stalled data connections are its own to watch;
-//! - paces the bytes it moves with the client's [`SpeedLimits`] ([`SpeedLimits::grant`]
-//!   before a block, [`SpeedLimits::consume`] after);
+//! - runs each file transfer's stream through a [`DataFlow`], which says what each read
+//!   and write does (the speed limit, `TYPE A` conversion, end of file) and which
+//!   [`TransferEnd`] to report; it paces other bytes with the client's [`SpeedLimits`]
+//!   ([`SpeedLimits::grant`] before a block, [`SpeedLimits::consume`] after);
+//! - calls [`Session::abandon`] before driving out an operation nobody waits for (a
+//!   dropped stream's): the core ends its file transfer itself;
 //! - closes everything on [`Output::Close`].
 //!
 //! A transfer whose data side fails, or that the application drops or
@@ -44,7 +48,8 @@
 //!
 //! `machine` is the combinator kit every operation is built from (one exchange, `then`,
 //! `seq`, `defer`); `build` turns each [`Operation`] into such a machine; `api` holds the
-//! public types; `list` and `transfer` are the two operations with data connections.
+//! public types; `list` and `transfer` are the two operations with data connections;
+//! `flow` is the adapter's data stream ([`DataFlow`]).
 //!
 //! # Example
 //!
@@ -73,6 +78,7 @@ mod api;
 mod build;
 mod config;
 pub mod facade;
+mod flow;
 mod limits;
 mod list;
 mod login;
@@ -93,6 +99,7 @@ pub use api::{
     Value,
 };
 pub use config::{Config, DataMode, PassiveCommand};
+pub use flow::{ASCII_BLOCK, Closing, DataFlow, ReadNext, WriteNext};
 pub use limits::SpeedLimits;
 pub use options::ClientOptions;
 pub use request::Request;

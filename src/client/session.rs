@@ -41,6 +41,7 @@ const MAX_STRAY: usize = 16;
 /// | [`data_failed`](Session::data_failed) | a data connection could not be opened, or broke |
 /// | [`end_transfer`](Session::end_transfer) | the application ended a file transfer's stream (finish, drop, abort, an error) |
 /// | [`abort`](Session::abort) | the application wants a running transfer stopped |
+/// | [`abandon`](Session::abandon) | nobody waits for the running operation any more (a dropped stream or call): it is driven to its end only to keep the channel in step |
 ///
 /// After every input, drain [`poll_output`](Session::poll_output) until it gives `None`.
 /// [`start`](Session::start) takes the wall clock with the monotonic one: listings read
@@ -63,6 +64,8 @@ pub struct Session {
     /// The transfer handed out with [`Output::Transfer`] whose end is not yet
     /// reported.
     moving: Option<TransferKind>,
+    /// [`Session::abandon`] was called: file transfers are ended as unwanted.
+    abandoned: bool,
 }
 
 impl Session {
@@ -86,6 +89,7 @@ impl Session {
             last_activity: now,
             undelivered: 0,
             moving: None,
+            abandoned: false,
         };
         s.run(build::greeting(), now);
         s
@@ -101,6 +105,7 @@ impl Session {
             return Err(Busy);
         }
         self.shared.clock = wall;
+        self.abandoned = false;
         if self.closed {
             self.push_done(Err(Error::ConnectionClosed));
             return Ok(());
@@ -279,18 +284,46 @@ impl Session {
         self.with_op(now, |op, cx| op.on_abort(cx));
     }
 
+    /// Nobody waits for the running operation any more (a stream or a call dropped
+    /// before its end); then drain [`poll_output`](Session::poll_output) and drive the
+    /// operation to its [`Output::Done`], whose result belongs to nobody. The core ends
+    /// its file transfer as [`TransferEnd::Unwanted`] itself: the one handed out and
+    /// not ended yet (close its data connection, abortively), and any it would hand
+    /// out later (no [`Output::Transfer`] comes for it). A listing is read as usual.
+    pub fn abandon(&mut self, now: Instant) {
+        if !self.is_busy() {
+            return;
+        }
+        self.abandoned = true;
+        if self
+            .moving
+            .is_some_and(|kind| kind != TransferKind::Listing)
+        {
+            self.end_transfer(TransferEnd::Unwanted, now);
+        }
+    }
+
     /// The next output for the adapter. Drain until `None` after every input.
     pub fn poll_output(&mut self) -> Option<Output> {
-        let out = self.out.pop_front();
-        match &out {
-            Some(Output::Done(_)) => {
-                self.undelivered = self.undelivered.saturating_sub(1);
-                self.moving = None;
+        loop {
+            let out = self.out.pop_front();
+            match &out {
+                Some(Output::Done(_)) => {
+                    self.undelivered = self.undelivered.saturating_sub(1);
+                    self.moving = None;
+                    self.abandoned = false;
+                }
+                Some(Output::Transfer(t)) if self.abandoned && t.kind != TransferKind::Listing => {
+                    // Queued with the reply that started it: that reply's instant.
+                    self.moving = Some(t.kind);
+                    self.end_transfer(TransferEnd::Unwanted, self.last_activity);
+                    continue;
+                }
+                Some(Output::Transfer(t)) => self.moving = Some(t.kind),
+                _ => {}
             }
-            Some(Output::Transfer(t)) => self.moving = Some(t.kind),
-            _ => {}
+            return out;
         }
-        out
     }
 
     /// Whether an operation (or the greeting) is running, or its [`Output::Done`] is

@@ -249,15 +249,10 @@ impl TransferOp {
     }
 }
 
-/// A data-connection failure as the operation's error: a timed-out socket is a
-/// [`Error::Timeout`], anything else stays an I/O error.
+/// A data-connection failure as the operation's error (a timed-out socket is a
+/// [`Error::Timeout`]).
 fn data_error(e: std::io::Error) -> Error {
-    match e.kind() {
-        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
-            Error::Timeout(format!("the data connection ({e})"))
-        }
-        _ => Error::Io(e),
-    }
+    Error::from_io(e, "the data connection")
 }
 
 impl Op for TransferOp {

@@ -59,14 +59,6 @@ pub(crate) fn timed_out(what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::TimedOut, format!("timed out: {what}"))
 }
 
-/// A timed-out socket operation is reported as [`Error::Timeout`].
-pub(crate) fn map_timeout(e: Error) -> Error {
-    match e {
-        Error::Io(io) if io.kind() == io::ErrorKind::TimedOut => Error::Timeout(io.to_string()),
-        other => other,
-    }
-}
-
 /// Connects to `addr` within `limit`, with `TCP_NODELAY`.
 pub(crate) async fn connect(
     addr: SocketAddr,
@@ -88,19 +80,12 @@ impl Client {
     /// the result is discarded. Afterwards the control channel is in step.
     pub(crate) async fn finish_pending(&mut self) {
         // The core stays busy until the operation's result is drained, also when a
-        // dropped stream has already ended it.
+        // dropped stream has already ended it; it ends the operation's file transfer
+        // itself.
         if !self.session.is_busy() {
-            // (A cancelled earlier run may have left the flag set.)
-            self.abandoning = false;
             return;
         }
-        if std::mem::take(&mut self.handed_out) {
-            // A transfer was ready but its stream never made (the call was cancelled).
-            self.data = None;
-            self.session
-                .end_transfer(TransferEnd::Unwanted, Instant::now());
-        }
-        self.abandoning = true;
+        self.session.abandon(Instant::now());
         loop {
             match self.step(false).await {
                 Stop::Done(res) => {
@@ -109,13 +94,10 @@ impl Client {
                     }
                     break;
                 }
-                // `abandoning` makes `step` abort transfers itself; if one slips through,
-                // abort it here.
                 Stop::Transfer(_) => self.refuse_transfer(),
                 Stop::Entries => self.entries.clear(),
             }
         }
-        self.abandoning = false;
         self.entries.clear();
     }
 
@@ -140,7 +122,7 @@ impl Client {
     pub(crate) async fn run_started(&mut self) -> Result<Value, Error> {
         loop {
             match self.step(false).await {
-                Stop::Done(res) => return res.map_err(map_timeout),
+                Stop::Done(res) => return res,
                 Stop::Entries => {}
                 // Only upload and download operations hand out a file transfer.
                 Stop::Transfer(_) => self.refuse_transfer(),
@@ -153,7 +135,8 @@ impl Client {
     ///
     /// Cancel-safe: a caller that drops the future loses nothing the core needs. Command
     /// bytes wait in `ctrl_out` and a data connection to open in `connecting` until the
-    /// next call finishes them; a transfer handed out is tracked in `handed_out`.
+    /// next call finishes them; a transfer handed out but never streamed is ended by
+    /// the core when the next call abandons the operation (`Session::abandon`).
     pub(crate) async fn step(&mut self, yield_entries: bool) -> Stop {
         loop {
             // What an earlier (maybe cancelled) pass owes the peer, first.
@@ -187,9 +170,6 @@ impl Client {
                         }
                         Err(e) => self.session.data_failed(e, now),
                     },
-                    Output::Transfer(_) if self.abandoning => {
-                        self.session.end_transfer(TransferEnd::Unwanted, now);
-                    }
                     Output::Transfer(t) => {
                         if self.data.is_some() && t.kind != TransferKind::Listing {
                             ready = Some(t);
@@ -222,7 +202,6 @@ impl Client {
                 return Stop::Done(res.map_err(|e| self.explain_closed(e)));
             }
             if let Some(t) = ready {
-                self.handed_out = true;
                 return Stop::Transfer(t);
             }
             if yield_entries && !self.entries.is_empty() {
@@ -267,7 +246,6 @@ impl Client {
                     match self.transfer {
                         Some(t) if t.kind != TransferKind::Listing => {
                             self.transfer = None;
-                            self.handed_out = true;
                             return Stop::Transfer(t);
                         }
                         _ => {}
@@ -334,7 +312,6 @@ impl Client {
 
     /// Ends a file transfer the core handed out where none was wanted.
     pub(crate) fn refuse_transfer(&mut self) {
-        self.handed_out = false;
         self.data = None;
         self.session
             .end_transfer(TransferEnd::Unwanted, Instant::now());
@@ -374,7 +351,7 @@ impl Client {
     /// Replaces a bare "connection closed" with the socket error that caused it.
     fn explain_closed(&mut self, e: Error) -> Error {
         match (e, self.ctrl_error.take()) {
-            (Error::ConnectionClosed, Some(io)) => Error::Io(io),
+            (Error::ConnectionClosed, Some(io)) => Error::from_io(io, "the control connection"),
             (e, _) => e,
         }
     }
@@ -388,9 +365,4 @@ fn bind(ip: IpAddr) -> io::Result<(Async<TcpListener>, SocketAddr)> {
     let listener = Async::<TcpListener>::bind(SocketAddr::new(ip, 0))?;
     let at = listener.get_ref().local_addr()?;
     Ok((listener, at))
-}
-
-/// A socket error as the client reports it (a timeout as [`Error::Timeout`]).
-pub(crate) fn io_error(e: io::Error) -> Error {
-    map_timeout(Error::Io(e))
 }

@@ -80,13 +80,15 @@ use std::time::Instant;
 
 use async_io::Async;
 use async_net::AsyncToSocketAddrs;
-use sansftp::client::{Features, Item, ListCommand, Operation, Request, Session, Transfer, Value};
+use sansftp::client::{
+    DataFlow, Features, Item, ListCommand, Request, Session, Transfer, TransferKind, Value,
+};
 use sansftp::{Error, Reply};
 
 pub use sansftp::client::{ClientOptions, SpeedLimits};
 pub use stream::{DataStream, ListStream};
 
-use driver::{Stop, map_timeout};
+use driver::Stop;
 
 /// The control connection's read buffer: replies are short.
 const CONTROL_BUFFER: usize = 4096;
@@ -119,16 +121,12 @@ pub struct Client {
     entries: VecDeque<Item>,
     /// The socket error that closed the control connection, to report it.
     ctrl_error: Option<io::Error>,
-    /// Finishing an operation nobody waits for: transfers are aborted.
-    abandoning: bool,
     /// Command bytes not yet written.
     ctrl_out: Vec<u8>,
     /// A passive data connection to open.
     connecting: Option<std::net::SocketAddr>,
     /// The core asked to close the control connection.
     closing: bool,
-    /// A file transfer was handed out and its [`DataStream`] not made yet.
-    handed_out: bool,
 }
 
 impl Client {
@@ -152,7 +150,7 @@ impl Client {
                 Err(e) => last = e,
             }
         }
-        Err(map_timeout(Error::Io(last)))
+        Err(Error::from_io(last, "the control connection"))
     }
 
     async fn handshake(ctrl: Async<TcpStream>, options: ClientOptions) -> Result<Client, Error> {
@@ -175,11 +173,9 @@ impl Client {
             data_buf: Vec::new(),
             entries: VecDeque::new(),
             ctrl_error: None,
-            abandoning: false,
             ctrl_out: Vec::new(),
             connecting: None,
             closing: false,
-            handed_out: false,
         };
         match client.run_started().await? {
             Value::Greeting(reply) => client.greeting = reply,
@@ -262,16 +258,19 @@ impl Client {
     }
 
     async fn open_stream(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error> {
-        let upload = matches!(request.operation(), Operation::Upload { .. });
+        let kind = request.operation().transfer_kind();
         self.start(request.into_operation()).await?;
         match self.step(false).await {
             Stop::Transfer(t) => {
-                let sock = self.data.take();
-                Ok(DataStream::new(self, sock, upload, t.ascii))
+                let (sock, flow) = (self.data.take(), DataFlow::new(t, self.limits.clone()));
+                Ok(DataStream::new(self, sock, flow))
             }
             // The server finished at once (a 2xx instead of 1xx): nothing to move.
-            Stop::Done(Ok(_)) => Ok(DataStream::new(self, None, upload, false)),
-            Stop::Done(Err(e)) => Err(map_timeout(e)),
+            Stop::Done(Ok(_)) => {
+                let flow = DataFlow::empty(kind.unwrap_or(TransferKind::Download));
+                Ok(DataStream::new(self, None, flow))
+            }
+            Stop::Done(Err(e)) => Err(e),
             Stop::Entries => {
                 self.finish_pending().await;
                 Err(Error::UnexpectedReply(

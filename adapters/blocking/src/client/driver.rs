@@ -68,35 +68,6 @@ impl std::fmt::Debug for Driver {
     }
 }
 
-/// `e` as the crate's error: a socket timeout is [`Error::Timeout`].
-pub(crate) fn io_error(e: io::Error, what: &str) -> Error {
-    match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(what.to_owned()),
-        _ => Error::Io(e),
-    }
-}
-
-/// A socket timeout that the core reports as [`Error::Io`] (a data connection's) as
-/// [`Error::Timeout`].
-fn timeout_error(e: Error) -> Error {
-    match e {
-        Error::Io(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
-            Error::Timeout(e.to_string())
-        }
-        other => other,
-    }
-}
-
-/// A copy of `e` for the core (an `io::Error` is not `Clone`).
-pub(crate) fn copy_io(e: &io::Error) -> io::Error {
-    io::Error::new(e.kind(), e.to_string())
-}
-
 impl Driver {
     /// Connects the control connection and reads the greeting.
     pub(crate) fn connect(
@@ -116,7 +87,7 @@ impl Driver {
         }
         let control = match (control, last) {
             (Some(s), _) => s,
-            (None, Some(e)) => return Err(io_error(e, "the control connection")),
+            (None, Some(e)) => return Err(Error::from_io(e, "the control connection")),
             (None, None) => {
                 return Err(Error::Io(io::Error::new(
                     io::ErrorKind::InvalidInput,
@@ -187,9 +158,10 @@ impl Driver {
     }
 
     /// Drives a pending operation (a dropped stream's) to its end, discarding its
-    /// result.
+    /// result; the core ends its file transfer itself.
     pub(crate) fn finish_pending(&mut self) {
         if self.session.is_busy() {
+            self.session.abandon(Instant::now());
             let _ = self.wait_done();
         }
         self.entries.clear();
@@ -200,7 +172,7 @@ impl Driver {
     pub(crate) fn wait_done(&mut self) -> Result<Value, Error> {
         loop {
             match self.step() {
-                Some(Stop::Done(res)) => return res.map_err(timeout_error),
+                Some(Stop::Done(res)) => return res,
                 Some(Stop::Transfer(_)) => self.refuse_transfer(),
                 None => {}
             }
@@ -220,16 +192,16 @@ impl Driver {
     pub(crate) fn wait_transfer(&mut self) -> Result<Option<(TcpStream, Transfer)>, Error> {
         loop {
             match self.step() {
-                Some(Stop::Done(res)) => return res.map(|_| None).map_err(timeout_error),
+                Some(Stop::Done(res)) => return res.map(|_| None),
                 Some(Stop::Transfer(t)) => match self.take_data() {
                     Ok(s) => return Ok(Some((s, t))),
                     Err(e) => {
-                        let end = TransferEnd::Failed(copy_io(&e));
+                        let copy = io::Error::new(e.kind(), e.to_string());
+                        let end = TransferEnd::Failed(e);
                         self.session.end_transfer(end, Instant::now());
                         let res = self.wait_done();
-                        return Err(res
-                            .err()
-                            .unwrap_or_else(|| io_error(e, "the data connection")));
+                        let data_error = || Error::from_io(copy, "the data connection");
+                        return Err(res.err().unwrap_or_else(data_error));
                     }
                 },
                 None => {}
@@ -245,9 +217,8 @@ impl Driver {
             match out {
                 Output::Send(bytes) => {
                     if let Err(e) = self.control.write_all(&bytes) {
-                        return Some(Stop::Done(Err(
-                            self.broken(io_error(e, "the control connection"))
-                        )));
+                        let e = Error::from_io(e, "the control connection");
+                        return Some(Stop::Done(Err(self.broken(e))));
                     }
                 }
                 Output::Connect(addr) => {

@@ -8,7 +8,7 @@ mod tree;
 use std::net::ToSocketAddrs;
 use std::path::Path;
 
-use sansftp::client::{Features, Item, ListCommand, Operation, Request, TransferKind};
+use sansftp::client::{DataFlow, Features, Item, ListCommand, Request, TransferKind};
 use sansftp::{Error, Reply};
 
 pub use sansftp::client::{ClientOptions, SpeedLimits};
@@ -59,7 +59,7 @@ use driver::Driver;
 ///
 /// # How it runs
 ///
-/// Each method starts one [`Operation`] and drives the core
+/// Each method starts one [`Operation`](sansftp::client::Operation) and drives the core
 /// on the calling thread until it is done: it writes what the core sends, reads the
 /// control connection when a reply is due, opens the data connections it asks for
 /// (passive: a connect; active: a listener bound on the control connection's local
@@ -225,20 +225,16 @@ impl Client {
 
     /// Starts a file transfer and waits until its data is to move.
     fn transfer(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error> {
-        let kind = match request.operation() {
-            Operation::Upload { .. } => TransferKind::Upload,
-            _ => TransferKind::Download,
-        };
+        let kind = request.operation().transfer_kind();
         self.driver.start(request.into_operation())?;
-        match self.driver.wait_transfer()? {
-            Some((socket, t)) => Ok(DataStream::new(
-                &mut self.driver,
-                Some(socket),
-                t.kind,
-                t.ascii,
-            )),
+        let (socket, flow) = match self.driver.wait_transfer()? {
+            Some((socket, t)) => (Some(socket), DataFlow::new(t, self.driver.limits.clone())),
             // Finished at once: an empty transfer.
-            None => Ok(DataStream::new(&mut self.driver, None, kind, false)),
-        }
+            None => (
+                None,
+                DataFlow::empty(kind.unwrap_or(TransferKind::Download)),
+            ),
+        };
+        Ok(DataStream::new(&mut self.driver, socket, flow))
     }
 }

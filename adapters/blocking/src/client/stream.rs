@@ -6,13 +6,9 @@ use std::net::{Shutdown, TcpStream};
 use std::time::Instant;
 
 use sansftp::Error;
-use sansftp::ascii::{FromCrlf, ToCrlf};
-use sansftp::client::{Item, SpeedLimits, TransferEnd, TransferKind, Value};
+use sansftp::client::{Closing, DataFlow, Item, ReadNext, TransferEnd, Value, WriteNext};
 
-use super::driver::{Driver, copy_io, io_error};
-
-/// The most bytes converted at a time in `TYPE A`.
-const ASCII_BLOCK: usize = 64 << 10;
+use super::driver::Driver;
 
 /// The data connection of a running file transfer: [`Read`] for a download, [`Write`]
 /// for an upload (the other direction fails with `Unsupported`). Throttled by the
@@ -32,50 +28,20 @@ pub struct DataStream<'a> {
     driver: &'a mut Driver,
     /// `None` once closed (or when the server finished without a data connection).
     socket: Option<TcpStream>,
-    kind: TransferKind,
-    ascii: Option<Ascii>,
-    /// A download's socket reached end of file.
-    eof: bool,
-    /// The core was told how the data ended (done, failed or aborted).
-    told: bool,
-}
-
-/// `TYPE A` conversion state and its reused buffers.
-#[derive(Default)]
-struct Ascii {
-    to_crlf: ToCrlf,
-    from_crlf: FromCrlf,
-    /// Raw bytes read, before conversion (downloads).
-    raw: Vec<u8>,
-    /// Converted bytes not yet handed out or written.
-    out: Vec<u8>,
-    /// How much of `out` is handed out (downloads).
-    pos: usize,
-}
-
-impl std::fmt::Debug for Ascii {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ascii")
-            .field("pending", &(self.out.len() - self.pos.min(self.out.len())))
-            .finish_non_exhaustive()
-    }
+    /// What the core decides around each read and write.
+    flow: DataFlow,
 }
 
 impl<'a> DataStream<'a> {
     pub(crate) fn new(
         driver: &'a mut Driver,
         socket: Option<TcpStream>,
-        kind: TransferKind,
-        ascii: bool,
+        flow: DataFlow,
     ) -> DataStream<'a> {
-        let told = socket.is_none();
         DataStream {
             driver,
             socket,
-            kind,
-            ascii: ascii.then(Ascii::default),
-            eof: told,
-            told,
+            flow,
         }
     }
 
@@ -84,61 +50,43 @@ impl<'a> DataStream<'a> {
     /// to its end (a `read` that returned 0), else the transfer is aborted and an
     /// [`Error::Io`] of kind `InvalidInput` is returned.
     pub fn finish(mut self) -> Result<(), Error> {
-        if self.told {
-            return self.wait();
-        }
-        let end = match self.kind {
-            TransferKind::Upload => match self.end_upload() {
-                Ok(()) => TransferEnd::Finished { at_eof: false },
-                Err(e) => return self.fail(e),
-            },
-            _ => TransferEnd::Finished {
-                at_eof: self.at_end(),
-            },
+        let closed = match self.flow.closing() {
+            Closing::Shutdown => self.end_upload(),
+            Closing::Probe => self.read(&mut [0u8; 1]).map(drop),
+            Closing::Ready => Ok(()),
         };
-        self.tell(end);
-        self.wait()
+        let end = self.flow.finish(closed);
+        self.end(end)
     }
 
     /// Stops the transfer (`ABOR`) and waits until the server's replies to it are read.
     pub fn abort(mut self) -> Result<(), Error> {
-        self.tell(TransferEnd::Aborted);
-        self.wait()
+        let end = self.flow.abort();
+        self.end(end)
     }
 
-    /// Tells the core how the transfer ended, once, and closes the connection:
-    /// abortively (a reset) when the core does not count the transfer complete.
-    fn tell(&mut self, end: TransferEnd) {
-        if self.told {
+    /// Tells the core how the transfer ended (none: it was told) and closes the
+    /// connection: abortively (a reset) when the core does not count the transfer
+    /// complete.
+    fn tell(&mut self, end: Option<TransferEnd>) {
+        let Some(end) = end else {
             return;
-        }
-        self.told = true;
+        };
         if !self.driver.session.end_transfer(end, Instant::now()) {
             self.reset();
         }
         self.socket = None;
     }
 
-    /// Drives the operation to its end.
-    fn wait(&mut self) -> Result<(), Error> {
-        self.told = true;
+    /// Tells the core how the transfer ended and drives the operation to its end.
+    fn end(&mut self, end: Option<TransferEnd>) -> Result<(), Error> {
+        self.tell(end);
         if !self.driver.is_running() {
             // Ended before any data (the server answered the command with a
             // completion), its result already taken.
             return Ok(());
         }
         self.driver.wait_done().map(|_: Value| ())
-    }
-
-    /// Reports `e` to the core (which aborts the transfer) and returns the operation's
-    /// error, or `e` if the operation ended well anyway.
-    fn fail(&mut self, e: io::Error) -> Result<(), Error> {
-        self.tell(TransferEnd::Failed(copy_io(&e)));
-        let res = self.driver.wait_done();
-        Err(match res {
-            Err(Error::Io(_)) | Ok(_) => io_error(e, "the data connection"),
-            Err(other) => other,
-        })
     }
 
     /// Closes the data connection abortively (a reset, not an end of file), so a
@@ -163,96 +111,26 @@ impl<'a> DataStream<'a> {
         Ok(())
     }
 
-    /// Whether the download is read to its end (one more read to see end of file).
-    fn at_end(&mut self) -> bool {
-        if self.ascii.as_ref().is_some_and(|a| a.pos < a.out.len()) {
-            return false;
-        }
-        if self.eof {
-            return true;
-        }
-        let mut probe = [0u8; 1];
-        matches!(self.read(&mut probe), Ok(0))
-    }
-
-    /// Reports a data error to the core once (it aborts the transfer); the operation
-    /// is finished by `finish`, `abort`, the drop or the client's next call.
-    fn report(&mut self, e: io::Error) -> io::Error {
-        self.tell(TransferEnd::Failed(copy_io(&e)));
-        e
-    }
-
-    /// Reads raw bytes from the socket, throttled.
-    fn read_raw(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let Some(socket) = self.socket.as_mut() else {
-            return Ok(0);
-        };
-        let len = allowance(&self.driver.limits, TransferKind::Download, buf.len());
-        let n = loop {
-            match recv(socket, buf.get_mut(..len).unwrap_or_default()) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.report(timeout_kind(e))),
-                Ok(n) => break n,
-            }
-        };
-        if n == 0 {
-            self.eof = true;
-        } else {
-            let now = Instant::now();
-            self.driver.limits.consume(TransferKind::Download, n, now);
-        }
-        Ok(n)
-    }
-
-    /// Writes raw bytes to the socket, throttled.
-    fn write_raw(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let Some(socket) = self.socket.as_mut() else {
-            return Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "the upload's data connection is closed",
-            ));
-        };
-        let len = allowance(&self.driver.limits, TransferKind::Upload, buf.len());
-        let n = loop {
-            match socket.write(buf.get(..len).unwrap_or_default()) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.report(timeout_kind(e))),
-                Ok(n) => break n,
-            }
-        };
-        let now = Instant::now();
-        self.driver.limits.consume(TransferKind::Upload, n, now);
-        Ok(n)
-    }
-
     /// Uploads from `file`'s current position with sendfile(2) (Linux), while the
-    /// transfer is binary and the upload speed unlimited (checked every 8 MiB, so a
+    /// core lets it (binary, the upload speed unlimited: checked every 8 MiB, so a
     /// limit set meanwhile takes over); returns the bytes sent, the file's position
     /// moved past them. Sends nothing elsewhere: the caller copies the rest.
     pub(crate) fn send_file(&mut self, file: &mut std::fs::File) -> io::Result<u64> {
         let mut total = 0u64;
-        if self.kind != TransferKind::Upload || self.ascii.is_some() {
-            return Ok(0);
-        }
-        while !self.driver.limits.is_limited(TransferKind::Upload) {
+        while self.flow.may_send_file() {
             let Some(socket) = self.socket.as_ref() else {
                 break;
             };
             match sendfile(socket, file) {
                 Ok(Some(0)) | Ok(None) => break,
-                Ok(Some(n)) => total += n as u64,
-                Err(e) => return Err(self.report(timeout_kind(e))),
+                Ok(Some(n)) => {
+                    self.flow.sent(n, Instant::now())?;
+                    total += n as u64;
+                }
+                Err(e) => return Err(self.flow.broke(e)),
             }
         }
         Ok(total)
-    }
-
-    fn unsupported(&self) -> io::Error {
-        let what = match self.kind {
-            TransferKind::Upload => "an upload stream cannot be read",
-            _ => "a download stream cannot be written",
-        };
-        io::Error::new(io::ErrorKind::Unsupported, what)
     }
 }
 
@@ -299,105 +177,65 @@ fn recv(socket: &mut TcpStream, buf: &mut [u8]) -> io::Result<usize> {
     socket.read(buf)
 }
 
-/// A socket timeout as `TimedOut` (std gives `WouldBlock` on Unix).
-fn timeout_kind(e: io::Error) -> io::Error {
-    if e.kind() == io::ErrorKind::WouldBlock {
-        io::Error::new(io::ErrorKind::TimedOut, "the data connection timed out")
-    } else {
-        e
-    }
-}
-
-/// How much of `want` bytes to move now, sleeping until the speed limit lets at least
-/// one block (all of `want` when unlimited).
-fn allowance(limits: &SpeedLimits, kind: TransferKind, want: usize) -> usize {
-    loop {
-        let now = Instant::now();
-        match limits.grant(kind, want, now) {
-            Ok(n) => return n,
-            Err(at) => std::thread::sleep(at.saturating_duration_since(now)),
-        }
-    }
+/// Sleeps until `at`, for the speed limit.
+fn sleep_until(at: Instant) {
+    std::thread::sleep(at.saturating_duration_since(Instant::now()));
 }
 
 impl Read for DataStream<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.kind != TransferKind::Download {
-            return Err(self.unsupported());
-        }
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        let Some(mut ascii) = self.ascii.take() else {
-            return self.read_raw(buf);
-        };
-        let res = loop {
-            if ascii.pos < ascii.out.len() {
-                let rest = ascii.out.get(ascii.pos..).unwrap_or_default();
-                let n = rest.len().min(buf.len());
-                if let (Some(dst), Some(src)) = (buf.get_mut(..n), rest.get(..n)) {
-                    dst.copy_from_slice(src);
+        self.flow.check_read()?;
+        loop {
+            let into = match self.flow.next_read(buf, Instant::now()) {
+                ReadNext::Ready(n) => return Ok(n),
+                ReadNext::Wait(at) => {
+                    sleep_until(at);
+                    continue;
                 }
-                ascii.pos += n;
-                break Ok(n);
+                ReadNext::Fill(into) => into,
+            };
+            let socket = self.socket.as_mut().ok_or(io::ErrorKind::NotConnected)?;
+            let n = match recv(socket, into) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.flow.broke(e)),
+                Ok(n) => n,
+            };
+            if let Some(n) = self.flow.filled(n, Instant::now()) {
+                return Ok(n);
             }
-            if self.eof {
-                break Ok(0);
-            }
-            ascii.out.clear();
-            ascii.pos = 0;
-            ascii.raw.resize(ASCII_BLOCK.min(buf.len().max(4096)), 0);
-            match self.read_raw(&mut ascii.raw) {
-                Ok(0) => ascii.from_crlf.finish(&mut ascii.out),
-                Ok(n) => {
-                    let raw = ascii.raw.get(..n).unwrap_or_default();
-                    ascii.from_crlf.convert(raw, &mut ascii.out);
-                }
-                Err(e) => break Err(e),
-            }
-        };
-        self.ascii = Some(ascii);
-        res
+        }
     }
 }
 
 impl Write for DataStream<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.kind != TransferKind::Upload {
-            return Err(self.unsupported());
-        }
-        let Some(mut ascii) = self.ascii.take() else {
-            return self.write_raw(buf);
-        };
-        // Convert one block, then write it all: the caller's bytes are taken only once
-        // their converted form is out.
-        let take = buf.len().min(ASCII_BLOCK);
-        ascii.out.clear();
-        ascii
-            .to_crlf
-            .convert(buf.get(..take).unwrap_or_default(), &mut ascii.out);
-        let mut res = Ok(take);
-        let mut at = 0;
-        while at < ascii.out.len() {
-            let chunk = ascii.out.get(at..).unwrap_or_default();
-            match self.write_raw(chunk) {
-                Ok(0) => {
-                    res = Err(io::Error::from(io::ErrorKind::WriteZero));
-                    break;
+        self.flow.check_write()?;
+        loop {
+            let out = match self.flow.next_write(buf, Instant::now()) {
+                WriteNext::Taken(n) => return Ok(n),
+                WriteNext::Wait(at) => {
+                    sleep_until(at);
+                    continue;
                 }
-                Ok(n) => at += n,
-                Err(e) => {
-                    res = Err(e);
-                    break;
-                }
+                WriteNext::Send(out) => out,
+            };
+            let socket = self.socket.as_mut().ok_or(io::ErrorKind::NotConnected)?;
+            let n = match socket.write(out) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.flow.broke(e)),
+                Ok(n) => n,
+            };
+            if let Some(n) = self.flow.sent(n, Instant::now())? {
+                return Ok(n);
             }
         }
-        ascii.out.clear();
-        self.ascii = Some(ascii);
-        res
     }
 
+    /// Writes what `TYPE A` conversion holds.
     fn flush(&mut self) -> io::Result<()> {
+        if self.flow.check_write().is_ok() {
+            self.write(&[])?;
+        }
         match self.socket.as_mut() {
             Some(s) => s.flush(),
             None => Ok(()),
@@ -407,7 +245,8 @@ impl Write for DataStream<'_> {
 
 impl Drop for DataStream<'_> {
     fn drop(&mut self) {
-        self.tell(TransferEnd::Dropped { at_eof: self.eof });
+        let end = self.flow.dropped();
+        self.tell(end);
         if self.driver.options.socket_timeout.is_some() && self.driver.is_running() {
             // Bounded by the socket timeout; the result belongs to nobody.
             self.driver.finish_pending();

@@ -11,7 +11,6 @@ use sansftp::client::tree::{Copied, DownloadFile, LocalKind, Plan, Step, UploadF
 use sansftp::{Error, PathIoError};
 
 use super::Client;
-use super::driver::io_error;
 
 /// The copy buffer: big blocks, allocated once per plan.
 const BUF: usize = 256 << 10;
@@ -114,5 +113,5 @@ fn pump(
 }
 
 fn data_error(e: io::Error) -> Error {
-    io_error(e, "the data connection")
+    Error::from_io(e, "the data connection")
 }

@@ -16,6 +16,10 @@ use super::super::{Client, DataStream};
 /// The block moved at a time between a file and a data connection.
 const BLOCK: usize = 1 << 20;
 
+fn data_error(e: io::Error) -> Error {
+    Error::from_io(e, "the data connection")
+}
+
 fn local_error(path: &Path, e: io::Error) -> Error {
     Error::PathIo(PathIoError::with_path(path, e))
 }
@@ -69,10 +73,7 @@ async fn send_file(stream: &mut DataStream<'_>, file: File, path: &Path) -> Resu
         std::mem::swap(&mut buf, &mut next);
         reader = unblock(move || read_block(file, next));
         let block = buf.get(..n).unwrap_or_default();
-        stream
-            .write_all(block)
-            .await
-            .map_err(super::super::driver::io_error)?;
+        stream.write_all(block).await.map_err(data_error)?;
         total = total.saturating_add(n as u64);
     }
 }
@@ -84,9 +85,7 @@ async fn receive_file(stream: &mut DataStream<'_>, file: File, path: &Path) -> R
     let mut writer = unblock(move || Ok((spare, file)));
     let mut total = 0u64;
     loop {
-        let n = fill(stream, &mut buf)
-            .await
-            .map_err(super::super::driver::io_error)?;
+        let n = fill(stream, &mut buf).await.map_err(data_error)?;
         let (mut spare, mut file) = writer.await.map_err(|e| local_error(path, e))?;
         if n == 0 {
             unblock(move || file.flush())
