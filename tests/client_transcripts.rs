@@ -600,6 +600,30 @@ fn listing_names_that_would_leave_the_directory_are_dropped() {
     assert_eq!(paths, ["/d/sub", "/d/ok.txt"]);
 }
 
+#[test]
+fn names_keep_every_entry_unjoined_for_the_caller_to_judge() {
+    let mut s = greeted(b"220 x\r\n");
+    s.start(Operation::Names(b"/d".to_vec()));
+    s.server(b"229 (|||40011|)\r\n");
+    assert_eq!(s.with(|c, now| c.data_connected(now)), "MLSD /d\r\n");
+    s.server(b"150 ok\r\n226 ok\r\n");
+    s.with(|c, now| {
+        c.handle_data(
+            b"type=cdir; /d\r\ntype=dir; ../../etc\r\ntype=file; a/b\r\ntype=file; ok.txt\r\n",
+            now,
+        );
+        c.data_done(now);
+    });
+    assert!(s.entries.is_empty(), "nothing is emitted as an Item");
+    let Ok(Value::Names(names)) = s.last() else {
+        panic!("{:?}", s.last());
+    };
+    let names: Vec<&[u8]> = names.iter().map(|e| e.name.as_slice()).collect();
+    assert_eq!(names, [&b"/d"[..], b"../../etc", b"a/b", b"ok.txt"]);
+    // One directory only, even with a directory among the names.
+    assert_eq!(s.sent.matches("MLSD").count(), 1);
+}
+
 /// A download or upload started and its data connection open, the `150` read: the
 /// adapter holds the stream.
 fn moving(upload: bool) -> Script {

@@ -64,6 +64,13 @@ pub enum Operation {
         /// Which listing command to use.
         command: ListCommand,
     },
+    /// One directory's entries as the server named them, for a tree copy:
+    /// [`Value::Names`]. Unlike [`Operation::List`], a name that is not one safe path
+    /// component (`.`, `..`, empty, holding `/` or NUL) is kept, so the caller can
+    /// skip it with a warning; no path is joined, and nothing is left out (the
+    /// listed directory's own `cdir`/`pdir` entries neither). `MLSD` with a `LIST`
+    /// fallback.
+    Names(Vec<u8>),
     /// The facts of one path: [`Value::Entry`]. `MLST`, or a `LIST` of the parent
     /// directory when the server has no `MLST`. A missing path fails with a
     /// [`StatusCodeError`](crate::StatusCodeError) that received `550`.
@@ -160,6 +167,8 @@ pub enum Value {
     /// Entries of a listing, in the order received (a listing run inside another
     /// operation; [`Operation::List`] gives [`Output::Entry`] instead).
     Entries(Vec<Item>),
+    /// One directory's entries, unsafe names included ([`Operation::Names`]).
+    Names(Vec<Entry>),
     /// The raw body of a listing data connection.
     Bytes(Vec<u8>),
     /// What the server announced with `FEAT`.

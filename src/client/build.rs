@@ -9,6 +9,7 @@ use crate::time::DateTime;
 use crate::{Error, StatusCodeError};
 
 use super::api::{Features, Item, ListCommand, Operation, Value};
+use super::list::{Collect, ListOp};
 use super::login::Login;
 use super::machine::{
     Cx, Next, Op, Res, Step, defer, exchange, exchange_with, is_50x, map, map_reply, ready, seq,
@@ -51,7 +52,10 @@ pub(crate) fn build(op: Operation) -> Box<dyn Op> {
             path,
             recursive,
             command,
-        } => Box::new(super::list::ListOp::new(path, recursive, command, true)),
+        } => Box::new(ListOp::new(path, recursive, command, Collect::Emit)),
+        Operation::Names(path) => {
+            Box::new(ListOp::new(path, false, ListCommand::Auto, Collect::Names))
+        }
         Operation::Stat(path) => stat(path),
         Operation::Size(path) => map_reply(
             exchange(Command::Size(path), &[Code::FILE_STATUS.into()]),
@@ -237,11 +241,11 @@ fn stat_by_listing(path: Vec<u8>) -> Box<dyn Op> {
             return ready(Ok(Value::Entry(item)));
         }
         let name = name.to_vec();
-        let list = Box::new(super::list::ListOp::new(
+        let list = Box::new(ListOp::new(
             parent.to_vec(),
             false,
             ListCommand::Auto,
-            false,
+            Collect::Items,
         ));
         then(list, move |res, _| match res {
             Ok(Value::Entries(items)) => match items.into_iter().find(|i| i.entry.name == name) {
@@ -281,11 +285,11 @@ fn mlst_entry(reply: &Reply, path: Vec<u8>) -> Res {
 fn remove(path: Vec<u8>) -> Box<dyn Op> {
     then(stat(path.clone()), move |res, _| match res {
         Ok(Value::Entry(item)) if item.entry.is_dir() => {
-            let list = Box::new(super::list::ListOp::new(
+            let list = Box::new(ListOp::new(
                 path.clone(),
                 false,
                 ListCommand::Auto,
-                false,
+                Collect::Items,
             ));
             Next::Run(then(list, move |res, _| match res {
                 Ok(Value::Entries(items)) => {

@@ -51,7 +51,7 @@
 /// Generates the adapter `Client` methods that run one request: `login`,
 /// `login_with_account`, `login_anonymous`, `get_current_directory`,
 /// `change_directory`, `make_directory`, `remove_file`, `remove_directory`, `remove`,
-/// `rename`, `list`, `list_with`, `stat`, `exists`, `is_file`, `is_dir`, `size`,
+/// `rename`, `list`, `list_with`, `list_names`, `stat`, `exists`, `is_file`, `is_dir`, `size`,
 /// `modified`, `noop` and `command`.
 ///
 /// `client_methods!(async)` makes them `async fn`s, `client_methods!(blocking)` plain
@@ -186,6 +186,19 @@ macro_rules! __client_methods {
             Ok(self.take_entries())
         }
 
+        /// One directory's entries as the server named them, for a tree copy
+        /// ([`Plan::remote_entries`](sansftp::client::tree::Plan::remote_entries)):
+        /// unlike [`list`](Client::list), names that are not one safe path component
+        /// (`..`, holding `/` or NUL, empty) are kept so the caller can skip them with
+        /// a warning, and no path is joined. Never join these names to a local path
+        /// unchecked.
+        pub $($asyncness)* fn list_names(
+            &mut self,
+            path: impl AsRef<[u8]>,
+        ) -> ::core::result::Result<Vec<$crate::listing::Entry>, $crate::Error> {
+            self.request($crate::client::Request::names(path)) $($wait)*
+        }
+
         /// The facts of one path: `MLST`, or the parent's listing when the server has
         /// none. A missing path is a [`StatusCodeError`](sansftp::StatusCodeError) that
         /// received `550`.
@@ -312,6 +325,7 @@ mod tests {
         assert!(c.remove_directory("/d").is_err());
         assert!(c.remove("/t").is_err());
         assert!(c.rename("/a", "/b").is_err());
+        assert!(c.list_names("/n").is_err());
         assert!(c.stat("/s").is_err());
         assert!(c.exists("/e").is_err());
         assert!(c.is_file("/f").is_err());
@@ -331,6 +345,7 @@ mod tests {
             Request::remove_directory("/d").into_operation(),
             Request::remove("/t").into_operation(),
             Request::rename("/a", "/b").into_operation(),
+            Request::names("/n").into_operation(),
             Request::stat("/s").into_operation(),
             Request::exists("/e").into_operation(),
             Request::is_file("/f").into_operation(),

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use crate::command::{Command, ListArgs};
-use crate::listing::{Kind, parse_line};
+use crate::listing::{Entry, Kind, parse_line};
 use crate::reply::Reply;
 
 use super::api::{Item, ListCommand, Output, Value};
@@ -13,25 +13,43 @@ use super::remote::join;
 use super::transfer;
 
 /// Lists `path` (and, when recursive, every directory below it, breadth first), each
-/// directory over its own data connection. Emits [`Output::Entry`]s or collects them
-/// into [`Value::Entries`].
+/// directory over its own data connection; the entries go where [`Collect`] says.
 pub(crate) struct ListOp {
     dirs: VecDeque<Vec<u8>>,
     recursive: bool,
     command: ListCommand,
-    emit: bool,
+    collect: Collect,
     collected: Vec<Item>,
+    names: Vec<Entry>,
     current: Option<(Vec<u8>, Box<dyn Op>)>,
 }
 
+/// Where a listing's entries go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Collect {
+    /// Out as [`Output::Entry`]s as each directory arrives; the result is [`Value::None`].
+    Emit,
+    /// Into [`Value::Entries`], for an operation that runs the listing inside another.
+    Items,
+    /// Into [`Value::Names`]: each entry as the server named it, unsafe names kept, no
+    /// path joined ([`Operation::Names`](super::api::Operation::Names)).
+    Names,
+}
+
 impl ListOp {
-    pub(crate) fn new(path: Vec<u8>, recursive: bool, command: ListCommand, emit: bool) -> ListOp {
+    pub(crate) fn new(
+        path: Vec<u8>,
+        recursive: bool,
+        command: ListCommand,
+        collect: Collect,
+    ) -> ListOp {
         ListOp {
             dirs: VecDeque::from([path]),
             recursive,
             command,
-            emit,
+            collect,
             collected: Vec::new(),
+            names: Vec::new(),
             current: None,
         }
     }
@@ -40,10 +58,10 @@ impl ListOp {
     fn next_dir(&mut self, cx: &mut Cx<'_>) -> Step {
         loop {
             let Some(dir) = self.dirs.pop_front() else {
-                let value = if self.emit {
-                    Value::None
-                } else {
-                    Value::Entries(std::mem::take(&mut self.collected))
+                let value = match self.collect {
+                    Collect::Emit => Value::None,
+                    Collect::Items => Value::Entries(std::mem::take(&mut self.collected)),
+                    Collect::Names => Value::Names(std::mem::take(&mut self.names)),
                 };
                 return Step::Done(Ok(value));
             };
@@ -103,10 +121,18 @@ impl ListOp {
             let Some(entry) = parse_line(line, cx.state.clock)? else {
                 continue;
             };
+            if self.collect == Collect::Names {
+                // Not joined to a path: the caller judges each name (and can warn).
+                self.names.push(entry);
+                continue;
+            }
+            if entry.is_self_or_parent() {
+                continue;
+            }
             // A name is one path component: `.`/`..`, empty names and names holding a
             // `/` would make paths that leave the listed directory (and a recursive
             // listing that never ends), so they are dropped.
-            if entry.is_self_or_parent() || !is_plain_name(&entry.name) {
+            if !is_plain_name(&entry.name) {
                 continue;
             }
             let path = join(dir, &entry.name);
@@ -114,10 +140,9 @@ impl ListOp {
                 self.dirs.push_back(path.clone());
             }
             let item = Item { path, entry };
-            if self.emit {
-                cx.out.push_back(Output::Entry(item));
-            } else {
-                self.collected.push(item);
+            match self.collect {
+                Collect::Emit => cx.out.push_back(Output::Entry(item)),
+                _ => self.collected.push(item),
             }
         }
         Ok(())

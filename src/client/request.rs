@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::Error;
 use crate::code::Mask;
+use crate::listing::Entry;
 use crate::reply::Reply;
 use crate::time::DateTime;
 
@@ -116,6 +117,15 @@ impl Request<()> {
             },
             unit,
         )
+    }
+
+    /// [`Operation::Names`]: one directory's entries, unsafe names kept (for a tree
+    /// copy, which skips them with a warning).
+    pub fn names(path: impl AsRef<[u8]>) -> Request<Vec<Entry>> {
+        Request::new(Operation::Names(bytes(path)), |res| match res? {
+            Value::Names(entries) => Ok(entries),
+            other => Err(wrong("a directory's names", &other)),
+        })
     }
 
     /// [`Operation::Noop`].

@@ -89,7 +89,7 @@ use std::path::{Path, PathBuf};
 
 use crate::Error;
 use crate::error::PathIoError;
-use crate::listing::Kind;
+use crate::listing::{Entry, Kind};
 
 use super::Item;
 use super::remote::{file_name, join, split_parent, trim_trailing_slashes};
@@ -300,22 +300,23 @@ impl Plan {
         }
     }
 
-    /// Answers [`Step::ListRemote`]: the directory's entries (their paths are not used,
-    /// only their names and kinds).
-    pub fn remote_entries(&mut self, items: Result<Vec<Item>, Error>) {
+    /// Answers [`Step::ListRemote`]: the directory's entries as the server named them,
+    /// unsafe names included ([`Request::names`](crate::client::Request::names), which
+    /// every adapter's `Client::list_names` runs), so each one skipped is a warning.
+    pub fn remote_entries(&mut self, entries: Result<Vec<Entry>, Error>) {
         let Some(Step::ListRemote(_)) = self.answer("remote_entries") else {
             return self.wrong("remote_entries");
         };
         let Some(dir) = self.pending.pop_front() else {
             return;
         };
-        let mut items = match items {
-            Ok(items) => items,
+        let mut entries = match entries {
+            Ok(entries) => entries,
             Err(e) => return self.fail(e),
         };
-        items.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
-        for item in items {
-            let (name, kind) = (item.entry.name, item.entry.kind);
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        for entry in entries {
+            let (name, kind) = (entry.name, entry.kind);
             let own = matches!(kind, Kind::CurrentDir | Kind::ParentDir)
                 || (kind.is_dir() && (name == b"." || name == b".."));
             if own {
@@ -333,7 +334,7 @@ impl Plan {
                 self.dirs.push(node.clone());
                 self.pending.push_back(node);
             } else if kind.is_file() {
-                let size = item.entry.size;
+                let size = entry.size;
                 self.files.push(Node { size, ..node });
             } else {
                 self.warn(Warning::NotCopied {

@@ -188,29 +188,20 @@ impl World {
                 } else {
                     dir.clone()
                 };
-                let mut items: Vec<Item> = self
+                let mut entries: Vec<Entry> = self
                     .remote
                     .iter()
                     .filter(|(p, _)| p.as_slice() != b"/" && split_parent(p).0 == key.as_slice())
                     .map(|(p, r)| {
                         let name = split_parent(p).1;
-                        let entry = match r {
+                        match r {
                             Remote::File(b) => Entry::file(name, b.len() as u64),
                             Remote::Dir => Entry::dir(name),
-                        };
-                        Item {
-                            path: p.clone(),
-                            entry,
                         }
                     })
                     .collect();
-                for entry in self.extra.get(&key).cloned().unwrap_or_default() {
-                    items.push(Item {
-                        path: join(&key, &entry.name),
-                        entry,
-                    });
-                }
-                plan.remote_entries(Ok(items))
+                entries.extend(self.extra.get(&key).cloned().unwrap_or_default());
+                plan.remote_entries(Ok(entries))
             }
             Step::MakeRemoteDir { path, parents } => {
                 self.log.push(format!("MKD {}", lossy(&path)));

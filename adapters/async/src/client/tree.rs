@@ -56,7 +56,7 @@ impl Client {
                 Step::Canonicalize(p) => plan.canonical(unblock(move || fs::canonicalize(p)).await),
                 Step::ReadLocalDir(p) => plan.local_entries(unblock(move || read_dir(&p)).await),
                 Step::StatRemote(p) => plan.remote_item(self.stat(p).await),
-                Step::ListRemote(p) => plan.remote_entries(self.list(p, false).await),
+                Step::ListRemote(p) => plan.remote_entries(self.list_names(p).await),
                 Step::MakeRemoteDir { path, parents } => {
                     plan.remote_done(self.make_directory(path, parents).await)
                 }

@@ -153,8 +153,8 @@ impl Client {
     /// remote name, else to `local` itself. Each file is written to a temporary name
     /// beside its target and renamed when complete, so a failed download leaves no
     /// half-written file. Names in the server's listing that would leave the target
-    /// (`..`, absolute) fail the download with [`Error::UnexpectedReply`]. Returns the
-    /// bytes received.
+    /// (`..`, holding `/`) are skipped ([`Client::run_plan`] gives the warnings). Returns
+    /// the bytes received.
     pub fn download(
         &mut self,
         remote: impl AsRef<[u8]>,

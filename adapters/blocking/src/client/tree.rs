@@ -27,7 +27,7 @@ impl Client {
                 Step::Canonicalize(p) => plan.canonical(fs::canonicalize(p)),
                 Step::ReadLocalDir(p) => plan.local_entries(read_dir(&p)),
                 Step::StatRemote(p) => plan.remote_item(self.stat(p)),
-                Step::ListRemote(p) => plan.remote_entries(self.list(p, false)),
+                Step::ListRemote(p) => plan.remote_entries(self.list_names(p)),
                 Step::MakeRemoteDir { path, parents } => {
                     plan.remote_done(self.make_directory(path, parents))
                 }

@@ -129,7 +129,7 @@ fn run(
             Step::Canonicalize(p) => plan.canonical(fs::canonicalize(p)),
             Step::ReadLocalDir(p) => plan.local_entries(read_dir(&p)),
             Step::StatRemote(p) => plan.remote_item(client.stat(p)),
-            Step::ListRemote(p) => plan.remote_entries(client.list(p, false)),
+            Step::ListRemote(p) => plan.remote_entries(client.list_names(p)),
             Step::MakeRemoteDir { path, parents } => {
                 plan.remote_done(client.make_directory(path, parents))
             }
