@@ -601,6 +601,30 @@ fn listing_names_that_would_leave_the_directory_are_dropped() {
 }
 
 #[test]
+fn a_failed_control_connection_fails_the_operation_with_the_sockets_error() {
+    let mut s = greeted(b"220 x\r\n");
+    s.start(Operation::Noop);
+    s.with(|c, _| c.control_failed(std::io::Error::other("connection reset by peer")));
+    match s.last() {
+        Err(Error::Io(e)) => assert!(e.to_string().contains("reset by peer"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    // A timed-out socket is a timeout; a plain end of file stays "closed".
+    let mut s = greeted(b"220 x\r\n");
+    s.start(Operation::Noop);
+    s.with(|c, _| c.control_failed(std::io::ErrorKind::WouldBlock.into()));
+    assert!(matches!(s.last(), Err(Error::Timeout(_))), "{:?}", s.last());
+    let mut s = greeted(b"220 x\r\n");
+    s.start(Operation::Noop);
+    s.with(|c, _| c.control_closed());
+    assert!(
+        matches!(s.last(), Err(Error::ConnectionClosed)),
+        "{:?}",
+        s.last()
+    );
+}
+
+#[test]
 fn names_keep_every_entry_unjoined_for_the_caller_to_judge() {
     let mut s = greeted(b"220 x\r\n");
     s.start(Operation::Names(b"/d".to_vec()));

@@ -19,10 +19,19 @@
 //!   [`Request::finish`](super::Request::finish) of it (an `async fn` in the async
 //!   dialect);
 //! - `take_entries(&mut self) -> Vec<Item>`: the listing entries the core emitted
-//!   ([`Output::Entry`](super::Output::Entry)) during the last request, in order.
+//!   ([`Output::Entry`](super::Output::Entry)) during the last request, in order;
+//! - `ascii(&self) -> bool`: whether transfers are in `TYPE A` (the adapter's
+//!   `set_ascii`);
+//! - `open_stream(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error>`:
+//!   start an upload or download request and drive it until its data is to move;
+//! - `run_plan(&mut self, plan: Plan) -> Result<Copied, Error>`: carry out a
+//!   [`tree::Plan`](super::tree::Plan).
+//!
+//! `DataStream` must name the adapter's stream type where the macro is invoked.
 //!
 //! ```
 //! use sansftp::Error;
+//! use sansftp::client::tree::{Copied, Plan};
 //! use sansftp::client::{Item, Operation, Request};
 //!
 //! /// A client that only records the operations it is asked to start.
@@ -41,7 +50,23 @@
 //!     fn take_entries(&mut self) -> Vec<Item> {
 //!         Vec::new()
 //!     }
+//!
+//!     fn ascii(&self) -> bool {
+//!         false
+//!     }
+//!
+//!     fn open_stream(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error> {
+//!         self.started.push(request.into_operation());
+//!         Ok(DataStream(self))
+//!     }
+//!
+//!     fn run_plan(&mut self, _plan: Plan) -> Result<Copied, Error> {
+//!         Err(Error::ConnectionClosed)
+//!     }
 //! }
+//!
+//! /// The adapter's data stream.
+//! struct DataStream<'a>(&'a mut Client);
 //!
 //! let mut client = Client { started: Vec::new() };
 //! assert!(client.size("/pub/f.txt").is_err());
@@ -52,7 +77,8 @@
 /// `login_with_account`, `login_anonymous`, `get_current_directory`,
 /// `change_directory`, `make_directory`, `remove_file`, `remove_directory`, `remove`,
 /// `rename`, `list`, `list_with`, `list_names`, `stat`, `exists`, `is_file`, `is_dir`, `size`,
-/// `modified`, `noop` and `command`.
+/// `modified`, `noop`, `command`; the stream openers `upload_stream`, `append_stream`,
+/// `download_stream`; and the copies `upload` and `download`.
 ///
 /// `client_methods!(async)` makes them `async fn`s, `client_methods!(blocking)` plain
 /// ones. See [the module docs](crate::client::facade) for what the surrounding `impl`
@@ -73,6 +99,69 @@ macro_rules! client_methods {
 #[macro_export]
 macro_rules! __client_methods {
     ([$($asyncness:tt)*] [$($wait:tt)*]) => {
+        /// `STOR remote` (after `REST offset` when `offset > 0`, to resume): a
+        /// [`DataStream`] to write the file's bytes to; [`DataStream::finish`] it.
+        pub $($asyncness)* fn upload_stream(
+            &mut self,
+            remote: impl AsRef<[u8]>,
+            offset: u64,
+        ) -> ::core::result::Result<DataStream<'_>, $crate::Error> {
+            let request = $crate::client::Request::upload(remote, offset, self.ascii(), false);
+            self.open_stream(request) $($wait)*
+        }
+
+        /// `APPE remote`: a [`DataStream`] whose bytes are appended to the file.
+        pub $($asyncness)* fn append_stream(
+            &mut self,
+            remote: impl AsRef<[u8]>,
+        ) -> ::core::result::Result<DataStream<'_>, $crate::Error> {
+            let request = $crate::client::Request::upload(remote, 0, self.ascii(), true);
+            self.open_stream(request) $($wait)*
+        }
+
+        /// `RETR remote` (after `REST offset` when `offset > 0`): a [`DataStream`] to
+        /// read the file's bytes from; read it to its end, then [`DataStream::finish`]
+        /// it.
+        pub $($asyncness)* fn download_stream(
+            &mut self,
+            remote: impl AsRef<[u8]>,
+            offset: u64,
+        ) -> ::core::result::Result<DataStream<'_>, $crate::Error> {
+            let request = $crate::client::Request::download(remote, offset, self.ascii());
+            self.open_stream(request) $($wait)*
+        }
+
+        /// Uploads a local file, or a local directory with everything in it, like
+        /// `cp -r local remote`: into `remote/<name>` when `remote` is an existing
+        /// directory (or ends with `/`), else as `remote` (missing parents made). Links
+        /// to directories below `local` are not followed. The rules are
+        /// [`sansftp::client::tree`]'s; [`run_plan`](Client::run_plan) also gives the
+        /// warnings. Returns the bytes sent.
+        pub $($asyncness)* fn upload(
+            &mut self,
+            local: impl AsRef<::std::path::Path>,
+            remote: impl AsRef<[u8]>,
+        ) -> ::core::result::Result<u64, $crate::Error> {
+            let plan = $crate::client::tree::Plan::upload(local.as_ref(), remote.as_ref());
+            self.run_plan(plan) $($wait)* .map(|copied| copied.bytes)
+        }
+
+        /// Downloads a remote file, or a remote directory with everything in it, like
+        /// `cp -r remote local`: into `local/<name>` when `local` is an existing
+        /// directory (or ends with `/`), else as `local`. Each file is written to a
+        /// temporary name beside its target and renamed when complete, so a failed
+        /// download leaves no half-written file; names in a listing that would leave
+        /// the target are skipped ([`run_plan`](Client::run_plan) gives the warnings).
+        /// Returns the bytes received.
+        pub $($asyncness)* fn download(
+            &mut self,
+            remote: impl AsRef<[u8]>,
+            local: impl AsRef<::std::path::Path>,
+        ) -> ::core::result::Result<u64, $crate::Error> {
+            let plan = $crate::client::tree::Plan::download(remote.as_ref(), local.as_ref());
+            self.run_plan(plan) $($wait)* .map(|copied| copied.bytes)
+        }
+
         /// Logs in: `USER`, `PASS` when asked (an empty `ACCT` if one is asked for),
         /// then `FEAT` (and `OPTS UTF8 ON` when advertised). A wrong password is a
         /// [`StatusCodeError`](sansftp::StatusCodeError) that received `530`.
@@ -274,15 +363,19 @@ macro_rules! __client_methods {
 #[cfg(test)]
 mod tests {
     use crate::Error;
+    use crate::client::tree::{Copied, Plan, Step};
     use crate::client::{Item, ListCommand, Operation, Request};
     use crate::code::Mask;
     use crate::listing::Entry;
+    use std::path::PathBuf;
 
     /// Records what each generated method starts; answers every request with an
     /// error, or (for a listing) success and two entries.
     struct Client {
         started: Vec<Operation>,
         entries: Vec<Item>,
+        ascii: bool,
+        plans: Vec<Option<Step>>,
     }
 
     impl Client {
@@ -307,14 +400,40 @@ mod tests {
         fn take_entries(&mut self) -> Vec<Item> {
             std::mem::take(&mut self.entries)
         }
+
+        fn ascii(&self) -> bool {
+            self.ascii
+        }
+
+        fn open_stream(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error> {
+            self.started.push(request.into_operation());
+            Ok(DataStream(self))
+        }
+
+        /// Records the plan's first step; every plan "moved" 7 bytes.
+        fn run_plan(&mut self, mut plan: Plan) -> Result<Copied, Error> {
+            self.plans.push(plan.next_step());
+            Ok(Copied {
+                bytes: 7,
+                ..Copied::default()
+            })
+        }
+    }
+
+    struct DataStream<'a>(#[allow(dead_code)] &'a mut Client);
+
+    fn client() -> Client {
+        Client {
+            started: Vec::new(),
+            entries: Vec::new(),
+            ascii: false,
+            plans: Vec::new(),
+        }
     }
 
     #[test]
     fn each_method_starts_its_own_request() {
-        let mut c = Client {
-            started: Vec::new(),
-            entries: Vec::new(),
-        };
+        let mut c = client();
         assert!(c.login("u", "p").is_err());
         assert!(c.login_with_account("u", "p", "acct").is_err());
         assert!(c.login_anonymous().is_err());
@@ -359,11 +478,38 @@ mod tests {
     }
 
     #[test]
+    fn stream_openers_start_their_transfer_in_the_clients_type() {
+        let mut c = client();
+        assert!(c.upload_stream("/u", 5).is_ok());
+        c.ascii = true;
+        assert!(c.append_stream("/a").is_ok());
+        assert!(c.download_stream("/d", 9).is_ok());
+        let expected = [
+            Request::upload("/u", 5, false, false).into_operation(),
+            Request::upload("/a", 0, true, true).into_operation(),
+            Request::download("/d", 9, true).into_operation(),
+        ];
+        assert_eq!(c.started, expected);
+    }
+
+    #[test]
+    fn copies_run_a_plan_in_their_direction_and_give_its_bytes() {
+        let mut c = client();
+        assert_eq!(c.upload("/local/src", "/remote/dst").unwrap(), 7);
+        assert_eq!(c.download("/remote/src", "/local/dst").unwrap(), 7);
+        assert_eq!(
+            c.plans,
+            [
+                Some(Step::StatLocal(PathBuf::from("/local/src"))),
+                Some(Step::StatRemote(b"/remote/src".to_vec())),
+            ]
+        );
+        assert!(c.started.is_empty(), "a plan starts nothing by itself");
+    }
+
+    #[test]
     fn list_returns_the_entries_of_its_request() {
-        let mut c = Client {
-            started: Vec::new(),
-            entries: Vec::new(),
-        };
+        let mut c = client();
         let items = c.list("/d", true).unwrap();
         let paths: Vec<_> = items.iter().map(|i| i.path_str().into_owned()).collect();
         assert_eq!(paths, ["/d/a", "/d/b"]);

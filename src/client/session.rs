@@ -138,25 +138,37 @@ impl Session {
         }
     }
 
-    /// The control connection reached end of file (or broke); then drain
-    /// [`poll_output`](Session::poll_output).
+    /// The control connection reached end of file; then drain
+    /// [`poll_output`](Session::poll_output). The running operation ends: well if the
+    /// close is its end (`QUIT`), else with [`Error::ConnectionClosed`].
     pub fn control_closed(&mut self) {
+        self.close_control(Error::ConnectionClosed);
+    }
+
+    /// A read or write on the control connection failed with `error`: the session
+    /// closes as with [`control_closed`](Session::control_closed), and the running
+    /// operation fails with the socket's error ([`Error::from_io`]: a timed-out socket
+    /// is [`Error::Timeout`]), which says why, rather than "closed". Then drain
+    /// [`poll_output`](Session::poll_output).
+    pub fn control_failed(&mut self, error: std::io::Error) {
+        self.close_control(Error::from_io(error, "the control connection"));
+    }
+
+    fn close_control(&mut self, error: Error) {
         if self.closed {
             return;
         }
-        let res = self
-            .op
-            .as_mut()
-            .and_then(|op| op.on_closed())
-            .unwrap_or(Err(Error::ConnectionClosed));
-        match res {
-            Ok(v) => {
+        let ended = self.op.as_mut().and_then(|op| op.on_closed());
+        match ended {
+            Some(Ok(v)) => {
                 self.op = None;
                 self.push_done(Ok(v));
                 self.closed = true;
                 self.out.push_back(Output::Close);
             }
-            Err(e) => self.fail(e),
+            // A plain end of file: the operation's own account of it.
+            Some(Err(e)) if matches!(error, Error::ConnectionClosed) => self.fail(e),
+            _ => self.fail(error),
         }
     }
 

@@ -199,7 +199,7 @@ impl Client {
                 let _ = self.ctrl.get_ref().shutdown(Shutdown::Both);
             }
             if let Some(res) = done {
-                return Stop::Done(res.map_err(|e| self.explain_closed(e)));
+                return Stop::Done(res);
             }
             if let Some(t) = ready {
                 return Stop::Transfer(t);
@@ -209,7 +209,7 @@ impl Client {
             }
             if self.session.is_closed() || !self.session.is_busy() {
                 // Nothing can come any more (a closed session has no operation).
-                return Stop::Done(Err(self.explain_closed(Error::ConnectionClosed)));
+                return Stop::Done(Err(Error::ConnectionClosed));
             }
             match self.wait().await {
                 Event::Control(Ok(0)) => self.session.control_closed(),
@@ -340,20 +340,10 @@ impl Client {
         }
     }
 
-    /// The control connection broke: the core hears it as closed, the error is kept to
-    /// explain it.
+    /// The control connection broke: the core ends the session with the error.
     fn control_failed(&mut self, e: io::Error) {
         log::debug!("control connection failed: {e}");
-        self.ctrl_error.get_or_insert(e);
-        self.session.control_closed();
-    }
-
-    /// Replaces a bare "connection closed" with the socket error that caused it.
-    fn explain_closed(&mut self, e: Error) -> Error {
-        match (e, self.ctrl_error.take()) {
-            (Error::ConnectionClosed, Some(io)) => Error::from_io(io, "the control connection"),
-            (e, _) => e,
-        }
+        self.session.control_failed(e);
     }
 }
 

@@ -119,8 +119,6 @@ pub struct Client {
     data_buf: Vec<u8>,
     /// Entries of the running listing, not yet handed out.
     entries: VecDeque<Item>,
-    /// The socket error that closed the control connection, to report it.
-    ctrl_error: Option<io::Error>,
     /// Command bytes not yet written.
     ctrl_out: Vec<u8>,
     /// A passive data connection to open.
@@ -172,7 +170,6 @@ impl Client {
             accept_since: None,
             data_buf: Vec::new(),
             entries: VecDeque::new(),
-            ctrl_error: None,
             ctrl_out: Vec::new(),
             connecting: None,
             closing: false,
@@ -221,35 +218,9 @@ impl Client {
         Ok(ListStream::new(self))
     }
 
-    /// A stream to write a remote file (`STOR`; with `offset > 0`, `REST offset` first,
-    /// to resume). Call [`DataStream::finish`] when done.
-    pub async fn upload_stream(
-        &mut self,
-        remote: impl AsRef<[u8]>,
-        offset: u64,
-    ) -> Result<DataStream<'_>, Error> {
-        self.open_stream(Request::upload(remote, offset, self.ascii, false))
-            .await
-    }
-
-    /// A stream that appends to a remote file (`APPE`).
-    pub async fn append_stream(
-        &mut self,
-        remote: impl AsRef<[u8]>,
-    ) -> Result<DataStream<'_>, Error> {
-        self.open_stream(Request::upload(remote, 0, self.ascii, true))
-            .await
-    }
-
-    /// A stream to read a remote file (`RETR`; with `offset > 0`, `REST offset` first).
-    /// Read it to its end, then call [`DataStream::finish`].
-    pub async fn download_stream(
-        &mut self,
-        remote: impl AsRef<[u8]>,
-        offset: u64,
-    ) -> Result<DataStream<'_>, Error> {
-        self.open_stream(Request::download(remote, offset, self.ascii))
-            .await
+    /// Whether transfers are in `TYPE A` (for [`sansftp::client_methods!`]).
+    fn ascii(&self) -> bool {
+        self.ascii
     }
 
     /// The listing entries the last request emitted (for [`sansftp::client_methods!`]).

@@ -16,33 +16,6 @@ use sansftp::client::tree::{Copied, LocalKind, Plan, Step};
 use super::Client;
 
 impl Client {
-    /// Uploads a local file or tree to `remote`, like `cp -r local remote`: into
-    /// `remote/<name>` when `remote` is an existing directory (or ends with `/`), else
-    /// as `remote` (missing parents made). Links to directories below `local` are not
-    /// followed. The rules are `sansftp::client::tree`'s; [`run_plan`](Client::run_plan)
-    /// also gives the warnings. Returns the bytes sent.
-    pub async fn upload(
-        &mut self,
-        local: impl AsRef<Path>,
-        remote: impl AsRef<[u8]>,
-    ) -> Result<u64, Error> {
-        let plan = Plan::upload(local.as_ref(), remote.as_ref());
-        self.run_plan(plan).await.map(|c| c.bytes)
-    }
-
-    /// Downloads a remote file or tree to `local`, like `cp -r remote local`: into
-    /// `local/<name>` when `local` is an existing directory (or ends with `/`), else as
-    /// `local`. Each file is written to a temporary name beside its target and renamed
-    /// when complete; unsafe names in a listing are skipped. Returns the bytes received.
-    pub async fn download(
-        &mut self,
-        remote: impl AsRef<[u8]>,
-        local: impl AsRef<Path>,
-    ) -> Result<u64, Error> {
-        let plan = Plan::download(remote.as_ref(), local.as_ref());
-        self.run_plan(plan).await.map(|c| c.bytes)
-    }
-
     /// Carries out a copy [`Plan`]: what was moved, with the warnings of what was
     /// skipped (also logged). A call cancelled mid-way leaves no temporary file.
     pub async fn run_plan(&mut self, mut plan: Plan) -> Result<Copied, Error> {

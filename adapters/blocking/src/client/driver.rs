@@ -217,8 +217,8 @@ impl Driver {
             match out {
                 Output::Send(bytes) => {
                     if let Err(e) = self.control.write_all(&bytes) {
-                        let e = Error::from_io(e, "the control connection");
-                        return Some(Stop::Done(Err(self.broken(e))));
+                        // The core fails the operation with `e`; its `Close` follows.
+                        self.session.control_failed(e);
                     }
                 }
                 Output::Connect(addr) => {
@@ -263,21 +263,18 @@ impl Driver {
         self.read_control()
     }
 
-    /// Reads the control connection once (bounded by the reply and socket timeouts).
+    /// Reads the control connection once, bounded by the core's deadline (its reply
+    /// timeout, by default the socket timeout).
     fn read_control(&mut self) -> Option<Stop> {
         let now = Instant::now();
-        let socket_deadline = self.options.socket_timeout.map(|t| now + t);
-        let deadline = match (self.session.poll_timeout(), socket_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let wait = deadline.map(|d| {
+        let wait = self.session.poll_timeout().map(|d| {
             d.saturating_duration_since(now)
                 .max(Duration::from_millis(1))
         });
         if wait != self.control_read_timeout {
             if let Err(e) = self.control.set_read_timeout(wait) {
-                return Some(Stop::Done(Err(self.broken(Error::Io(e)))));
+                self.session.control_failed(e);
+                return None;
             }
             self.control_read_timeout = wait;
         }
@@ -294,33 +291,11 @@ impl Driver {
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                let now = Instant::now();
-                self.session.handle_timeout(now);
-                if !self.session.is_closed() && socket_deadline.is_some_and(|d| d <= now) {
-                    let e = Error::Timeout("a reply from the server".into());
-                    return Some(Stop::Done(Err(self.broken(e))));
-                }
+                self.session.handle_timeout(Instant::now());
             }
-            Err(e) => {
-                let _ = self.control.shutdown(Shutdown::Both);
-                self.session.control_closed();
-                // The core's error says only "closed"; the socket's says why.
-                let res = self.wait_done();
-                return Some(Stop::Done(res.and(Err(Error::Io(e)))));
-            }
+            Err(e) => self.session.control_failed(e),
         }
         None
-    }
-
-    /// The control connection can no longer be used: closes it, ends the session and
-    /// gives `error` back.
-    fn broken(&mut self, error: Error) -> Error {
-        let _ = self.control.shutdown(Shutdown::Both);
-        self.data = DataSlot::None;
-        self.session.control_closed();
-        while self.session.poll_output().is_some() {}
-        self.entries.clear();
-        error
     }
 
     fn connect_data(&self, addr: SocketAddr) -> io::Result<TcpStream> {

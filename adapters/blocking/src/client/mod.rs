@@ -6,7 +6,6 @@ mod stream;
 mod tree;
 
 use std::net::ToSocketAddrs;
-use std::path::Path;
 
 use sansftp::client::{DataFlow, Features, Item, ListCommand, Request, TransferKind};
 use sansftp::{Error, Reply};
@@ -134,60 +133,6 @@ impl Client {
         Ok(ListStream::new(&mut self.driver))
     }
 
-    /// Uploads a local file, or a local directory with everything in it, like
-    /// `cp -r local remote`: when `remote` is an existing directory, into it under the
-    /// local name (`remote/<name of local>`), else to `remote` itself (its missing
-    /// parent directories made first; a directory's `local/a/b` becomes `remote/a/b`).
-    /// Links to files are followed, links to directories skipped. Returns the bytes
-    /// sent.
-    pub fn upload(
-        &mut self,
-        local: impl AsRef<Path>,
-        remote: impl AsRef<[u8]>,
-    ) -> Result<u64, Error> {
-        tree::upload(self, local.as_ref(), remote.as_ref())
-    }
-
-    /// Downloads a remote file, or a remote directory with everything in it, like
-    /// `cp -r remote local`: when `local` is an existing directory, into it under the
-    /// remote name, else to `local` itself. Each file is written to a temporary name
-    /// beside its target and renamed when complete, so a failed download leaves no
-    /// half-written file. Names in the server's listing that would leave the target
-    /// (`..`, holding `/`) are skipped ([`Client::run_plan`] gives the warnings). Returns
-    /// the bytes received.
-    pub fn download(
-        &mut self,
-        remote: impl AsRef<[u8]>,
-        local: impl AsRef<Path>,
-    ) -> Result<u64, Error> {
-        tree::download(self, remote.as_ref(), local.as_ref())
-    }
-
-    /// `STOR remote` (after `REST offset` when `offset > 0`, to resume): a stream to
-    /// write the file's bytes to; [`DataStream::finish`] it.
-    pub fn upload_stream(
-        &mut self,
-        remote: impl AsRef<[u8]>,
-        offset: u64,
-    ) -> Result<DataStream<'_>, Error> {
-        self.transfer(Request::upload(remote, offset, self.driver.ascii, false))
-    }
-
-    /// `APPE remote`: a stream whose bytes are appended to the file.
-    pub fn append_stream(&mut self, remote: impl AsRef<[u8]>) -> Result<DataStream<'_>, Error> {
-        self.transfer(Request::upload(remote, 0, self.driver.ascii, true))
-    }
-
-    /// `RETR remote` (after `REST offset` when `offset > 0`): a stream to read the
-    /// file's bytes from; read it to the end, then [`DataStream::finish`] it.
-    pub fn download_stream(
-        &mut self,
-        remote: impl AsRef<[u8]>,
-        offset: u64,
-    ) -> Result<DataStream<'_>, Error> {
-        self.transfer(Request::download(remote, offset, self.driver.ascii))
-    }
-
     /// Finishes whatever transfer is still pending (say, of a [`DataStream`] dropped
     /// without a socket timeout), its error discarded. Every other method does this
     /// first anyway; this one only fails when the control connection does.
@@ -223,8 +168,14 @@ impl Client {
         self.driver.entries.drain(..).collect()
     }
 
-    /// Starts a file transfer and waits until its data is to move.
-    fn transfer(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error> {
+    /// Whether transfers are in `TYPE A` (for [`sansftp::client_methods!`]).
+    fn ascii(&self) -> bool {
+        self.driver.ascii
+    }
+
+    /// Starts a file transfer and waits until its data is to move (for
+    /// [`sansftp::client_methods!`]).
+    fn open_stream(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error> {
         let kind = request.operation().transfer_kind();
         self.driver.start(request.into_operation())?;
         let (socket, flow) = match self.driver.wait_transfer()? {

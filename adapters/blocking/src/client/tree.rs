@@ -44,20 +44,6 @@ impl Client {
     }
 }
 
-/// [`Client::upload`].
-pub(super) fn upload(client: &mut Client, local: &Path, remote: &[u8]) -> Result<u64, Error> {
-    client
-        .run_plan(Plan::upload(local, remote))
-        .map(|c| c.bytes)
-}
-
-/// [`Client::download`].
-pub(super) fn download(client: &mut Client, remote: &[u8], local: &Path) -> Result<u64, Error> {
-    client
-        .run_plan(Plan::download(remote, local))
-        .map(|c| c.bytes)
-}
-
 /// A directory's entries, links not followed.
 fn read_dir(dir: &Path) -> io::Result<Vec<(OsString, LocalKind)>> {
     let kind = |e: fs::DirEntry| Ok((e.file_name(), LocalKind::of(&e.metadata()?)));
