@@ -315,6 +315,19 @@ impl DateTime {
 
 /// RFC 3339 in UTC, as the CLI's JSON output uses: `2024-05-01T12:30:00Z`, with
 /// `.fff` (or more digits, as few as exact) when there is a sub-second part.
+/// A wall clock reading as a calendar time (what the client core takes with each
+/// operation's start): [`DateTime::from_system_time`], saturating at [`DateTime::MIN`]
+/// and [`DateTime::MAX`] outside years `1..=9999`.
+impl From<SystemTime> for DateTime {
+    fn from(t: SystemTime) -> DateTime {
+        match DateTime::from_system_time(t) {
+            Some(d) => d,
+            None if t < UNIX_EPOCH => DateTime::MIN,
+            None => DateTime::MAX,
+        }
+    }
+}
+
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -552,6 +565,22 @@ mod tests {
         #[test]
         fn parse_modify_never_panics(s in proptest::collection::vec(any::<u8>(), 0..30)) {
             let _ = DateTime::parse_modify(&s);
+        }
+    }
+
+    #[test]
+    fn a_system_time_saturates_outside_the_calendar() {
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        assert_eq!(
+            DateTime::from(now),
+            DateTime::from_system_time(now).unwrap()
+        );
+        let far = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(400_000_000_000);
+        assert_eq!(DateTime::from(far), DateTime::MAX);
+        if let Some(early) =
+            SystemTime::UNIX_EPOCH.checked_sub(std::time::Duration::from_secs(70_000_000_000))
+        {
+            assert_eq!(DateTime::from(early), DateTime::MIN);
         }
     }
 }

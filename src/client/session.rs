@@ -95,16 +95,22 @@ impl Session {
         s
     }
 
-    /// Starts `op` at `now`, `wall` being the same moment in UTC (listings read it for
-    /// dates without a year), then drain [`poll_output`](Session::poll_output). Fails
+    /// Starts `op` at `now`, `wall` being the same moment on the wall clock (a
+    /// `SystemTime::now()`, or a [`DateTime`] in UTC; listings read it for dates without
+    /// a year), then drain [`poll_output`](Session::poll_output). Fails
     /// with [`Busy`] while another operation runs; drive that one to its
     /// [`Output::Done`] first. On a closed session the operation finishes at once with
     /// [`Error::ConnectionClosed`].
-    pub fn start(&mut self, op: Operation, now: Instant, wall: DateTime) -> Result<(), Busy> {
+    pub fn start(
+        &mut self,
+        op: Operation,
+        now: Instant,
+        wall: impl Into<DateTime>,
+    ) -> Result<(), Busy> {
         if self.is_busy() {
             return Err(Busy);
         }
-        self.shared.clock = wall;
+        self.shared.clock = wall.into();
         self.abandoned = false;
         if self.closed {
             self.push_done(Err(Error::ConnectionClosed));

@@ -11,7 +11,6 @@ use async_io::{Async, Timer};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, future};
 use sansftp::Error;
 use sansftp::client::{Operation, Output, Request, Transfer, TransferEnd, TransferKind, Value};
-use sansftp::time::DateTime;
 
 use super::Client;
 
@@ -69,11 +68,6 @@ pub(crate) async fn connect(
     Ok(sock)
 }
 
-/// The wall clock, given to the core with each operation's start.
-pub(crate) fn wall_clock() -> DateTime {
-    DateTime::from_system_time(SystemTime::now()).unwrap_or(DateTime::UNIX_EPOCH)
-}
-
 impl Client {
     /// Finishes whatever operation is still running (a stream dropped before its end, a
     /// listing stream dropped halfway): transfers the core starts meanwhile are aborted,
@@ -105,7 +99,7 @@ impl Client {
     pub(crate) async fn start(&mut self, op: Operation) -> Result<(), Error> {
         self.finish_pending().await;
         self.entries.clear();
-        Ok(self.session.start(op, Instant::now(), wall_clock())?)
+        Ok(self.session.start(op, Instant::now(), SystemTime::now())?)
     }
 
     /// Runs `request`, which moves no file data, to its end.

@@ -30,6 +30,7 @@ use super::driver::{Stop, timed_out, timeout};
 /// [`Session::end_transfer`](sansftp::client::Session::end_transfer). A stream dropped
 /// cannot wait for the server in `Drop`: the client's next call reads every reply the
 /// end causes, so the control connection stays in step.
+#[derive(Debug)]
 pub struct DataStream<'a> {
     client: &'a mut Client,
     /// `None`: the server finished without a data connection, or after the end.
@@ -41,14 +42,6 @@ pub struct DataStream<'a> {
     stall_armed: bool,
     /// Waiting for the speed limit.
     throttle: Timer,
-}
-
-impl fmt::Debug for DataStream<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DataStream")
-            .field("flow", &self.flow)
-            .finish_non_exhaustive()
-    }
 }
 
 impl<'a> DataStream<'a> {
@@ -80,6 +73,7 @@ impl<'a> DataStream<'a> {
     pub async fn finish(mut self) -> Result<(), Error> {
         let limit = self.client.options.socket_timeout;
         let closed = match self.flow.closing() {
+            // Flushes the upload and shuts its connection down.
             Closing::Shutdown => timeout(limit, "closing the upload", self.close()).await,
             Closing::Probe => self.read(&mut [0u8; 1]).await.map(drop),
             Closing::Ready => Ok(()),
@@ -178,11 +172,6 @@ impl<'a> DataStream<'a> {
                 return Poll::Ready(Ok(n));
             }
         }
-    }
-
-    /// Flushes an upload and shuts its connection down.
-    async fn close(&mut self) -> io::Result<()> {
-        AsyncWriteExt::close(self).await
     }
 }
 

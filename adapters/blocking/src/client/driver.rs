@@ -10,7 +10,6 @@ use sansftp::client::{
     ClientOptions, Item, Operation, Output, Request, Session, SpeedLimits, Transfer, TransferEnd,
     TransferKind, Value,
 };
-use sansftp::time::DateTime;
 use sansftp::{Error, Reply};
 
 /// Bytes read from the control connection at a time.
@@ -137,8 +136,7 @@ impl Driver {
     pub(crate) fn start(&mut self, op: Operation) -> Result<(), Error> {
         self.finish_pending();
         self.entries.clear();
-        let wall = DateTime::from_system_time(SystemTime::now()).unwrap_or(DateTime::UNIX_EPOCH);
-        Ok(self.session.start(op, Instant::now(), wall)?)
+        Ok(self.session.start(op, Instant::now(), SystemTime::now())?)
     }
 
     /// Whether an operation was started and its result not yet collected (the core

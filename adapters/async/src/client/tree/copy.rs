@@ -31,8 +31,10 @@ impl Client {
         let file = unblock(move || File::open(l)).await;
         let file = file.map_err(|e| local_error(&f.local, e))?;
         let mut stream = self.upload_stream(&f.remote, 0).await?;
-        let sent = send_file(&mut stream, file, &f.local).await;
-        end(stream, sent).await
+        // On an error the stream's drop aborts the transfer (the core's rule for a
+        // dropped upload), and the next call on the client reads the replies.
+        let sent = send_file(&mut stream, file, &f.local).await?;
+        stream.finish().await.map(|()| sent)
     }
 
     /// Downloads one file to its temporary name (the plan renames it, or removes it).
@@ -41,21 +43,10 @@ impl Client {
         let file = unblock(move || File::create(t)).await;
         let file = file.map_err(|e| local_error(&f.temp, e))?;
         let mut stream = self.download_stream(&f.remote, 0).await?;
-        let received = receive_file(&mut stream, file, &f.temp).await;
-        end(stream, received).await
-    }
-}
-
-/// Finishes a stream whose copy went well, aborts one whose copy failed.
-async fn end(stream: DataStream<'_>, copied: Result<u64, Error>) -> Result<u64, Error> {
-    match copied {
-        Ok(n) => stream.finish().await.map(|()| n),
-        Err(e) => {
-            if let Err(abort) = stream.abort().await {
-                log::debug!("aborting the failed transfer: {abort}");
-            }
-            Err(e)
-        }
+        // On an error the drop aborts, as for an upload (a download dropped before
+        // its end).
+        let received = receive_file(&mut stream, file, &f.temp).await?;
+        stream.finish().await.map(|()| received)
     }
 }
 
