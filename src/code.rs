@@ -100,6 +100,9 @@ impl Code {
     pub const BAD_SEQUENCE: Code = Code(503);
     /// 504: command not implemented for that parameter.
     pub const PARAMETER_NOT_IMPLEMENTED: Code = Code(504);
+    /// 521: a data connection cannot be opened with this protection level (a `PROT C`
+    /// transfer on a server that requires TLS on data connections, RFC 4217).
+    pub const DATA_PROTECTION_REQUIRED: Code = Code(521);
     /// 522: network protocol not supported (EPRT/EPSV).
     pub const PROTOCOL_NOT_SUPPORTED: Code = Code(522);
     /// 530: not logged in.
@@ -108,6 +111,8 @@ impl Code {
     pub const NEED_ACCOUNT_TO_STORE: Code = Code(532);
     /// 534: request denied for policy reasons (TLS required or refused).
     pub const POLICY_DENIED: Code = Code(534);
+    /// 536: the requested `PROT` level is not supported (`S`, `E`: RFC 4217).
+    pub const PROTECTION_NOT_SUPPORTED: Code = Code(536);
     /// 550: requested action not taken; file unavailable (not found, no access).
     pub const FILE_UNAVAILABLE: Code = Code(550);
     /// 551: requested action aborted: page type unknown.

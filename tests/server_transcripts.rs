@@ -682,7 +682,7 @@ fn misc_commands() {
         d.send(b"AUTH TLS\r\n"),
         "502 TLS is not available on this server\r\n"
     );
-    assert_eq!(d.send(b"PBSZ 0\r\n"), "503 PBSZ needs AUTH first\r\n");
+    assert_eq!(d.send(b"PBSZ 0\r\n"), "503 PBSZ needs AUTH TLS first\r\n");
     assert_eq!(d.send(b"PROT C\r\n"), "200 Protection level set to C\r\n");
     assert_eq!(
         d.send(b"MODE S\r\nSTRU F\r\n"),

@@ -7,8 +7,7 @@ use std::time::Instant;
 use crate::addr::{is_bounce_safe, pasv_ipv4, same_host};
 use crate::code::Code;
 use crate::command::{
-    Command, EpsvArg, ListArgs, ParseError, ProtectionLevel, Structure, TextFormat, TransferMode,
-    TransferType,
+    Command, EpsvArg, ListArgs, ParseError, Structure, TextFormat, TransferMode, TransferType,
 };
 use crate::listing::FactSet;
 use crate::path::{VirtualPath, quote_257};
@@ -65,17 +64,13 @@ impl Session {
                 self.reply(Code::SYSTEM_TYPE, text);
             }
             Command::Noop => self.reply(Code::OK, "NOOP ok"),
-            Command::Feat => self.send(&texts::feat(self.mlst_facts)),
+            Command::Feat => self.send(&texts::feat(self.mlst_facts, self.config.tls.available)),
             Command::Help(topic) => self.send(&texts::help(topic.as_deref())),
             Command::Host(_) => self.cmd_host(),
-            Command::Auth(_) | Command::Ccc => {
-                self.reply(Code::NOT_IMPLEMENTED, "TLS is not available on this server")
-            }
-            Command::Pbsz(_) => self.reply(Code::BAD_SEQUENCE, "PBSZ needs AUTH first"),
-            Command::Prot(ProtectionLevel::Clear) => {
-                self.reply(Code::OK, "Protection level set to C")
-            }
-            Command::Prot(_) => self.reply(Code::BAD_SEQUENCE, "PROT needs AUTH first"),
+            Command::Auth(mechanism) => self.cmd_auth(&mechanism, now),
+            Command::Ccc => self.cmd_ccc(),
+            Command::Pbsz(size) => self.cmd_pbsz(size),
+            Command::Prot(level) => self.cmd_prot(level),
             Command::Opts(arg) => self.cmd_opts(&arg),
             Command::Site(_) => self.reply(Code::NOT_IMPLEMENTED, "SITE not implemented"),
             Command::Type(t) => self.cmd_type(t),
@@ -284,6 +279,11 @@ impl Session {
         let Some(user) = self.user().cloned() else {
             return self.reply(Code::NOT_LOGGED_IN, "Not logged in");
         };
+        let Ok(tls) = self.data_tls(kind.is_upload()) else {
+            // Refused (521): the data setup stays for a retry under PROT P.
+            self.data = setup;
+            return;
+        };
         self.passive_lent = channel == DataChannel::Passive;
         let kind_is_data = matches!(kind, TransferKind::SendData(_));
         let id = self.next_id();
@@ -301,6 +301,8 @@ impl Session {
             unique_tries: 0,
             channel: setup,
             progress: progress.clone(),
+            tls: tls.is_some(),
+            tls_checked: false,
         }));
         let throttles = self.throttles.as_ref().map_or_else(Default::default, |t| {
             t.for_transfer(&self.config, &user, kind.is_upload(), now)
@@ -315,6 +317,7 @@ impl Session {
             ascii: self.ascii && !kind_is_data,
             allowed_peer: self.peer.ip(),
             progress,
+            tls,
         }));
     }
 
@@ -329,6 +332,9 @@ impl Session {
     }
 
     fn cmd_user(&mut self, login: Vec<u8>) {
+        if !self.login_allowed() {
+            return;
+        }
         // A new USER starts over, logging out whoever was logged in (as aioftp).
         self.logout();
         self.login = Login::None;
@@ -344,6 +350,9 @@ impl Session {
     }
 
     fn cmd_pass(&mut self, password: Vec<u8>) {
+        if !self.login_allowed() {
+            return;
+        }
         match &self.login {
             Login::LoggedIn(_) => self.reply(Code::SUPERFLUOUS, "Already logged in"),
             Login::None => self.reply(Code::BAD_SEQUENCE, "Login with USER first"),

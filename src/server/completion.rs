@@ -178,6 +178,9 @@ impl Session {
     /// [`upload_committed`](Session::upload_committed), which sends the `226`.
     /// Stale ids (and a second call for the same upload) are ignored.
     pub fn data_done(&mut self, id: RequestId, bytes: u64, now: Instant) {
+        if self.refused_unchecked_tls(id, now) {
+            return;
+        }
         let t = match self.wait.take() {
             Some(Wait::Transfer(t)) if t.id == id && !t.phase.finishing() => t,
             other => {
@@ -300,7 +303,10 @@ impl Session {
             (TransferError::Storage(e), true) => {
                 self.reply(Code::LOCAL_ERROR, format!("Transfer failed: {e}"));
             }
-            (TransferError::Connect(_) | TransferError::Broken(_), false) => {
+            (
+                TransferError::Connect(_) | TransferError::Broken(_) | TransferError::Truncated,
+                false,
+            ) => {
                 self.reply(
                     Code::CANT_OPEN_DATA,
                     format!("Can't open data connection: {error}"),

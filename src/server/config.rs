@@ -12,6 +12,7 @@ use crate::error::{Error, PathIsNotAbsolute};
 use crate::path::VirtualPath;
 
 use super::request::{AuthRequest, AuthResult};
+use super::tls::TlsPolicy;
 
 /// Everything a server's sessions share: users, limits, timeouts, texts.
 ///
@@ -91,6 +92,10 @@ pub struct Config {
     /// Most commands buffered while an earlier one is still being answered; a client
     /// that pipelines more is closed with `421`.
     pub max_pipelined: usize,
+    /// FTPS: whether `AUTH TLS` is offered, what must be protected, session reuse
+    /// ([`TlsPolicy`]). Default [`TlsPolicy::off`]; an adapter given a certificate sets
+    /// it.
+    pub tls: TlsPolicy,
 }
 
 /// One account: who may log in, where their files are, what they may do there.
@@ -210,7 +215,14 @@ impl Config {
             system_type: "UNIX Type: L8".to_owned(),
             max_command_line: DEFAULT_MAX_LINE,
             max_pipelined: 256,
+            tls: TlsPolicy::off(),
         }
+    }
+
+    /// Sets [`Config::tls`].
+    pub fn tls(mut self, policy: TlsPolicy) -> Config {
+        self.tls = policy;
+        self
     }
 
     /// Adds a user.

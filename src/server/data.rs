@@ -309,6 +309,7 @@ mod tests {
             allowed_peer: IpAddr::V4(Ipv4Addr::LOCALHOST),
             throttles: TransferThrottles::default(),
             progress: Progress::default(),
+            tls: None,
         }
     }
 

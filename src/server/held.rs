@@ -38,6 +38,13 @@ pub enum DataConnection<L> {
 pub enum DataEvent<U> {
     /// The data connection is up, from this peer.
     Connected(SocketAddr),
+    /// The TLS handshake on the data connection (for a transfer with
+    /// [`Transfer::tls`](super::Transfer::tls)) finished; `resumed`: it resumed this
+    /// session's control connection's TLS session.
+    Secured {
+        /// Whether this session's TLS session was resumed.
+        resumed: bool,
+    },
     /// Every byte moved (this many) and the data connection closed cleanly.
     Done(u64),
     /// An upload's data connection ended cleanly: its file is written and flushed, not
@@ -181,6 +188,7 @@ impl<L, T, U> Held<L, T, U> {
     }
 
     /// Reports what transfer `id` did to `session` ([`Session::data_connected`],
+    /// [`Session::data_secured`],
     /// [`Session::data_done`], [`Session::data_failed`]), forgetting the transfer once
     /// it ended. A received upload is held uncommitted for [`commit`](Held::commit); one
     /// from a transfer no longer held (aborted meanwhile) is dropped, uncommitted.
@@ -191,15 +199,17 @@ impl<L, T, U> Held<L, T, U> {
         event: DataEvent<U>,
         now: Instant,
     ) {
-        if let DataEvent::Connected(peer) = event {
-            return session.data_connected(id, peer, now);
+        match event {
+            DataEvent::Connected(peer) => return session.data_connected(id, peer, now),
+            DataEvent::Secured { resumed } => return session.data_secured(id, resumed, now),
+            _ => {}
         }
         let running = self.transfer.as_ref().is_some_and(|(t, _)| *t == id);
         if running {
             self.transfer = None;
         }
         match event {
-            DataEvent::Connected(_) => {}
+            DataEvent::Connected(_) | DataEvent::Secured { .. } => {}
             DataEvent::Done(bytes) => session.data_done(id, bytes, now),
             DataEvent::Received { bytes, upload } => {
                 if running {
@@ -303,6 +313,7 @@ mod tests {
             allowed_peer: LOCAL,
             throttles: TransferThrottles::default(),
             progress: Default::default(),
+            tls: None,
         };
         let mut held = Slots::new();
         assert!(matches!(

@@ -125,6 +125,7 @@ mod state;
 pub mod testing;
 mod texts;
 mod timers;
+mod tls;
 
 pub use config::{Config, Permission, SpeedLimits, User};
 pub use data::{Flow, MIN_LIMITED_BLOCK, Progress, TransferFile, WriteMode};
@@ -139,3 +140,4 @@ pub use request::{
 };
 pub use session::Session;
 pub use state::{DEFAULT_BACKLOG, ServerState, Stopping, bind_first};
+pub use tls::{DataTls, TlsPolicy};

@@ -16,6 +16,7 @@ use crate::time::DateTime;
 use super::config::User;
 use super::data::Progress;
 use super::limits::TransferThrottles;
+use super::tls::DataTls;
 
 /// Names one request of one session, so a late answer to a request the session has
 /// given up on (an aborted transfer, say) is recognised and ignored.
@@ -96,6 +97,14 @@ pub enum Output {
         /// The transfer.
         id: RequestId,
     },
+    /// Run the TLS server handshake on the control connection now, after writing every
+    /// `Send` before this output (the `234` answer to `AUTH TLS`), then report
+    /// [`Session::control_secured`](super::Session::control_secured); on failure
+    /// close the connection and report
+    /// [`Session::control_closed`](super::Session::control_closed). Plaintext already
+    /// read past the `AUTH` line is dropped by the session; from then on every reply
+    /// goes out over TLS and every byte fed in is the decrypted stream.
+    SecureControl,
     /// Something the embedding application may want to log or count.
     Event(Event),
     /// Close the control connection (after writing every `Send` before it) and drop the
@@ -272,6 +281,13 @@ pub struct Transfer {
     /// count into it ([`Flow::moved`](super::Flow::moved) does) and no
     /// [`Session::data_progress`](super::Session::data_progress) call is needed.
     pub progress: Progress,
+    /// `PROT P`: run the TLS server handshake on the data connection once it is
+    /// connected (after reporting it: the `150` must reach the client first), with the
+    /// control connection's session resumption state, then report
+    /// [`Session::data_secured`](super::Session::data_secured). End it with a
+    /// `close_notify` both ways; an upload whose client closes without one failed with
+    /// [`TransferError::Truncated`]. Never sendfile/splice under TLS.
+    pub tls: Option<DataTls>,
 }
 
 impl Transfer {
@@ -352,6 +368,10 @@ pub enum TransferError {
     /// The data connection broke during the transfer (`426`).
     #[error("data connection lost: {0}")]
     Broken(String),
+    /// The client closed a TLS data connection without `close_notify`: the data may be
+    /// cut short, so an upload is not committed (`426`).
+    #[error("the TLS data connection was closed without close_notify: transfer truncated")]
+    Truncated,
 }
 
 /// Something that happened, for the embedding application's logs and counters.
@@ -402,6 +422,14 @@ pub enum Event {
         /// The request given up on.
         id: RequestId,
     },
+    /// Transfer `id`'s TLS data connection did not resume its control connection's TLS
+    /// session ([`TlsPolicy::session_reuse_required`](super::TlsPolicy::session_reuse_required)):
+    /// it was refused (`425`), the session goes on. A client without session reuse, or
+    /// someone else's connection to the passive port.
+    TlsNotResumed {
+        /// The refused transfer.
+        id: RequestId,
+    },
 }
 
 impl Event {
@@ -410,7 +438,7 @@ impl Event {
     pub fn is_warning(&self) -> bool {
         matches!(
             self,
-            Event::NoAvailablePort(_) | Event::RequestTimedOut { .. }
+            Event::NoAvailablePort(_) | Event::RequestTimedOut { .. } | Event::TlsNotResumed { .. }
         )
     }
 }
@@ -447,6 +475,10 @@ impl fmt::Display for Event {
             }
             Event::DataStalled { id } => write!(f, "transfer {id} stalled"),
             Event::RequestTimedOut { id } => write!(f, "request {id} timed out"),
+            Event::TlsNotResumed { id } => write!(
+                f,
+                "transfer {id} refused: its TLS data connection did not resume the control session"
+            ),
         }
     }
 }

@@ -21,6 +21,7 @@ use super::config::{Config, User};
 use super::data::Progress;
 use super::limits::{ConnectionGuard, Limits, SessionThrottles, UserGuard};
 use super::request::{Event, Output, RequestId, TransferKind};
+use super::tls::TlsState;
 
 /// The server side of one control connection, as a sans-IO state machine.
 ///
@@ -98,6 +99,8 @@ pub struct Session {
     pub(super) user_slot: Option<UserGuard>,
     /// Per-connection speed limits, kept across transfers.
     pub(super) throttles: Option<SessionThrottles>,
+    /// Where TLS stands on the control connection, and `PBSZ`/`PROT`.
+    pub(super) tls: TlsState,
 }
 
 /// Login progress.
@@ -169,6 +172,10 @@ pub(super) struct TransferState {
     pub(super) channel: DataSetup,
     /// The adapter's byte count ([`Transfer::progress`](super::Transfer::progress)).
     pub(super) progress: Progress,
+    /// The data connection runs TLS ([`Transfer::tls`](super::Transfer::tls)).
+    pub(super) tls: bool,
+    /// [`Session::data_secured`] accepted its handshake.
+    pub(super) tls_checked: bool,
 }
 
 /// Where a transfer stands; each phase has its own deadline (see `timers.rs`).
@@ -234,6 +241,7 @@ impl Session {
             connection: None,
             user_slot: None,
             throttles: None,
+            tls: TlsState::default(),
             peer,
             local,
             config,
@@ -295,7 +303,8 @@ impl Session {
     /// Feeds bytes read from the control connection, in any split. Call after every read,
     /// then drain [`poll_output`](Session::poll_output).
     pub fn handle_control(&mut self, bytes: &[u8], now: Instant) {
-        if self.closed {
+        if self.closed || self.control_handshaking() {
+            // During the control handshake nothing the adapter read is a command.
             return;
         }
         self.decoder.push(bytes);
@@ -412,6 +421,11 @@ impl Session {
 
 // Helpers shared by the handler files.
 impl Session {
+    /// Forgets command bytes received but not yet cut into commands.
+    pub(super) fn drop_unread_input(&mut self) {
+        self.decoder = LineDecoder::with_max_line(self.config.max_command_line);
+    }
+
     pub(super) fn next_id(&mut self) -> RequestId {
         self.next_id += 1;
         RequestId(self.next_id)

@@ -288,6 +288,14 @@ pub struct Driver {
     pub held_commit: Option<RequestId>,
     /// What a commit answers: `None` is success.
     pub commit_error: Option<StorageError>,
+    /// [`Output::SecureControl`]s seen (each answered with
+    /// [`Session::control_secured`] unless `hold_tls`).
+    pub tls_upgrades: usize,
+    /// Leave [`Output::SecureControl`] unanswered: the handshake is still running.
+    pub hold_tls: bool,
+    /// What a protected transfer's data handshake reports to
+    /// [`Session::data_secured`]: `Some(resumed)`, or `None` to report nothing.
+    pub data_resumed: Option<bool>,
     next_port: u16,
 }
 
@@ -345,6 +353,9 @@ impl Driver {
             hold_commits: false,
             held_commit: None,
             commit_error: None,
+            tls_upgrades: 0,
+            hold_tls: false,
+            data_resumed: Some(true),
             next_port: 50000,
         };
         d.drain();
@@ -467,6 +478,12 @@ impl Driver {
                         self.session.upload_committed(id, r, self.now);
                     }
                 }
+                Output::SecureControl => {
+                    self.tls_upgrades += 1;
+                    if !self.hold_tls {
+                        self.session.control_secured(self.now);
+                    }
+                }
                 Output::Event(e) => self.events.push(e),
                 Output::Close => self.closed = true,
             }
@@ -483,6 +500,9 @@ impl Driver {
                 }
                 let peer = self.session.peer();
                 self.session.data_connected(t.id, peer, self.now);
+                if let (Some(_), Some(resumed)) = (t.tls, self.data_resumed) {
+                    self.session.data_secured(t.id, resumed, self.now);
+                }
                 let n = if t.kind.is_upload() {
                     upload.len()
                 } else {
@@ -564,10 +584,17 @@ pub fn server_session(data: &[u8]) {
     if seed & 0x80 != 0 {
         config.max_command_line = 64;
     }
+    // TLS offered (and, with the lowest bit, required): `AUTH TLS` drops the plaintext
+    // pipelined behind it, so lines may go unanswered.
+    let tls = seed & 0x10 != 0;
+    if tls {
+        config = config.tls(super::TlsPolicy::explicit().required(seed & 1 != 0));
+    }
     let max_line = config.max_command_line;
     let mut d = Driver::new(config);
     d.fs = sample_fs();
     d.ports_exhausted = seed & 0x40 != 0;
+    d.data_resumed = Some(seed & 0x02 == 0);
     let mut lines = crate::command::LineDecoder::with_max_line(max_line);
     let mut rest = data;
     let mut size = usize::from(seed & 0x0f) + 1;
@@ -605,7 +632,7 @@ pub fn server_session(data: &[u8]) {
     assert!(!decoder.has_partial(), "a reply was cut short");
     // The greeting is one final reply too.
     let answered = finals - 1;
-    if was_closed {
+    if was_closed || (tls && d.tls_upgrades > 0) {
         assert!(
             answered <= count + 1,
             "{answered} replies for {count} lines"

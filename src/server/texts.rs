@@ -13,30 +13,26 @@ use super::session::ListKind;
 
 /// Every verb the server implements, for HELP.
 const VERBS: &[&str] = &[
-    "ABOR", "ACCT", "ALLO", "APPE", "CDUP", "CWD", "DELE", "EPRT", "EPSV", "FEAT", "HELP", "HOST",
-    "LIST", "MDTM", "MKD", "MLSD", "MLST", "MODE", "NLST", "NOOP", "OPTS", "PASS", "PASV", "PORT",
-    "PROT", "PWD", "QUIT", "REIN", "REST", "RETR", "RMD", "RNFR", "RNTO", "SIZE", "STAT", "STOR",
-    "STOU", "STRU", "SYST", "TYPE", "USER", "XCUP", "XCWD", "XMKD", "XPWD", "XRMD",
+    "ABOR", "ACCT", "ALLO", "APPE", "AUTH", "CCC", "CDUP", "CWD", "DELE", "EPRT", "EPSV", "FEAT",
+    "HELP", "HOST", "LIST", "MDTM", "MKD", "MLSD", "MLST", "MODE", "NLST", "NOOP", "OPTS", "PASS",
+    "PASV", "PBSZ", "PORT", "PROT", "PWD", "QUIT", "REIN", "REST", "RETR", "RMD", "RNFR", "RNTO",
+    "SIZE", "STAT", "STOR", "STOU", "STRU", "SYST", "TYPE", "USER", "XCUP", "XCWD", "XMKD", "XPWD",
+    "XRMD",
 ];
 
 /// `211` FEAT reply (RFC 2389): one feature per line, each after a space.
-pub(super) fn feat(selected: FactSet) -> Reply {
+pub(super) fn feat(selected: FactSet, tls: bool) -> Reply {
     let mut mlst = b" MLST ".to_vec();
     FactSet::ALL.write_feat(selected, &mut mlst);
-    let lines: [&[u8]; 12] = [
-        b"Features:",
-        b" EPRT",
-        b" EPSV",
-        b" HOST",
-        b" MDTM",
-        &mlst,
-        b" PASV",
-        b" REST STREAM",
-        b" SIZE",
-        b" TVFS",
-        b" UTF8",
-        b"End",
-    ];
+    let mut lines: Vec<&[u8]> = vec![b"Features:"];
+    if tls {
+        lines.push(b" AUTH TLS");
+    }
+    lines.extend([&b" EPRT"[..], b" EPSV", b" HOST", b" MDTM", &mlst, b" PASV"]);
+    if tls {
+        lines.extend([&b" PBSZ"[..], b" PROT"]);
+    }
+    lines.extend([&b" REST STREAM"[..], b" SIZE", b" TVFS", b" UTF8", b"End"]);
     Reply::multiline(Code::SYSTEM_STATUS, lines)
 }
 
