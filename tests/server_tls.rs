@@ -59,7 +59,10 @@ fn auth_tls_answers_234_then_upgrades_and_drops_pipelined_plaintext() {
     assert_eq!(out, "");
     assert!(d.session.user().is_none());
     assert!(d.send(b"USER alice\r\n").starts_with("331 "));
-    assert!(d.send(b"AUTH TLS\r\n").starts_with("503 "), "TLS is on already");
+    assert!(
+        d.send(b"AUTH TLS\r\n").starts_with("503 "),
+        "TLS is on already"
+    );
 }
 
 #[test]
@@ -77,7 +80,10 @@ fn auth_logs_the_user_out() {
     d.send(b"USER alice\r\nPASS secret\r\n");
     assert!(d.session.user().is_some());
     d.send(b"AUTH TLS\r\n");
-    assert!(d.session.user().is_none(), "RFC 2228: AUTH asks for a new login");
+    assert!(
+        d.session.user().is_none(),
+        "RFC 2228: AUTH asks for a new login"
+    );
     assert!(d.events.iter().any(|e| matches!(e, Event::LoggedOut(_))));
 }
 
@@ -86,7 +92,10 @@ fn pbsz_before_prot_and_both_after_auth() {
     let mut d = driver(TlsPolicy::explicit());
     assert!(d.send(b"PBSZ 0\r\n").starts_with("503 "));
     d.send(b"AUTH TLS\r\n");
-    assert!(d.send(b"PROT P\r\n").starts_with("503 "), "PROT before PBSZ");
+    assert!(
+        d.send(b"PROT P\r\n").starts_with("503 "),
+        "PROT before PBSZ"
+    );
     assert_eq!(d.send(b"PBSZ 1024\r\n"), "200 PBSZ=0\r\n");
     assert!(d.send(b"PROT S\r\n").starts_with("536 "));
     assert!(d.send(b"PROT E\r\n").starts_with("536 "));
@@ -141,7 +150,10 @@ fn protected_transfers_ask_for_tls_and_no_tickets_on_uploads() {
     d.upload = b"data".to_vec();
     d.send(b"PASV\r\nSTOR up.bin\r\n");
     let tls = d.transfers[1].tls.expect("PROT P upload runs TLS");
-    assert_eq!(tls.session_tickets, 0, "a ticket on an upload loses its tail");
+    assert_eq!(
+        tls.session_tickets, 0,
+        "a ticket on an upload loses its tail"
+    );
     assert_eq!(d.fs.read("/home/alice/up.bin").unwrap(), b"data");
     // PROT C goes back to plaintext data.
     d.send(b"PROT C\r\nPASV\r\nRETR notes.txt\r\n");
@@ -154,9 +166,16 @@ fn a_data_connection_that_does_not_resume_the_session_is_refused_with_425() {
     d.data_resumed = Some(false);
     let out = d.send(b"RETR notes.txt\r\n");
     assert!(out.contains("150 "), "{out}");
-    assert!(out.contains("425 Data connection refused: its TLS session"), "{out}");
+    assert!(
+        out.contains("425 Data connection refused: its TLS session"),
+        "{out}"
+    );
     assert!(!out.contains("226 "), "{out}");
-    assert!(d.events.iter().any(|e| matches!(e, Event::TlsNotResumed { .. })));
+    assert!(
+        d.events
+            .iter()
+            .any(|e| matches!(e, Event::TlsNotResumed { .. }))
+    );
     // The control session goes on.
     assert_eq!(d.send(b"NOOP\r\n"), "200 NOOP ok\r\n");
     // A handshake that is never reported cannot prove reuse either.
@@ -194,7 +213,10 @@ fn an_upload_cut_short_without_close_notify_gets_426_and_is_not_committed() {
         s.data_failed(t.id, TransferError::Truncated, now);
     });
     assert!(out.contains("150 "), "{out}");
-    assert!(out.contains("426 ") && out.contains("close_notify"), "{out}");
+    assert!(
+        out.contains("426 ") && out.contains("close_notify"),
+        "{out}"
+    );
     assert!(d.commits.is_empty());
     assert!(!d.fs.exists("/home/alice/cut.bin"));
     assert_eq!(d.send(b"NOOP\r\n"), "200 NOOP ok\r\n");

@@ -81,6 +81,12 @@ pub enum Operation {
     Modified(Vec<u8>),
     /// `FEAT`: [`Value::Features`] (empty when the server has no `FEAT`).
     Features,
+    /// `AUTH TLS` (explicit FTPS, RFC 4217): on `234` the adapter gets an
+    /// [`Output::SecureControl`], runs the TLS handshake and reports
+    /// [`Session::control_secured`](super::Session::control_secured); then
+    /// [`Value::None`]. Run it right after the greeting, before [`Operation::Login`]
+    /// (which then protects data connections too).
+    SecureControl,
     /// `NOOP`, to keep an idle connection alive.
     Noop,
     /// `RETR path`: the adapter gets an [`Output::Transfer`] and moves the bytes.
@@ -262,6 +268,12 @@ impl Features {
 pub enum Output {
     /// Write these bytes to the control connection.
     Send(Bytes),
+    /// Run the TLS client handshake on the control connection now (after writing
+    /// every `Send` before it), then report
+    /// [`Session::control_secured`](super::Session::control_secured), or
+    /// [`Session::control_failed`](super::Session::control_failed) if it fails. From
+    /// then on every byte goes through TLS.
+    SecureControl,
     /// Open a data connection to this address (passive mode), then call
     /// [`Session::data_connected`](super::Session::data_connected) or
     /// [`Session::data_failed`](super::Session::data_failed).
@@ -300,13 +312,23 @@ pub struct Transfer {
     /// `TYPE A`: convert line ends (CRLF to LF when downloading, LF to CRLF when
     /// uploading) with [`crate::ascii`].
     pub ascii: bool,
+    /// `PROT P`: run a TLS client handshake on the data connection once it is open,
+    /// with the control connection's TLS configuration and server name (so the
+    /// server sees this session resumed), and end it with `close_notify`: send ours,
+    /// then read until the server's (for TLS 1.3 tickets, uploads too), for a bounded
+    /// time. A download that ends without the server's `close_notify` is truncated.
+    pub tls: bool,
 }
 
 impl Transfer {
     /// A transfer of `kind`, in `TYPE A` when `ascii` (for an adapter's own use, such as
     /// a [`DataFlow`](super::DataFlow) in a test).
     pub fn new(kind: TransferKind, ascii: bool) -> Transfer {
-        Transfer { kind, ascii }
+        Transfer {
+            kind,
+            ascii,
+            tls: false,
+        }
     }
 }
 

@@ -79,6 +79,7 @@ pub(crate) fn build(op: Operation) -> Box<dyn Op> {
             },
         ),
         Operation::Features => features(),
+        Operation::SecureControl => super::tls::secure_control(),
         Operation::Noop => unit(exchange(Command::Noop, &COMPLETION)),
         Operation::Download {
             path,
@@ -114,6 +115,10 @@ pub(crate) fn greeting() -> Box<dyn Op> {
 
 fn login(user: String, password: String, account: String) -> Box<dyn Op> {
     let login: Box<dyn Op> = Box::new(Login::new(user, password, account));
+    let login = then(login, |res, cx| match (res, super::tls::protect_data(cx)) {
+        (Ok(_), Some(protect)) => Next::Run(protect),
+        (res, _) => Next::Done(res),
+    });
     then(login, |res, cx| match res {
         Err(e) => Next::Done(Err(e)),
         Ok(_) if cx.config.discover_features => Next::Run(then(features(), |res, cx| {

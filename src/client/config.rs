@@ -37,6 +37,10 @@ pub struct Config {
     pub discover_features: bool,
     /// Send `OPTS UTF8 ON` after login when the server advertises `UTF8`.
     pub utf8: bool,
+    /// After a login on a TLS control connection, send `PBSZ 0` and `PROT P` so that
+    /// data connections run TLS too. On by default; off keeps data in plaintext
+    /// (`PROT C`, the RFC 4217 default), which servers that require TLS refuse.
+    pub protect_data: bool,
 }
 
 impl Default for Config {
@@ -48,6 +52,7 @@ impl Default for Config {
             reply_timeout: None,
             discover_features: true,
             utf8: true,
+            protect_data: true,
         }
     }
 }

@@ -40,6 +40,8 @@ pub(crate) enum Data<'a> {
     Done,
     /// The data connection failed.
     Failed(std::io::Error),
+    /// The TLS handshake on the control connection finished.
+    Secured,
 }
 
 /// One running operation. Every input goes through the session to the operation on top.
@@ -87,6 +89,10 @@ pub(crate) struct Shared {
     pub(crate) local: SocketAddr,
     /// The wall clock, for listing dates without a year.
     pub(crate) clock: DateTime,
+    /// The control connection runs TLS.
+    pub(crate) tls_control: bool,
+    /// `PROT P` was accepted: data connections run TLS.
+    pub(crate) tls_data: bool,
 }
 
 impl Cx<'_> {

@@ -91,6 +91,7 @@ mod session;
 /// Behind the `testing` feature; not covered by semver.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod tls;
 mod transfer;
 pub mod tree;
 

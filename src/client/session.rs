@@ -82,6 +82,8 @@ impl Session {
                 peer,
                 local,
                 clock: DateTime::UNIX_EPOCH,
+                tls_control: false,
+                tls_data: false,
             },
             op: None,
             stray: VecDeque::new(),
@@ -195,6 +197,25 @@ impl Session {
             return None;
         }
         self.last_activity.checked_add(timeout)
+    }
+
+    /// The TLS handshake on the control connection finished: after the
+    /// [`Output::SecureControl`] of an [`Operation::SecureControl`], or for implicit
+    /// FTPS right after [`Session::new`], once the handshake that starts the
+    /// connection is done (before the greeting is read). A later
+    /// [`Operation::Login`] then sends `PBSZ 0` and `PROT P` (unless
+    /// [`Config::protect_data`] is off), and transfers run TLS. A failed handshake is
+    /// [`control_failed`](Session::control_failed). Then drain
+    /// [`poll_output`](Session::poll_output).
+    pub fn control_secured(&mut self, now: Instant) {
+        self.shared.tls_control = true;
+        self.data(Data::Secured, now);
+    }
+
+    /// Whether the control connection runs TLS ([`control_secured`](Session::control_secured)
+    /// was called).
+    pub fn is_secure(&self) -> bool {
+        self.shared.tls_control
     }
 
     /// The passive data connection asked for by [`Output::Connect`] is open; then

@@ -35,6 +35,11 @@ pub struct Pair {
     pub hold_transfers: bool,
     /// The transfer held in `hold_transfers` mode.
     pub pending_transfer: Option<TransferKind>,
+    /// [`Output::SecureControl`]s the client asked for (each answered with
+    /// [`Session::control_secured`] at once).
+    pub tls_upgrades: usize,
+    /// For every [`Output::Transfer`], whether it ran TLS.
+    pub data_tls: Vec<bool>,
     server_read: usize,
     server_close_fed: bool,
 }
@@ -61,6 +66,8 @@ impl Pair {
             closed: false,
             hold_transfers: false,
             pending_transfer: None,
+            tls_upgrades: 0,
+            data_tls: Vec::new(),
             server_read: 0,
             server_close_fed: false,
         };
@@ -152,10 +159,18 @@ impl Pair {
                     Output::Listen(ip) => {
                         self.client.data_listening(SocketAddr::new(ip, 40001), now)
                     }
+                    Output::SecureControl => {
+                        self.tls_upgrades += 1;
+                        self.client.control_secured(now);
+                    }
                     Output::Transfer(t) if self.hold_transfers => {
+                        self.data_tls.push(t.tls);
                         self.pending_transfer = Some(t.kind)
                     }
-                    Output::Transfer(t) => self.move_data(t.kind),
+                    Output::Transfer(t) => {
+                        self.data_tls.push(t.tls);
+                        self.move_data(t.kind)
+                    }
                     Output::CloseData | Output::Entry(_) | Output::Close => {
                         if let Output::Entry(item) = out {
                             self.entries.push(item);
@@ -212,6 +227,7 @@ pub fn client_session(data: &[u8]) {
     let local = SocketAddr::from(([192, 0, 2, 9], 50000));
     let mut s = Session::new(config, peer, local, now);
     let ops = [
+        Operation::SecureControl,
         Operation::Login {
             user: "u".into(),
             password: "p".into(),
@@ -264,6 +280,7 @@ pub fn client_session(data: &[u8]) {
                     );
                 }
                 Output::Connect(_) => s.data_connected(now),
+                Output::SecureControl => s.control_secured(now),
                 Output::Listen(ip) => s.data_listening(SocketAddr::new(ip, 40000), now),
                 Output::Transfer(t) => {
                     step = step.wrapping_add(1);

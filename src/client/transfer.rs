@@ -195,6 +195,7 @@ impl TransferOp {
             cx.out.push_back(Output::Transfer(Transfer {
                 kind: self.kind,
                 ascii: self.ascii,
+                tls: cx.state.tls_data,
             }));
             Step::Wait
         } else if code.is_completion() {

@@ -299,6 +299,14 @@ pub struct Driver {
     next_port: u16,
 }
 
+/// A [`DataTls`](super::DataTls) with this many session tickets, for adapters' tests.
+pub fn data_tls(session_tickets: usize) -> super::DataTls {
+    super::DataTls {
+        session_tickets,
+        close_wait: Duration::from_secs(2),
+    }
+}
+
 /// The client's address in driver sessions.
 pub const PEER: &str = "10.0.0.2:40000";
 /// The server's control address in driver sessions.

@@ -1,0 +1,36 @@
+//! [`TlsError`]: what can go wrong setting TLS up, in one line each.
+
+use std::path::PathBuf;
+
+/// A certificate, key or trust setting that cannot be used. `Display` is one line
+/// naming the file and the reason, fit for a command-line error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TlsError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A PEM file (or buffer) holds nothing usable of what was asked for.
+    #[error("{what}: {reason}")]
+    Pem {
+        /// The file, or "certificate"/"key" for a buffer.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+    /// rustls refused the setting (a key that does not match the certificate, an
+    /// unsupported key type, a protocol version the provider lacks).
+    #[error("TLS setup failed: {0}")]
+    Rustls(#[from] rustls::Error),
+    /// A host name that is not a valid DNS name or IP address for certificate checks.
+    #[error("invalid TLS server name {0:?}")]
+    ServerName(String),
+    /// The operating system's trust store gave no certificate.
+    #[error("no trusted root certificates found in the system store: {0}")]
+    NoRoots(String),
+}
