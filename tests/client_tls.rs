@@ -144,3 +144,45 @@ fn implicit_tls_is_secure_from_the_start() {
     }
     assert!(greeted, "the greeting still completes");
 }
+
+#[test]
+fn config_tls_explicit_sends_auth_tls_right_after_the_greeting() {
+    let mut client = Config::default();
+    client.tls = Some(sansftp::client::TlsMode::Explicit);
+    let mut p = pair(TlsPolicy::explicit().required(true), client);
+    // Pair::new drove the greeting: AUTH TLS and the handshake are part of it.
+    assert!(
+        p.client_text().starts_with("AUTH TLS\r\n"),
+        "{}",
+        p.client_text()
+    );
+    assert_eq!(p.tls_upgrades, 1);
+    assert!(p.client.is_secure());
+    login(&mut p).expect("login");
+    p.run(Operation::List {
+        path: Vec::new(),
+        recursive: false,
+        command: sansftp::client::ListCommand::Auto,
+    })
+    .expect("protected listing");
+    assert_eq!(p.data_tls, [true]);
+}
+
+#[test]
+fn config_tls_implicit_asks_for_the_handshake_before_the_greeting() {
+    let mut client = Config::default();
+    client.tls = Some(sansftp::client::TlsMode::Implicit);
+    let peer = "192.0.2.1:990".parse().unwrap();
+    let local = "192.0.2.9:5000".parse().unwrap();
+    let now = std::time::Instant::now();
+    let mut s = Session::new(client, peer, local, now);
+    assert!(matches!(s.poll_output(), Some(Output::SecureControl)));
+    assert!(s.poll_output().is_none());
+    s.control_secured(now);
+    s.handle_control(b"220 hi\r\n", now);
+    assert!(matches!(
+        s.poll_output(),
+        Some(Output::Done(Ok(Value::Greeting(_))))
+    ));
+    assert!(s.is_secure());
+}

@@ -224,8 +224,27 @@ fn an_upload_cut_short_without_close_notify_gets_426_and_is_not_committed() {
 
 #[test]
 fn implicit_tls_starts_secure_with_protected_data() {
+    use sansftp::server::{Output, Session};
+    let config = std::sync::Arc::new(sample_config().tls(TlsPolicy::explicit().required(true)));
+    let now = std::time::Instant::now();
+    let mut s = Session::new(
+        config,
+        "10.0.0.2:1".parse().unwrap(),
+        "10.0.0.1:990".parse().unwrap(),
+        now,
+    );
+    s.implicit_tls();
+    // The handshake comes before the greeting; nothing is read before it ends.
+    assert!(matches!(s.poll_output(), Some(Output::SecureControl)));
+    s.handle_control(b"USER alice\r\n", now);
+    assert!(matches!(s.poll_output(), Some(Output::Send(b)) if b.starts_with(b"220 ")));
+    assert!(s.poll_output().is_none(), "the early USER was dropped");
+
     let mut d = driver(TlsPolicy::explicit().required(true));
+    d.hold_tls = true;
     d.with(|s, _| s.implicit_tls());
+    assert_eq!(d.tls_upgrades, 1);
+    d.with(|s, now| s.control_secured(now));
     assert!(d.send(b"AUTH TLS\r\n").starts_with("503 "));
     assert!(d.send(b"USER alice\r\nPASS secret\r\n").contains("230 "));
     // Clients still send PBSZ/PROT; both are fine, and data is protected without them.

@@ -101,16 +101,24 @@ pub(crate) fn build(op: Operation) -> Box<dyn Op> {
     }
 }
 
-/// The greeting: `220`, after any `120` ("ready in a few minutes").
-pub(crate) fn greeting() -> Box<dyn Op> {
-    map_reply(
+/// The greeting: `220`, after any `120` ("ready in a few minutes"); with `explicit`,
+/// then `AUTH TLS` and the handshake (the greeting is still the value).
+pub(crate) fn greeting(explicit: bool) -> Box<dyn Op> {
+    let greeting = map_reply(
         exchange_with(
             None,
             vec![Code::READY.into()],
             vec![Code::SERVICE_READY_SOON.into()],
         ),
         |reply| Ok(Value::Greeting(reply)),
-    )
+    );
+    if !explicit {
+        return greeting;
+    }
+    then(greeting, |res, _| match res {
+        Ok(greeting) => Next::Run(map(super::tls::secure_control(), move |_| Ok(greeting))),
+        Err(e) => Next::Done(Err(e)),
+    })
 }
 
 fn login(user: String, password: String, account: String) -> Box<dyn Op> {

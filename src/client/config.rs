@@ -41,6 +41,21 @@ pub struct Config {
     /// data connections run TLS too. On by default; off keeps data in plaintext
     /// (`PROT C`, the RFC 4217 default), which servers that require TLS refuse.
     pub protect_data: bool,
+    /// FTPS: how the control connection gets TLS (`None`: plaintext FTP). The session
+    /// asks for the handshake with [`Output::SecureControl`](super::Output::SecureControl)
+    /// at the right moment; the adapter needs a TLS configuration to run it.
+    pub tls: Option<TlsMode>,
+}
+
+/// How a client's control connection gets TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsMode {
+    /// Plaintext first, then `AUTH TLS` right after the greeting (RFC 4217; `ftpes://`).
+    Explicit,
+    /// TLS from the first byte (port 990 by convention; `ftps://`): the handshake comes
+    /// before the greeting.
+    Implicit,
 }
 
 impl Default for Config {
@@ -53,6 +68,7 @@ impl Default for Config {
             discover_features: true,
             utf8: true,
             protect_data: true,
+            tls: None,
         }
     }
 }

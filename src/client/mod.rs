@@ -99,7 +99,7 @@ pub use api::{
     Busy, Features, Item, ListCommand, Operation, Output, Transfer, TransferEnd, TransferKind,
     Value,
 };
-pub use config::{Config, DataMode, PassiveCommand};
+pub use config::{Config, DataMode, PassiveCommand, TlsMode};
 pub use flow::{ASCII_BLOCK, Closing, DataFlow, ReadNext, WriteNext};
 pub use limits::SpeedLimits;
 pub use options::ClientOptions;

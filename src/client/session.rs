@@ -70,7 +70,11 @@ pub struct Session {
 
 impl Session {
     /// A session on a control connection from `local` to the server at `peer`, just
-    /// opened, waiting for the greeting.
+    /// opened, waiting for the greeting. With [`Config::tls`] set, the first
+    /// [`Output::Done`] comes once the control connection runs TLS: for
+    /// [`TlsMode::Implicit`](super::TlsMode::Implicit) the first output is
+    /// [`Output::SecureControl`] (handshake before the greeting), for
+    /// [`TlsMode::Explicit`](super::TlsMode::Explicit) `AUTH TLS` follows the greeting.
     pub fn new(config: Config, peer: SocketAddr, local: SocketAddr, now: Instant) -> Session {
         let mut s = Session {
             config,
@@ -93,7 +97,11 @@ impl Session {
             moving: None,
             abandoned: false,
         };
-        s.run(build::greeting(), now);
+        if s.config.tls == Some(super::config::TlsMode::Implicit) {
+            s.out.push_back(Output::SecureControl);
+        }
+        let explicit = s.config.tls == Some(super::config::TlsMode::Explicit);
+        s.run(build::greeting(explicit), now);
         s
     }
 

@@ -421,6 +421,11 @@ impl Session {
 
 // Helpers shared by the handler files.
 impl Session {
+    /// Puts [`Output::SecureControl`] before every output queued (the greeting).
+    pub(super) fn secure_first(&mut self) {
+        self.out.push_front(Output::SecureControl);
+    }
+
     /// Forgets command bytes received but not yet cut into commands.
     pub(super) fn drop_unread_input(&mut self) {
         self.decoder = LineDecoder::with_max_line(self.config.max_command_line);

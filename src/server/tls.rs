@@ -128,15 +128,21 @@ impl Session {
 
     /// Marks a session made for a connection on an implicit-TLS listener (TLS from the
     /// first byte, port 990 by convention): call right after creating it, before
-    /// writing its greeting over the finished handshake. Data connections are then
-    /// protected (`PROT P`) unless the client sends `PROT C`; `PBSZ` and `PROT` are
-    /// still accepted, and `AUTH` gets `503`.
+    /// draining anything. Its first output is then [`Output::SecureControl`](super::Output::SecureControl),
+    /// before the greeting: run the handshake, report
+    /// [`control_secured`](Session::control_secured), and write the greeting over TLS,
+    /// as for `AUTH TLS`. Data connections are protected (`PROT P`) unless the client
+    /// sends `PROT C`; `PBSZ` and `PROT` are still accepted, and `AUTH` gets `503`.
     pub fn implicit_tls(&mut self) {
+        if self.tls.control != ControlTls::Plain || self.is_closed() {
+            return;
+        }
         self.tls = TlsState {
-            control: ControlTls::Secure,
+            control: ControlTls::Handshaking,
             pbsz: true,
             private: true,
         };
+        self.secure_first();
     }
 
     /// Reports the TLS handshake on transfer `id`'s data connection, for a transfer
