@@ -93,6 +93,7 @@ mod server;
 mod session;
 mod shared;
 mod threads;
+mod tls;
 mod transfer;
 mod users;
 

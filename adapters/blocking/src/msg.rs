@@ -11,6 +11,8 @@ pub(crate) enum Msg {
     Control(Vec<u8>),
     /// The control connection reached end of file or broke.
     ControlClosed,
+    /// The TLS handshake on the control connection finished.
+    ControlSecured,
     /// The user manager answered.
     Auth { id: RequestId, result: AuthResult },
     /// The storage answered.

@@ -12,6 +12,7 @@ use sansftp::Error;
 use sansftp::server::bind_first;
 use sansftp::server::{Config, DEFAULT_BACKLOG, Output, ServerState, Session, Stopping};
 use sansftp_storage::Storage;
+use sansftp_tls::ServerTls;
 
 use crate::msg::Msg;
 use crate::session;
@@ -45,6 +46,8 @@ pub struct Builder {
     config: Config,
     users: Option<Arc<dyn UserManager>>,
     backlog: u32,
+    tls: Option<ServerTls>,
+    implicit: bool,
 }
 
 /// Stops a [`Server`] from another thread; cheap to clone.
@@ -70,6 +73,8 @@ impl Server {
             config: Config::new(),
             users: None,
             backlog: DEFAULT_BACKLOG,
+            tls: None,
+            implicit: false,
         }
     }
 
@@ -148,7 +153,10 @@ impl Server {
                 return;
             }
         };
-        let session = self.shared.server.session(peer, local, Instant::now());
+        let mut session = self.shared.server.session(peer, local, Instant::now());
+        if self.shared.implicit {
+            session.implicit_tls();
+        }
         if session.is_closed() {
             log::info!("{peer}: refused, server full");
             return refuse(session, stream);
@@ -195,10 +203,30 @@ impl Builder {
         self
     }
 
+    /// Offers FTPS with this certificate: `AUTH TLS` is accepted (the built
+    /// configuration's `tls.available` is set; its other [`TlsPolicy`](sansftp::server::TlsPolicy)
+    /// fields, such as `required_on_control`, are kept from [`Builder::config`]).
+    pub fn tls(mut self, tls: ServerTls) -> Builder {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Makes the listener implicit-TLS (port 990 by convention): every connection
+    /// starts with the TLS handshake. Needs [`Builder::tls`], else binding fails.
+    pub fn implicit_tls(mut self, on: bool) -> Builder {
+        self.implicit = on;
+        self
+    }
+
     /// Checks every user's root with [`Storage::check_root`] (a missing root fails with
     /// [`Error::PathIo`] naming it) and binds the control listener to `addr` (failing
     /// with [`Error::Io`] naming the address).
-    pub fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
+    pub fn bind(mut self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
+        if self.implicit && self.tls.is_none() {
+            let e = "an implicit-TLS listener needs a certificate: call Builder::tls";
+            return Err(Error::Io(io::Error::new(io::ErrorKind::InvalidInput, e)));
+        }
+        self.config.tls.available = self.tls.is_some();
         let server = ServerState::new(self.config, Instant::now());
         for user in &server.config.users {
             self.storage.check_root(user)?;
@@ -211,6 +239,8 @@ impl Builder {
             .unwrap_or_else(|| Arc::new(Config::clone(&server.config)));
         let shared = Shared {
             config_users,
+            tls: self.tls,
+            implicit: self.implicit,
             server,
             storage: self.storage,
             users,

@@ -7,7 +7,7 @@
 //! at once, a hung storage call is given up at the core's request timeout, and no socket
 //! is ever polled.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,10 +18,12 @@ use log::Level;
 use sansftp::server::TransferError;
 use sansftp::server::{DataConnection, DataEvent, Event, Held, Output, Session, Transfer};
 use sansftp_storage::WriteHandle;
+use sansftp_tls::SessionTls;
 
 pub(crate) use crate::msg::Msg;
 use crate::shared::{Shared, wake_addr};
 use crate::threads::Threads;
+use crate::tls::ControlTls;
 use crate::transfer::{self, Job, TransferControl};
 
 /// A user manager or storage call for the request worker.
@@ -50,17 +52,37 @@ pub(crate) fn run(shared: &Arc<Shared>, stream: TcpStream, session: Session, cha
     set_oob_inline(&stream);
     // A client that does not read its replies for the stall timeout is dropped.
     let _ = stream.set_write_timeout(shared.server.config.control_write_timeout());
+    // This session's TLS state (its own resumption store and ticket key).
+    let session_tls = match shared.tls.as_ref().map(|t| t.session()).transpose() {
+        Ok(t) => t,
+        Err(e) => return log::warn!("{peer}: cannot set TLS up: {e}"),
+    };
+    let tls = ControlTls::default();
+    if let (Some(st), true) = (&session_tls, shared.implicit) {
+        // Before the reader starts: the client's first byte is its ClientHello.
+        if let Err(e) = tls.start(st.control()) {
+            return log::warn!("{peer}: cannot start TLS: {e}");
+        }
+    }
     let (credit_tx, credit_rx) = mpsc::sync_channel(READ_AHEAD);
     for _ in 0..READ_AHEAD {
         let _ = credit_tx.send(());
     }
-    let reader = stream
-        .try_clone()
-        .and_then(|s| spawn_reader(&shared.threads, s, channel.tx.clone(), credit_rx));
+    let reader = stream.try_clone().and_then(|s| {
+        spawn_reader(
+            &shared.threads,
+            s,
+            tls.clone(),
+            channel.tx.clone(),
+            credit_rx,
+        )
+    });
     let mut conn = Conn {
         shared: Arc::clone(shared),
         session,
         control: stream,
+        tls,
+        session_tls,
         peer,
         tx: channel.tx,
         credit: credit_tx,
@@ -86,6 +108,10 @@ struct Conn {
     shared: Arc<Shared>,
     session: Session,
     control: TcpStream,
+    /// The control connection's TLS, shared with the reader (see [`crate::tls`]).
+    tls: ControlTls,
+    /// This session's TLS configurations; `None` without [`Builder::tls`](crate::Builder::tls).
+    session_tls: Option<SessionTls>,
     peer: SocketAddr,
     /// Handed to transfer threads.
     tx: Sender<Msg>,
@@ -144,6 +170,7 @@ impl Conn {
                 let _ = self.credit.try_send(());
             }
             Msg::ControlClosed => self.session.control_closed(),
+            Msg::ControlSecured => self.session.control_secured(now),
             Msg::Auth { id, result } => self.session.complete_auth(id, result, now),
             Msg::Storage { id, result } => {
                 if let Err(e) = &result {
@@ -159,7 +186,13 @@ impl Conn {
                     DataEvent::Failed(e) => log::debug!("{}: transfer {id} failed: {e}", self.peer),
                     _ => {}
                 }
+                let secured = matches!(event, DataEvent::Secured { .. });
                 self.held.report(&mut self.session, id, event, now);
+                // Not refused (an abort would have taken it): the transfer may go on.
+                match self.held.transfer() {
+                    Some((t, control)) if secured && t == id => control.release(),
+                    _ => {}
+                }
             }
             Msg::Shutdown { deadline } => self.session.shutdown_by(now, deadline),
         }
@@ -167,69 +200,93 @@ impl Conn {
 
     /// Drains the session's outputs and acts on each, in order.
     fn act(&mut self) {
-        while let Some(output) = self.session.poll_output() {
-            match output {
-                Output::Send(bytes) => {
-                    if let Err(e) = self.control.write_all(&bytes) {
-                        log::debug!("{}: control write failed: {e}", self.peer);
-                        self.session.control_closed();
-                    }
-                }
-                Output::Auth { id, request } if self.shared.config_users => {
-                    // No thread switch for a lookup in memory.
-                    let result = self.shared.users.authenticate(&request);
-                    self.session.complete_auth(id, result, Instant::now());
-                }
-                Output::Auth { id, request } => {
-                    let users = Arc::clone(&self.shared.users);
-                    let tx = self.tx.clone();
-                    self.request(Box::new(move || {
-                        let result = users.authenticate(&request);
-                        let _ = tx.send(Msg::Auth { id, result });
-                    }));
-                }
-                Output::Storage { id, user, op } => {
-                    let storage = Arc::clone(&self.shared.storage);
-                    let tx = self.tx.clone();
-                    self.request(Box::new(move || {
-                        let result = storage.execute(&user, &op);
-                        let _ = tx.send(Msg::Storage { id, result });
-                    }));
-                }
-                Output::OpenPassive { id, ip } => {
-                    let result = self
-                        .held
-                        .open_passive(&self.shared.server.ports, ip, |addr| {
-                            let listener = TcpListener::bind(addr)?;
-                            let addr = listener.local_addr()?;
-                            Ok::<_, io::Error>((listener, addr))
-                        });
-                    self.session.complete_passive(id, result, Instant::now());
-                }
-                Output::ClosePassive => self.held.close_passive(),
-                Output::Transfer(t) => self.start_transfer(t),
-                Output::AbortTransfer { id } => {
-                    if let Some(control) = self.held.abort(id) {
-                        log::debug!("{}: transfer {id} aborted", self.peer);
-                        control.abort();
-                    }
-                }
-                Output::CommitUpload { id } => {
-                    if let Some(file) = self.held.commit(id) {
-                        let result = file.commit();
-                        if let Err(e) = &result {
-                            log::warn!("{}: commit of upload {id} failed: {e}", self.peer);
-                        }
-                        self.session.upload_committed(id, result, Instant::now());
-                    }
-                }
-                Output::Event(event) => self.event(event),
-                Output::Close => {
-                    let _ = self.control.flush();
-                    self.closed = true;
-                }
-                other => log::debug!("{}: unknown output {other:?}", self.peer),
+        loop {
+            let outputs: Vec<Output> = std::iter::from_fn(|| self.session.poll_output()).collect();
+            if outputs.is_empty() {
+                return;
             }
+            if outputs.iter().any(|o| matches!(o, Output::SecureControl)) {
+                // Before the 234 goes out: see `crate::tls`.
+                self.tls.switching();
+            }
+            for output in outputs {
+                self.act_on(output);
+            }
+        }
+    }
+
+    fn act_on(&mut self, output: Output) {
+        match output {
+            Output::Send(bytes) => {
+                if let Err(e) = self.tls.write(&self.control, &bytes) {
+                    log::debug!("{}: control write failed: {e}", self.peer);
+                    self.session.control_closed();
+                }
+            }
+            Output::Auth { id, request } if self.shared.config_users => {
+                // No thread switch for a lookup in memory.
+                let result = self.shared.users.authenticate(&request);
+                self.session.complete_auth(id, result, Instant::now());
+            }
+            Output::Auth { id, request } => {
+                let users = Arc::clone(&self.shared.users);
+                let tx = self.tx.clone();
+                self.request(Box::new(move || {
+                    let result = users.authenticate(&request);
+                    let _ = tx.send(Msg::Auth { id, result });
+                }));
+            }
+            Output::Storage { id, user, op } => {
+                let storage = Arc::clone(&self.shared.storage);
+                let tx = self.tx.clone();
+                self.request(Box::new(move || {
+                    let result = storage.execute(&user, &op);
+                    let _ = tx.send(Msg::Storage { id, result });
+                }));
+            }
+            Output::OpenPassive { id, ip } => {
+                let result = self
+                    .held
+                    .open_passive(&self.shared.server.ports, ip, |addr| {
+                        let listener = TcpListener::bind(addr)?;
+                        let addr = listener.local_addr()?;
+                        Ok::<_, io::Error>((listener, addr))
+                    });
+                self.session.complete_passive(id, result, Instant::now());
+            }
+            Output::ClosePassive => self.held.close_passive(),
+            Output::Transfer(t) => self.start_transfer(t),
+            Output::AbortTransfer { id } => {
+                if let Some(control) = self.held.abort(id) {
+                    log::debug!("{}: transfer {id} aborted", self.peer);
+                    control.abort();
+                }
+            }
+            Output::CommitUpload { id } => {
+                if let Some(file) = self.held.commit(id) {
+                    let result = file.commit();
+                    if let Err(e) = &result {
+                        log::warn!("{}: commit of upload {id} failed: {e}", self.peer);
+                    }
+                    self.session.upload_committed(id, result, Instant::now());
+                }
+            }
+            Output::Event(event) => self.event(event),
+            Output::SecureControl => {
+                let started = match &self.session_tls {
+                    Some(st) => self.tls.start(st.control()),
+                    None => Err(io::Error::other("no TLS configuration")),
+                };
+                if let Err(e) = started {
+                    log::warn!("{}: cannot start TLS: {e}", self.peer);
+                    self.session.control_closed();
+                }
+            }
+            Output::Close => {
+                self.tls.close(&self.control);
+                self.closed = true;
+            }
+            other => log::debug!("{}: unknown output {other:?}", self.peer),
         }
     }
 
@@ -278,7 +335,16 @@ impl Conn {
             DataConnection::Accept(p) => Some(wake_addr(p.addr)),
             DataConnection::Connect(_) => None,
         }));
+        let tls = match (&t.tls, &self.session_tls) {
+            (Some(dt), Some(st)) => Some(st.data(dt)),
+            (None, _) => None,
+            (Some(_), None) => {
+                let error = TransferError::Connect("no TLS configuration".into());
+                return self.session.data_failed(id, error, Instant::now());
+            }
+        };
         let job = Job {
+            tls,
             transfer: t,
             storage: Arc::clone(&self.shared.storage),
             connection,
@@ -345,27 +411,48 @@ impl TransferWorker {
 }
 
 /// Reads the control connection on its own thread, one chunk per credit.
+/// Under TLS, decrypts (and runs the handshake, see [`crate::tls`]); a credit is used
+/// up only by a chunk that gave plaintext.
 fn spawn_reader(
     threads: &Arc<Threads>,
     mut stream: TcpStream,
+    tls: ControlTls,
     tx: Sender<Msg>,
     credit: Receiver<()>,
 ) -> io::Result<()> {
     threads.spawn(Box::new(move || {
         let mut buf = vec![0; READ_CHUNK];
-        // Err: the session is gone.
-        while credit.recv().is_ok() {
-            let msg = loop {
-                match stream.read(&mut buf) {
-                    Ok(0) => break Msg::ControlClosed,
-                    Ok(n) => break Msg::Control(buf[..n].to_vec()),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => break Msg::ControlClosed,
+        let mut have_credit = false;
+        loop {
+            // Err: the session is gone.
+            if !have_credit && credit.recv().is_err() {
+                return;
+            }
+            have_credit = true;
+            let decoded = match stream.read(&mut buf) {
+                Ok(0) => Err(None),
+                Ok(n) => tls.decode(&buf[..n], &stream).map_err(Some),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(Some(e)),
+            };
+            let decoded = match decoded {
+                Ok(d) => d,
+                Err(e) => {
+                    if let Some(e) = e {
+                        log::debug!("control connection: {e}");
+                    }
+                    let _ = tx.send(Msg::ControlClosed);
+                    return;
                 }
             };
-            let last = matches!(msg, Msg::ControlClosed);
-            if tx.send(msg).is_err() || last {
+            if decoded.secured && tx.send(Msg::ControlSecured).is_err() {
                 return;
+            }
+            if !decoded.plain.is_empty() {
+                have_credit = false;
+                if tx.send(Msg::Control(decoded.plain)).is_err() {
+                    return;
+                }
             }
         }
     }))

@@ -24,6 +24,10 @@ pub(crate) struct Shared {
     /// `users` is the configuration's own (no [`Builder::user_manager`]): an in-memory
     /// lookup that cannot hang, answered on the session's thread.
     pub(crate) config_users: bool,
+    /// The certificate, with [`Builder::tls`](crate::Builder::tls).
+    pub(crate) tls: Option<sansftp_tls::ServerTls>,
+    /// An implicit-TLS listener.
+    pub(crate) implicit: bool,
     /// Whether shutdown was asked for, and its deadline.
     pub(crate) stopping: Stopping,
     pub(crate) next_session: AtomicU64,

@@ -6,14 +6,19 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use sansftp::server::{DataConnection, DataEvent, Flow, Transfer, TransferError, TransferFile};
 use sansftp_storage::{ReadHandle, Storage, WriteHandle, storage_error};
+use sansftp_tls::rustls::{ServerConfig, ServerConnection};
 
 use crate::msg::Msg;
+use crate::tls::DataSocket;
+
+/// A server data connection.
+type Socket = DataSocket<ServerConnection>;
 
 /// The copy buffer of the chunked paths (TYPE A, throttled, uploads): large, so each
 /// system call moves a lot, and allocated once per transfer.
@@ -29,6 +34,10 @@ pub(crate) struct TransferControl {
     socket: Mutex<Option<TcpStream>>,
     /// The passive listener's address: connecting to it wakes a blocked accept().
     wake: Option<SocketAddr>,
+    /// The session took the data handshake's report without refusing it.
+    released: AtomicBool,
+    /// Wakes [`wait_released`](TransferControl::wait_released), with `socket`'s lock.
+    go: Condvar,
 }
 
 /// Everything a transfer thread needs.
@@ -43,6 +52,9 @@ pub(crate) struct Job {
     /// For active connections; the session itself times out a passive wait.
     pub(crate) connect_timeout: Duration,
     pub(crate) tx: Sender<Msg>,
+    /// The data connection's TLS configuration (`PROT P`), from the session's
+    /// `SessionTls::data`.
+    pub(crate) tls: Option<Arc<ServerConfig>>,
 }
 
 impl TransferControl {
@@ -51,6 +63,8 @@ impl TransferControl {
             aborted: AtomicBool::new(false),
             socket: Mutex::new(None),
             wake,
+            released: AtomicBool::new(false),
+            go: Condvar::new(),
         }
     }
 
@@ -59,6 +73,7 @@ impl TransferControl {
     pub(crate) fn abort(&self) {
         self.aborted.store(true, Ordering::SeqCst);
         let socket = self.lock().take();
+        self.go.notify_all();
         match socket {
             Some(s) => {
                 let _ = s.shutdown(Shutdown::Both);
@@ -70,6 +85,23 @@ impl TransferControl {
                 }
             }
         }
+    }
+
+    /// The session did not refuse the data handshake: the transfer may move bytes.
+    pub(crate) fn release(&self) {
+        self.released.store(true, Ordering::SeqCst);
+        let _guard = self.lock();
+        self.go.notify_all();
+    }
+
+    /// Waits for [`release`](Self::release) or an abort; true if released. No file
+    /// byte moves before the core has checked that the handshake resumed this session.
+    fn wait_released(&self) -> bool {
+        let mut guard = self.lock();
+        while !self.released.load(Ordering::SeqCst) && !self.is_aborted() {
+            guard = self.go.wait(guard).unwrap_or_else(|e| e.into_inner());
+        }
+        !self.is_aborted()
     }
 
     fn is_aborted(&self) -> bool {
@@ -165,22 +197,47 @@ impl Job {
         }
         let event = DataEvent::Connected(peer);
         let _ = self.tx.send(Msg::Data { id: t.id, event });
+        let mut socket = match &self.tls {
+            Some(config) => self.secure(config, socket)?,
+            None => DataSocket::Plain(socket),
+        };
         let mut flow = t.flow();
         match endpoint {
-            Endpoint::Read(file) => {
-                self.download(file, &socket, &mut flow)?;
-                finish(&socket)?;
-            }
-            Endpoint::Bytes(bytes) => {
-                self.send_bytes(&bytes, &socket, &mut flow)?;
-                finish(&socket)?;
-            }
+            Endpoint::Read(file) => self.download(file, &mut socket, &mut flow)?,
+            Endpoint::Bytes(bytes) => self.send_bytes(&bytes, &mut socket, &mut flow)?,
             Endpoint::Write(file) => {
-                let file = self.upload(socket, file, &mut flow)?;
+                let file = self.upload(&mut socket, file, &mut flow)?;
+                // Ours after the client's close_notify: the end is clean both ways.
+                let _ = socket.close_write();
                 return Ok((flow.total(), Some(file)));
             }
         }
+        socket.close_write().map_err(broken)?;
+        socket.drain(t.tls.map_or(Duration::ZERO, |t| t.close_wait));
         Ok((flow.total(), None))
+    }
+
+    /// Runs the TLS handshake on the data connection and reports it; waits until the
+    /// session has taken the report without refusing it.
+    fn secure(
+        &self,
+        config: &Arc<ServerConfig>,
+        socket: TcpStream,
+    ) -> Result<Socket, TransferError> {
+        let conn =
+            ServerConnection::new(Arc::clone(config)).map_err(|e| broken(io::Error::other(e)))?;
+        let socket = DataSocket::handshake(conn, socket)
+            .map_err(|e| TransferError::Broken(format!("TLS handshake failed: {e}")))?;
+        let resumed = socket.tls().is_some_and(|c| sansftp_tls::resumed(c));
+        let event = DataEvent::Secured { resumed };
+        let _ = self.tx.send(Msg::Data {
+            id: self.transfer.id,
+            event,
+        });
+        if !self.control.wait_released() {
+            return Err(TransferError::Broken("aborted".into()));
+        }
+        Ok(socket)
     }
 
     /// Accepts on the passive listener (only from the client's host) or connects to the
@@ -218,7 +275,7 @@ impl Job {
     fn send_bytes(
         &self,
         bytes: &[u8],
-        mut socket: &TcpStream,
+        socket: &mut Socket,
         flow: &mut Flow,
     ) -> Result<(), TransferError> {
         for block in bytes.chunks(BUFFER) {
@@ -228,48 +285,53 @@ impl Job {
         Ok(())
     }
 
+    /// Under TLS every byte goes through rustls: no sendfile.
     fn download(
         &self,
         file: ReadHandle,
-        mut socket: &TcpStream,
+        socket: &mut Socket,
         flow: &mut Flow,
     ) -> Result<(), TransferError> {
         let from_file = |e| match e {
             PumpError::Read(e) => storage_error(&e).into(),
             PumpError::Write(e) => broken(e),
         };
+        let plain = flow.is_plain() && socket.tls().is_none();
         match file {
-            ReadHandle::File(mut f) if flow.is_plain() => match send_file(&mut f, socket, flow) {
+            ReadHandle::File(mut f) if plain => match send_file(&mut f, socket.tcp(), flow) {
                 Ok(()) => Ok(()),
                 // No sendfile for this file (or platform): copy it by hand.
-                Err(SendFileError::Unsupported) => self
-                    .pump(&mut f, &mut socket, flow, false)
-                    .map_err(from_file),
+                Err(SendFileError::Unsupported) => {
+                    self.pump(&mut f, socket, flow, false).map_err(from_file)
+                }
                 Err(SendFileError::Io(e)) => Err(broken(e)),
             },
-            ReadHandle::Memory(cursor) if flow.is_plain() => {
+            ReadHandle::Memory(cursor) if plain => {
                 let start = usize::try_from(cursor.position()).unwrap_or(usize::MAX);
                 let bytes = cursor.into_inner();
                 let rest = bytes.get(start..).unwrap_or_default();
                 self.send_bytes(rest, socket, flow)
             }
-            mut file => self
-                .pump(&mut file, &mut socket, flow, false)
-                .map_err(from_file),
+            mut file => self.pump(&mut file, socket, flow, false).map_err(from_file),
         }
     }
 
     /// Receives an upload until the client closes the data connection. The file is not
     /// committed here: a killed client's kernel also ends the data connection cleanly,
     /// so the session decides ([`Output::CommitUpload`](sansftp::server::Output::CommitUpload)).
+    /// Under TLS, an end without the client's close_notify is a truncation.
     fn upload(
         &self,
-        mut socket: TcpStream,
+        socket: &mut Socket,
         mut file: WriteHandle,
         flow: &mut Flow,
     ) -> Result<WriteHandle, TransferError> {
-        self.pump(&mut socket, &mut file, flow, true)
+        let tls = socket.tls().is_some();
+        self.pump(socket, &mut file, flow, true)
             .map_err(|e| match e {
+                PumpError::Read(e) if tls && e.kind() == io::ErrorKind::UnexpectedEof => {
+                    TransferError::Truncated
+                }
                 PumpError::Read(e) => broken(e),
                 PumpError::Write(e) => storage_error(&e).into(),
             })?;
@@ -363,15 +425,6 @@ fn send_file(
     _flow: &mut Flow,
 ) -> Result<(), SendFileError> {
     Err(SendFileError::Unsupported)
-}
-
-/// Ends a download: FIN now, whoever else holds the socket.
-fn finish(socket: &TcpStream) -> Result<(), TransferError> {
-    match socket.shutdown(Shutdown::Write) {
-        // Already closed by the client after it had everything: not an error.
-        Err(e) if e.kind() != io::ErrorKind::NotConnected => Err(broken(e)),
-        _ => Ok(()),
-    }
 }
 
 fn broken(e: io::Error) -> TransferError {
