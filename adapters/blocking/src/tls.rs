@@ -146,6 +146,7 @@ impl ControlTls {
 }
 
 /// A data connection, plaintext or TLS, as `Read` + `Write`.
+#[derive(Debug)]
 pub(crate) enum DataSocket<C> {
     Plain(TcpStream),
     Tls(Box<StreamOwned<C, TcpStream>>),

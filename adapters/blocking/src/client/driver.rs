@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use sansftp::client::{
@@ -11,6 +12,22 @@ use sansftp::client::{
     TransferKind, Value,
 };
 use sansftp::{Error, Reply};
+use sansftp_tls::rustls::pki_types::ServerName;
+use sansftp_tls::rustls::{ClientConfig, ClientConnection, Stream};
+
+use crate::tls::DataSocket;
+
+/// A client data connection.
+pub(crate) type Socket = DataSocket<ClientConnection>;
+
+/// The TLS of one client: one configuration for the control connection and every
+/// data connection, and the control connection's server name, so that data
+/// connections resume the control session.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientTlsSetup {
+    pub(crate) config: Arc<ClientConfig>,
+    pub(crate) name: ServerName<'static>,
+}
 
 /// Bytes read from the control connection at a time.
 const CONTROL_BUF: usize = 8 << 10;
@@ -41,6 +58,9 @@ enum DataSlot {
 pub(crate) struct Driver {
     pub(crate) session: Session,
     control: TcpStream,
+    /// The control connection's TLS, once secured (or handshaking).
+    control_tls: Option<Box<ClientConnection>>,
+    tls: Option<ClientTlsSetup>,
     pub(crate) options: ClientOptions,
     pub(crate) limits: SpeedLimits,
     pub(crate) ascii: bool,
@@ -72,7 +92,14 @@ impl Driver {
     pub(crate) fn connect(
         addr: impl ToSocketAddrs,
         options: ClientOptions,
+        tls: Option<ClientTlsSetup>,
     ) -> Result<Driver, Error> {
+        if options.config.tls.is_some() && tls.is_none() {
+            return Err(Error::Io(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "options.config.tls is set but no TLS configuration was given: use Client::connect_tls",
+            )));
+        }
         let mut last = None;
         let mut control = None;
         for addr in addr.to_socket_addrs()? {
@@ -107,6 +134,8 @@ impl Driver {
         let mut driver = Driver {
             session,
             control,
+            control_tls: None,
+            tls,
             options,
             limits,
             ascii: false,
@@ -187,11 +216,11 @@ impl Driver {
     /// Drives the running transfer operation until its data is to move: the data
     /// connection, or `None` when the operation ended without one (the server answered
     /// the command with a completion at once).
-    pub(crate) fn wait_transfer(&mut self) -> Result<Option<(TcpStream, Transfer)>, Error> {
+    pub(crate) fn wait_transfer(&mut self) -> Result<Option<(Socket, Transfer)>, Error> {
         loop {
             match self.step() {
                 Some(Stop::Done(res)) => return res.map(|_| None),
-                Some(Stop::Transfer(t)) => match self.take_data() {
+                Some(Stop::Transfer(t)) => match self.take_data(t.tls) {
                     Ok(s) => return Ok(Some((s, t))),
                     Err(e) => {
                         let copy = io::Error::new(e.kind(), e.to_string());
@@ -214,7 +243,7 @@ impl Driver {
         while let Some(out) = self.session.poll_output() {
             match out {
                 Output::Send(bytes) => {
-                    if let Err(e) = self.control.write_all(&bytes) {
+                    if let Err(e) = self.write_control(&bytes) {
                         // The core fails the operation with `e`; its `Close` follows.
                         self.session.control_failed(e);
                     }
@@ -239,7 +268,11 @@ impl Driver {
                     }
                     Err(e) => self.session.data_failed(e, Instant::now()),
                 },
-                Output::Transfer(t) if t.kind == TransferKind::Listing => self.read_listing(),
+                Output::SecureControl => match self.secure_control() {
+                    Ok(()) => self.session.control_secured(Instant::now()),
+                    Err(e) => self.session.control_failed(e),
+                },
+                Output::Transfer(t) if t.kind == TransferKind::Listing => self.read_listing(t.tls),
                 Output::Transfer(t) => return Some(Stop::Transfer(t)),
                 Output::CloseData => self.data = DataSlot::None,
                 Output::Entry(item) => self.entries.push_back(item),
@@ -276,7 +309,11 @@ impl Driver {
             }
             self.control_read_timeout = wait;
         }
-        match self.control.read(&mut self.control_buf) {
+        let read = match self.control_tls.as_deref_mut() {
+            Some(tls) => Stream::new(tls, &mut self.control).read(&mut self.control_buf),
+            None => self.control.read(&mut self.control_buf),
+        };
+        match read {
             Ok(0) => self.session.control_closed(),
             Ok(n) => {
                 let bytes = self.control_buf.get(..n).unwrap_or_default();
@@ -294,6 +331,52 @@ impl Driver {
             Err(e) => self.session.control_failed(e),
         }
         None
+    }
+
+    fn write_control(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self.control_tls.as_deref_mut() {
+            Some(tls) => Stream::new(tls, &mut self.control).write_all(bytes),
+            None => self.control.write_all(bytes),
+        }
+    }
+
+    /// Runs the TLS handshake on the control connection (within the socket timeout).
+    fn secure_control(&mut self) -> io::Result<()> {
+        let tls = self
+            .tls
+            .clone()
+            .ok_or_else(|| io::Error::other("no TLS configuration"))?;
+        let failed = |e: &dyn std::fmt::Display| {
+            let name = tls.name.to_str();
+            io::Error::other(format!("TLS handshake with {name} failed: {e}"))
+        };
+        let mut conn = ClientConnection::new(Arc::clone(&tls.config), tls.name.clone())
+            .map_err(|e| failed(&e))?;
+        self.control.set_read_timeout(self.options.socket_timeout)?;
+        self.control_read_timeout = self.options.socket_timeout;
+        while conn.is_handshaking() {
+            conn.complete_io(&mut self.control)
+                .map_err(|e| failed(&e))?;
+        }
+        self.control_tls = Some(Box::new(conn));
+        Ok(())
+    }
+
+    /// Wraps a data connection in TLS (`PROT P`), resuming the control session.
+    fn secure_data(&self, s: TcpStream) -> io::Result<Socket> {
+        let tls = self
+            .tls
+            .as_ref()
+            .ok_or_else(|| io::Error::other("no TLS configuration"))?;
+        let name = tls.name.to_str();
+        let failed = |e: &dyn std::fmt::Display| {
+            io::Error::other(format!(
+                "TLS handshake on the data connection with {name} failed: {e}"
+            ))
+        };
+        let conn = ClientConnection::new(Arc::clone(&tls.config), tls.name.clone())
+            .map_err(|e| failed(&e))?;
+        DataSocket::handshake(conn, s).map_err(|e| failed(&e))
     }
 
     fn connect_data(&self, addr: SocketAddr) -> io::Result<TcpStream> {
@@ -314,25 +397,32 @@ impl Driver {
 
     /// The data connection for the transfer the core announced: the passive one, or
     /// the server's connection to the active listener.
-    fn take_data(&mut self) -> io::Result<TcpStream> {
-        match std::mem::replace(&mut self.data, DataSlot::None) {
-            DataSlot::Stream(s) => Ok(s),
+    /// With `tls`, after its handshake (the server starts it after its `150`).
+    fn take_data(&mut self, tls: bool) -> io::Result<Socket> {
+        let s = match std::mem::replace(&mut self.data, DataSlot::None) {
+            DataSlot::Stream(s) => s,
             DataSlot::Listener(l) => {
                 let wait = self.options.connect_timeout.or(self.options.socket_timeout);
                 let s = accept_from(&l, &self.session, wait)?;
                 self.prepare(&s)?;
-                Ok(s)
+                s
             }
-            DataSlot::None => Err(io::Error::new(
-                io::ErrorKind::NotConnected,
-                "no data connection was opened",
-            )),
+            DataSlot::None => {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotConnected,
+                    "no data connection was opened",
+                ));
+            }
+        };
+        if tls {
+            return self.secure_data(s);
         }
+        Ok(DataSocket::Plain(s))
     }
 
     /// Reads a listing's data connection to its end, feeding the core.
-    fn read_listing(&mut self) {
-        let mut s = match self.take_data() {
+    fn read_listing(&mut self, tls: bool) {
+        let mut s = match self.take_data(tls) {
             Ok(s) => s,
             Err(e) => return self.session.data_failed(e, Instant::now()),
         };
@@ -340,7 +430,11 @@ impl Driver {
         // Read until the end, or until the core wants no more (its listing cap).
         while self.session.is_moving() {
             match s.read(&mut self.listing_buf) {
-                Ok(0) => return self.session.data_done(Instant::now()),
+                Ok(0) => {
+                    // Our close_notify back (TLS).
+                    let _ = s.close_write();
+                    return self.session.data_done(Instant::now());
+                }
                 Ok(n) => {
                     let bytes = self.listing_buf.get(..n).unwrap_or_default();
                     self.session.handle_data(bytes, Instant::now());

@@ -98,7 +98,35 @@ impl Client {
     /// Connects with `options`; see [`Client::connect`].
     pub fn connect_with(addr: impl ToSocketAddrs, options: ClientOptions) -> Result<Client, Error> {
         Ok(Client {
-            driver: Driver::connect(addr, options)?,
+            driver: Driver::connect(addr, options, None)?,
+        })
+    }
+
+    /// Connects with FTPS: `tls` says whom to trust, `server_name` is the name the
+    /// certificate is checked against (and the TLS session cached under, for data
+    /// connections to resume it). Explicit (`AUTH TLS`) unless `options.config.tls`
+    /// asks for [`TlsMode::Implicit`](sansftp::client::TlsMode::Implicit). A TLS
+    /// failure is an [`Error::Io`] saying what failed, e.g. "TLS handshake with
+    /// ftp.example.com failed: invalid peer certificate: UnknownIssuer".
+    pub fn connect_tls(
+        addr: impl ToSocketAddrs,
+        tls: sansftp_tls::ClientTls,
+        server_name: &str,
+        mut options: ClientOptions,
+    ) -> Result<Client, Error> {
+        let name = tls
+            .server_name(server_name)
+            .map_err(|e| Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e)))?;
+        let setup = driver::ClientTlsSetup {
+            config: tls.config(),
+            name,
+        };
+        options
+            .config
+            .tls
+            .get_or_insert(sansftp::client::TlsMode::Explicit);
+        Ok(Client {
+            driver: Driver::connect(addr, options, Some(setup))?,
         })
     }
 

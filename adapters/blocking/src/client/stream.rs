@@ -2,13 +2,16 @@
 //! transfer, [`ListStream`] for a listing.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpStream};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sansftp::Error;
 use sansftp::client::{Closing, DataFlow, Item, ReadNext, TransferEnd, Value, WriteNext};
 
-use super::driver::Driver;
+use super::driver::{Driver, Socket};
+use crate::tls::DataSocket;
+
+/// The longest an upload waits for the server's `close_notify` after its own.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// The data connection of a running file transfer: [`Read`] for a download, [`Write`]
 /// for an upload (the other direction fails with `Unsupported`). Throttled by the
@@ -27,7 +30,7 @@ use super::driver::Driver;
 pub struct DataStream<'a> {
     driver: &'a mut Driver,
     /// `None` once closed (or when the server finished without a data connection).
-    socket: Option<TcpStream>,
+    socket: Option<Socket>,
     /// What the core decides around each read and write.
     flow: DataFlow,
 }
@@ -35,7 +38,7 @@ pub struct DataStream<'a> {
 impl<'a> DataStream<'a> {
     pub(crate) fn new(
         driver: &'a mut Driver,
-        socket: Option<TcpStream>,
+        socket: Option<Socket>,
         flow: DataFlow,
     ) -> DataStream<'a> {
         DataStream {
@@ -72,8 +75,12 @@ impl<'a> DataStream<'a> {
         let Some(end) = end else {
             return;
         };
+        let download = self.flow.kind() != sansftp::client::TransferKind::Upload;
         if !self.driver.session.end_transfer(end, Instant::now()) {
             self.reset();
+        } else if let Some(s @ DataSocket::Tls(_)) = self.socket.as_mut().filter(|_| download) {
+            // Our close_notify after the server's.
+            let _ = s.close_write();
         }
         self.socket = None;
     }
@@ -96,17 +103,21 @@ impl<'a> DataStream<'a> {
             #[cfg(unix)]
             {
                 let zero = Some(std::time::Duration::ZERO);
-                let _ = rustix::net::sockopt::set_socket_linger(&socket, zero);
+                let _ = rustix::net::sockopt::set_socket_linger(socket.tcp(), zero);
             }
             drop(socket);
         }
     }
 
-    /// Writes what `TYPE A` conversion holds, then shuts the write side down.
+    /// Writes what `TYPE A` conversion holds, then shuts the write side down (after a
+    /// `close_notify` under TLS, then reading until the server's, bounded, so TLS 1.3
+    /// tickets are read and no reset eats the tail).
     fn end_upload(&mut self) -> io::Result<()> {
         self.flush()?;
-        if let Some(s) = &self.socket {
-            s.shutdown(Shutdown::Write)?;
+        if let Some(s) = &mut self.socket {
+            s.close_write()?;
+            let timeout = self.driver.options.socket_timeout;
+            s.drain(timeout.map_or(CLOSE_WAIT, |t| t.min(CLOSE_WAIT)));
         }
         Ok(())
     }
@@ -118,7 +129,8 @@ impl<'a> DataStream<'a> {
     pub(crate) fn send_file(&mut self, file: &mut std::fs::File) -> io::Result<u64> {
         let mut total = 0u64;
         while self.flow.may_send_file() {
-            let Some(socket) = self.socket.as_ref() else {
+            // Never under TLS: the bytes must go through rustls.
+            let Some(DataSocket::Plain(socket)) = self.socket.as_ref() else {
                 break;
             };
             match sendfile(socket, file) {
@@ -137,7 +149,7 @@ impl<'a> DataStream<'a> {
 /// One sendfile(2) call of up to 8 MiB from `file`'s position: `None` when the
 /// system cannot (nothing was sent).
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn sendfile(socket: &TcpStream, file: &std::fs::File) -> io::Result<Option<usize>> {
+fn sendfile(socket: &std::net::TcpStream, file: &std::fs::File) -> io::Result<Option<usize>> {
     use rustix::io::Errno;
     const CHUNK: usize = 8 << 20;
     loop {
@@ -151,7 +163,7 @@ fn sendfile(socket: &TcpStream, file: &std::fs::File) -> io::Result<Option<usize
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn sendfile(_socket: &TcpStream, _file: &std::fs::File) -> io::Result<Option<usize>> {
+fn sendfile(_socket: &std::net::TcpStream, _file: &std::fs::File) -> io::Result<Option<usize>> {
     Ok(None)
 }
 
@@ -163,9 +175,12 @@ fn sendfile(_socket: &TcpStream, _file: &std::fs::File) -> io::Result<Option<usi
 /// per GiB against vsftpd) and throughput follows (~2.2 vs ~3.7 GB/s); the async
 /// client, whose reads never wait, costs the same as this.
 #[cfg(unix)]
-fn recv(socket: &mut TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+fn recv(socket: &mut Socket, buf: &mut [u8]) -> io::Result<usize> {
     use rustix::net::RecvFlags;
-    match rustix::net::recv(&*socket, &mut *buf, RecvFlags::DONTWAIT) {
+    let DataSocket::Plain(plain) = socket else {
+        return socket.read(buf);
+    };
+    match rustix::net::recv(&*plain, &mut *buf, RecvFlags::DONTWAIT) {
         Ok((n, _)) => Ok(n),
         Err(rustix::io::Errno::AGAIN) => socket.read(buf),
         Err(e) => Err(e.into()),
@@ -173,7 +188,7 @@ fn recv(socket: &mut TcpStream, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 #[cfg(not(unix))]
-fn recv(socket: &mut TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+fn recv(socket: &mut Socket, buf: &mut [u8]) -> io::Result<usize> {
     socket.read(buf)
 }
 
