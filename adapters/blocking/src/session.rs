@@ -90,6 +90,7 @@ pub(crate) fn run(shared: &Arc<Shared>, stream: TcpStream, session: Session, cha
         worker: None,
         transfer_worker: None,
         closed: false,
+        outputs: Vec::new(),
     };
     if let Err(e) = reader {
         log::warn!("{peer}: cannot start the reader thread: {e}");
@@ -127,6 +128,8 @@ struct Conn {
     /// costs more than sending a small file. `None` until the first transfer.
     transfer_worker: Option<TransferWorker>,
     closed: bool,
+    /// [`act`](Conn::act)'s batch, kept for its allocation.
+    outputs: Vec<Output>,
 }
 
 impl Conn {
@@ -188,7 +191,11 @@ impl Conn {
                 }
                 let secured = matches!(event, DataEvent::Secured { .. });
                 self.held.report(&mut self.session, id, event, now);
-                // Not refused (an abort would have taken it): the transfer may go on.
+                // Not refused (the abort, acted on first, would have taken it): the
+                // transfer may go on.
+                if secured {
+                    self.act();
+                }
                 match self.held.transfer() {
                     Some((t, control)) if secured && t == id => control.release(),
                     _ => {}
@@ -200,19 +207,19 @@ impl Conn {
 
     /// Drains the session's outputs and acts on each, in order.
     fn act(&mut self) {
+        // Drained in batches, to see a `SecureControl` before the 234 goes out.
+        let mut outputs = std::mem::take(&mut self.outputs);
         loop {
-            let outputs: Vec<Output> = std::iter::from_fn(|| self.session.poll_output()).collect();
+            outputs.extend(std::iter::from_fn(|| self.session.poll_output()));
             if outputs.is_empty() {
-                return;
+                break;
             }
             if outputs.iter().any(|o| matches!(o, Output::SecureControl)) {
-                // Before the 234 goes out: see `crate::tls`.
                 self.tls.switching();
             }
-            for output in outputs {
-                self.act_on(output);
-            }
+            outputs.drain(..).for_each(|o| self.act_on(o));
         }
+        self.outputs = outputs;
     }
 
     fn act_on(&mut self, output: Output) {

@@ -145,6 +145,19 @@ impl ControlTls {
     }
 }
 
+/// Runs the handshake of `conn` on `socket`.
+pub(crate) fn handshake<C, S>(conn: C, socket: TcpStream) -> io::Result<StreamOwned<C, TcpStream>>
+where
+    C: std::ops::DerefMut<Target = rustls::ConnectionCommon<S>>,
+    S: rustls::SideData,
+{
+    let mut tls = StreamOwned::new(conn, socket);
+    while tls.conn.is_handshaking() {
+        tls.conn.complete_io(&mut tls.sock)?;
+    }
+    Ok(tls)
+}
+
 /// A data connection, plaintext or TLS, as `Read` + `Write`.
 #[derive(Debug)]
 pub(crate) enum DataSocket<C> {
@@ -157,15 +170,6 @@ where
     C: std::ops::DerefMut<Target = rustls::ConnectionCommon<S>>,
     S: rustls::SideData,
 {
-    /// Runs the handshake of `conn` on `socket`.
-    pub(crate) fn handshake(conn: C, socket: TcpStream) -> io::Result<DataSocket<C>> {
-        let mut tls = StreamOwned::new(conn, socket);
-        while tls.conn.is_handshaking() {
-            tls.conn.complete_io(&mut tls.sock)?;
-        }
-        Ok(DataSocket::Tls(Box::new(tls)))
-    }
-
     /// The TCP socket underneath.
     pub(crate) fn tcp(&self) -> &TcpStream {
         match self {

@@ -226,8 +226,9 @@ impl Job {
     ) -> Result<Socket, TransferError> {
         let conn =
             ServerConnection::new(Arc::clone(config)).map_err(|e| broken(io::Error::other(e)))?;
-        let socket = DataSocket::handshake(conn, socket)
+        let socket = crate::tls::handshake(conn, socket)
             .map_err(|e| TransferError::Broken(format!("TLS handshake failed: {e}")))?;
+        let socket = DataSocket::Tls(Box::new(socket));
         let resumed = socket.tls().is_some_and(|c| sansftp_tls::resumed(c));
         let event = DataEvent::Secured { resumed };
         let _ = self.tx.send(Msg::Data {

@@ -216,34 +216,37 @@ fn a_data_connection_that_does_not_resume_gets_425_and_the_session_goes_on() {
     );
     let control_tls = client_tls(&s.cert);
     let mut ctl = raw_login(&s, &control_tls);
-    let data = epsv(&s, &mut *ctl);
-    ctl.write_all(b"RETR /secret\r\n").unwrap();
-    assert!(reply(&mut *ctl).starts_with("150"));
-    // Another configuration: rustls offers it no session to resume.
-    let other = client_tls(&s.cert);
-    let name = ServerName::try_from("localhost").unwrap();
-    let conn = ClientConnection::new(other.config(), name).unwrap();
-    let mut stream = StreamOwned::new(conn, data);
-    let handshake = (|| {
-        while stream.conn.is_handshaking() {
-            stream.conn.complete_io(&mut stream.sock)?;
-        }
-        Ok::<_, std::io::Error>(())
-    })();
-    let r = reply(&mut *ctl);
-    assert!(
-        r.starts_with("425") && r.contains("does not resume"),
-        "refused: {r}"
-    );
-    if handshake.is_ok() {
-        let mut got = Vec::new();
-        let _ = stream.read_to_end(&mut got);
+    // Repeated: the refusal must win every race against the first file byte.
+    for _ in 0..20 {
+        let data = epsv(&s, &mut *ctl);
+        ctl.write_all(b"RETR /secret\r\n").unwrap();
+        assert!(reply(&mut *ctl).starts_with("150"));
+        // Another configuration: rustls offers it no session to resume.
+        let other = client_tls(&s.cert);
+        let name = ServerName::try_from("localhost").unwrap();
+        let conn = ClientConnection::new(other.config(), name).unwrap();
+        let mut stream = StreamOwned::new(conn, data);
+        let handshake = (|| {
+            while stream.conn.is_handshaking() {
+                stream.conn.complete_io(&mut stream.sock)?;
+            }
+            Ok::<_, std::io::Error>(())
+        })();
+        let r = reply(&mut *ctl);
         assert!(
-            got.is_empty(),
-            "no file byte to a connection that did not resume"
+            r.starts_with("425") && r.contains("does not resume"),
+            "refused: {r}"
         );
+        if handshake.is_ok() {
+            let mut got = Vec::new();
+            let _ = stream.read_to_end(&mut got);
+            assert!(
+                got.is_empty(),
+                "no file byte to a connection that did not resume"
+            );
+        }
+        assert!(cmd(&mut *ctl, "NOOP").starts_with("200"));
     }
-    assert!(cmd(&mut *ctl, "NOOP").starts_with("200"));
 }
 
 #[test]
@@ -384,4 +387,31 @@ fn curl_explicit_upload_and_download() {
 #[test]
 fn curl_implicit_upload_and_download() {
     curl_roundtrip(true);
+}
+
+#[test]
+fn plaintext_pipelined_behind_auth_is_never_a_command() {
+    let s = start(false, config(), MemoryFs::new());
+    let tls = client_tls(&s.cert);
+    // In the AUTH line's own packet: the session drops it.
+    let mut sock = TcpStream::connect(s.server.local_addr()).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    assert!(reply(&mut sock).starts_with("220"));
+    sock.write_all(b"AUTH TLS\r\nUSER u\r\n").unwrap();
+    assert!(reply(&mut sock).starts_with("234"));
+    let mut ctl = tls_over(tls.config(), sock);
+    let r = cmd(&mut *ctl, "PASS p");
+    assert!(r.starts_with("503"), "the injected USER was not taken: {r}");
+}
+
+#[test]
+fn many_explicit_handshakes_right_after_the_234() {
+    // The ClientHello follows the 234 at once: the reader must never take it as
+    // plaintext (a lost ClientHello would hang or fail the handshake).
+    let s = start(false, config(), MemoryFs::new());
+    for _ in 0..100 {
+        let mut c = connect(&s, false);
+        assert_eq!(c.get_current_directory().unwrap(), "/");
+    }
 }

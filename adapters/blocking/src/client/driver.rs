@@ -13,7 +13,7 @@ use sansftp::client::{
 };
 use sansftp::{Error, Reply};
 use sansftp_tls::rustls::pki_types::ServerName;
-use sansftp_tls::rustls::{ClientConfig, ClientConnection, Stream};
+use sansftp_tls::rustls::{ClientConfig, ClientConnection, Stream, StreamOwned};
 
 use crate::tls::DataSocket;
 
@@ -342,41 +342,32 @@ impl Driver {
 
     /// Runs the TLS handshake on the control connection (within the socket timeout).
     fn secure_control(&mut self) -> io::Result<()> {
-        let tls = self
-            .tls
-            .clone()
-            .ok_or_else(|| io::Error::other("no TLS configuration"))?;
-        let failed = |e: &dyn std::fmt::Display| {
-            let name = tls.name.to_str();
-            io::Error::other(format!("TLS handshake with {name} failed: {e}"))
-        };
-        let mut conn = ClientConnection::new(Arc::clone(&tls.config), tls.name.clone())
-            .map_err(|e| failed(&e))?;
         self.control.set_read_timeout(self.options.socket_timeout)?;
         self.control_read_timeout = self.options.socket_timeout;
-        while conn.is_handshaking() {
-            conn.complete_io(&mut self.control)
-                .map_err(|e| failed(&e))?;
-        }
-        self.control_tls = Some(Box::new(conn));
+        let tls = self.handshake(self.control.try_clone()?, "")?;
+        self.control_tls = Some(Box::new(tls.conn));
         Ok(())
     }
 
-    /// Wraps a data connection in TLS (`PROT P`), resuming the control session.
-    fn secure_data(&self, s: TcpStream) -> io::Result<Socket> {
+    /// Runs the TLS handshake on `s` with the one configuration and the control
+    /// connection's name (so data connections resume the control session); an error
+    /// names the host and `what`.
+    fn handshake(
+        &self,
+        s: TcpStream,
+        what: &str,
+    ) -> io::Result<StreamOwned<ClientConnection, TcpStream>> {
         let tls = self
             .tls
             .as_ref()
             .ok_or_else(|| io::Error::other("no TLS configuration"))?;
         let name = tls.name.to_str();
         let failed = |e: &dyn std::fmt::Display| {
-            io::Error::other(format!(
-                "TLS handshake on the data connection with {name} failed: {e}"
-            ))
+            io::Error::other(format!("TLS handshake{what} with {name} failed: {e}"))
         };
         let conn = ClientConnection::new(Arc::clone(&tls.config), tls.name.clone())
             .map_err(|e| failed(&e))?;
-        DataSocket::handshake(conn, s).map_err(|e| failed(&e))
+        crate::tls::handshake(conn, s).map_err(|e| failed(&e))
     }
 
     fn connect_data(&self, addr: SocketAddr) -> io::Result<TcpStream> {
@@ -415,7 +406,9 @@ impl Driver {
             }
         };
         if tls {
-            return self.secure_data(s);
+            return Ok(DataSocket::Tls(Box::new(
+                self.handshake(s, " on the data connection")?,
+            )));
         }
         Ok(DataSocket::Plain(s))
     }
