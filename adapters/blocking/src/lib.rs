@@ -75,6 +75,18 @@
 //! speed limits require. Control sockets get `SO_OOBINLINE` (on Unix), so an `ABOR` sent
 //! as TCP urgent data, as Python's `ftplib` does, arrives whole.
 //!
+//! # FTPS
+//!
+//! [`Builder::tls`] offers `AUTH TLS` (RFC 4217) and [`Builder::implicit_tls`] makes the
+//! listener implicit; [`Client::connect_tls`] is the client's side. The core decides
+//! when TLS starts and what it must protect; this crate runs rustls. The control
+//! connection's `ServerConnection` is shared by the reader thread (which feeds it, and
+//! so runs the handshake) and the session's thread (which writes through it), see the
+//! `tls` module. Data connections under `PROT P` run their handshake on the transfer
+//! thread after the `150`, move no file byte before the session has accepted that it
+//! resumed the control session, never use sendfile, and end with `close_notify` both
+//! ways; an upload cut without one is reported truncated (`426`, not committed).
+//!
 //! # Client
 //!
 //! [`Client`] runs the client core on the calling thread: each method is one whole

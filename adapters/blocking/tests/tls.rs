@@ -415,3 +415,40 @@ fn many_explicit_handshakes_right_after_the_234() {
         assert_eq!(c.get_current_directory().unwrap(), "/");
     }
 }
+
+#[test]
+fn active_mode_and_tls13_transfers() {
+    let s = start(
+        false,
+        config(),
+        MemoryFs::new().with_file("/f", "0123456789"),
+    );
+    let addr = s.server.local_addr();
+    // Active mode: the client accepts, then runs the TLS client handshake.
+    let mut active = options(false);
+    active.config.data_mode = sansftp::client::DataMode::Active;
+    let tls12 = client_tls(&s.cert);
+    // TLS 1.3: each data connection uses a ticket up; downloads bring new ones.
+    let tls13 = ClientTls::builder()
+        .ca_pem(s.cert.as_bytes())
+        .unwrap()
+        .tls13(true)
+        .build()
+        .unwrap();
+    for (tls, options) in [(tls12, active), (tls13, options(false))] {
+        let mut c = Client::connect_tls(addr, tls, "localhost", options).unwrap();
+        c.login("u", "p").unwrap();
+        for round in 0..12 {
+            let mut got = String::new();
+            let mut down = c.download_stream("/f", 0).unwrap();
+            down.read_to_string(&mut got).unwrap();
+            down.finish().unwrap();
+            assert_eq!(got, "0123456789", "round {round}");
+        }
+        let mut up = c.upload_stream("/g", 0).unwrap();
+        up.write_all(b"up").unwrap();
+        up.finish().unwrap();
+        assert_eq!(s.fs.read("/g").unwrap().as_ref(), b"up");
+        assert_eq!(c.list("/", false).unwrap().len(), 2);
+    }
+}

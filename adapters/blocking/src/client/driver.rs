@@ -279,7 +279,7 @@ impl Driver {
                 Output::Done(res) => done = Some(res),
                 Output::Close => {
                     self.data = DataSlot::None;
-                    let _ = self.control.shutdown(Shutdown::Both);
+                    self.close_control();
                 }
                 _ => {}
             }
@@ -441,6 +441,15 @@ impl Driver {
     /// Shuts the control connection down (after `QUIT`).
     pub(crate) fn close(&mut self) {
         self.data = DataSlot::None;
+        self.close_control();
+    }
+
+    /// Closes the control connection, after a `close_notify` under TLS.
+    fn close_control(&mut self) {
+        if let Some(tls) = self.control_tls.as_deref_mut() {
+            tls.send_close_notify();
+            let _ = tls.write_tls(&mut self.control);
+        }
         let _ = self.control.shutdown(Shutdown::Both);
     }
 }
