@@ -214,7 +214,9 @@ impl Conn {
             if outputs.is_empty() {
                 break;
             }
-            if outputs.iter().any(|o| matches!(o, Output::SecureControl)) {
+            // Only with a configuration: `start` ends the switch (see `crate::tls`).
+            let securing = outputs.iter().any(|o| matches!(o, Output::SecureControl));
+            if securing && self.session_tls.is_some() {
                 self.tls.switching();
             }
             outputs.drain(..).for_each(|o| self.act_on(o));
