@@ -10,7 +10,7 @@ mod listing;
 mod reply;
 
 pub use crate::client::testing::client_session;
-pub use crate::server::testing::server_session;
+pub use crate::server::testing::{server_session, server_tls_session};
 pub use addr::addr;
 pub use command::command_line;
 pub use errors::errors;
@@ -28,5 +28,6 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("addr", addr),
     ("errors", errors),
     ("server_session", server_session),
+    ("server_tls_session", server_tls_session),
     ("client_session", client_session),
 ];

@@ -651,6 +651,18 @@ pub fn server_session(data: &[u8]) {
     }
 }
 
+/// Fuzz entry for the FTPS command sequences: [`server_session`] with TLS always
+/// offered (the first byte still picks the chunking, whether TLS is required, and
+/// whether data handshakes resume), so the fuzzer spends its time on `AUTH`, `PBSZ`,
+/// `PROT`, `CCC` and protected transfers.
+pub fn server_tls_session(data: &[u8]) {
+    let mut data = data.to_vec();
+    if let Some(seed) = data.first_mut() {
+        *seed |= 0x10;
+    }
+    server_session(&data);
+}
+
 fn vp(p: &[u8]) -> VirtualPath {
     // Test helper: callers pass literal, valid paths.
     VirtualPath::parse(p).expect("valid test path")

@@ -6,7 +6,7 @@ use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sansftp::server::{Config, Permission, User};
+use sansftp::server::{Config, Permission, TlsPolicy, User};
 use sansftp_storage::{LocalFs, MemoryFs, Storage};
 
 /// Options of `sansftp serve`.
@@ -64,6 +64,25 @@ pub struct Args {
     /// Use the blocking adapter (a thread per session) instead of the async one.
     #[arg(long)]
     blocking: bool,
+    /// Offer explicit FTPS (AUTH TLS) with this PEM certificate chain (leaf first).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Refuse plaintext: logins need AUTH TLS first (530), and data connections must be
+    /// protected (PROT P; plaintext transfers get 521).
+    #[arg(long, requires = "tls_cert")]
+    tls_required: bool,
+    /// Implicit FTPS: TLS from the first byte on this listener (port 990 by custom),
+    /// as `ftps://` clients expect.
+    #[arg(long, requires = "tls_cert")]
+    implicit_tls: bool,
+    /// Accept TLS data connections that do not resume the control connection's TLS
+    /// session (by default they are refused with 425, so nobody else can take a
+    /// passive data port; some old clients cannot resume).
+    #[arg(long, requires = "tls_cert")]
+    no_tls_session_reuse: bool,
 }
 
 /// Builds the configuration and serves until the process is stopped.
@@ -75,6 +94,13 @@ pub fn run(args: Args) -> Result<(), sansftp::Error> {
             .map_err(|e| sansftp::PathIoError::with_path(args.root.clone(), e))?
     };
     let config = config(&args, &root)?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            sansftp_tls::ServerTls::from_pem_files(cert, key)
+                .map_err(|e| sansftp::Error::Io(std::io::Error::other(e.to_string())))?,
+        ),
+        _ => None,
+    };
     let addr = SocketAddr::new(args.host, args.port);
     let served = if args.memory {
         "an in-memory tree".to_owned()
@@ -92,9 +118,9 @@ pub fn run(args: Args) -> Result<(), sansftp::Error> {
         logins.join(", ")
     );
     if args.memory {
-        serve(MemoryFs::new(), config, addr, &args)
+        serve(MemoryFs::new(), config, tls, addr, &args)
     } else {
-        serve(LocalFs::new(), config, addr, &args)
+        serve(LocalFs::new(), config, tls, addr, &args)
     }
 }
 
@@ -112,6 +138,13 @@ fn config(args: &Args, root: &std::path::Path) -> Result<Config, sansftp::Error>
     }
     if let Some(ip) = args.masquerade_address {
         config = config.masquerade_address(ip);
+    }
+    if args.tls_cert.is_some() {
+        config = config.tls(
+            TlsPolicy::explicit()
+                .required(args.tls_required)
+                .session_reuse_required(!args.no_tls_session_reuse),
+        );
     }
     let everyone = Permission::new("/")?;
     for (name, password) in &args.users {
@@ -133,32 +166,43 @@ fn config(args: &Args, root: &std::path::Path) -> Result<Config, sansftp::Error>
 fn serve<S: Storage>(
     storage: S,
     config: Config,
+    tls: Option<sansftp_tls::ServerTls>,
     addr: SocketAddr,
     args: &Args,
 ) -> Result<(), sansftp::Error> {
+    let scheme = match (&tls, args.implicit_tls) {
+        (None, _) => "ftp",
+        (Some(_), false) => "ftpes",
+        (Some(_), true) => "ftps",
+    };
     if args.blocking {
-        let server = sansftp_blocking::Server::builder(storage)
+        let mut builder = sansftp_blocking::Server::builder(storage)
             .config(config)
-            .backlog(args.backlog)
-            .bind(addr)?;
-        announce(server.local_addr(), "blocking");
+            .backlog(args.backlog);
+        if let Some(tls) = tls {
+            builder = builder.tls(tls).implicit_tls(args.implicit_tls);
+        }
+        let server = builder.bind(addr)?;
+        announce(scheme, server.local_addr(), "blocking");
         server.run()
     } else {
         async_io::block_on(async {
-            let server = sansftp_async::Server::builder(storage)
+            let mut builder = sansftp_async::Server::builder(storage)
                 .config(config)
-                .backlog(args.backlog)
-                .bind(addr)
-                .await?;
-            announce(server.local_addr(), "async");
+                .backlog(args.backlog);
+            if let Some(tls) = tls {
+                builder = builder.tls(tls).implicit_tls(args.implicit_tls);
+            }
+            let server = builder.bind(addr).await?;
+            announce(scheme, server.local_addr(), "async");
             server.run().await
         })
     }
 }
 
-fn announce(addr: SocketAddr, adapter: &str) {
+fn announce(scheme: &str, addr: SocketAddr, adapter: &str) {
     // On stdout (logs go to stderr) so scripts can read where to connect.
-    println!("sansftp listening on ftp://{addr}/ ({adapter} adapter)");
+    println!("sansftp listening on {scheme}://{addr}/ ({adapter} adapter)");
 }
 
 fn parse_user(text: &str) -> Result<(String, String), String> {
@@ -273,6 +317,35 @@ mod tests {
         assert_eq!(defaults.stall_timeout, Some(Duration::from_secs(300)));
         let c = config(&args(&["--stall-timeout", "7"]), std::path::Path::new("/")).unwrap();
         assert_eq!(c.stall_timeout, Some(Duration::from_secs(7)));
+    }
+
+    #[test]
+    fn tls_options_reach_the_policy() {
+        let plain = config(&args(&[]), std::path::Path::new("/")).unwrap();
+        assert!(!plain.tls.available);
+        let a = args(&["--tls-cert", "c.pem", "--tls-key", "k.pem"]);
+        let c = config(&a, std::path::Path::new("/")).unwrap();
+        assert!(c.tls.available && !c.tls.required_on_control && c.tls.session_reuse_required);
+        let a = args(&[
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--tls-required",
+            "--no-tls-session-reuse",
+        ]);
+        let c = config(&a, std::path::Path::new("/")).unwrap();
+        assert!(c.tls.required_on_control && c.tls.required_on_data);
+        assert!(!c.tls.session_reuse_required);
+        for bad in [
+            &["--tls-cert", "c.pem"][..],
+            &["--tls-key", "k.pem"],
+            &["--tls-required"],
+            &["--implicit-tls"],
+        ] {
+            let line = std::iter::once("serve").chain(bad.iter().copied());
+            assert!(Wrapper::try_parse_from(line).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

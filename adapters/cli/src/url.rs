@@ -14,8 +14,12 @@
 use std::fmt;
 use std::net::Ipv6Addr;
 
+use sansftp::client::TlsMode;
+
 /// The port a URL without one connects to.
 pub const DEFAULT_PORT: u16 = 21;
+/// The port an `ftps://` (implicit TLS) URL without one connects to.
+pub const IMPLICIT_TLS_PORT: u16 = 990;
 
 /// A parsed `ftp://` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +35,9 @@ pub struct FtpUrl {
     /// The decoded path: empty for the login directory, relative to it unless it starts
     /// with `/`. A trailing `/` is kept (it marks a directory).
     pub path: Vec<u8>,
+    /// `ftpes://`: explicit FTPS (AUTH TLS); `ftps://`: implicit FTPS, as in curl
+    /// and lftp; `ftp://`: none (unless `--tls` asks for it).
+    pub tls: Option<TlsMode>,
 }
 
 /// Why a URL was refused.
@@ -44,7 +51,7 @@ impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "invalid URL {:?}: {} (expected ftp://[user[:password]@]host[:port]/path)",
+            "invalid URL {:?}: {} (expected ftp://[user[:password]@]host[:port]/path; ftps:// and ftpes:// for TLS)",
             self.url, self.reason
         )
     }
@@ -62,11 +69,16 @@ impl FtpUrl {
         let (scheme, rest) = text
             .split_once("://")
             .ok_or_else(|| fail("missing ftp://"))?;
-        if !scheme.eq_ignore_ascii_case("ftp") {
-            return Err(fail(&format!(
-                "unsupported scheme {scheme:?} (only ftp:// is supported)"
-            )));
-        }
+        let (tls, default_port) = match scheme.to_ascii_lowercase().as_str() {
+            "ftp" => (None, DEFAULT_PORT),
+            "ftpes" => (Some(TlsMode::Explicit), DEFAULT_PORT),
+            "ftps" => (Some(TlsMode::Implicit), IMPLICIT_TLS_PORT),
+            _ => {
+                return Err(fail(&format!(
+                    "unsupported scheme {scheme:?} (ftp://, ftpes:// and ftps:// are)"
+                )));
+            }
+        };
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i + 1..]),
             None => (rest, ""),
@@ -93,7 +105,7 @@ impl FtpUrl {
                 (Some(user), password)
             }
         };
-        let (host, port) = parse_host_port(hostport).map_err(|e| fail(&e))?;
+        let (host, port) = parse_host_port(hostport, default_port).map_err(|e| fail(&e))?;
         let path = decode(path).map_err(|e| fail(&format!("path: {e}")))?;
         if path.iter().any(|b| matches!(b, b'\0' | b'\r' | b'\n')) {
             return Err(fail("path: NUL, CR and LF cannot be sent over FTP"));
@@ -104,6 +116,7 @@ impl FtpUrl {
             host,
             port,
             path,
+            tls,
         })
     }
 
@@ -121,7 +134,11 @@ impl FtpUrl {
 impl fmt::Display for FtpUrl {
     /// The URL without its password (for messages).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ftp://")?;
+        f.write_str(match self.tls {
+            None => "ftp://",
+            Some(TlsMode::Implicit) => "ftps://",
+            Some(_) => "ftpes://",
+        })?;
         if let Some(user) = &self.user {
             write!(f, "{}@", encode(user.as_bytes()))?;
         }
@@ -130,7 +147,7 @@ impl fmt::Display for FtpUrl {
 }
 
 /// `host[:port]` or `[v6]:port`.
-fn parse_host_port(text: &str) -> Result<(String, u16), String> {
+fn parse_host_port(text: &str, default_port: u16) -> Result<(String, u16), String> {
     let (host, port) = if let Some(rest) = text.strip_prefix('[') {
         let (inside, after) = rest
             .split_once(']')
@@ -162,7 +179,7 @@ fn parse_host_port(text: &str) -> Result<(String, u16), String> {
         return Err(format!("{bad:?} in the host name"));
     }
     let port = match port {
-        None | Some("") => DEFAULT_PORT,
+        None | Some("") => default_port,
         Some(p) => match p.parse::<u16>() {
             Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => n,
             _ => return Err(format!("{p:?} is not a port (1-65535)")),
@@ -264,6 +281,18 @@ mod tests {
         assert_eq!(url.path, b"");
         assert_eq!(parse("ftp://example.com/").path, b"");
         assert_eq!(parse("FTP://example.com:/").port, 21);
+    }
+
+    #[test]
+    fn ftps_is_implicit_on_990_and_ftpes_explicit_on_21() {
+        let url = parse("ftps://h/x");
+        assert_eq!((url.tls, url.port), (Some(TlsMode::Implicit), 990));
+        assert_eq!(url.to_string(), "ftps://h:990/x");
+        let url = parse("FTPES://h:2121/");
+        assert_eq!((url.tls, url.port), (Some(TlsMode::Explicit), 2121));
+        assert_eq!(url.to_string(), "ftpes://h:2121/");
+        assert_eq!(parse("ftp://h").tls, None);
+        assert!(FtpUrl::parse("sftp://h").is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use sansftp::client::{Config, DataMode};
+use sansftp::client::{Config, DataMode, TlsMode};
 use sansftp_blocking::{Client, ClientOptions};
 
 use crate::url::{FtpUrl, UrlError};
@@ -42,6 +42,18 @@ pub struct ConnectArgs {
     /// or a data connection (default: wait as long as the system does).
     #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Option<Duration>,
+    /// Explicit FTPS on an ftp:// URL: AUTH TLS after the greeting, then protected
+    /// data connections (as ftpes://; ftps:// is implicit TLS).
+    #[arg(long)]
+    pub tls: bool,
+    /// Trust the certificates in this PEM file (a CA, or the server's self-signed
+    /// certificate) instead of the system's roots.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
+    /// Do not check the server's certificate (anyone on the path can then read and
+    /// change the session): for test servers only.
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
 }
 
 /// What a client command can fail with: the message of the one line it prints, and its
@@ -125,9 +137,39 @@ pub fn options(args: &ConnectArgs) -> ClientOptions {
     options
 }
 
-/// Connects to the URL's server and logs in.
+/// The TLS a URL and the options ask for: the URL's scheme, or `--tls` on `ftp://`.
+pub fn tls_mode(url: &FtpUrl, args: &ConnectArgs) -> Option<TlsMode> {
+    url.tls.or(args.tls.then_some(TlsMode::Explicit))
+}
+
+/// Whom the client trusts, from `--cacert` and `--insecure`.
+pub fn client_tls(args: &ConnectArgs) -> Result<sansftp_tls::ClientTls, Error> {
+    let mut builder = sansftp_tls::ClientTls::builder();
+    if let Some(ca) = &args.cacert {
+        builder = builder
+            .ca_file(ca)
+            .map_err(|e| Error::Other(format!("--cacert: {e}")))?;
+    }
+    if args.insecure {
+        log::warn!("--insecure: the server's certificate is not checked");
+        builder = builder.insecure();
+    }
+    builder.build().map_err(|e| Error::Other(e.to_string()))
+}
+
+/// Connects to the URL's server (over TLS when the URL or `--tls` says so) and logs
+/// in.
 pub fn connect(url: &FtpUrl, args: &ConnectArgs) -> Result<Client, Error> {
-    let mut client = Client::connect_with((url.host.as_str(), url.port), options(args))
+    let addr = (url.host.as_str(), url.port);
+    let connected = match tls_mode(url, args) {
+        None => Client::connect_with(addr, options(args)),
+        Some(mode) => {
+            let mut options = options(args);
+            options.config.tls = Some(mode);
+            Client::connect_tls(addr, client_tls(args)?, &url.host, options)
+        }
+    };
+    let mut client = connected
         .map_err(|e| Error::Other(format!("cannot connect to {}: {e}", url.host_port())))?;
     let (user, password) = credentials(url, std::env::var(PASSWORD_ENV).ok());
     client
@@ -291,6 +333,9 @@ mod tests {
             active: true,
             limit_rate: Some(1000),
             timeout: Some(Duration::from_secs(3)),
+            tls: false,
+            cacert: None,
+            insecure: false,
         };
         let o = options(&args);
         assert_eq!(o.config.data_mode, DataMode::Active);
@@ -298,5 +343,27 @@ mod tests {
         assert_eq!(o.connect_timeout, Some(Duration::from_secs(3)));
         assert_eq!(o.socket_timeout, Some(Duration::from_secs(3)));
         assert_eq!((o.read_limit, o.write_limit), (Some(1000), Some(1000)));
+    }
+
+    #[test]
+    fn tls_comes_from_the_scheme_or_the_flag() {
+        let mut args = ConnectArgs {
+            active: false,
+            limit_rate: None,
+            timeout: None,
+            tls: false,
+            cacert: None,
+            insecure: false,
+        };
+        let url = |t| crate::url::FtpUrl::parse(t).unwrap();
+        assert_eq!(tls_mode(&url("ftp://h/"), &args), None);
+        assert_eq!(tls_mode(&url("ftps://h/"), &args), Some(TlsMode::Implicit));
+        assert_eq!(tls_mode(&url("ftpes://h/"), &args), Some(TlsMode::Explicit));
+        args.tls = true;
+        assert_eq!(tls_mode(&url("ftp://h/"), &args), Some(TlsMode::Explicit));
+        assert_eq!(tls_mode(&url("ftps://h/"), &args), Some(TlsMode::Implicit));
+        args.cacert = Some("/nonexistent/ca.pem".into());
+        let e = client_tls(&args).unwrap_err().to_string();
+        assert!(e.starts_with("--cacert: cannot read /nonexistent/ca.pem"), "{e}");
     }
 }

@@ -147,9 +147,14 @@ impl Drop for Server {
     }
 }
 
-/// The port of `sansftp listening on ftp://127.0.0.1:PORT/ (ADAPTER adapter)`.
+/// The port of `sansftp listening on ftp://127.0.0.1:PORT/ (ADAPTER adapter)` (or
+/// `ftpes://`, `ftps://` when serving TLS).
 pub fn parse_ready_line(line: &str, adapter: Adapter) -> Option<u16> {
-    let rest = line.strip_prefix("sansftp listening on ftp://127.0.0.1:")?;
+    let rest = line.strip_prefix("sansftp listening on ")?;
+    let rest = ["ftp://", "ftpes://", "ftps://"]
+        .iter()
+        .find_map(|scheme| rest.strip_prefix(scheme))?;
+    let rest = rest.strip_prefix("127.0.0.1:")?;
     let (port, tail) = rest.split_once('/')?;
     if tail != format!(" ({} adapter)", adapter.name()) {
         return None;
