@@ -177,7 +177,11 @@ impl Builder {
         if self.tls.is_some() {
             self.config.tls.available = true;
         } else if self.implicit_tls || self.config.tls.available {
-            let what = if self.implicit_tls { "an implicit-TLS listener" } else { "Config::tls" };
+            let what = if self.implicit_tls {
+                "an implicit-TLS listener"
+            } else {
+                "Config::tls"
+            };
             let text = format!("{what} needs a certificate: call Builder::tls");
             return Err(io::Error::new(io::ErrorKind::InvalidInput, text).into());
         }

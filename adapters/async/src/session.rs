@@ -13,8 +13,8 @@ use std::time::Instant;
 
 use async_io::{Async, Timer};
 use blocking::unblock;
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use futures_lite::future::{self, FutureExt};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use log::Level;
 use sansftp::server::{DataEvent, Held, Output, Session};
 use sansftp_storage::WriteHandle;
@@ -203,7 +203,11 @@ impl Driver {
     /// `readable()` and read only once it is ready.
     async fn wait(&mut self, buf: &mut [u8]) -> Wake {
         // (Under TLS the read below reads what rustls holds first.)
-        if let Some(s) = self.stream.plain().filter(|_| std::mem::take(&mut self.read_more)) {
+        if let Some(s) = self
+            .stream
+            .plain()
+            .filter(|_| std::mem::take(&mut self.read_more))
+        {
             match io::Read::read(&mut s.get_ref(), buf) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 res => return Wake::Read(res),

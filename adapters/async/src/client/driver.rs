@@ -381,7 +381,9 @@ impl Client {
     /// as the control connection's, so the server sees its session resumed).
     async fn secure_data(&mut self) -> io::Result<()> {
         let (Some((config, name)), Some(data)) = (&self.tls, self.data.as_mut()) else {
-            return Err(io::Error::other("no TLS configuration for the data connection"));
+            return Err(io::Error::other(
+                "no TLS configuration for the data connection",
+            ));
         };
         let shake = data.connect(Arc::clone(config), name.clone());
         let what = "the data connection's TLS handshake";
@@ -403,7 +405,11 @@ impl Client {
     async fn flush_control(&mut self) {
         self.write_control().await;
         if self.ctrl.is_tls() && !self.session.is_closed() {
-            let flushed = timeout(self.options.socket_timeout, "writing a command", self.ctrl.flush());
+            let flushed = timeout(
+                self.options.socket_timeout,
+                "writing a command",
+                self.ctrl.flush(),
+            );
             if let Err(e) = flushed.await {
                 self.control_failed(e);
             }
@@ -441,7 +447,10 @@ impl Client {
 /// A failed TLS handshake with `name`, in one line.
 fn tls_failed(e: io::Error, name: &ServerName<'_>, on: &str) -> io::Error {
     let host = name.to_str();
-    io::Error::new(e.kind(), format!("TLS handshake with {host}{on} failed: {e}"))
+    io::Error::new(
+        e.kind(),
+        format!("TLS handshake with {host}{on} failed: {e}"),
+    )
 }
 
 /// A listing is read in blocks of this size.

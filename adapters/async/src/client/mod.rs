@@ -82,8 +82,7 @@ use std::time::Instant;
 use async_io::Async;
 use async_net::AsyncToSocketAddrs;
 use sansftp::client::{
-    DataFlow, Features, Item, ListCommand, Request, Session, TlsMode, Transfer, TransferKind,
-    Value,
+    DataFlow, Features, Item, ListCommand, Request, Session, TlsMode, Transfer, TransferKind, Value,
 };
 use sansftp::{Error, Reply};
 use sansftp_tls::ClientTls;
@@ -153,7 +152,8 @@ impl Client {
         options: ClientOptions,
     ) -> Result<Client, Error> {
         if options.config.tls.is_some() {
-            let text = "FTPS (ClientOptions' config.tls) needs a ClientTls: use Client::connect_tls";
+            let text =
+                "FTPS (ClientOptions' config.tls) needs a ClientTls: use Client::connect_tls";
             return Err(io::Error::new(io::ErrorKind::InvalidInput, text).into());
         }
         Client::open(addr, options, None).await
