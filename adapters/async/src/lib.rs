@@ -79,6 +79,18 @@
 //! ([`Config::request_timeout`](sansftp::server::Config::request_timeout)); a call that
 //! loses is left to finish unheard.
 //!
+//! # FTPS
+//!
+//! [`Builder::tls`] offers explicit FTPS (`AUTH TLS`, RFC 4217) with a
+//! [`ServerTls`] certificate, [`Builder::implicit_tls`] makes the listener TLS from the
+//! first byte; [`Client::connect_tls`] connects with a [`ClientTls`]. The core decides
+//! when to upgrade, what must be protected and what a close without `close_notify`
+//! means; each connection here is plaintext or a [futures-rustls](futures_rustls)
+//! stream over the same socket. Each server session has its own resumption state
+//! (`ServerTls::session`), so a data connection that resumes a session proves it
+//! belongs to its control connection. TLS data moves through the same buffers as
+//! plaintext, never through sendfile or the upload drain.
+//!
 //! # Client
 //!
 //! [`Client`] speaks to any FTP server with aioftp's operations as `async fn`s (the
@@ -109,6 +121,7 @@
 
 mod auth;
 mod client;
+mod conn;
 mod running;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod sendfile;
@@ -128,3 +141,4 @@ pub use shutdown::ShutdownHandle;
 pub use sansftp::Error;
 pub use sansftp::server::{AuthRequest, AuthResult, Config, DEFAULT_BACKLOG, Permission, User};
 pub use sansftp_storage::{LocalFs, MemoryFs, Storage, UploadMode};
+pub use sansftp_tls::{ClientTls, ServerTls};

@@ -12,6 +12,7 @@ use futures_lite::future::{self, FutureExt};
 use sansftp::Error;
 use sansftp::server::{Config, DEFAULT_BACKLOG, ServerState, bind_first};
 use sansftp_storage::Storage;
+use sansftp_tls::ServerTls;
 
 use crate::auth::UserManager;
 use crate::running::Running;
@@ -25,6 +26,8 @@ pub struct Builder {
     config: Config,
     users: Option<Arc<dyn UserManager>>,
     backlog: u32,
+    tls: Option<ServerTls>,
+    implicit_tls: bool,
 }
 
 /// An FTP server bound to its address, ready to [`run`](Server::run).
@@ -42,6 +45,8 @@ impl Server {
             config: Config::new(),
             users: None,
             backlog: DEFAULT_BACKLOG,
+            tls: None,
+            implicit_tls: false,
         }
     }
 
@@ -148,10 +153,38 @@ impl Builder {
         self
     }
 
+    /// Offers FTPS with this certificate: `AUTH TLS` is accepted
+    /// ([`TlsPolicy::available`](sansftp::server::TlsPolicy::available) is set; the
+    /// rest of the configuration's [`TlsPolicy`](sansftp::server::TlsPolicy), such as
+    /// `required`, stays as given).
+    pub fn tls(mut self, tls: ServerTls) -> Builder {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Makes the listener implicit FTPS (TLS from the first byte, port 990 by
+    /// convention); needs [`tls`](Builder::tls).
+    pub fn implicit_tls(mut self, on: bool) -> Builder {
+        self.implicit_tls = on;
+        self
+    }
+
     /// Checks every user's root with [`Storage::check_root`] (failure:
     /// [`Error::PathIo`] naming the path) and binds the control listener (failure:
-    /// [`Error::Io`] naming the address).
-    pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
+    /// [`Error::Io`] naming the address; also for TLS asked for without
+    /// [`tls`](Builder::tls)).
+    pub async fn bind(mut self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
+        if self.tls.is_some() {
+            self.config.tls.available = true;
+        } else if self.implicit_tls || self.config.tls.available {
+            let what = if self.implicit_tls {
+                "an implicit-TLS listener"
+            } else {
+                "Config::tls"
+            };
+            let text = format!("{what} needs a certificate: call Builder::tls");
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, text).into());
+        }
         let server = ServerState::new(self.config, Instant::now());
         let storage = self.storage;
         {
@@ -173,6 +206,8 @@ impl Builder {
             shutdown: Arc::new(Signal::default()),
             storage,
             users,
+            tls: self.tls,
+            implicit_tls: self.implicit_tls,
         });
         Ok(Server {
             listener,

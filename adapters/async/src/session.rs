@@ -6,20 +6,22 @@
 
 use std::future::Future;
 use std::io;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Instant;
 
 use async_io::{Async, Timer};
 use blocking::unblock;
-use futures_lite::AsyncWriteExt;
 use futures_lite::future::{self, FutureExt};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use log::Level;
 use sansftp::server::{DataEvent, Held, Output, Session};
 use sansftp_storage::WriteHandle;
+use sansftp_tls::SessionTls;
 
 use crate::auth::BoxFuture;
+use crate::conn::Conn;
 use crate::running::SessionSlot;
 use crate::shared::Shared;
 use crate::transfer::{self, Step};
@@ -29,8 +31,11 @@ const READ_BUF: usize = 1024;
 
 struct Driver {
     shared: Arc<Shared>,
-    stream: Async<TcpStream>,
+    stream: Conn,
     session: Session,
+    /// This session's TLS configurations (resumption state only its connections
+    /// share), when the server offers FTPS.
+    tls: Option<SessionTls>,
     /// The passive listener, the running transfer's future, the upload waiting for its
     /// commit.
     held: Held<Async<TcpListener>, BoxFuture<'static, Step>, WriteHandle>,
@@ -124,11 +129,20 @@ pub(crate) async fn serve(
     set_oob_inline(stream.get_ref());
     let now = Instant::now();
     log::info!("{peer}: connected");
-    let session = shared.server.session(peer, local, now);
+    let mut session = shared.server.session(peer, local, now);
+    if shared.implicit_tls {
+        session.implicit_tls();
+    }
+    let tls = shared.tls.as_ref().and_then(|t| {
+        t.session()
+            .map_err(|e| log::warn!("{peer}: no TLS for this session: {e}"))
+            .ok()
+    });
     let mut d = Driver {
         shared,
-        stream,
+        stream: Conn::Plain(stream),
         session,
+        tls,
         held: Held::new(),
         deadline: Deadline::new(now),
         read_more: false,
@@ -144,7 +158,7 @@ impl Driver {
         loop {
             while let Some(out) = self.session.poll_output() {
                 if self.act(out).await {
-                    let _ = self.stream.get_ref().shutdown(Shutdown::Both);
+                    self.stream.shutdown();
                     return;
                 }
             }
@@ -188,8 +202,13 @@ impl Driver {
     /// connection's readiness included, which is why it is waited for with
     /// `readable()` and read only once it is ready.
     async fn wait(&mut self, buf: &mut [u8]) -> Wake {
-        if std::mem::take(&mut self.read_more) {
-            match io::Read::read(&mut self.stream.get_ref(), buf) {
+        // (Under TLS the read below reads what rustls holds first.)
+        if let Some(s) = self
+            .stream
+            .plain()
+            .filter(|_| std::mem::take(&mut self.read_more))
+        {
+            match io::Read::read(&mut s.get_ref(), buf) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 res => return Wake::Read(res),
             }
@@ -197,12 +216,16 @@ impl Driver {
         self.deadline.arm(self.session.poll_timeout());
         let told_shutdown = self.session.is_shutting_down();
         let shutdown = Arc::clone(&self.shared);
-        let stream = &self.stream;
+        let stream = &mut self.stream;
         let held = &mut self.held;
         let deadline = &mut self.deadline;
         // Cancel-safe: the socket is read in the same poll that finds it ready, so a
-        // read that loses the race has consumed nothing.
+        // read that loses the race has consumed nothing (rustls keeps what it read).
         let read = async {
+            let stream = match stream {
+                Conn::Plain(s) => s,
+                tls => return Wake::Read(tls.read(buf).await),
+            };
             loop {
                 if let Err(e) = stream.readable().await {
                     return Wake::Read(Err(e));
@@ -274,10 +297,31 @@ impl Driver {
                 self.session.complete_passive(id, result, Instant::now());
             }
             Output::ClosePassive => self.held.close_passive(),
+            Output::SecureControl => {
+                let secured = match self.tls.as_ref().map(SessionTls::control) {
+                    Some(config) => {
+                        let at = self.session.poll_timeout();
+                        let accept = self.stream.accept(config);
+                        self.deadline.race(at, accept).await.unwrap_or_else(|| {
+                            Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"))
+                        })
+                    }
+                    None => Err(io::Error::other("no TLS configuration")),
+                };
+                match secured {
+                    Ok(()) => self.session.control_secured(Instant::now()),
+                    Err(e) => {
+                        log::info!("{}: TLS handshake failed: {e}", self.session.peer());
+                        self.session.control_closed();
+                    }
+                }
+            }
             Output::Transfer(t) => match self.held.connection(&t) {
-                Ok(c) => self
-                    .held
-                    .start(t.id, transfer::start(Arc::clone(&self.shared), t, c)),
+                Ok(c) => {
+                    let tls = self.tls.clone();
+                    let shared = Arc::clone(&self.shared);
+                    self.held.start(t.id, transfer::start(shared, t, c, tls))
+                }
                 Err(e) => self.session.data_failed(t.id, e, Instant::now()),
             },
             // Dropping the future closes its socket and drops its file uncommitted.
@@ -322,11 +366,16 @@ impl Driver {
     // Borrows only the fields it needs: a `&Driver` held across an await would make
     // the session future need `Driver: Sync`, which the transfer future is not.
     async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let mut stream = &self.stream;
-        stream
-            .write_all(bytes)
+        let limit = self.shared.server.config.control_write_timeout();
+        let stream = &mut self.stream;
+        // Under TLS a write may leave records in rustls: the flush sends them.
+        let write = async {
+            stream.write_all(bytes).await?;
+            stream.flush().await
+        };
+        write
             .or(async {
-                match self.shared.server.config.control_write_timeout() {
+                match limit {
                     Some(limit) => Timer::after(limit).await,
                     None => future::pending().await,
                 };

@@ -17,4 +17,8 @@ pub(crate) struct Shared {
     pub(crate) users: Arc<dyn UserManager>,
     pub(crate) running: Arc<Running>,
     pub(crate) shutdown: Arc<Signal>,
+    /// The certificate, when the server offers FTPS.
+    pub(crate) tls: Option<sansftp_tls::ServerTls>,
+    /// The listener is implicit FTPS.
+    pub(crate) implicit_tls: bool,
 }

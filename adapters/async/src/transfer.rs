@@ -8,9 +8,9 @@
 //! to the driver ([`Step::Received`]), which commits it only when the session says so.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_io::Async;
 use blocking::unblock;
@@ -19,8 +19,10 @@ use futures_lite::{AsyncReadExt, AsyncWriteExt, future};
 use sansftp::server::TransferFile;
 use sansftp::server::{DataConnection, DataEvent, Flow, StorageError, Transfer, TransferError};
 use sansftp_storage::{ReadHandle, WriteHandle, storage_error};
+use sansftp_tls::SessionTls;
 
 use crate::auth::BoxFuture;
+use crate::conn::Conn;
 use crate::shared::Shared;
 use crate::throttles::{BLOCK, pace};
 
@@ -43,12 +45,15 @@ enum Io {
 /// Builds the transfer's future. A passive `connection` borrows the session's
 /// listener: the session keeps it until the core says
 /// [`ClosePassive`](sansftp::server::Output::ClosePassive).
+/// Under `PROT P` the rest after [`DataEvent::Connected`] is the TLS handshake
+/// (with `tls`, this session's configurations), reported as [`DataEvent::Secured`],
+/// and then the bytes.
 pub(crate) fn start(
     shared: Arc<Shared>,
     t: Transfer,
     connection: DataConnection<Async<TcpListener>>,
+    tls: Option<SessionTls>,
 ) -> BoxFuture<'static, Step> {
-    let end = |event| Step { event, rest: None };
     Box::pin(async move {
         // The file first: a missing file must answer 550 without touching the network.
         let io = match open(&shared, &t).await {
@@ -59,30 +64,60 @@ pub(crate) fn start(
             Ok(c) => c,
             Err(e) => return end(DataEvent::Failed(TransferError::Connect(e.to_string()))),
         };
-        let mut flow = t.flow();
-        let rest: BoxFuture<'static, Step> = Box::pin(async move {
-            let sent = match io {
-                Io::Write(w) => {
-                    return end(match receive(w, &sock, &mut flow).await {
-                        Ok(upload) => DataEvent::Received {
-                            bytes: flow.total(),
-                            upload,
-                        },
-                        Err(e) => DataEvent::Failed(e),
-                    });
+        let (mut sock, flow) = (Conn::Plain(sock), t.flow());
+        let rest: BoxFuture<'static, Step> = match t.tls {
+            None => Box::pin(run(io, sock, flow, Duration::ZERO)),
+            Some(data) => Box::pin(async move {
+                let handshake = match tls {
+                    Some(tls) => sock.accept(tls.data(&data)).await,
+                    None => Err(io::Error::other("no TLS configuration")),
+                };
+                if let Err(e) = handshake {
+                    let text = format!("TLS handshake failed: {e}");
+                    return end(DataEvent::Failed(TransferError::Broken(text)));
                 }
-                Io::Memory(b) => send_memory(b, &sock, &mut flow).await,
-                Io::Read(r) => send_file(r, &sock, &mut flow).await,
-            };
-            end(match sent {
-                Ok(()) => DataEvent::Done(flow.total()),
-                Err(e) => DataEvent::Failed(e),
-            })
-        });
+                Step {
+                    event: DataEvent::Secured {
+                        resumed: sock.resumed(),
+                    },
+                    rest: Some(Box::pin(run(io, sock, flow, data.close_wait))),
+                }
+            }),
+        };
         Step {
             event: DataEvent::Connected(peer),
             rest: Some(rest),
         }
+    })
+}
+
+fn end(event: DataEvent<WriteHandle>) -> Step {
+    Step { event, rest: None }
+}
+
+/// Moves the bytes; `close_wait` bounds the wait for the client's `close_notify`.
+async fn run(io: Io, mut sock: Conn, mut flow: Flow, close_wait: Duration) -> Step {
+    let (sock, flow) = (&mut sock, &mut flow);
+    let sent = match io {
+        Io::Write(w) => {
+            return end(match receive(w, sock, flow, close_wait).await {
+                Ok(upload) => DataEvent::Received {
+                    bytes: flow.total(),
+                    upload,
+                },
+                Err(e) => DataEvent::Failed(e),
+            });
+        }
+        Io::Memory(b) => send_memory(b, sock, flow).await,
+        Io::Read(r) => send_file(r, sock, flow).await,
+    };
+    let sent = match sent {
+        Ok(()) => sock.finish(close_wait).await.map_err(broken),
+        Err(e) => Err(e),
+    };
+    end(match sent {
+        Ok(()) => DataEvent::Done(flow.total()),
+        Err(e) => DataEvent::Failed(e),
     })
 }
 
@@ -165,12 +200,19 @@ fn broken(e: io::Error) -> TransferError {
     TransferError::Broken(e.to_string())
 }
 
+/// A read error; under TLS an end of file without `close_notify` is a truncation.
+fn read_error(e: io::Error) -> TransferError {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => TransferError::Truncated,
+        _ => broken(e),
+    }
+}
+
 /// Writes one block (converted to CRLF for TYPE A), within the speed limits.
-async fn put(sock: &Async<TcpStream>, block: &[u8], flow: &mut Flow) -> Result<(), TransferError> {
+async fn put(sock: &mut Conn, block: &[u8], flow: &mut Flow) -> Result<(), TransferError> {
     pace(flow, block.len()).await;
     let data = flow.convert(block);
-    let mut w = sock;
-    w.write_all(data).await.map_err(broken)?;
+    sock.write_all(data).await.map_err(broken)?;
     let n = data.len();
     flow.moved(n, Instant::now());
     // A socket that is always writable (a fast client on loopback) would let a
@@ -180,34 +222,25 @@ async fn put(sock: &Async<TcpStream>, block: &[u8], flow: &mut Flow) -> Result<(
     Ok(())
 }
 
-/// Ends a download: a FIN tells the client the data is complete.
-fn finish_send(sock: &Async<TcpStream>) -> Result<(), TransferError> {
-    sock.get_ref().shutdown(Shutdown::Write).map_err(broken)
-}
-
-async fn send_memory(
-    bytes: Bytes,
-    sock: &Async<TcpStream>,
-    flow: &mut Flow,
-) -> Result<(), TransferError> {
+async fn send_memory(bytes: Bytes, sock: &mut Conn, flow: &mut Flow) -> Result<(), TransferError> {
     for chunk in bytes.chunks(flow.block(BLOCK)) {
         put(sock, chunk, flow).await?;
     }
-    finish_send(sock)
+    Ok(())
 }
 
 /// Sends a file: a binary download of a file on disk with sendfile(2) on Linux (see
 /// [`crate::sendfile`]); TYPE A, other handles, other platforms and file systems
-/// without sendfile through [`send_reader`]'s buffers.
+/// without sendfile, and TLS, through [`send_reader`]'s buffers.
 async fn send_file(
     reader: ReadHandle,
-    sock: &Async<TcpStream>,
+    sock: &mut Conn,
     flow: &mut Flow,
 ) -> Result<(), TransferError> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    if let (ReadHandle::File(f), true) = (&reader, flow.is_binary()) {
-        match crate::sendfile::send(f, sock, flow).await {
-            Ok(()) => return finish_send(sock),
+    if let (ReadHandle::File(f), true, Some(plain)) = (&reader, flow.is_binary(), sock.plain()) {
+        match crate::sendfile::send(f, plain, flow).await {
+            Ok(()) => return Ok(()),
             // Nothing was sent and the file's position is unchanged.
             Err(crate::sendfile::SendFileError::Unsupported) => {}
             Err(crate::sendfile::SendFileError::Failed(e)) => return Err(e),
@@ -221,7 +254,7 @@ async fn send_file(
 /// back, so nothing is copied or allocated per block.
 async fn send_reader(
     reader: ReadHandle,
-    sock: &Async<TcpStream>,
+    sock: &mut Conn,
     flow: &mut Flow,
 ) -> Result<(), TransferError> {
     let size = flow.block(BLOCK);
@@ -251,7 +284,7 @@ async fn send_reader(
         }
         spare = Some(buf);
     }
-    finish_send(sock)
+    Ok(())
 }
 
 /// Fills `buf` unless the end comes first; fewer, larger blocks mean fewer trips
@@ -295,14 +328,16 @@ impl Writer {
 /// hands the file back, uncommitted: an end of file is also what a killed client's
 /// kernel sends, so only the session (which knows whether the control connection is
 /// alive) may decide to commit. A reset, or an abort that drops this future, drops
-/// the handle uncommitted.
+/// the handle uncommitted; so does an end without `close_notify` under TLS
+/// ([`TransferError::Truncated`]). After the client's `close_notify` ours goes out.
 async fn receive(
     w: WriteHandle,
-    sock: &Async<TcpStream>,
+    sock: &mut Conn,
     flow: &mut Flow,
+    close_wait: Duration,
 ) -> Result<WriteHandle, TransferError> {
-    if flow.is_plain() {
-        return receive_binary(w, sock, flow).await;
+    if let (true, Some(plain)) = (flow.is_plain(), sock.plain()) {
+        return receive_binary(w, plain, flow).await;
     }
     let size = flow.block(BLOCK);
     let ascii = !flow.is_binary();
@@ -310,13 +345,12 @@ async fn receive(
     let mut raw = if ascii { vec![0u8; size] } else { Vec::new() };
     let mut free: Vec<Vec<u8>> = Vec::with_capacity(2);
     let mut writer = Writer::Idle(w);
-    let mut r = sock;
     loop {
         let mut buf = free.pop().unwrap_or_else(|| vec![0u8; size]);
         pace(flow, size).await;
         // `k` bytes came off the socket; `n` bytes of `buf` are to be written.
         let (k, n) = if ascii {
-            let k = r.read(&mut raw).await.map_err(broken)?;
+            let k = sock.read(&mut raw).await.map_err(read_error)?;
             buf.clear();
             if k == 0 {
                 flow.finish_into(&mut buf);
@@ -325,7 +359,7 @@ async fn receive(
             }
             (k, buf.len())
         } else {
-            let k = r.read(&mut buf).await.map_err(broken)?;
+            let k = sock.read(&mut buf).await.map_err(read_error)?;
             (k, k)
         };
         flow.moved(k, Instant::now());
@@ -343,6 +377,10 @@ async fn receive(
         if k == 0 {
             break;
         }
+    }
+    if sock.is_tls() {
+        // Every byte is in: a failure to say goodbye loses nothing.
+        let _ = sock.finish(close_wait).await;
     }
     let mut h = writer.idle(&mut free).await?;
     unblock(move || h.flush().map(|()| h))

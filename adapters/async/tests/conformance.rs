@@ -13,8 +13,8 @@ use sansftp::client::{ClientOptions, Features, Item, ListCommand};
 use sansftp::server::{AuthRequest, AuthResult};
 use sansftp::time::DateTime;
 use sansftp::{Error, Mask, Reply};
-use sansftp_async::{BoxFuture, Client, DataStream, ListStream, Server, UserManager};
-use sansftp_conformance::client::{ClientHarness, FtpClient, Transfer};
+use sansftp_async::{BoxFuture, Client, ClientTls, DataStream, ListStream, Server, UserManager};
+use sansftp_conformance::client::{ClientHarness, FtpClient, TlsClientHarness, Transfer};
 use sansftp_conformance::server::{Running, ScriptedUsers, ServerHarness, Spec};
 use sansftp_storage::Storage;
 
@@ -22,6 +22,8 @@ sansftp_conformance::server_suite!(smol_server, Harness::Smol);
 sansftp_conformance::server_suite!(async_std_server, Harness::AsyncStd);
 sansftp_conformance::client_suite!(smol_client, Harness::Smol);
 sansftp_conformance::client_suite!(async_std_client, Harness::AsyncStd);
+sansftp_conformance::tls_suite!(smol_tls, Harness::Smol);
+sansftp_conformance::tls_suite!(async_std_tls, Harness::AsyncStd);
 
 /// The runtime the server runs on.
 #[derive(Clone, Copy)]
@@ -57,6 +59,10 @@ impl ServerHarness for Harness {
         if let Some(backlog) = spec.backlog {
             builder = builder.backlog(backlog);
         }
+        if let Some(tls) = spec.tls {
+            builder = builder.tls(tls);
+        }
+        builder = builder.implicit_tls(spec.implicit_tls);
         let server = self.block_on(builder.bind(spec.bind.as_str()))?;
         let addr = server.local_addr();
         let stop = server.shutdown_handle();
@@ -96,6 +102,22 @@ impl ClientHarness for Harness {
     fn connect_default(&self, addr: &str) -> Result<Facade, Error> {
         let c = self.block_on(Client::connect(addr.to_owned()))?;
         Ok(Facade { c, rt: *self })
+    }
+}
+
+impl TlsClientHarness for Harness {
+    fn connect_tls(
+        &self,
+        addr: &str,
+        tls: ClientTls,
+        server_name: &str,
+        options: ClientOptions,
+    ) -> Result<Facade, Error> {
+        let connect = Client::connect_tls(addr.to_owned(), tls, server_name, options);
+        Ok(Facade {
+            c: self.block_on(connect)?,
+            rt: *self,
+        })
     }
 }
 

@@ -7,6 +7,9 @@
 //!   [`client::ClientHarness`]) and invokes the macros, which expand to one `#[test]` per
 //!   scenario. A scenario written once runs against every adapter, so the adapters
 //!   cannot drift apart unnoticed.
+//! - [`tls_suite!`]: the FTPS scenarios of both roles ([`tls`]), for adapters whose
+//!   harness also implements [`client::TlsClientHarness`] and passes
+//!   [`server::Spec::tls`] on.
 //! - [`ftp::Ftp`]: a small raw-socket FTP client, independent of the core, so assertions
 //!   check the bytes a real client sees.
 //! - [`peer`]: whether an external peer (curl, lftp, python3 with pyftpdlib) is there:
@@ -18,6 +21,7 @@ pub mod client;
 pub mod ftp;
 pub mod peer;
 pub mod server;
+pub mod tls;
 
 /// Deterministic pseudo-random bytes (xorshift), so a failure reproduces.
 pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {

@@ -4,15 +4,18 @@
 
 use std::future::Future;
 use std::io;
-use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use async_io::{Async, Timer};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, future};
 use sansftp::Error;
 use sansftp::client::{Operation, Output, Request, Transfer, TransferEnd, TransferKind, Value};
+use sansftp_tls::rustls::pki_types::ServerName;
 
 use super::Client;
+use crate::conn::Conn;
 
 /// Why [`Client::step`] returned.
 // One per call, moved once: boxing the result would cost more than it saves.
@@ -32,6 +35,15 @@ enum Event {
     Deadline,
     Data(io::Result<usize>),
     Accepted(io::Result<(Async<TcpStream>, SocketAddr)>),
+}
+
+/// How long an upload waits for the server's `close_notify` at most (less under a
+/// smaller socket timeout).
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// The wait for the peer's `close_notify` within `socket_timeout`.
+pub(crate) fn close_wait(socket_timeout: Option<Duration>) -> Duration {
+    socket_timeout.map_or(CLOSE_WAIT, |t| t.min(CLOSE_WAIT))
 }
 
 /// Races `f` against `limit` (none: no limit); a timeout is an
@@ -140,11 +152,14 @@ impl Client {
                 self.connecting = None;
                 match res {
                     Ok(sock) => {
-                        self.data = Some(sock);
+                        self.data = Some(Conn::Plain(sock));
                         self.session.data_connected(Instant::now());
                     }
                     Err(e) => self.session.data_failed(e, Instant::now()),
                 }
+            }
+            if std::mem::take(&mut self.securing) {
+                self.secure_control().await;
             }
             let mut done = None;
             let mut ready = None;
@@ -155,6 +170,11 @@ impl Client {
                     Output::Connect(addr) => {
                         // Opened at the top of the loop, after the commands before it.
                         self.connecting = Some(addr);
+                        break;
+                    }
+                    Output::SecureControl => {
+                        // Run at the top of the loop, after the commands before it.
+                        self.securing = true;
                         break;
                     }
                     Output::Listen(ip) => match bind(ip) {
@@ -184,19 +204,22 @@ impl Client {
                     other => log::debug!("ignored an output this client does not know: {other:?}"),
                 }
             }
-            if self.connecting.is_some() {
+            if self.connecting.is_some() || self.securing {
                 continue;
             }
             self.flush_control().await;
             if self.closing {
                 self.closing = false;
-                let _ = self.ctrl.get_ref().shutdown(Shutdown::Both);
+                self.ctrl.shutdown();
             }
             if let Some(res) = done {
                 return Stop::Done(res);
             }
             if let Some(t) = ready {
-                return Stop::Transfer(t);
+                match self.hand_out(t).await {
+                    Some(stop) => return stop,
+                    None => continue,
+                }
             }
             if yield_entries && !self.entries.is_empty() {
                 return Stop::Entries;
@@ -204,6 +227,15 @@ impl Client {
             if self.session.is_closed() || !self.session.is_busy() {
                 // Nothing can come any more (a closed session has no operation).
                 return Stop::Done(Err(Error::ConnectionClosed));
+            }
+            // A listing's data connection under `PROT P`, before it is read.
+            if matches!((&self.transfer, &self.data), (Some(t), Some(d)) if t.tls && !d.is_tls()) {
+                if let Err(e) = self.secure_data().await {
+                    self.data = None;
+                    self.transfer = None;
+                    self.session.data_failed(e, Instant::now());
+                    continue;
+                }
             }
             match self.wait().await {
                 Event::Control(Ok(0)) => self.session.control_closed(),
@@ -214,6 +246,9 @@ impl Client {
                 Event::Control(Err(e)) => self.control_failed(e),
                 Event::Deadline => self.session.handle_timeout(Instant::now()),
                 Event::Data(Ok(0)) => {
+                    if let Some(d) = &mut self.data {
+                        d.close_notify_now();
+                    }
                     self.data = None;
                     self.transfer = None;
                     self.session.data_done(Instant::now());
@@ -236,11 +271,13 @@ impl Client {
                     if sock.get_ref().set_nodelay(true).is_err() {
                         log::debug!("TCP_NODELAY refused on a data connection");
                     }
-                    self.data = Some(sock);
+                    self.data = Some(Conn::Plain(sock));
                     match self.transfer {
                         Some(t) if t.kind != TransferKind::Listing => {
                             self.transfer = None;
-                            return Stop::Transfer(t);
+                            if let Some(stop) = self.hand_out(t).await {
+                                return stop;
+                            }
                         }
                         _ => {}
                     }
@@ -304,6 +341,57 @@ impl Client {
         future::or(control, future::or(data, timer)).await
     }
 
+    /// A file transfer to hand out, after its data connection's TLS handshake when
+    /// the core asks for one; `None` when the handshake failed (the transfer ended).
+    async fn hand_out(&mut self, t: Transfer) -> Option<Stop> {
+        if t.tls {
+            if let Err(e) = self.secure_data().await {
+                self.data = None;
+                self.session
+                    .end_transfer(TransferEnd::Failed(e), Instant::now());
+                return None;
+            }
+        }
+        Some(Stop::Transfer(t))
+    }
+
+    /// The TLS handshake on the control connection, which the core asked for.
+    async fn secure_control(&mut self) {
+        let res = match &self.tls {
+            Some((config, name)) => {
+                let (config, name) = (Arc::clone(config), name.clone());
+                let what = "the TLS handshake";
+                let shake = self.ctrl.connect(config, name.clone());
+                timeout(self.options.socket_timeout, what, shake)
+                    .await
+                    .map_err(|e| tls_failed(e, &name, ""))
+            }
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the session asked for TLS, but the client has no TLS configuration: use Client::connect_tls",
+            )),
+        };
+        match res {
+            Ok(()) => self.session.control_secured(Instant::now()),
+            Err(e) => self.control_failed(e),
+        }
+    }
+
+    /// The TLS handshake on the data connection (same configuration and server name
+    /// as the control connection's, so the server sees its session resumed).
+    async fn secure_data(&mut self) -> io::Result<()> {
+        let (Some((config, name)), Some(data)) = (&self.tls, self.data.as_mut()) else {
+            return Err(io::Error::other(
+                "no TLS configuration for the data connection",
+            ));
+        };
+        let shake = data.connect(Arc::clone(config), name.clone());
+        let what = "the data connection's TLS handshake";
+        timeout(self.options.socket_timeout, what, shake)
+            .await
+            .map_err(|e| tls_failed(e, name, " on the data connection"))
+    }
+
     /// Ends a file transfer the core handed out where none was wanted.
     pub(crate) fn refuse_transfer(&mut self) {
         self.data = None;
@@ -311,9 +399,24 @@ impl Client {
             .end_transfer(TransferEnd::Unwanted, Instant::now());
     }
 
-    /// Writes the commands the core has queued. Cancel-safe: what is not written yet
-    /// stays in `ctrl_out`. A failure closes the session.
+    /// Writes the commands the core has queued, and under TLS flushes them out of
+    /// rustls. Cancel-safe: what is not written yet stays in `ctrl_out` (or rustls). A
+    /// failure closes the session.
     async fn flush_control(&mut self) {
+        self.write_control().await;
+        if self.ctrl.is_tls() && !self.session.is_closed() {
+            let flushed = timeout(
+                self.options.socket_timeout,
+                "writing a command",
+                self.ctrl.flush(),
+            );
+            if let Err(e) = flushed.await {
+                self.control_failed(e);
+            }
+        }
+    }
+
+    async fn write_control(&mut self) {
         while !self.ctrl_out.is_empty() {
             let limit = self.options.socket_timeout;
             let written =
@@ -339,6 +442,15 @@ impl Client {
         log::debug!("control connection failed: {e}");
         self.session.control_failed(e);
     }
+}
+
+/// A failed TLS handshake with `name`, in one line.
+fn tls_failed(e: io::Error, name: &ServerName<'_>, on: &str) -> io::Error {
+    let host = name.to_str();
+    io::Error::new(
+        e.kind(),
+        format!("TLS handshake with {host}{on} failed: {e}"),
+    )
 }
 
 /// A listing is read in blocks of this size.

@@ -76,14 +76,20 @@ mod tree;
 use std::collections::VecDeque;
 use std::io;
 use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
 use std::time::Instant;
 
 use async_io::Async;
 use async_net::AsyncToSocketAddrs;
 use sansftp::client::{
-    DataFlow, Features, Item, ListCommand, Request, Session, Transfer, TransferKind, Value,
+    DataFlow, Features, Item, ListCommand, Request, Session, TlsMode, Transfer, TransferKind, Value,
 };
 use sansftp::{Error, Reply};
+use sansftp_tls::ClientTls;
+use sansftp_tls::rustls::ClientConfig;
+use sansftp_tls::rustls::pki_types::ServerName;
+
+use crate::conn::Conn;
 
 pub use sansftp::client::{ClientOptions, SpeedLimits};
 pub use stream::{DataStream, ListStream};
@@ -100,15 +106,19 @@ const CONTROL_BUFFER: usize = 4096;
 /// UTF-8. The [crate docs](crate#client) have an example.
 #[derive(Debug)]
 pub struct Client {
-    ctrl: Async<TcpStream>,
+    ctrl: Conn,
     session: Session,
+    /// FTPS: one configuration for every connection, and the name they check.
+    tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
+    /// The core asked for the control connection's TLS handshake.
+    securing: bool,
     greeting: Reply,
     options: ClientOptions,
     limits: SpeedLimits,
     ascii: bool,
     ctrl_buf: Box<[u8]>,
     /// The data connection: passive, connected; active, accepted.
-    data: Option<Async<TcpStream>>,
+    data: Option<Conn>,
     /// The active-mode listener, until the server's connection is accepted.
     listener: Option<Async<TcpListener>>,
     /// A listing being read, or a transfer waiting for the server's connection.
@@ -135,30 +145,71 @@ impl Client {
         Client::connect_with(addr, ClientOptions::default()).await
     }
 
-    /// [`connect`](Client::connect) with options.
+    /// [`connect`](Client::connect) with options. Plaintext FTP: for FTPS (options
+    /// whose `config.tls` is set) use [`connect_tls`](Client::connect_tls).
     pub async fn connect_with(
         addr: impl AsyncToSocketAddrs,
         options: ClientOptions,
+    ) -> Result<Client, Error> {
+        if options.config.tls.is_some() {
+            let text =
+                "FTPS (ClientOptions' config.tls) needs a ClientTls: use Client::connect_tls";
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, text).into());
+        }
+        Client::open(addr, options, None).await
+    }
+
+    /// Connects with FTPS: TLS on the control connection and (unless the core's
+    /// [`Config::protect_data`](sansftp::client::Config::protect_data) is off) on every
+    /// data connection, all with `tls`'s one configuration and the certificate checked
+    /// against `server_name` (the host the caller named, not a resolved address), so
+    /// data connections resume the control connection's session. Explicit (`AUTH
+    /// TLS`) unless `options.config.tls` says
+    /// [`TlsMode::Implicit`](sansftp::client::TlsMode::Implicit). A failed handshake is
+    /// an [`Error::Io`] saying what failed.
+    pub async fn connect_tls(
+        addr: impl AsyncToSocketAddrs,
+        tls: ClientTls,
+        server_name: &str,
+        mut options: ClientOptions,
+    ) -> Result<Client, Error> {
+        let name = tls
+            .server_name(server_name)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        options.config.tls.get_or_insert(TlsMode::Explicit);
+        Client::open(addr, options, Some((tls.config(), name))).await
+    }
+
+    async fn open(
+        addr: impl AsyncToSocketAddrs,
+        options: ClientOptions,
+        tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
     ) -> Result<Client, Error> {
         let addrs = async_net::resolve(addr).await?;
         let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to");
         for addr in addrs {
             match driver::connect(addr, options.connect_timeout).await {
-                Ok(ctrl) => return Client::handshake(ctrl, options).await,
+                Ok(ctrl) => return Client::handshake(ctrl, options, tls).await,
                 Err(e) => last = e,
             }
         }
         Err(Error::from_io(last, "the control connection"))
     }
 
-    async fn handshake(ctrl: Async<TcpStream>, options: ClientOptions) -> Result<Client, Error> {
+    async fn handshake(
+        ctrl: Async<TcpStream>,
+        options: ClientOptions,
+        tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
+    ) -> Result<Client, Error> {
         let peer = ctrl.get_ref().peer_addr()?;
         let local = ctrl.get_ref().local_addr()?;
         let session = Session::new(options.session_config(), peer, local, Instant::now());
         let limits = SpeedLimits::new(options.read_limit, options.write_limit);
         let mut client = Client {
-            ctrl,
+            ctrl: Conn::Plain(ctrl),
             session,
+            tls,
+            securing: false,
             greeting: Reply::new(sansftp::Code::READY, ""),
             options,
             limits,

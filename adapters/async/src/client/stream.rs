@@ -4,19 +4,19 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::net::TcpStream;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
-use async_io::{Async, Timer};
+use async_io::Timer;
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, Stream, stream};
 use sansftp::Error;
 use sansftp::client::{Closing, DataFlow, Item, ReadNext, TransferEnd, WriteNext};
 
 use super::Client;
-use super::driver::{Stop, timed_out, timeout};
+use super::driver::{Stop, close_wait, timed_out, timeout};
+use crate::conn::Conn;
 
 /// The data connection of a running file transfer: [`AsyncRead`] for a download,
 /// [`AsyncWrite`] for an upload (the `futures-io` traits, as re-exported by
@@ -34,7 +34,7 @@ use super::driver::{Stop, timed_out, timeout};
 pub struct DataStream<'a> {
     client: &'a mut Client,
     /// `None`: the server finished without a data connection, or after the end.
-    sock: Option<Async<TcpStream>>,
+    sock: Option<Conn>,
     /// What the core decides around each read and write.
     flow: DataFlow,
     /// The socket timeout of the operation the socket is stuck on.
@@ -47,7 +47,7 @@ pub struct DataStream<'a> {
 impl<'a> DataStream<'a> {
     pub(crate) fn new(
         client: &'a mut Client,
-        sock: Option<Async<TcpStream>>,
+        sock: Option<Conn>,
         flow: DataFlow,
     ) -> DataStream<'a> {
         DataStream {
@@ -67,14 +67,22 @@ impl<'a> DataStream<'a> {
     }
 
     /// Ends the transfer and reads the server's final reply. An upload is flushed and
-    /// its connection shut down first, which tells the server the file is complete. A
-    /// download must have been read to its end, else it is aborted and this fails with
-    /// an [`Error::Io`] of kind `InvalidInput`.
+    /// its connection shut down first, which tells the server the file is complete
+    /// (under TLS: `close_notify`, then the server's is awaited for up to 2 s). A
+    /// download must have been read to its end (under TLS: to the server's
+    /// `close_notify`; an end without it is an error), else it is aborted and this
+    /// fails with an [`Error::Io`] of kind `InvalidInput`.
     pub async fn finish(mut self) -> Result<(), Error> {
         let limit = self.client.options.socket_timeout;
         let closed = match self.flow.closing() {
             // Flushes the upload and shuts its connection down.
-            Closing::Shutdown => timeout(limit, "closing the upload", self.close()).await,
+            Closing::Shutdown => {
+                let closed = timeout(limit, "closing the upload", self.close()).await;
+                if let (Ok(()), Some(sock)) = (&closed, self.sock.as_mut()) {
+                    sock.linger(close_wait(limit)).await;
+                }
+                closed
+            }
             Closing::Probe => self.read(&mut [0u8; 1]).await.map(drop),
             Closing::Ready => Ok(()),
         };
@@ -95,6 +103,8 @@ impl<'a> DataStream<'a> {
     fn report(&mut self, end: TransferEnd) {
         if !self.client.session.end_transfer(end, Instant::now()) {
             self.unsend();
+        } else if let Some(sock) = self.sock.as_mut() {
+            sock.close_notify_now();
         }
         self.sock = None;
     }
@@ -119,7 +129,7 @@ impl<'a> DataStream<'a> {
     /// error instead of an end of file.
     fn unsend(&mut self) {
         #[cfg(unix)]
-        if let Some(sock) = &self.sock {
+        if let Some(sock) = self.sock.as_ref().and_then(Conn::tcp) {
             let reset = Some(std::time::Duration::ZERO);
             if let Err(e) = rustix::net::sockopt::set_socket_linger(sock.get_ref(), reset) {
                 log::debug!("SO_LINGER on an abandoned upload: {e}");

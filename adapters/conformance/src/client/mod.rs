@@ -10,6 +10,7 @@
 mod decisions;
 mod fake;
 mod sessions;
+pub(crate) mod tls;
 mod transfers;
 mod trees;
 
@@ -45,6 +46,20 @@ pub trait ClientHarness: ServerHarness {
 
     /// `Client::connect(addr)`: the default options.
     fn connect_default(&self, addr: &str) -> Result<Self::Client, Error>;
+}
+
+/// What an adapter must do for the FTPS scenarios ([`tls_suite!`](crate::tls_suite)):
+/// connect its client with TLS. Its server gets [`Spec::tls`](crate::server::Spec::tls)
+/// and [`Spec::implicit_tls`](crate::server::Spec::implicit_tls).
+pub trait TlsClientHarness: ClientHarness {
+    /// `Client::connect_tls(addr, tls, server_name, options)`.
+    fn connect_tls(
+        &self,
+        addr: &str,
+        tls: sansftp_tls::ClientTls,
+        server_name: &str,
+        options: ClientOptions,
+    ) -> Result<Self::Client, Error>;
 }
 
 /// A blocking-style view of an adapter's `Client`: the same methods, paths as `&str`.

@@ -11,6 +11,7 @@
 
 mod policy;
 mod sessions;
+pub(crate) mod tls;
 mod transfers;
 
 use std::net::SocketAddr;
@@ -50,6 +51,11 @@ pub struct Spec<S> {
     /// The control listener's backlog (the harness passes it to the builder's
     /// `backlog`); `None` keeps the adapter's default.
     pub backlog: Option<u32>,
+    /// FTPS: the certificate (the harness passes it to the builder's `tls`); `None`:
+    /// plaintext only. Only the scenarios of [`tls_suite!`](crate::tls_suite) set it.
+    pub tls: Option<sansftp_tls::ServerTls>,
+    /// An implicit-TLS listener (the builder's `implicit_tls`).
+    pub implicit_tls: bool,
 }
 
 impl<S> Spec<S> {
@@ -61,7 +67,21 @@ impl<S> Spec<S> {
             users: None,
             bind: "127.0.0.1:0".to_owned(),
             backlog: None,
+            tls: None,
+            implicit_tls: false,
         }
+    }
+
+    /// Offering FTPS with `tls`.
+    pub fn tls(mut self, tls: sansftp_tls::ServerTls) -> Spec<S> {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// With an implicit-TLS listener (or not).
+    pub fn implicit_tls(mut self, on: bool) -> Spec<S> {
+        self.implicit_tls = on;
+        self
     }
 
     /// With a user manager.
