@@ -11,12 +11,13 @@ use sansftp::server::{AuthRequest, AuthResult};
 use sansftp::time::DateTime;
 use sansftp::{Error, Mask, Reply};
 use sansftp_blocking::{Client, DataStream, ListStream, Server, UserManager};
-use sansftp_conformance::client::{ClientHarness, FtpClient, Transfer};
+use sansftp_conformance::client::{ClientHarness, FtpClient, TlsClientHarness, Transfer};
 use sansftp_conformance::server::{Running, ScriptedUsers, ServerHarness, Spec};
 use sansftp_storage::Storage;
 
 sansftp_conformance::server_suite!(server, Harness);
 sansftp_conformance::client_suite!(client, Harness);
+sansftp_conformance::tls_suite!(tls, Harness);
 
 /// Starts the blocking server on its own thread.
 struct Harness;
@@ -30,6 +31,10 @@ impl ServerHarness for Harness {
         if let Some(backlog) = spec.backlog {
             builder = builder.backlog(backlog);
         }
+        if let Some(tls) = spec.tls {
+            builder = builder.tls(tls);
+        }
+        builder = builder.implicit_tls(spec.implicit_tls);
         let server = builder.bind(spec.bind.as_str())?;
         let addr = server.local_addr();
         let stop = server.shutdown_handle();
@@ -68,6 +73,18 @@ impl ClientHarness for Harness {
 
     fn connect_default(&self, addr: &str) -> Result<Facade, Error> {
         Client::connect(addr).map(Facade)
+    }
+}
+
+impl TlsClientHarness for Harness {
+    fn connect_tls(
+        &self,
+        addr: &str,
+        tls: sansftp_tls::ClientTls,
+        server_name: &str,
+        options: ClientOptions,
+    ) -> Result<Facade, Error> {
+        Client::connect_tls(addr, tls, server_name, options).map(Facade)
     }
 }
 

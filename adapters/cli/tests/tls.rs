@@ -73,7 +73,9 @@ impl Certs {
 
 fn curl(args: &[&str]) -> Output {
     run(
-        Command::new("curl").args(["-sS", "--max-time", "30"]).args(args),
+        Command::new("curl")
+            .args(["-sS", "--max-time", "30"])
+            .args(args),
         TOOL_TIMEOUT,
     )
 }
@@ -100,7 +102,11 @@ fn curl_explicit(adapter: Adapter) {
     assert_file(&back, &up);
 
     let names = curl(&[&tls[..], &["-l", &url("")]].concat()).ok().stdout;
-    assert_eq!(names.lines().collect::<Vec<_>>(), ["up.bin"], "NLST over TLS");
+    assert_eq!(
+        names.lines().collect::<Vec<_>>(),
+        ["up.bin"],
+        "NLST over TLS"
+    );
 
     // Plaintext is refused: no login, nothing written.
     let plain = local.join("plain.bin");
@@ -109,7 +115,12 @@ fn curl_explicit(adapter: Adapter) {
     assert!(out.stderr.contains("530"), "{}", out.describe("plaintext"));
     assert_absent(&root.join("plain.bin"));
     // TLS on control only (PROT C) is refused for data.
-    let out = curl(&["--ssl-reqd", "--ftp-ssl-control", "--cacert", arg(&certs.cert), &url("up.bin")]);
+    let out = curl(&[
+        "--ftp-ssl-control",
+        "--cacert",
+        arg(&certs.cert),
+        &url("up.bin"),
+    ]);
     assert_ne!(out.code(), Some(0), "{}", out.describe("a PROT C transfer"));
 }
 
@@ -133,7 +144,12 @@ fn curl_implicit(adapter: Adapter) {
     assert_file(&back, &up);
     // A plaintext client on the implicit port gets no FTP greeting.
     let out = curl(&["--max-time", "5", &server.url("u:p@", "")]);
-    assert_ne!(out.code(), Some(0), "{}", out.describe("plaintext on implicit"));
+    assert_ne!(
+        out.code(),
+        Some(0),
+        "{}",
+        out.describe("plaintext on implicit")
+    );
 }
 
 fn lftp_tls(adapter: Adapter) {
@@ -175,7 +191,11 @@ fn lftp_tls(adapter: Adapter) {
     .ok();
     assert_file(&root.join("up.bin"), &data);
     assert_file(&back, &data);
-    assert!(out.stdout.lines().any(|l| l == "up.bin"), "{}", out.describe("cls"));
+    assert!(
+        out.stdout.lines().any(|l| l == "up.bin"),
+        "{}",
+        out.describe("cls")
+    );
 }
 
 fn ftplib(adapter: Adapter, mode: &str, expected: &str) {
@@ -248,8 +268,14 @@ fn wrong_certificate(adapter: Adapter) {
     // Another certificate: the server's is not trusted.
     let other = tempfile::tempdir().unwrap();
     let other = Certs::new(other.path());
-    let out = client(&["ls", "--tls", "--cacert", arg(&other.cert), &server.url("u:p@", "")])
-        .failed();
+    let out = client(&[
+        "ls",
+        "--tls",
+        "--cacert",
+        arg(&other.cert),
+        &server.url("u:p@", ""),
+    ])
+    .failed();
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{}", out.describe("with a wrong CA"));
     assert!(
@@ -301,7 +327,10 @@ fn our_client_against_vsftpd_requiring_session_reuse() {
     }
     client(&[&["put", "-r"], &tls[..], &[arg(&tree), &url("tree/")]].concat()).ok();
     for i in 0..8 {
-        assert_file(&Path::new(root).join(format!("tree/tree/f{i}")), &data[..1000 + i]);
+        assert_file(
+            &Path::new(root).join(format!("tree/tree/f{i}")),
+            &data[..1000 + i],
+        );
     }
     let back = local.path().join("back.bin");
     client(&[&["get"], &tls[..], &[&url("tls-2.bin"), arg(&back)]].concat()).ok();

@@ -364,6 +364,9 @@ mod tests {
         assert_eq!(tls_mode(&url("ftps://h/"), &args), Some(TlsMode::Implicit));
         args.cacert = Some("/nonexistent/ca.pem".into());
         let e = client_tls(&args).unwrap_err().to_string();
-        assert!(e.starts_with("--cacert: cannot read /nonexistent/ca.pem"), "{e}");
+        assert!(
+            e.starts_with("--cacert: cannot read /nonexistent/ca.pem"),
+            "{e}"
+        );
     }
 }
