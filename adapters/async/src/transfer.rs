@@ -202,9 +202,10 @@ fn broken(e: io::Error) -> TransferError {
 
 /// A read error; under TLS an end of file without `close_notify` is a truncation.
 fn read_error(e: io::Error) -> TransferError {
-    match e.kind() {
-        io::ErrorKind::UnexpectedEof => TransferError::Truncated,
-        _ => broken(e),
+    if sansftp_tls::is_truncation(&e) {
+        TransferError::Truncated
+    } else {
+        broken(e)
     }
 }
 

@@ -330,7 +330,7 @@ impl Job {
         let tls = socket.tls().is_some();
         self.pump(socket, &mut file, flow, true)
             .map_err(|e| match e {
-                PumpError::Read(e) if tls && e.kind() == io::ErrorKind::UnexpectedEof => {
+                PumpError::Read(e) if tls && sansftp_tls::is_truncation(&e) => {
                     TransferError::Truncated
                 }
                 PumpError::Read(e) => broken(e),

@@ -108,7 +108,7 @@ pub fn close_tls(mut s: TlsStream) {
     let _ = s.sock.shutdown(Shutdown::Both);
 }
 
-/// A raw FTPS control connection: plaintext until [`Ftps::auth`] (or TLS from the
+/// A raw FTPS control connection: plaintext until [`Ftps::secure`] (or TLS from the
 /// start, [`Ftps::implicit`]), then one TLS session whose configuration the data
 /// connections reuse (so the server sees them resume it).
 pub struct Ftps {

@@ -34,3 +34,23 @@ pub enum TlsError {
     #[error("no trusted root certificates found in the system store: {0}")]
     NoRoots(String),
 }
+
+/// A failed client handshake with `host`, as one line for the user (`what` says which
+/// connection, e.g. `" on the data connection"`, or is empty for the control one):
+/// "TLS handshake with ftp.example.com failed: invalid peer certificate: UnknownIssuer".
+/// Both adapters word it so.
+pub fn handshake_failed(
+    e: &dyn std::fmt::Display,
+    kind: std::io::ErrorKind,
+    host: &str,
+    what: &str,
+) -> std::io::Error {
+    std::io::Error::new(kind, format!("TLS handshake with {host}{what} failed: {e}"))
+}
+
+/// Whether a read error on a TLS stream is rustls's "the peer closed the TCP connection
+/// without `close_notify`": the data may be cut short (an upload is then
+/// `TransferError::Truncated`, a download an error).
+pub fn is_truncation(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::UnexpectedEof
+}

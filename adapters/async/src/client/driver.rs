@@ -446,11 +446,7 @@ impl Client {
 
 /// A failed TLS handshake with `name`, in one line.
 fn tls_failed(e: io::Error, name: &ServerName<'_>, on: &str) -> io::Error {
-    let host = name.to_str();
-    io::Error::new(
-        e.kind(),
-        format!("TLS handshake with {host}{on} failed: {e}"),
-    )
+    sansftp_tls::handshake_failed(&e, e.kind(), &name.to_str(), on)
 }
 
 /// A listing is read in blocks of this size.

@@ -363,7 +363,7 @@ impl Driver {
             .ok_or_else(|| io::Error::other("no TLS configuration"))?;
         let name = tls.name.to_str();
         let failed = |e: &dyn std::fmt::Display| {
-            io::Error::other(format!("TLS handshake{what} with {name} failed: {e}"))
+            sansftp_tls::handshake_failed(e, io::ErrorKind::Other, &name, what)
         };
         let conn = ClientConnection::new(Arc::clone(&tls.config), tls.name.clone())
             .map_err(|e| failed(&e))?;
