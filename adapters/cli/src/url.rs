@@ -360,7 +360,7 @@ mod tests {
         for (bad, why) in [
             ("example.com/x", "missing ftp://"),
             ("http://example.com/", "unsupported scheme"),
-            ("ftps://example.com/", "unsupported scheme"),
+            ("sftp://example.com/", "unsupported scheme"),
             ("ftp:///path", "missing host"),
             ("ftp://host:0/", "not a port"),
             ("ftp://host:70000/", "not a port"),
