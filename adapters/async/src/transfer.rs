@@ -360,7 +360,16 @@ async fn receive(
             }
             (k, buf.len())
         } else {
-            let k = sock.read(&mut buf).await.map_err(read_error)?;
+            let mut k = sock.read(&mut buf).await.map_err(read_error)?;
+            // A TLS read gives one record (16 KiB): take what is there already, so
+            // the pool writes large blocks.
+            while sock.is_tls() && k > 0 && k < buf.len() {
+                match future::poll_once(sock.read(&mut buf[k..])).await {
+                    Some(Ok(n)) if n > 0 => k += n,
+                    Some(Err(e)) => return Err(read_error(e)),
+                    _ => break,
+                }
+            }
             (k, k)
         };
         flow.moved(k, Instant::now());
