@@ -42,6 +42,9 @@ pub struct ServerState {
     pub limits: Limits,
     /// Ports for passive listeners, from [`Config::passive_ports`].
     pub ports: PortPool,
+    /// The listener is implicit FTPS: every session starts with the handshake
+    /// ([`Session::implicit_tls`]).
+    pub implicit_tls: bool,
 }
 
 impl ServerState {
@@ -52,13 +55,48 @@ impl ServerState {
             limits: Limits::new(&config, now),
             ports: PortPool::new(config.passive_ports.clone()),
             config: Arc::new(config),
+            implicit_tls: false,
         }
+    }
+
+    /// [`ServerState::new`] for a server whose adapter has a TLS certificate or not
+    /// (`certificate`), on an implicit-TLS listener or not: with a certificate
+    /// [`TlsPolicy::available`](super::TlsPolicy::available) is set (the rest of
+    /// `config.tls` is kept); without one, an implicit listener or a `config.tls` that
+    /// says TLS is available is refused with an error saying what to do.
+    pub fn with_tls(
+        mut config: Config,
+        now: Instant,
+        certificate: bool,
+        implicit: bool,
+    ) -> Result<ServerState, crate::Error> {
+        if certificate {
+            config.tls.available = true;
+        } else if implicit || config.tls.available {
+            let what = if implicit {
+                "an implicit-TLS listener"
+            } else {
+                "Config::tls"
+            };
+            let text = format!("{what} needs a certificate: call Builder::tls");
+            let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, text);
+            return Err(crate::Error::Io(e));
+        }
+        let mut state = ServerState::new(config, now);
+        state.implicit_tls = implicit;
+        Ok(state)
     }
 
     /// The session of a control connection from `peer`, accepted on `local` (a
     /// [`Session::with_limits`]: it refuses the connection itself when the server is full).
+    /// On an implicit-TLS listener the session starts with the handshake.
     pub fn session(&self, peer: SocketAddr, local: SocketAddr, now: Instant) -> Session {
-        Session::with_limits(Arc::clone(&self.config), &self.limits, peer, local, now)
+        let mut session =
+            Session::with_limits(Arc::clone(&self.config), &self.limits, peer, local, now);
+        if self.implicit_tls {
+            session.implicit_tls();
+        }
+        session
     }
 }
 

@@ -173,19 +173,13 @@ impl Builder {
     /// [`Error::PathIo`] naming the path) and binds the control listener (failure:
     /// [`Error::Io`] naming the address; also for TLS asked for without
     /// [`tls`](Builder::tls)).
-    pub async fn bind(mut self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
-        if self.tls.is_some() {
-            self.config.tls.available = true;
-        } else if self.implicit_tls || self.config.tls.available {
-            let what = if self.implicit_tls {
-                "an implicit-TLS listener"
-            } else {
-                "Config::tls"
-            };
-            let text = format!("{what} needs a certificate: call Builder::tls");
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, text).into());
-        }
-        let server = ServerState::new(self.config, Instant::now());
+    pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
+        let server = ServerState::with_tls(
+            self.config,
+            Instant::now(),
+            self.tls.is_some(),
+            self.implicit_tls,
+        )?;
         let storage = self.storage;
         {
             let storage = Arc::clone(&storage);
@@ -207,7 +201,6 @@ impl Builder {
             storage,
             users,
             tls: self.tls,
-            implicit_tls: self.implicit_tls,
         });
         Ok(Server {
             listener,

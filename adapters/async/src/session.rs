@@ -129,10 +129,7 @@ pub(crate) async fn serve(
     set_oob_inline(stream.get_ref());
     let now = Instant::now();
     log::info!("{peer}: connected");
-    let mut session = shared.server.session(peer, local, now);
-    if shared.implicit_tls {
-        session.implicit_tls();
-    }
+    let session = shared.server.session(peer, local, now);
     let tls = shared.tls.as_ref().and_then(|t| {
         t.session()
             .map_err(|e| log::warn!("{peer}: no TLS for this session: {e}"))

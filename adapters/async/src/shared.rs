@@ -19,6 +19,4 @@ pub(crate) struct Shared {
     pub(crate) shutdown: Arc<Signal>,
     /// The certificate, when the server offers FTPS.
     pub(crate) tls: Option<sansftp_tls::ServerTls>,
-    /// The listener is implicit FTPS.
-    pub(crate) implicit_tls: bool,
 }

@@ -153,10 +153,7 @@ impl Server {
                 return;
             }
         };
-        let mut session = self.shared.server.session(peer, local, Instant::now());
-        if self.shared.implicit {
-            session.implicit_tls();
-        }
+        let session = self.shared.server.session(peer, local, Instant::now());
         if session.is_closed() {
             log::info!("{peer}: refused, server full");
             return refuse(session, stream);
@@ -221,13 +218,13 @@ impl Builder {
     /// Checks every user's root with [`Storage::check_root`] (a missing root fails with
     /// [`Error::PathIo`] naming it) and binds the control listener to `addr` (failing
     /// with [`Error::Io`] naming the address).
-    pub fn bind(mut self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
-        if self.implicit && self.tls.is_none() {
-            let e = "an implicit-TLS listener needs a certificate: call Builder::tls";
-            return Err(Error::Io(io::Error::new(io::ErrorKind::InvalidInput, e)));
-        }
-        self.config.tls.available = self.tls.is_some();
-        let server = ServerState::new(self.config, Instant::now());
+    pub fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
+        let server = ServerState::with_tls(
+            self.config,
+            Instant::now(),
+            self.tls.is_some(),
+            self.implicit,
+        )?;
         for user in &server.config.users {
             self.storage.check_root(user)?;
         }
@@ -240,7 +237,6 @@ impl Builder {
         let shared = Shared {
             config_users,
             tls: self.tls,
-            implicit: self.implicit,
             server,
             storage: self.storage,
             users,

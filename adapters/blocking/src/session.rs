@@ -58,7 +58,7 @@ pub(crate) fn run(shared: &Arc<Shared>, stream: TcpStream, session: Session, cha
         Err(e) => return log::warn!("{peer}: cannot set TLS up: {e}"),
     };
     let tls = ControlTls::default();
-    if let (Some(st), true) = (&session_tls, shared.implicit) {
+    if let (Some(st), true) = (&session_tls, shared.server.implicit_tls) {
         // Before the reader starts: the client's first byte is its ClientHello.
         if let Err(e) = tls.start(st.control()) {
             return log::warn!("{peer}: cannot start TLS: {e}");

@@ -26,8 +26,6 @@ pub(crate) struct Shared {
     pub(crate) config_users: bool,
     /// The certificate, with [`Builder::tls`](crate::Builder::tls).
     pub(crate) tls: Option<sansftp_tls::ServerTls>,
-    /// An implicit-TLS listener.
-    pub(crate) implicit: bool,
     /// Whether shutdown was asked for, and its deadline.
     pub(crate) stopping: Stopping,
     pub(crate) next_session: AtomicU64,

@@ -5,6 +5,7 @@
 //! A missing client fails the test under `CI=true` (CI installs them) and is skipped,
 //! with a notice on stderr, elsewhere.
 
+#[macro_use]
 mod support;
 
 use std::io::{BufRead, BufReader, Write};
@@ -14,20 +15,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::*;
-
-/// Each scenario as one test per adapter: `async_adapter::NAME` and `blocking_adapter::NAME`.
-macro_rules! both_adapters {
-    ($($name:ident => $scenario:expr;)*) => {
-        mod async_adapter {
-            use super::*;
-            $( #[test] fn $name() { ($scenario)(Adapter::Async) } )*
-        }
-        mod blocking_adapter {
-            use super::*;
-            $( #[test] fn $name() { ($scenario)(Adapter::Blocking) } )*
-        }
-    };
-}
 
 both_adapters! {
     curl_passive_epsv => |a| curl_session(a, CurlMode::Epsv);

@@ -6,25 +6,13 @@
 //!
 //! A missing peer fails under `CI=true` and is skipped with a notice elsewhere.
 
+#[macro_use]
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use support::*;
-
-macro_rules! both_adapters {
-    ($($name:ident => $scenario:expr;)*) => {
-        mod async_adapter {
-            use super::*;
-            $( #[test] fn $name() { ($scenario)(Adapter::Async) } )*
-        }
-        mod blocking_adapter {
-            use super::*;
-            $( #[test] fn $name() { ($scenario)(Adapter::Blocking) } )*
-        }
-    };
-}
 
 both_adapters! {
     curl_explicit_tls_required => curl_explicit;

@@ -314,3 +314,19 @@ pub fn names(dir: &Path) -> Vec<String> {
 pub fn arg(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }
+
+/// Each scenario as one test per adapter: `async_adapter::NAME` and
+/// `blocking_adapter::NAME` (`#[macro_use] mod support;`).
+#[allow(unused_macros)]
+macro_rules! both_adapters {
+    ($($name:ident => $scenario:expr;)*) => {
+        mod async_adapter {
+            use super::*;
+            $( #[test] fn $name() { ($scenario)(Adapter::Async) } )*
+        }
+        mod blocking_adapter {
+            use super::*;
+            $( #[test] fn $name() { ($scenario)(Adapter::Blocking) } )*
+        }
+    };
+}
