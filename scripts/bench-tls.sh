@@ -25,7 +25,7 @@ trap cleanup EXIT
 [ "${BUILD:-1}" = 0 ] || cargo build --release -q -p sansftp-cli
 head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom >"$WORK/big.bin"
 sansftp_tls_pem() { openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
-    -addext "subjectAltName=IP:127.0.0.1" -addext "basicConstraints=critical,CA:FALSE" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" >/dev/null 2>&1; }
+    -addext "subjectAltName=IP:127.0.0.1" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" >/dev/null 2>&1; }
 sansftp_tls_pem
 
 # Servers: name -> port, pid, root, ca

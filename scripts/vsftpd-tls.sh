@@ -40,7 +40,6 @@ echo "$USER_NAME:$PASSWORD" | chpasswd -c SHA512
 chown "$USER_NAME" "$STATE/home" "$STATE/root"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-    -addext "basicConstraints=critical,CA:FALSE" \
     -keyout "$STATE/key.pem" -out "$STATE/cert.pem" >/dev/null 2>&1
 cat >"$STATE/vsftpd.conf" <<CONF
 listen=YES

@@ -5,8 +5,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{WebPkiServerVerifier, verify_server_name};
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::server::ParsedCertificate;
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, OtherError, RootCertStore,
+    SignatureScheme,
+};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 use crate::{TlsError, pem};
@@ -72,6 +77,11 @@ enum Trust {
 impl ClientTlsBuilder {
     /// Trusts the certificates of this PEM file (a CA, or a server's self-signed
     /// certificate) instead of the system's roots, as curl's `--cacert`.
+    ///
+    /// A self-signed certificate made the usual way (`openssl req -x509` marks it a
+    /// CA) is accepted as the server's own certificate when the server shows exactly
+    /// that certificate and it names the host; WebPKI alone refuses a CA certificate
+    /// as a server's. Such a pinned certificate's validity dates are not checked.
     pub fn ca_file(self, path: &Path) -> Result<ClientTlsBuilder, TlsError> {
         let pem = pem::read(path)?;
         self.ca(&pem, &path.display().to_string())
@@ -120,10 +130,19 @@ impl ClientTlsBuilder {
                 .with_no_client_auth(),
             Trust::Roots(certs) => {
                 let mut roots = RootCertStore::empty();
-                for cert in certs {
-                    roots.add(cert)?;
+                for cert in &certs {
+                    roots.add(cert.clone())?;
                 }
-                builder.with_root_certificates(roots).with_no_client_auth()
+                let webpki = WebPkiServerVerifier::builder_with_provider(roots.into(), provider)
+                    .build()
+                    .map_err(|e| TlsError::Rustls(rustls::Error::General(e.to_string())))?;
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(CaOrPinned {
+                        webpki,
+                        pinned: certs,
+                    }))
+                    .with_no_client_auth()
             }
         };
         Ok(ClientTls {
@@ -153,6 +172,75 @@ fn system_roots() -> Result<RootCertStore, TlsError> {
         return Err(TlsError::NoRoots(why));
     }
     Ok(roots)
+}
+
+/// The given CAs, through WebPKI; and a given certificate that WebPKI refuses only
+/// because it is a CA (a self-signed certificate from `openssl req -x509`), when the
+/// server shows exactly it and it is valid for the server's name.
+#[derive(Debug)]
+struct CaOrPinned {
+    webpki: Arc<WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+}
+
+impl ServerCertVerifier for CaOrPinned {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let refused = match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(verified) => return Ok(verified),
+            Err(e) => e,
+        };
+        let ca_as_server = matches!(&refused,
+            rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(e)))
+                if e.downcast_ref::<webpki::Error>() == Some(&webpki::Error::CaUsedAsEndEntity));
+        if !ca_as_server {
+            return Err(refused);
+        }
+        if !self
+            .pinned
+            .iter()
+            .any(|c| c.as_ref() == end_entity.as_ref())
+        {
+            // Another self-signed CA certificate: none of ours issued it.
+            return Err(CertificateError::UnknownIssuer.into());
+        }
+        verify_server_name(&ParsedCertificate::try_from(end_entity)?, server_name)?;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
 }
 
 /// Accepts any certificate, still checking that the handshake is signed by it (so

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use rustls::{CertificateError, OtherError};
+
 /// A certificate, key or trust setting that cannot be used. `Display` is one line
 /// naming the file and the reason, fit for a command-line error.
 #[derive(Debug, thiserror::Error)]
@@ -37,17 +39,59 @@ pub enum TlsError {
 
 /// A failed client handshake with `host`, as one line for the user (`what` says which
 /// connection, e.g. `" on the data connection"`, or is empty for the control one):
-/// "TLS handshake with ftp.example.com failed: invalid peer certificate: UnknownIssuer".
-/// Both adapters word it so.
+/// "TLS handshake with ftp.example.com failed: the server's certificate is not trusted
+/// (UnknownIssuer)". `e` is the rustls error, or an `io::Error` carrying one. Both
+/// adapters word it so.
 pub fn handshake_failed(
-    e: &dyn std::fmt::Display,
+    e: &(dyn std::error::Error + 'static),
     kind: std::io::ErrorKind,
     host: &str,
     what: &str,
 ) -> std::io::Error {
-    std::io::Error::new(kind, format!("TLS handshake with {host}{what} failed: {e}"))
+    let why = match rustls_error(e) {
+        Some(e) if untrusted(e) => format!("{UNTRUSTED} ({})", reason(e)),
+        _ => e.to_string(),
+    };
+    std::io::Error::new(
+        kind,
+        format!("TLS handshake with {host}{what} failed: {why}"),
+    )
 }
 
+/// Part of [`handshake_failed`]'s line when the server's certificate chains to nothing
+/// the client trusts (a command-line tool may add how to trust it).
+pub const UNTRUSTED: &str = "the server's certificate is not trusted";
+
+fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(e) = e.downcast_ref::<rustls::Error>() {
+        return Some(e);
+    }
+    let inner = e.downcast_ref::<std::io::Error>()?.get_ref()?;
+    inner.downcast_ref::<rustls::Error>()
+}
+
+/// A certificate signed by no trusted CA (or by one with the same name as a trusted
+/// one: `BadSignature`), or a self-signed CA certificate not given.
+fn untrusted(e: &rustls::Error) -> bool {
+    match e {
+        rustls::Error::InvalidCertificate(
+            CertificateError::UnknownIssuer | CertificateError::BadSignature,
+        ) => true,
+        rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(e))) => {
+            e.downcast_ref::<webpki::Error>() == Some(&webpki::Error::CaUsedAsEndEntity)
+        }
+        _ => false,
+    }
+}
+
+/// rustls's own name of a certificate error, without its "invalid peer certificate".
+fn reason(e: &rustls::Error) -> String {
+    match e {
+        rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(e))) => e.to_string(),
+        rustls::Error::InvalidCertificate(e) => format!("{e:?}"),
+        e => e.to_string(),
+    }
+}
 /// Whether a read error on a TLS stream is rustls's "the peer closed the TCP connection
 /// without `close_notify`": the data may be cut short (an upload is then
 /// `TransferError::Truncated`, a download an error).

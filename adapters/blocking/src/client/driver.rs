@@ -362,7 +362,7 @@ impl Driver {
             .as_ref()
             .ok_or_else(|| io::Error::other("no TLS configuration"))?;
         let name = tls.name.to_str();
-        let failed = |e: &dyn std::fmt::Display| {
+        let failed = |e: &(dyn std::error::Error + 'static)| {
             sansftp_tls::handshake_failed(e, io::ErrorKind::Other, &name, what)
         };
         let conn = ClientConnection::new(Arc::clone(&tls.config), tls.name.clone())

@@ -107,7 +107,7 @@ impl Client {
     /// connections to resume it). Explicit (`AUTH TLS`) unless `options.config.tls`
     /// asks for [`TlsMode::Implicit`](sansftp::client::TlsMode::Implicit). A TLS
     /// failure is an [`Error::Io`] saying what failed, e.g. "TLS handshake with
-    /// ftp.example.com failed: invalid peer certificate: UnknownIssuer".
+    /// ftp.example.com failed: the server's certificate is not trusted (UnknownIssuer)".
     pub fn connect_tls(
         addr: impl ToSocketAddrs,
         tls: sansftp_tls::ClientTls,

@@ -169,8 +169,14 @@ pub fn connect(url: &FtpUrl, args: &ConnectArgs) -> Result<Client, Error> {
             Client::connect_tls(addr, client_tls(args)?, &url.host, options)
         }
     };
-    let mut client = connected
-        .map_err(|e| Error::Other(format!("cannot connect to {}: {e}", url.host_port())))?;
+    let mut client = connected.map_err(|e| {
+        let hint = if e.to_string().contains(sansftp_tls::UNTRUSTED) {
+            "; trust it with --cacert FILE, or skip the check with -k"
+        } else {
+            ""
+        };
+        Error::Other(format!("cannot connect to {}: {e}{hint}", url.host_port()))
+    })?;
     let (user, password) = credentials(url, std::env::var(PASSWORD_ENV).ok());
     client
         .login(&user, &password)
