@@ -16,9 +16,12 @@ SIZE_MB="${SIZE_MB:-1024}"
 BIN="${CARGO_TARGET_DIR:-$PROJECT/target}/release/sansftp"
 WORK="$(mktemp -d /dev/shm/sansftp-bench-tls.XXXXXX)"
 PIDS=()
+declare -A CG
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     [ -n "${VS_PID:-}" ] && scripts/vsftpd-tls.sh stop "$VS_PID"
+    sleep 0.5
+    for g in "${CG[@]}"; do rmdir "$g" 2>/dev/null || true; done
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -51,17 +54,26 @@ USERPASS[vsftpd]="$vs_user:$vs_pass"
 cp "$WORK/big.bin" "$vs_root/big.bin"; chown "$vs_user" "$vs_root/big.bin"
 SERVERS=(sansftp-async sansftp-blocking vsftpd)
 
-cpu() { # pid -> server CPU seconds so far (own + reaped children: vsftpd's sessions)
-    awk '{printf "%.2f", ($14+$15+$16+$17)/100}' "/proc/$1/stat"
+# Each server runs in a cpuacct cgroup of its own (vsftpd's session processes are
+# forked into it), so its CPU counts every process it started, reaped or not.
+CG_ROOT=/sys/fs/cgroup/cpuacct
+[ -w "$CG_ROOT" ] || { echo "needs a writable $CG_ROOT (cgroup v1 cpuacct, root)" >&2; exit 1; }
+in_cgroup() { # name pid: the server (not yet serving anyone) into its own cgroup
+    CG[$1]="$CG_ROOT/sansftp-bench-tls-$1-$$"; mkdir -p "${CG[$1]}"
+    echo "$2" >"${CG[$1]}/cgroup.procs"
 }
+cpu() { # name -> server CPU seconds so far
+    awk '{printf "%.3f", $1/1e9}' "${CG[$1]}/cpuacct.usage"
+}
+for s in "${SERVERS[@]}"; do in_cgroup "$s" "${PID[$s]}"; done
 mbs() { echo "$SIZE_MB $1" | awk '{printf "%.0f", $1*1.048576/$2}'; }
 run() { # name dl|ul -> "MB/s cpu_s cipher"
     local n=$1 dir=$2 c0 c1 t0 t1 url="ftp://${USERPASS[$1]}@127.0.0.1:${PORT[$1]}"
     local args=(-sS --ssl-reqd --cacert "${CA[$n]}" --max-time 300 -w '%{ssl_verify_result}')
-    c0=$(cpu "${PID[$n]}"); t0=$(date +%s.%N)
+    c0=$(cpu "$n"); t0=$(date +%s.%N)
     if [ "$dir" = dl ]; then curl "${args[@]}" -o /dev/null "$url/big.bin" >/dev/null
     else curl "${args[@]}" -T "$WORK/big.bin" "$url/up.bin" >/dev/null; fi
-    t1=$(date +%s.%N); c1=$(cpu "${PID[$n]}")
+    t1=$(date +%s.%N); c1=$(cpu "$n")
     echo "$(mbs "$(echo "$t1 - $t0" | bc -l)") $(echo "$c1 - $c0" | bc -l)"
 }
 cipher=$(curl -sS -v --ssl-reqd --cacert "$WORK/cert.pem" "ftp://u:p@127.0.0.1:${PORT[sansftp-async]}/" 2>&1 \
@@ -80,18 +92,20 @@ for rep in $(seq "$REPS"); do
     done
 done
 
-# Our client against vsftpd-TLS, beside curl (interleaved).
+# Our client against vsftpd-TLS, beside curl (interleaved), with each client's CPU.
 declare -A C
 vs_url="ftp://$vs_user:$vs_pass@$vs_hp"
+client_run() { # key cmd... -> appends "MB/s client_cpu_s;" to C[key]
+    local key=$1 t; shift
+    t=$( { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null 2>&1; } 2>&1 | tail -1)
+    C[$key]+="$(echo "$t" | awk -v mb="$SIZE_MB" '{printf "%.0f %.2f", mb*1.048576/$1, $2+$3}');"
+    rm -f "$WORK/got.bin"
+}
 for rep in $(seq "$REPS"); do
-    t0=$(date +%s.%N); "$BIN" --quiet get --tls --cacert "$vs_ca" "$vs_url/big.bin" "$WORK/got.bin"; t1=$(date +%s.%N)
-    C[ours.dl]+="$(mbs "$(echo "$t1 - $t0" | bc -l)");"; rm -f "$WORK/got.bin"
-    t0=$(date +%s.%N); curl -sS --ssl-reqd --cacert "$vs_ca" -o "$WORK/got.bin" "$vs_url/big.bin"; t1=$(date +%s.%N)
-    C[curl.dl]+="$(mbs "$(echo "$t1 - $t0" | bc -l)");"; rm -f "$WORK/got.bin"
-    t0=$(date +%s.%N); "$BIN" --quiet put --tls --cacert "$vs_ca" "$WORK/big.bin" "$vs_url/ours.bin"; t1=$(date +%s.%N)
-    C[ours.ul]+="$(mbs "$(echo "$t1 - $t0" | bc -l)");"
-    t0=$(date +%s.%N); curl -sS --ssl-reqd --cacert "$vs_ca" -T "$WORK/big.bin" "$vs_url/curl.bin"; t1=$(date +%s.%N)
-    C[curl.ul]+="$(mbs "$(echo "$t1 - $t0" | bc -l)");"
+    client_run ours.dl "$BIN" --quiet get --tls --cacert "$vs_ca" "$vs_url/big.bin" "$WORK/got.bin"
+    client_run curl.dl curl -sS --ssl-reqd --cacert "$vs_ca" -o "$WORK/got.bin" "$vs_url/big.bin"
+    client_run ours.ul "$BIN" --quiet put --tls --cacert "$vs_ca" "$WORK/big.bin" "$vs_url/ours.bin"
+    client_run curl.ul curl -sS --ssl-reqd --cacert "$vs_ca" -T "$WORK/big.bin" "$vs_url/curl.bin"
 done
 
 summary() { # "a b;a b;..." field -> "median (min-max)"
@@ -108,5 +122,7 @@ done
 echo
 echo "| client against vsftpd-TLS | sansftp (blocking client) | curl |"
 echo "|---|---:|---:|"
-echo "| dl 1 GiB MB/s | $(summary "${C[ours.dl]}" 1) | $(summary "${C[curl.dl]}" 1) |"
-echo "| ul 1 GiB MB/s | $(summary "${C[ours.ul]}" 1) | $(summary "${C[curl.ul]}" 1) |"
+for m in dl ul; do
+    echo "| $m 1 GiB MB/s | $(summary "${C[ours.$m]}" 1) | $(summary "${C[curl.$m]}" 1) |"
+    echo "| $m client CPU s | $(summary "${C[ours.$m]}" 2) | $(summary "${C[curl.$m]}" 2) |"
+done

@@ -772,3 +772,33 @@ fn a_busy_session_is_error_busy() {
     let busy = s.s.start(Operation::Noop, s.now, s.wall).unwrap_err();
     assert!(matches!(Error::from(busy), Error::Busy));
 }
+
+#[test]
+fn raw_commands_that_change_the_connections_security_are_refused_unsent() {
+    let mut s = greeted(b"220 x\r\n");
+    for text in ["AUTH TLS", "prot c", "CCC", "REIN"] {
+        let sent = s.start(Operation::Command {
+            text: Some(text.into()),
+            expected: vec![],
+            wait: vec![],
+        });
+        assert_eq!(sent, "", "{text} went to the server");
+        let err = s.last().unwrap_err().to_string();
+        let verb = text.split(' ').next().unwrap().to_ascii_uppercase();
+        assert!(
+            err.starts_with(&format!("{verb} cannot be sent as a raw command")),
+            "{err}"
+        );
+    }
+    // PBSZ changes nothing the session tracks; the session goes on.
+    assert_eq!(
+        s.start(Operation::Command {
+            text: Some("PBSZ 0".into()),
+            expected: vec!["200".parse().unwrap()],
+            wait: vec![],
+        }),
+        "PBSZ 0\r\n"
+    );
+    s.server(b"200 PBSZ=0\r\n");
+    assert!(matches!(s.last(), Ok(Value::Reply(r)) if r.code().value() == 200));
+}

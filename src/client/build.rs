@@ -2,7 +2,7 @@
 //! replies turn into.
 
 use crate::code::{Code, Mask};
-use crate::command::Command;
+use crate::command::{Command, EncodeError};
 use crate::listing::{Entry, parse_mlsx};
 use crate::reply::Reply;
 use crate::time::DateTime;
@@ -170,6 +170,9 @@ fn command(text: Option<String>, expected: Vec<Mask>, wait: Vec<Mask>) -> Box<dy
         Ok(cmd) => cmd,
         Err(e) => return ready(Err(e.into())),
     };
+    if let Some(verb) = cmd.as_ref().and_then(managed_verb) {
+        return ready(Err(EncodeError::ManagedByClient { verb }.into()));
+    }
     if expected.is_empty() && wait.is_empty() {
         let Some(cmd) = cmd else {
             return ready(Ok(Value::None));
@@ -177,6 +180,18 @@ fn command(text: Option<String>, expected: Vec<Mask>, wait: Vec<Mask>) -> Box<dy
         return Box::new(SendOnly(Some(cmd)));
     }
     exchange_with(cmd, expected, wait)
+}
+
+/// The verbs a raw command may not send: they change the connection's security, which
+/// the session tracks (see [`EncodeError::ManagedByClient`]).
+fn managed_verb(cmd: &Command) -> Option<&'static str> {
+    match cmd {
+        Command::Auth(_) => Some("AUTH"),
+        Command::Prot(_) => Some("PROT"),
+        Command::Ccc => Some("CCC"),
+        Command::Rein => Some("REIN"),
+        _ => None,
+    }
 }
 
 /// `MKD`; with `parents`, each ancestor first, its failure ignored (it may exist), and

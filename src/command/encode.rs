@@ -11,6 +11,17 @@ use super::{Command, ListArgs};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EncodeError {
+    /// A raw client command that changes what the client session tracks about the
+    /// connection (`AUTH`, `PROT`, `CCC`, `REIN`): sent behind the session's back, it
+    /// would leave the adapter speaking TLS where the server does not, or the reverse.
+    #[error(
+        "{verb} cannot be sent as a raw command: the client manages TLS itself \
+         (Config::tls, Config::protect_data, Operation::SecureControl; CCC is not supported)"
+    )]
+    ManagedByClient {
+        /// The canonical verb.
+        verb: &'static str,
+    },
     /// An argument holds CR or LF, which would end the line and start another command.
     #[error("command argument contains a line break (CR/LF)")]
     LineBreak,
