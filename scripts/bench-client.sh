@@ -58,25 +58,40 @@ done
 say "data set in $ROOT (upload source $SRC)"
 timeout 900 python3 "$RIG/make_data.py" "$ROOT" --src "$SRC" || exit 1
 
-bench() {   # bench SERVER PORT LABEL ONLY [RUST_CLIENT]
-    local out="$RESULTS/$3.json" rc=()
+one() {   # one PORT LABEL MEASURE REP [RUST_CLIENT]: one run into runs/LABEL.MEASURE.REP.json
+    local rc=()
     [ -n "${5:-}" ] && rc=(--rust-client "$5")
-    rm -f "$out"
     # shellcheck disable=SC2086
-    timeout 1800 python3 "$RIG/bench.py" --port "$2" --user "$FTP_USER" --password "$FTP_PASS" \
-        --pid "$SPID" --server-root "$ROOT" --src "$SRC/up1g.bin" --reps "$REPS" --only "$4" --label "$3" \
-        --out "$out" "${rc[@]}" ${BENCH_ARGS:-} || echo "bench $3 failed" >&2
+    timeout 1800 python3 "$RIG/bench.py" --port "$1" --user "$FTP_USER" --password "$FTP_PASS" \
+        --pid "$SPID" --server-root "$ROOT" --src "$SRC/up1g.bin" --reps 1 --only "$3" --label "$2" \
+        --out "$RESULTS/runs/$2.$3.$4.json" "${rc[@]}" ${BENCH_ARGS:-} >/dev/null \
+        || echo "bench $2 $3 failed" >&2
 }
 
+# Interleaved: for each measure, repetition r runs every client in turn (the starting
+# client rotating) before repetition r+1, so each ratio compares runs seconds apart.
 for server in "${SERVERS[@]}"; do
     port="${PORT[$server]}"
     say "$server on 127.0.0.1:$port"
     SPID=$("$RIG/start_$server.sh" "$ROOT" "$port") || { echo "$server did not start" >&2; SPID=""; continue; }
-    # Measures alternate between the clients, rep by rep inside bench.py, per client.
-    bench "$server" "$port" "$server-peers" dl_curl,ul_curl,dl_rust,ul_rust,small_rust
-    for adapter in blocking async; do
-        bench "$server" "$port" "$server-sansftp-$adapter" dl_rust,ul_rust,small_rust \
-            "$RESULTS/sansftp-$adapter"
+    rm -rf "$RESULTS/runs"; mkdir -p "$RESULTS/runs"
+    for kind in dl ul small; do
+        clients=("peers ${kind}_rust $SUPPAFTP" "sansftp-blocking ${kind}_rust $RESULTS/sansftp-blocking"
+                 "sansftp-async ${kind}_rust $RESULTS/sansftp-async")
+        [ "$kind" = small ] || clients+=("peers ${kind}_curl")
+        for rep in $(seq "$REPS"); do
+            say "$server: $kind, repetition $rep of $REPS"
+            n=${#clients[@]}
+            for i in $(seq 0 $((n - 1))); do
+                read -r label meas rust <<<"${clients[$(( (i + rep - 1) % n ))]}"
+                one "$port" "$server-$label" "$meas" "$rep" "$rust"
+            done
+        done
+    done
+    for label in peers sansftp-blocking sansftp-async; do
+        rm -f "$RESULTS/$server-$label.json"
+        files=("$RESULTS/runs/$server-$label".*.json)
+        [ -e "${files[0]}" ] && python3 scripts/bench_combine.py "$RESULTS/$server-$label.json" "${files[@]}"
     done
     cleanup
 done
@@ -86,30 +101,49 @@ python3 - "$RESULTS" "${SERVERS[@]}" <<'PY' | tee "$RESULTS/ratios.md"
 import json, os, sys
 results, servers = sys.argv[1], sys.argv[2:]
 
-def med(label, m):
+def runs(label, m):
     try:
         with open(os.path.join(results, label + ".json")) as f:
-            return json.load(f)["measures"][m]["median"]
+            return [r for r in json.load(f)["measures"][m]["runs"] if r.get("value") is not None]
     except (OSError, KeyError, ValueError):
-        return None
+        return []
 
-def cell(ours, ref, goal):
-    if ours is None or not ref:
+def med(v):
+    v = sorted(v)
+    return v[len(v) // 2] if v else None
+
+def rate(rs):
+    v = sorted(r["value"] for r in rs)
+    return "%.0f (%.0f-%.0f)" % (med(v), v[0], v[-1]) if v else "n/a"
+
+def cpu(rs, kind):
+    """client CPU: s per GiB (1 GiB transfers) or ms per file"""
+    v = [r["client_cpu_s"] * (1000 / r["files"] if kind == "small" else 1)
+         for r in rs if r.get("client_cpu_s") is not None and (kind != "small" or r.get("files"))]
+    return ("%.2f" if kind != "small" else "%.3f") % med(v) if v else "n/a"
+
+def ratio(ours, ref, goal):
+    o, r = med([x["value"] for x in ours]), med([x["value"] for x in ref])
+    if o is None or not r:
         return "n/a"
-    r = ours / ref
-    return "%.0f / %.0f = %.2fx %s" % (ours, ref, r, "ok" if r >= goal else "MISS")
+    return "%.2fx %s" % (o / r, "ok" if o / r >= goal else "MISS")
 
-print("| server | measure | adapter | vs curl (goal 1.0x) | vs suppaftp (goal) |")
-print("|---|---|---|---|---|")
+print("| server | measure | client | rate, median (min-max) | client CPU | vs curl (goal 1.0x) | vs suppaftp (goal) |")
+print("|---|---|---|---|---|---|---|")
 for s in servers:
-    for m, unit, curl_m, goal in (("dl", "MB/s", "dl_curl", 1.1), ("ul", "MB/s", "ul_curl", 1.1),
-                                  ("small", "files/s", None, 1.2)):
-        sup = med(s + "-peers", m + "_rust")
-        curl = med(s + "-peers", curl_m) if curl_m else None
+    for kind, unit, goal in (("dl", "MB/s", 1.1), ("ul", "MB/s", 1.1), ("small", "files/s", 1.2)):
+        sup, curl = runs(s + "-peers", kind + "_rust"), runs(s + "-peers", kind + "_curl")
+        cpu_unit = "ms/file" if kind == "small" else "s/GiB"
+        for who, rs in (("curl", curl), ("suppaftp", sup)):
+            if rs:
+                print("| %s | %s (%s) | %s | %s | %s %s | - | - |" % (s, kind, unit, who, rate(rs),
+                      cpu(rs, kind), cpu_unit))
         for a in ("blocking", "async"):
-            ours = med("%s-sansftp-%s" % (s, a), m + "_rust")
-            vs_curl = cell(ours, curl, 1.0) if curl_m else "-"
-            print("| %s | %s (%s) | %s | %s | %s (%.1fx) |" % (s, m, unit, a, vs_curl,
-                  cell(ours, sup, goal), goal))
+            ours = runs("%s-sansftp-%s" % (s, a), kind + "_rust")
+            print("| %s | %s (%s) | sansftp %s | %s | %s %s | %s | %s (%.1fx) |" % (
+                s, kind, unit, a, rate(ours), cpu(ours, kind), cpu_unit,
+                ratio(ours, curl, 1.0) if curl else "-", ratio(ours, sup, goal), goal))
+print()
+print("Interleaved runs (each repetition runs every client in turn); ratios of medians.")
 PY
 say "done: $RESULTS"

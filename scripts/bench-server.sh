@@ -271,26 +271,56 @@ except ImportError:
     asyncio.run(main())
 '
 
-MERGE=()
-[ -n "$ONLY" ] && MERGE=(--merge)
+# Interleaved: every server runs at once (each on its port, in its own cgroup), and each
+# measure's repetition r runs on every server in turn before repetition r+1, the
+# starting server rotating, so a ratio compares runs minutes apart at most, not a
+# machine minutes later. One bench.py call per (measure, repetition, server), its file
+# in $RESULTS/runs; scripts/bench_combine.py then makes one bench.py-format result per
+# server (with ONLY, merged into the existing one).
+read -r -a MEASURE_LIST <<<"$(tr ',' ' ' <<<"${BENCH_ONLY:-rss,dl_curl,dl_ftplib,dl_rust,ul_curl,ul_ftplib,ul_rust,small,small_rust,conc,conc_rust,list,mlsd}")"
+declare -A SPIDS
+LIVE=()
+if [ "$RUN_BENCH" = 1 ]; then
+    say "starting ${SERVERS[*]} (together, for the interleaved run)"
+    for s in "${SERVERS[@]}"; do
+        [ -n "${PORT[$s]:-}" ] || { echo "unknown server $s" >&2; continue; }
+        if start "$s"; then SPIDS[$s]=$SPID; LIVE+=("$s"); fi
+    done
+    sleep 1
+    rm -rf "$RESULTS/runs"; mkdir -p "$RESULTS/runs"
+    n=${#LIVE[@]}
+    for meas in "${MEASURE_LIST[@]}"; do
+        for rep in $(seq "$REPS"); do
+            say "$meas, repetition $rep of $REPS: ${LIVE[*]}"
+            for i in $(seq 0 $((n - 1))); do
+                s="${LIVE[$(( (i + rep - 1) % n ))]}"
+                # shellcheck disable=SC2086
+                run_step "$BENCH_TIMEOUT" python3 "$RIG/bench.py" --port "${PORT[$s]}" \
+                    --pid "${SPIDS[$s]}" --user "$FTP_USER" --password "$FTP_PASS" --reps 1 \
+                    --label "$s" --out "$RESULTS/runs/$s.$meas.$rep.json" --server-root "$ROOT" \
+                    --src "$SRC/up1g.bin" --rust-client "$RUST_CLIENT_BIN" --only "$meas" \
+                    ${BENCH_ARGS:-} \
+                    || echo "$s: bench.py $meas failed (rc $?)" >&2
+            done
+        done
+    done
+    for s in "${LIVE[@]}"; do
+        [ -n "$ONLY" ] || rm -f "$RESULTS/$s.json"
+        files=()
+        for meas in "${MEASURE_LIST[@]}"; do
+            for rep in $(seq "$REPS"); do
+                f="$RESULTS/runs/$s.$meas.$rep.json"; [ -f "$f" ] && files+=("$f")
+            done
+        done
+        [ ${#files[@]} -gt 0 ] && python3 scripts/bench_combine.py "$RESULTS/$s.json" "${files[@]}"
+    done
+    say "stopping ${LIVE[*]}"
+    for s in "${LIVE[@]}"; do stop_pids "${SPIDS[$s]}"; done
+    sleep 2
+fi
 for s in "${SERVERS[@]}"; do
-    [ -n "${PORT[$s]:-}" ] || { echo "unknown server $s" >&2; continue; }
-    port="${PORT[$s]}"
-    if [ "$RUN_BENCH" = 1 ]; then
-        say "$s: bench.py (reps $REPS${BENCH_ONLY:+, only $BENCH_ONLY})"
-        if start "$s"; then
-            sleep 1
-            # shellcheck disable=SC2086
-            run_step "$BENCH_TIMEOUT" python3 "$RIG/bench.py" --port "$port" --pid "$SPID" \
-                --user "$FTP_USER" --password "$FTP_PASS" --reps "$REPS" --label "$s" \
-                --out "$RESULTS/$s.json" "${MERGE[@]}" --server-root "$ROOT" \
-                --src "$SRC/up1g.bin" --rust-client "$RUST_CLIENT_BIN" \
-                ${BENCH_ONLY:+--only "$BENCH_ONLY"} ${BENCH_ARGS:-} \
-                || echo "$s: bench.py failed (rc $?)" >&2
-            stop_pids "$SPID"
-            sleep 2
-        fi
-    fi
+    port="${PORT[$s]:-}"
+    [ -n "$port" ] || continue
     if [ "$IDLE_SESSIONS" != 0 ] && want idle10k && [[ " $IDLE_SERVERS " == *" $s "* ]]; then
         say "$s: $IDLE_SESSIONS idle logged-in sessions (fresh server)"
         if start "$s"; then
@@ -359,8 +389,54 @@ def ratio_cells(meas, ref, goal, key="median", invert=False, unit=""):
         if v is None or not ref:
             cells.append("-"); continue
         r = (ref / v) if invert else (v / ref)
-        cells.append("%s%s = **%.2f×** %s%s" % (fmt(v), unit, r, "ok" if r >= goal else "MISS", err))
+        cells.append("%s%s%s = **%.2f×** %s%s" % (fmt(v), unit, spread(load(n), meas), r,
+                                                 "ok" if r >= goal else "MISS", err))
     return cells
+
+def spread(d, meas):
+    """ (min-max) of a measure's runs, when there are several"""
+    vals = [r["value"] for r in (d or {}).get("measures", {}).get(meas, {}).get("runs", [])
+            if r.get("value") is not None]
+    return " (%s-%s)" % (fmt(min(vals)), fmt(max(vals))) if len(vals) > 1 else ""
+
+def unit_cpu(d, meas):
+    """the server's CPU per unit of work in each run: s per GiB (1 GiB transfers), ms per
+    file, ms per session"""
+    out = []
+    for r in (d or {}).get("measures", {}).get(meas, {}).get("runs", []):
+        c = r.get("server_cpu_s")
+        if c is None or r.get("value") is None: continue
+        if meas.startswith(("dl_", "ul_")): out.append(c)
+        elif meas.startswith("small") and r.get("files"): out.append(c / r["files"] * 1000)
+        elif meas.startswith("conc") and r.get("sessions"): out.append(c / r["sessions"] * 1000)
+    return sorted(out)
+
+def med(v):
+    return v[len(v) // 2] if v else None
+
+def cpu_rows():
+    """server CPU cost: ours / the cheapest peer's (or a named one), lower is better"""
+    specs = [("dl_curl", "vsftpd", 0.9), ("dl_ftplib", "vsftpd", 0.9), ("dl_rust", "vsftpd", 0.9),
+             ("ul_curl", None, 0.85), ("ul_ftplib", None, 0.85), ("ul_rust", None, 0.85),
+             ("small", "pureftpd", 0.7), ("small_rust", "pureftpd", 0.7),
+             ("conc", None, None), ("conc_rust", None, None)]
+    what = {"dl": "s per GiB download", "ul": "s per GiB upload", "sm": "ms per file",
+            "co": "ms per session"}
+    for meas, against, goal in specs:
+        cands = [(med(unit_cpu(peers[k], meas)), k) for k in ([against] if against else peers)
+                 if k in peers and unit_cpu(peers[k], meas)]
+        if not cands or not any(unit_cpu(load(n), meas) for n in ours): continue
+        ref, who = min(cands)
+        cells = []
+        for n in ours:
+            v = unit_cpu(load(n), meas)
+            if not v: cells.append("-"); continue
+            r = med(v) / ref
+            verdict = ("ok" if r <= goal else "MISS") if goal else ""
+            cells.append("%.3g (%.3g-%.3g) = **%.2f×** %s" % (med(v), v[0], v[-1], r, verdict))
+        row("server CPU %s, %s, vs %s" % (what[meas[:2]], meas, "cheapest peer" if not against else against),
+            "≤ %.2f×" % goal if goal else "-", "%s %.3g (%.3g-%.3g)" % (
+                who, ref, unit_cpu(peers[who], meas)[0], unit_cpu(peers[who], meas)[-1]), cells)
 
 def fmt(v):
     return "%.3f" % v if v < 10 else "%.0f" % v
@@ -428,12 +504,15 @@ if idle:
     row("%d idle logged-in sessions, server memory" % max(d["target"] for d in idle.values()),
         "≤ 150 MiB (async)", "-", cells)
 
-print("| issue 3 target | reference (this run) | %s | goal |" % " | ".join(ours))
+cpu_rows()
+print("| target | reference (this run) | %s | goal |" % " | ".join(ours))
 print("|---|---|" + "---|" * len(ours) + "---|")
 print("\n".join(rows))
 print()
-print("Ratios are ours / reference (LIST: reference time / our time), medians of each "
-      "server's runs; ok/MISS against the goal. Peers: %s." % ", ".join(
+print("Ratios are ours / reference (LIST: reference time / our time; server CPU: ours / "
+      "theirs, lower is better), medians of each server's runs with (min-max); the runs "
+      "are interleaved, each repetition running every server in turn. ok/MISS against "
+      "the goal. Peers: %s." % ", ".join(
       "%s (%s, reps %s)" % (k, v.get("time"), v.get("reps")) for k, v in peers.items()))
 PY
 echo
