@@ -423,6 +423,7 @@ def cpu_rows():
     what = {"dl": "s per GiB download", "ul": "s per GiB upload", "sm": "ms per file",
             "co": "ms per session"}
     for meas, against, goal in specs:
+        if against not in peers: against = None   # e.g. no pure-ftpd: the cheapest peer
         cands = [(med(unit_cpu(peers[k], meas)), k) for k in ([against] if against else peers)
                  if k in peers and unit_cpu(peers[k], meas)]
         if not cands or not any(unit_cpu(load(n), meas) for n in ours): continue
