@@ -9,11 +9,11 @@ use rustls::client::{WebPkiServerVerifier, verify_server_name};
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::server::ParsedCertificate;
 use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, OtherError, RootCertStore,
-    SignatureScheme,
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
+use crate::error::is_ca_as_server;
 use crate::{TlsError, pem};
 
 /// What an FTPS client trusts and speaks. Use the same one for the control connection
@@ -202,10 +202,7 @@ impl ServerCertVerifier for CaOrPinned {
             Ok(verified) => return Ok(verified),
             Err(e) => e,
         };
-        let ca_as_server = matches!(&refused,
-            rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(e)))
-                if e.downcast_ref::<webpki::Error>() == Some(&webpki::Error::CaUsedAsEndEntity));
-        if !ca_as_server {
+        if !is_ca_as_server(&refused) {
             return Err(refused);
         }
         if !self

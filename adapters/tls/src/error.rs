@@ -62,6 +62,13 @@ pub fn handshake_failed(
 /// the client trusts (a command-line tool may add how to trust it).
 pub const UNTRUSTED: &str = "the server's certificate is not trusted";
 
+/// Whether a read error on a TLS stream is rustls's "the peer closed the TCP connection
+/// without `close_notify`": the data may be cut short (an upload is then
+/// `TransferError::Truncated`, a download an error).
+pub fn is_truncation(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::UnexpectedEof
+}
+
 fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
     if let Some(e) = e.downcast_ref::<rustls::Error>() {
         return Some(e);
@@ -77,11 +84,16 @@ fn untrusted(e: &rustls::Error) -> bool {
         rustls::Error::InvalidCertificate(
             CertificateError::UnknownIssuer | CertificateError::BadSignature,
         ) => true,
-        rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(e))) => {
-            e.downcast_ref::<webpki::Error>() == Some(&webpki::Error::CaUsedAsEndEntity)
-        }
-        _ => false,
+        e => is_ca_as_server(e),
     }
+}
+
+/// WebPKI's refusal of a CA certificate as a server's (`CaUsedAsEndEntity`): a
+/// self-signed certificate as `openssl req -x509` makes one.
+pub(crate) fn is_ca_as_server(e: &rustls::Error) -> bool {
+    matches!(e,
+        rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(e)))
+            if e.downcast_ref::<webpki::Error>() == Some(&webpki::Error::CaUsedAsEndEntity))
 }
 
 /// rustls's own name of a certificate error, without its "invalid peer certificate".
@@ -91,10 +103,4 @@ fn reason(e: &rustls::Error) -> String {
         rustls::Error::InvalidCertificate(e) => format!("{e:?}"),
         e => e.to_string(),
     }
-}
-/// Whether a read error on a TLS stream is rustls's "the peer closed the TCP connection
-/// without `close_notify`": the data may be cut short (an upload is then
-/// `TransferError::Truncated`, a download an error).
-pub fn is_truncation(e: &std::io::Error) -> bool {
-    e.kind() == std::io::ErrorKind::UnexpectedEof
 }

@@ -1,11 +1,14 @@
 //! Real rustls handshakes in memory: a data connection resumes only its own FTP
 //! session's TLS session, and the ticket counts follow the core's `DataTls`.
 
+mod support;
+
 use std::sync::Arc;
 
 use rustls::{ClientConnection, Connection, ServerConfig, ServerConnection};
 use sansftp::server::DataTls;
 use sansftp_tls::{ClientTls, ServerTls, resumed, testing::self_signed};
+use support::move_bytes;
 
 /// Runs a handshake (and reads the tickets that follow) between `client` and a
 /// server on `server`; returns whether the server saw a resumption.
@@ -14,8 +17,8 @@ fn handshake(client: &ClientTls, server: Arc<ServerConfig>) -> bool {
     let mut c = Connection::from(ClientConnection::new(client.config(), name).unwrap());
     let mut s = Connection::from(ServerConnection::new(server).unwrap());
     for _ in 0..20 {
-        move_bytes(&mut c, &mut s);
-        move_bytes(&mut s, &mut c);
+        move_bytes(&mut c, &mut s).unwrap();
+        move_bytes(&mut s, &mut c).unwrap();
         if !c.is_handshaking() && !s.is_handshaking() && !c.wants_write() && !s.wants_write() {
             break;
         }
@@ -25,18 +28,6 @@ fn handshake(client: &ClientTls, server: Arc<ServerConfig>) -> bool {
         "handshake did not finish"
     );
     resumed(&s)
-}
-
-fn move_bytes(from: &mut Connection, to: &mut Connection) {
-    let mut buf = Vec::new();
-    while from.wants_write() {
-        from.write_tls(&mut buf).unwrap();
-    }
-    let mut rd = &buf[..];
-    while !rd.is_empty() {
-        to.read_tls(&mut rd).unwrap();
-        to.process_new_packets().unwrap();
-    }
 }
 
 const DOWNLOAD: fn() -> DataTls = || sansftp::server::testing::data_tls(1);

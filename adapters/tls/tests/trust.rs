@@ -1,8 +1,11 @@
 //! Whom `ClientTls` trusts, with real rustls handshakes in memory.
 
+mod support;
+
 use rustls::{ClientConnection, Connection, ServerConnection};
 use sansftp_tls::testing::{self_signed, self_signed_ca};
 use sansftp_tls::{ClientTls, ServerTls};
+use support::move_bytes;
 
 /// A handshake between `client` (connecting to `host`) and a server showing
 /// `cert`/`key`: the client's verdict.
@@ -21,19 +24,6 @@ fn connect(client: &ClientTls, host: &str, (cert, key): &(String, String)) -> Re
         }
     }
     Err("handshake did not finish".into())
-}
-
-fn move_bytes(from: &mut Connection, to: &mut Connection) -> Result<(), rustls::Error> {
-    let mut buf = Vec::new();
-    while from.wants_write() {
-        from.write_tls(&mut buf).unwrap();
-    }
-    let mut rd = &buf[..];
-    while !rd.is_empty() {
-        to.read_tls(&mut rd).unwrap();
-        to.process_new_packets()?;
-    }
-    Ok(())
 }
 
 fn trusting(pem: &str) -> ClientTls {
