@@ -32,12 +32,13 @@
 //!
 //! The crate spawns nothing on the caller's runtime: [`Server::run`] drives an internal
 //! [`async_executor::Executor`] holding every session, so whoever polls `run` (a smol
-//! or async-std task, a `block_on`) runs the server. Only [`async_io`] (sockets,
-//! timers; its reactor thread is shared by smol and async-std) and the [`blocking`]
-//! thread pool (storage calls, file reads and writes) are used. The control loops and
-//! socket copies of all sessions therefore share the one thread that polls `run`;
-//! file IO happens on the pool in parallel. A transfer yields after every block, so one
-//! fast client cannot starve the others.
+//! or async-std task, a `block_on`) runs the server, together with the threads the
+//! server starts for that executor ([`Builder::threads`]; by default one thread per
+//! available core, the polling one included). Only [`async_io`] (sockets, timers; its
+//! reactor thread is shared by smol and async-std) and the [`blocking`] thread pool
+//! (storage calls, file reads and writes that may block) are used besides. Control loops
+//! and socket copies run on those threads, any session on any of them; a transfer
+//! yields after every block, so one fast client cannot starve the others.
 //!
 //! A transfer is a future of its own, polled by its session's loop beside the control
 //! connection: it opens the file (a failure answers `550` before any connection is
@@ -56,9 +57,11 @@
 //!
 //! Data moves in 512 KiB blocks (16 KiB under a speed limit) through two buffers per
 //! transfer that travel to the thread pool and back, so the pool reads or writes one
-//! block while the socket moves the other, and nothing is allocated per block; a binary
-//! upload without a speed limit is read from the socket and written by one pool thread
-//! per burst of data instead. Listings
+//! block while the socket moves the other, and nothing is allocated per block. A binary
+//! upload without a speed limit into a local file (on Linux) is moved by `splice(2)`
+//! from the socket through a pipe into the file, on the session's own thread, without
+//! a copy through this process; into other storages a pool thread reads the socket and
+//! writes each block, once per burst of data. Listings
 //! and in-memory files go to the socket straight from their `Bytes`. An idle session
 //! holds a 1 KiB read buffer and its `Session` (about 9 KiB all told).
 //!
@@ -129,6 +132,8 @@ mod server;
 mod session;
 mod shared;
 mod shutdown;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod splice;
 mod throttles;
 mod transfer;
 

@@ -2,12 +2,14 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use async_executor::Executor;
 use async_io::{Async, Timer};
 use blocking::unblock;
+use event_listener::Event;
 use futures_lite::future::{self, FutureExt};
 use sansftp::Error;
 use sansftp::server::{Config, DEFAULT_BACKLOG, ServerState, bind_first};
@@ -28,6 +30,7 @@ pub struct Builder {
     backlog: u32,
     tls: Option<ServerTls>,
     implicit_tls: bool,
+    threads: usize,
 }
 
 /// An FTP server bound to its address, ready to [`run`](Server::run).
@@ -35,6 +38,7 @@ pub struct Server {
     listener: Async<TcpListener>,
     local_addr: SocketAddr,
     shared: Arc<Shared>,
+    threads: usize,
 }
 
 impl Server {
@@ -47,6 +51,7 @@ impl Server {
             backlog: DEFAULT_BACKLOG,
             tls: None,
             implicit_tls: false,
+            threads: 0,
         }
     }
 
@@ -65,19 +70,33 @@ impl Server {
     /// Accepts connections and serves them until [`ShutdownHandle::shutdown`], then
     /// waits for running sessions up to the shutdown deadline and closes the rest.
     ///
-    /// Every session runs inside this one future (on an internal executor it drives),
-    /// so the server needs nothing from the runtime but someone to poll it: spawn it on
-    /// smol or async-std, or `block_on` it. Storage calls and file reads and writes run
-    /// on the [`blocking`] thread pool.
+    /// Every session runs on an internal executor that this future drives, together
+    /// with the threads the server starts for it ([`Builder::threads`]: one fewer than
+    /// the number asked for, since whoever polls `run` is one of them). So the server
+    /// needs nothing from the runtime but someone to poll it: spawn it on smol or
+    /// async-std, or `block_on` it; nothing is spawned on the caller's runtime. Sessions
+    /// move freely between those threads. Storage calls and file reads and writes run on
+    /// the [`blocking`] thread pool, except binary downloads and uploads of local files
+    /// (sendfile and splice on Linux), which run on the thread that runs the session.
+    ///
+    /// When `run` returns, every session has been dropped and every thread it started
+    /// has ended. Dropping the future before then drops the sessions too; the threads
+    /// end by themselves soon after.
     pub async fn run(self) -> Result<(), Error> {
         let ex = Arc::new(Executor::new());
+        let threads = self.threads;
         // The accept loop is a task of its own, polled only when the listener (or the
         // shutdown signal) wakes it: the future given to `Executor::run` is polled again
         // on every wakeup of any session, which would cost a failed accept4(2) and a
         // reactor re-registration each time. It holds the executor weakly, so dropping
         // this future still drops the executor and every session in it.
         let accept = ex.spawn(self.serve(Arc::downgrade(&ex)));
-        ex.run(accept).await
+        let runners = Runners::start(&ex, threads.saturating_sub(1));
+        let result = ex.run(accept).await;
+        runners.stop().await;
+        // The last reference: dropping it drops every session still running.
+        drop(ex);
+        result
     }
 
     async fn serve(self, ex: Weak<Executor<'static>>) -> Result<(), Error> {
@@ -85,6 +104,7 @@ impl Server {
             listener,
             local_addr,
             shared,
+            ..
         } = self;
         log::info!("listening on {local_addr}");
         loop {
@@ -153,6 +173,16 @@ impl Builder {
         self
     }
 
+    /// Runs the sessions on `n` threads: the one that polls [`Server::run`] and `n - 1`
+    /// that the server starts (named `sansftp-async`). `0`, the default, means one per
+    /// available core ([`std::thread::available_parallelism`]). Each thread runs control
+    /// loops and socket copies of any session; file work that can block goes to the
+    /// [`blocking`] pool whatever this says. `1` keeps everything on the polling thread.
+    pub fn threads(mut self, n: usize) -> Builder {
+        self.threads = n;
+        self
+    }
+
     /// Offers FTPS with this certificate: `AUTH TLS` is accepted
     /// ([`TlsPolicy::available`](sansftp::server::TlsPolicy::available) is set; the
     /// rest of the configuration's [`TlsPolicy`](sansftp::server::TlsPolicy), such as
@@ -202,10 +232,15 @@ impl Builder {
             users,
             tls: self.tls,
         });
+        let threads = match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
         Ok(Server {
             listener,
             local_addr,
             shared,
+            threads,
         })
     }
 }
@@ -214,6 +249,7 @@ impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
             .field("local_addr", &self.local_addr)
+            .field("threads", &self.threads)
             .finish_non_exhaustive()
     }
 }
@@ -223,6 +259,71 @@ impl std::fmt::Debug for Builder {
         f.debug_struct("Builder")
             .field("config", &self.config)
             .finish_non_exhaustive()
+    }
+}
+
+/// The threads that run the executor beside the one that polls [`Server::run`].
+struct Runners {
+    stop: Arc<Event>,
+    stopped: Arc<AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Runners {
+    /// Starts `n` threads, each running `ex` until [`stop`](Runners::stop) (or until
+    /// this is dropped). A thread that cannot be started is logged and done without.
+    fn start(ex: &Arc<Executor<'static>>, n: usize) -> Runners {
+        let stop = Arc::new(Event::new());
+        let stopped = Arc::new(AtomicBool::new(false));
+        let threads = (0..n)
+            .filter_map(|i| {
+                let (ex, stop, stopped) = (Arc::clone(ex), Arc::clone(&stop), Arc::clone(&stopped));
+                let spawned = std::thread::Builder::new()
+                    .name("sansftp-async".into())
+                    .spawn(move || {
+                        let until = async {
+                            loop {
+                                let listener = stop.listen();
+                                if stopped.load(Ordering::SeqCst) {
+                                    return;
+                                }
+                                listener.await;
+                            }
+                        };
+                        async_io::block_on(ex.run(until));
+                    });
+                spawned
+                    .map_err(|e| log::warn!("cannot start server thread {}: {e}", i + 1))
+                    .ok()
+            })
+            .collect();
+        Runners {
+            stop,
+            stopped,
+            threads,
+        }
+    }
+
+    fn signal(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.stop.notify(usize::MAX);
+    }
+
+    /// Stops the threads and waits (on the [`blocking`] pool) until they have ended,
+    /// so that the caller holds the executor's last reference.
+    async fn stop(mut self) {
+        self.signal();
+        for thread in std::mem::take(&mut self.threads) {
+            if unblock(move || thread.join()).await.is_err() {
+                log::error!("a server thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Runners {
+    fn drop(&mut self) {
+        self.signal();
     }
 }
 

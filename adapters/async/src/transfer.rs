@@ -39,7 +39,13 @@ pub(crate) struct Step {
 enum Io {
     Memory(Bytes),
     Read(ReadHandle),
-    Write(WriteHandle),
+    /// `quick`: the storage's calls are quick
+    /// ([`Storage::opens_quickly`](sansftp_storage::Storage::opens_quickly)), so a local
+    /// file it hands out may be written on the executor thread.
+    Write {
+        w: WriteHandle,
+        quick: bool,
+    },
 }
 
 /// Builds the transfer's future. A passive `connection` borrows the session's
@@ -99,8 +105,8 @@ fn end(event: DataEvent<WriteHandle>) -> Step {
 async fn run(io: Io, mut sock: Conn, mut flow: Flow, close_wait: Duration) -> Step {
     let (sock, flow) = (&mut sock, &mut flow);
     let sent = match io {
-        Io::Write(w) => {
-            return end(match receive(w, sock, flow, close_wait).await {
+        Io::Write { w, quick } => {
+            return end(match receive(w, quick, sock, flow, close_wait).await {
                 Ok(upload) => DataEvent::Received {
                     bytes: flow.total(),
                     upload,
@@ -166,7 +172,10 @@ async fn open(shared: &Arc<Shared>, t: &Transfer) -> Result<Io, StorageError> {
                 storage.open_write(&user, &path, mode)
             })
             .await?;
-            Ok(Io::Write(w))
+            Ok(Io::Write {
+                w,
+                quick: shared.storage.opens_quickly(),
+            })
         }
     }
 }
@@ -332,12 +341,22 @@ impl Writer {
 /// the handle uncommitted; so does an end without `close_notify` under TLS
 /// ([`TransferError::Truncated`]). After the client's `close_notify` ours goes out.
 async fn receive(
-    w: WriteHandle,
+    mut w: WriteHandle,
+    quick: bool,
     sock: &mut Conn,
     flow: &mut Flow,
     close_wait: Duration,
 ) -> Result<WriteHandle, TransferError> {
     if let (true, Some(plain)) = (flow.is_plain(), sock.plain()) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let (true, Some(file)) = (quick, w.file()) {
+            match crate::splice::receive(file, plain, flow).await? {
+                crate::splice::Received::End => return Ok(w),
+                crate::splice::Received::Unsupported => {}
+            }
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let _ = (quick, w.file());
         return receive_binary(w, plain, flow).await;
     }
     let size = flow.block(BLOCK);

@@ -64,6 +64,9 @@ pub struct Args {
     /// Use the blocking adapter (a thread per session) instead of the async one.
     #[arg(long)]
     blocking: bool,
+    /// Threads that run the async adapter's sessions (default: one per core).
+    #[arg(long, value_name = "N", conflicts_with = "blocking")]
+    threads: Option<usize>,
     /// Offer explicit FTPS (AUTH TLS) with this PEM certificate chain (leaf first).
     #[arg(long, value_name = "PEM", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -189,7 +192,8 @@ fn serve<S: Storage>(
         async_io::block_on(async {
             let mut builder = sansftp_async::Server::builder(storage)
                 .config(config)
-                .backlog(args.backlog);
+                .backlog(args.backlog)
+                .threads(args.threads.unwrap_or(0));
             if let Some(tls) = tls {
                 builder = builder.tls(tls).implicit_tls(args.implicit_tls);
             }

@@ -250,6 +250,13 @@ impl WriteHandle {
     pub fn commit(mut self) -> Result<(), StorageError> {
         self.inner.commit()
     }
+
+    /// The local file the upload's bytes go to, when writing to it directly is the same
+    /// as writing through this handle ([`Upload::file`]): an adapter may then move bytes
+    /// from the socket into it with `splice(2)`, without a copy through its own buffers.
+    pub fn file(&mut self) -> Option<&mut std::fs::File> {
+        self.inner.file()
+    }
 }
 
 impl Write for WriteHandle {
@@ -273,6 +280,15 @@ impl std::fmt::Debug for WriteHandle {
 pub trait Upload: Write + Send {
     /// Makes the written data final.
     fn commit(&mut self) -> Result<(), StorageError>;
+
+    /// The local file this upload writes to, if every byte written through the upload
+    /// goes to it unchanged at its current position (no buffering, no accounting in
+    /// between), so that writing to the file directly is the same as writing through the
+    /// upload. Adapters use it to `splice(2)` socket data into the file. The default,
+    /// `None`, always writes through [`Write`].
+    fn file(&mut self) -> Option<&mut std::fs::File> {
+        None
+    }
 }
 
 /// Maps an I/O error to the [`StorageError`] the session turns into a reply code.

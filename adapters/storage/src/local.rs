@@ -679,6 +679,11 @@ impl Write for LocalUpload {
 }
 
 impl Upload for LocalUpload {
+    /// Every write goes straight to the file (temporary, or the target in place).
+    fn file(&mut self) -> Option<&mut File> {
+        Some(&mut self.file)
+    }
+
     fn commit(&mut self) -> Result<(), StorageError> {
         let io = |e: io::Error| storage_error(&e);
         if self.done {

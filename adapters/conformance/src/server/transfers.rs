@@ -316,7 +316,7 @@ pub fn ipv6_epsv<H: ServerHarness>(h: &H) {
     ftp.quit();
 }
 
-/// `LocalFs` on a temporary directory: 3 MiB STOR/RETR/REST byte-exact, TYPE A in
+/// `LocalFs` on a temporary directory: 3 MiB STOR/RETR/REST byte-exact, APPE, TYPE A in
 /// blocks both ways, RNFR into a directory, LIST, DELE/RMD, an aborted upload that
 /// leaves the old file.
 pub fn local_files<H: ServerHarness>(h: &H) {
@@ -342,6 +342,13 @@ pub fn local_files<H: ServerHarness>(h: &H) {
     ftp.upload("STOR u.txt", &b"x\r\n".repeat(300_000));
     assert!(std::fs::read(dir.path().join("u.txt")).unwrap() == b"x\n".repeat(300_000));
     ftp.expect("TYPE I", 200);
+    // APPE opens the file with O_APPEND, which splice(2) refuses (the async adapter
+    // splices other uploads into local files): it is written by hand instead.
+    std::fs::write(dir.path().join("log.bin"), "one\n").unwrap();
+    ftp.upload("APPE log.bin", &data[..700_000]);
+    let mut appended = b"one\n".to_vec();
+    appended.extend_from_slice(&data[..700_000]);
+    assert!(std::fs::read(dir.path().join("log.bin")).unwrap() == appended);
     ftp.expect("MKD sub", 257);
     ftp.expect("RNFR big.bin", 350);
     ftp.expect("RNTO sub/moved.bin", 250);
