@@ -125,24 +125,40 @@ impl<'a> DataStream<'a> {
     /// Uploads from `file`'s current position with sendfile(2) (Linux), while the
     /// core lets it (binary, the upload speed unlimited: checked every 8 MiB, so a
     /// limit set meanwhile takes over); returns the bytes sent, the file's position
-    /// moved past them. Sends nothing elsewhere: the caller copies the rest.
-    pub(crate) fn send_file(&mut self, file: &mut std::fs::File) -> io::Result<u64> {
+    /// moved past them. Sends nothing elsewhere: copy the rest through
+    /// [`Write`] (from the file's position, which stays where sendfile stopped).
+    pub fn send_file(&mut self, file: &mut std::fs::File) -> io::Result<u64> {
         let mut total = 0u64;
-        while self.flow.may_send_file() {
-            // Never under TLS: the bytes must go through rustls.
-            let Some(DataSocket::Plain(socket)) = self.socket.as_ref() else {
+        while let Some(n) = self.send_file_chunk(file)? {
+            if n == 0 {
                 break;
-            };
-            match sendfile(socket, file) {
-                Ok(Some(0)) | Ok(None) => break,
-                Ok(Some(n)) => {
-                    self.flow.sent(n, Instant::now())?;
-                    total += n as u64;
-                }
-                Err(e) => return Err(self.flow.broke(e)),
             }
+            total += n as u64;
         }
         Ok(total)
+    }
+
+    /// One step of [`send_file`](DataStream::send_file), for a caller that shows
+    /// progress: up to 8 MiB from `file`'s position with sendfile(2). `Some(0)` at the
+    /// file's end; `None` when sendfile may not be used (TLS, `TYPE A`, an upload
+    /// speed limit, another system or file system): copy the rest through [`Write`].
+    pub fn send_file_chunk(&mut self, file: &mut std::fs::File) -> io::Result<Option<usize>> {
+        if !self.flow.may_send_file() {
+            return Ok(None);
+        }
+        // Never under TLS: the bytes must go through rustls.
+        let Some(DataSocket::Plain(socket)) = self.socket.as_ref() else {
+            return Ok(None);
+        };
+        match sendfile(socket, file) {
+            Ok(Some(0)) => Ok(Some(0)),
+            Ok(Some(n)) => {
+                self.flow.sent(n, Instant::now())?;
+                Ok(Some(n))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => Err(self.flow.broke(e)),
+        }
     }
 }
 

@@ -316,8 +316,21 @@ fn put_file(
     file.seek(SeekFrom::Start(offset))
         .map_err(|e| local(path, e))?;
     let mut stream = client.upload_stream(remote, offset)?;
+    // The kernel copies the file into the socket while it may (sendfile: a binary
+    // upload without a speed limit); the rest, or all of it, goes through a buffer.
+    let mut sent = 0u64;
+    loop {
+        match stream.send_file_chunk(&mut file) {
+            Ok(Some(0)) | Ok(None) => break,
+            Ok(Some(n)) => {
+                sent += n as u64;
+                progress.add(n as u64);
+            }
+            Err(e) => return Err(stream.finish().err().unwrap_or(sansftp::Error::Io(e))),
+        }
+    }
     match copy(&mut file, &mut stream, progress) {
-        Ok(n) => stream.finish().map(|()| n),
+        Ok(n) => stream.finish().map(|()| sent + n),
         Err(Side::Read(e)) => {
             let _ = stream.abort();
             Err(local(path, e))
