@@ -15,16 +15,8 @@
 # ROOT/SRC (tmpfs data set, as the rig's run_all.sh), RIG, RIG_TMP, BENCH_ARGS, BUILD=0.
 set -uo pipefail
 
-PROJECT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$PROJECT"
-RIG="$(cd "${RIG:-$PROJECT/../shared/rig}" 2>/dev/null && pwd)" \
-    || { echo "rig not found (set RIG=path/to/shared/rig)" >&2; exit 1; }
-export RIG_TMP="${RIG_TMP:-/tmp/ftprig}"
-export FTP_USER="${FTP_USER:-ftpbench}" FTP_PASS="${FTP_PASS:-ftpbench}"
-ROOT="${ROOT:-/dev/shm/ftprig/root}"
-SRC="${SRC:-/dev/shm/ftprig/src}"
+. "$(dirname "$0")/bench-env.sh"
 RESULTS="${RESULTS:-$PROJECT/target/bench-client}"
-REPS="${REPS:-3}"
 read -r -a SERVERS <<<"${SERVERS:-pyftpdlib vsftpd}"
 TARGET="${CARGO_TARGET_DIR:-$PROJECT/target}"
 OURS="$TARGET/release/examples/client_bench"

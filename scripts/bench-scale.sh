@@ -15,16 +15,9 @@
 #   RIG (../shared/rig), RIG_TMP (/tmp/ftprig), BUILD=0 to skip the release build.
 set -uo pipefail
 
-PROJECT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$PROJECT"
-RIG="$(cd "${RIG:-$PROJECT/../shared/rig}" 2>/dev/null && pwd)" \
-    || { echo "rig not found (set RIG=path/to/shared/rig)" >&2; exit 1; }
-export RIG_TMP="${RIG_TMP:-/tmp/ftprig}"
-export FTP_USER="${FTP_USER:-ftpbench}" FTP_PASS="${FTP_PASS:-ftpbench}"
-ROOT="${ROOT:-/dev/shm/ftprig/root}"
-SRC="${SRC:-/dev/shm/ftprig/src}"
+. "$(dirname "$0")/bench-env.sh"
 RESULTS="${RESULTS:-$PROJECT/target/bench-scale}"
-REPS="${REPS:-3}" CLIENTS="${CLIENTS:-8}" SIZE_MB="${SIZE_MB:-256}" CLIENT="${CLIENT:-curl}"
+CLIENTS="${CLIENTS:-8}" SIZE_MB="${SIZE_MB:-256}" CLIENT="${CLIENT:-curl}"
 read -r -a SERVERS <<<"${SERVERS:-sansftp-t1 sansftp-t2 pureftpd}"
 BIN="${CARGO_TARGET_DIR:-$PROJECT/target}/release/sansftp"
 declare -A PORT=([vsftpd]=21212 [pureftpd]=21213 [sansftp-t1]=21217 [sansftp-t2]=21218)

@@ -31,16 +31,8 @@
 #   BENCH_TIMEOUT=1800 seconds per bench.py invocation; every other step is bounded too
 set -uo pipefail
 
-PROJECT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$PROJECT"
-RIG="$(cd "${RIG:-$PROJECT/../shared/rig}" 2>/dev/null && pwd)" \
-    || { echo "rig not found (set RIG=path/to/shared/rig)" >&2; exit 1; }
-export RIG_TMP="${RIG_TMP:-/tmp/ftprig}"
-export FTP_USER="${FTP_USER:-ftpbench}" FTP_PASS="${FTP_PASS:-ftpbench}"
-ROOT="${ROOT:-/dev/shm/ftprig/root}"
-SRC="${SRC:-/dev/shm/ftprig/src}"
+. "$(dirname "$0")/bench-env.sh"
 RESULTS="${RESULTS:-$PROJECT/target/bench-server}"
-REPS="${REPS:-3}"
 ONLY="${ONLY:-}"
 IDLE_SESSIONS="${IDLE_SESSIONS:-10000}"
 IDLE_SERVERS="${IDLE_SERVERS:-sansftp-async}"
