@@ -37,8 +37,9 @@
 //! available core, the polling one included). Only [`async_io`] (sockets, timers; its
 //! reactor thread is shared by smol and async-std) and the [`blocking`] thread pool
 //! (storage calls, file reads and writes that may block) are used besides. Control loops
-//! and socket copies run on those threads, any session on any of them; a transfer
-//! yields after every block, so one fast client cannot starve the others.
+//! and socket copies run on those threads, each session on the one that had the fewest
+//! sessions when it connected; a transfer yields after every block, so one fast client
+//! cannot starve the others on its thread.
 //!
 //! A transfer is a future of its own, polled by its session's loop beside the control
 //! connection: it opens the file (a failure answers `550` before any connection is
@@ -130,6 +131,7 @@ mod running;
 mod sendfile;
 mod server;
 mod session;
+mod shards;
 mod shared;
 mod shutdown;
 #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -2,14 +2,11 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use async_executor::Executor;
 use async_io::{Async, Timer};
 use blocking::unblock;
-use event_listener::Event;
 use futures_lite::future::{self, FutureExt};
 use sansftp::Error;
 use sansftp::server::{Config, DEFAULT_BACKLOG, ServerState, bind_first};
@@ -19,6 +16,7 @@ use sansftp_tls::ServerTls;
 use crate::auth::UserManager;
 use crate::running::Running;
 use crate::session;
+use crate::shards::{Runners, Shards};
 use crate::shared::Shared;
 use crate::shutdown::{ShutdownHandle, Signal};
 
@@ -70,12 +68,12 @@ impl Server {
     /// Accepts connections and serves them until [`ShutdownHandle::shutdown`], then
     /// waits for running sessions up to the shutdown deadline and closes the rest.
     ///
-    /// Every session runs on an internal executor that this future drives, together
-    /// with the threads the server starts for it ([`Builder::threads`]: one fewer than
+    /// Every session runs on an internal executor: this future drives one, and the
+    /// threads the server starts for the others ([`Builder::threads`]: one fewer than
     /// the number asked for, since whoever polls `run` is one of them). So the server
     /// needs nothing from the runtime but someone to poll it: spawn it on smol or
-    /// async-std, or `block_on` it; nothing is spawned on the caller's runtime. Sessions
-    /// move freely between those threads. Storage calls and file reads and writes run on
+    /// async-std, or `block_on` it; nothing is spawned on the caller's runtime. Each
+    /// session runs on the thread that had the fewest sessions when it connected. Storage calls and file reads and writes run on
     /// the [`blocking`] thread pool, except binary downloads and uploads of local files
     /// (sendfile and splice on Linux), which run on the thread that runs the session.
     ///
@@ -83,23 +81,22 @@ impl Server {
     /// has ended. Dropping the future before then drops the sessions too; the threads
     /// end by themselves soon after.
     pub async fn run(self) -> Result<(), Error> {
-        let ex = Arc::new(Executor::new());
-        let threads = self.threads;
+        let shards = Arc::new(Shards::new(self.threads));
         // The accept loop is a task of its own, polled only when the listener (or the
         // shutdown signal) wakes it: the future given to `Executor::run` is polled again
         // on every wakeup of any session, which would cost a failed accept4(2) and a
-        // reactor re-registration each time. It holds the executor weakly, so dropping
-        // this future still drops the executor and every session in it.
-        let accept = ex.spawn(self.serve(Arc::downgrade(&ex)));
-        let runners = Runners::start(&ex, threads.saturating_sub(1));
-        let result = ex.run(accept).await;
+        // reactor re-registration each time. It holds the executors weakly, so dropping
+        // this future still drops them and every session in them.
+        let accept = shards.home().spawn(self.serve(Arc::downgrade(&shards)));
+        let runners = Runners::start(&shards);
+        let result = shards.home().run(accept).await;
         runners.stop().await;
         // The last reference: dropping it drops every session still running.
-        drop(ex);
+        drop(shards);
         result
     }
 
-    async fn serve(self, ex: Weak<Executor<'static>>) -> Result<(), Error> {
+    async fn serve(self, shards: Weak<Shards>) -> Result<(), Error> {
         let Server {
             listener,
             local_addr,
@@ -118,10 +115,11 @@ impl Server {
                 None => break,
                 Some(Ok((stream, peer))) => {
                     // Gone only while `run` is being dropped: nothing to serve then.
-                    let Some(ex) = ex.upgrade() else { break };
+                    let Some(shards) = shards.upgrade() else {
+                        break;
+                    };
                     let slot = shared.running.start();
-                    ex.spawn(session::serve(Arc::clone(&shared), stream, peer, slot))
-                        .detach();
+                    shards.spawn(session::serve(Arc::clone(&shared), stream, peer, slot));
                 }
                 Some(Err(e)) => {
                     // Out of file descriptors and the like: pause rather than spin.
@@ -175,9 +173,11 @@ impl Builder {
 
     /// Runs the sessions on `n` threads: the one that polls [`Server::run`] and `n - 1`
     /// that the server starts (named `sansftp-async`). `0`, the default, means one per
-    /// available core ([`std::thread::available_parallelism`]). Each thread runs control
-    /// loops and socket copies of any session; file work that can block goes to the
-    /// [`blocking`] pool whatever this says. `1` keeps everything on the polling thread.
+    /// available core ([`std::thread::available_parallelism`]). Each thread runs the
+    /// control loops and socket copies of its sessions (a session stays on the thread
+    /// with the fewest sessions when it connected); file work that can block goes to
+    /// the [`blocking`] pool whatever this says. `1` keeps everything on the polling
+    /// thread.
     pub fn threads(mut self, n: usize) -> Builder {
         self.threads = n;
         self
@@ -259,71 +259,6 @@ impl std::fmt::Debug for Builder {
         f.debug_struct("Builder")
             .field("config", &self.config)
             .finish_non_exhaustive()
-    }
-}
-
-/// The threads that run the executor beside the one that polls [`Server::run`].
-struct Runners {
-    stop: Arc<Event>,
-    stopped: Arc<AtomicBool>,
-    threads: Vec<std::thread::JoinHandle<()>>,
-}
-
-impl Runners {
-    /// Starts `n` threads, each running `ex` until [`stop`](Runners::stop) (or until
-    /// this is dropped). A thread that cannot be started is logged and done without.
-    fn start(ex: &Arc<Executor<'static>>, n: usize) -> Runners {
-        let stop = Arc::new(Event::new());
-        let stopped = Arc::new(AtomicBool::new(false));
-        let threads = (0..n)
-            .filter_map(|i| {
-                let (ex, stop, stopped) = (Arc::clone(ex), Arc::clone(&stop), Arc::clone(&stopped));
-                let spawned = std::thread::Builder::new()
-                    .name("sansftp-async".into())
-                    .spawn(move || {
-                        let until = async {
-                            loop {
-                                let listener = stop.listen();
-                                if stopped.load(Ordering::SeqCst) {
-                                    return;
-                                }
-                                listener.await;
-                            }
-                        };
-                        async_io::block_on(ex.run(until));
-                    });
-                spawned
-                    .map_err(|e| log::warn!("cannot start server thread {}: {e}", i + 1))
-                    .ok()
-            })
-            .collect();
-        Runners {
-            stop,
-            stopped,
-            threads,
-        }
-    }
-
-    fn signal(&self) {
-        self.stopped.store(true, Ordering::SeqCst);
-        self.stop.notify(usize::MAX);
-    }
-
-    /// Stops the threads and waits (on the [`blocking`] pool) until they have ended,
-    /// so that the caller holds the executor's last reference.
-    async fn stop(mut self) {
-        self.signal();
-        for thread in std::mem::take(&mut self.threads) {
-            if unblock(move || thread.join()).await.is_err() {
-                log::error!("a server thread panicked");
-            }
-        }
-    }
-}
-
-impl Drop for Runners {
-    fn drop(&mut self) {
-        self.signal();
     }
 }
 

@@ -1,6 +1,6 @@
 //! `Builder::threads`: sessions run on the server's own threads beside the one that
-//! polls `run`, any session on any of them; with one thread they all run on the polling
-//! thread; `run` ends its threads before it returns. (One test, alone in this binary,
+//! polls `run`, spread over them as they connect; with one thread they all run on the
+//! polling thread; `run` ends its threads before it returns. (One test, alone in this binary,
 //! so that no other test's server threads are counted.)
 
 mod common;
@@ -99,8 +99,9 @@ fn logins_on(threads: usize) -> BTreeSet<String> {
 #[test]
 fn sessions_run_on_the_server_threads() {
     assert_eq!(logins_on(1), BTreeSet::from(["poller".to_owned()]));
-    // Six logins that each hold their thread for 100 ms: while the polling thread is
-    // held, the other three threads take the other sessions.
+    // Six sessions at once (each login holds its thread for 100 ms, so they overlap):
+    // each goes to the thread with the fewest sessions, so the server's own threads
+    // take some.
     let seen = logins_on(4);
     assert!(seen.contains("sansftp-async"), "{seen:?}");
 }
