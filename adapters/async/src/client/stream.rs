@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use async_io::Timer;
 use futures_lite::io::{AsyncRead, AsyncWrite};
-use futures_lite::{AsyncReadExt, AsyncWriteExt, Stream, stream};
+use futures_lite::{AsyncReadExt, AsyncWriteExt, Stream, future, stream};
 use sansftp::Error;
 use sansftp::client::{Closing, DataFlow, Item, ReadNext, TransferEnd, WriteNext};
 
@@ -135,6 +135,71 @@ impl<'a> DataStream<'a> {
                 log::debug!("SO_LINGER on an abandoned upload: {e}");
             }
         }
+    }
+
+    /// Uploads from `file`'s current position with sendfile(2) (Linux), while the
+    /// core lets it (binary, the upload speed unlimited: asked again every 8 MiB, so a
+    /// limit set meanwhile takes over); returns the bytes sent, the file's position
+    /// moved past them. Sends nothing under TLS or elsewhere: copy the rest through
+    /// [`AsyncWrite`](futures_lite::AsyncWrite), from the file's position. A socket
+    /// that takes nothing for the socket timeout fails with `TimedOut`.
+    ///
+    /// The file side runs on this task, as a download's sendfile does in the server:
+    /// meant for local files, whose pages the kernel reads quickly.
+    pub async fn send_file(&mut self, file: &mut std::fs::File) -> io::Result<u64> {
+        let mut total = 0u64;
+        future::poll_fn(|cx| self.poll_send_file(cx, file, &mut total)).await?;
+        Ok(total)
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn poll_send_file(
+        &mut self,
+        cx: &mut Context<'_>,
+        file: &std::fs::File,
+        total: &mut u64,
+    ) -> Poll<io::Result<()>> {
+        use rustix::io::Errno;
+        const CHUNK: usize = 8 << 20;
+        loop {
+            if !self.flow.may_send_file() {
+                return Poll::Ready(Ok(()));
+            }
+            let Some(sock) = self.sock.as_ref().and_then(Conn::plain) else {
+                return Poll::Ready(Ok(()));
+            };
+            match rustix::fs::sendfile(sock.get_ref(), file, None, CHUNK) {
+                Ok(0) => return Poll::Ready(Ok(())),
+                Ok(n) => {
+                    self.stall_armed = false;
+                    self.flow.sent(n, Instant::now())?;
+                    *total += n as u64;
+                }
+                Err(Errno::INTR) => {}
+                Err(Errno::AGAIN) => match sock.poll_writable(cx) {
+                    Poll::Ready(Ok(())) => {}
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(self.flow.broke(e))),
+                    Poll::Pending => {
+                        return self.poll_stall(cx).map_err(|e| self.flow.broke(e));
+                    }
+                },
+                // Nothing was sent by this call: the caller copies the rest.
+                Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => {
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) => return Poll::Ready(Err(self.flow.broke(e.into()))),
+            }
+        }
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn poll_send_file(
+        &mut self,
+        _cx: &mut Context<'_>,
+        _file: &std::fs::File,
+        _total: &mut u64,
+    ) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 
     /// Waits until `at`, for the speed limit.
