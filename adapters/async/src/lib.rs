@@ -134,7 +134,7 @@ mod session;
 mod shards;
 mod shared;
 mod shutdown;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(target_os = "linux")]
 mod splice;
 mod throttles;
 mod transfer;

@@ -348,14 +348,14 @@ async fn receive(
     close_wait: Duration,
 ) -> Result<WriteHandle, TransferError> {
     if let (true, Some(plain)) = (flow.is_plain(), sock.plain()) {
-        #[cfg(any(target_os = "linux", target_os = "android"))]
+        #[cfg(target_os = "linux")]
         if let (true, Some(file)) = (quick, w.file()) {
             match crate::splice::receive(file, plain, flow).await? {
                 crate::splice::Received::End => return Ok(w),
                 crate::splice::Received::Unsupported => {}
             }
         }
-        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        #[cfg(not(target_os = "linux"))]
         let _ = (quick, w.file());
         return receive_binary(w, plain, flow).await;
     }

@@ -328,7 +328,15 @@ impl Job {
         flow: &mut Flow,
     ) -> Result<WriteHandle, TransferError> {
         let tls = socket.tls().is_some();
-        self.pump(socket, &mut file, flow, true)
+        let spliced = match file.file() {
+            Some(f) if flow.is_plain() && !tls => splice(f, socket.tcp(), flow),
+            _ => Ok(false),
+        };
+        spliced
+            .and_then(|done| match done {
+                true => Ok(()),
+                false => self.pump(socket, &mut file, flow, true),
+            })
             .map_err(|e| match e {
                 PumpError::Read(e) if tls && sansftp_tls::is_truncation(&e) => {
                     TransferError::Truncated
@@ -387,6 +395,42 @@ impl Job {
             }
         }
     }
+}
+
+/// Moves a binary upload from the socket into a local file with splice(2) (Linux, see
+/// [`sansftp_storage::splice`]): no byte passes through this process. True when the
+/// socket reached its end; false when the file takes no spliced data (everything read
+/// so far is in it): copy the rest by hand.
+#[cfg(target_os = "linux")]
+fn splice(
+    file: &mut std::fs::File,
+    socket: &TcpStream,
+    flow: &mut Flow,
+) -> Result<bool, PumpError> {
+    use sansftp_storage::splice::{Drained, SpliceInto};
+    let Some(pipe) = SpliceInto::new(file) else {
+        return Ok(false);
+    };
+    loop {
+        let n = pipe.fill(socket).map_err(PumpError::Read)?;
+        if n == 0 {
+            return Ok(true);
+        }
+        let drained = pipe.drain(file, n).map_err(PumpError::Write)?;
+        flow.moved(n, Instant::now());
+        if drained == Drained::Copied {
+            return Ok(false);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn splice(
+    _file: &mut std::fs::File,
+    _socket: &TcpStream,
+    _flow: &mut Flow,
+) -> Result<bool, PumpError> {
+    Ok(false)
 }
 
 enum SendFileError {

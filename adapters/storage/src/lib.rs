@@ -38,6 +38,8 @@ use sansftp::time::DateTime;
 mod beneath;
 mod local;
 mod memory;
+#[cfg(target_os = "linux")]
+pub mod splice;
 
 pub use local::{LocalFs, UploadMode};
 pub use memory::MemoryFs;
