@@ -282,10 +282,23 @@ fn runtime() -> Result<Runtime, OpenError> {
         .map_err(|e| OpenError(format!("starting the object store's runtime: {e}")))
 }
 
-/// An error's text up to its first line break (some servers' messages run on).
+/// An error in one line: its text without the XML body an S3 server's error reply
+/// carries, but with that body's error code (`NoSuchBucket`, `InvalidAccessKeyId`,
+/// `SignatureDoesNotMatch`, ...), which says what to fix.
 fn first_line(e: &object_store::Error) -> String {
     let text = e.to_string();
-    text.lines().next().unwrap_or_default().to_string()
+    let (head, body) = text.split_once("<?xml").unwrap_or((&text, ""));
+    let mut line = head
+        .trim_end_matches([' ', ':', '\n', '\r'])
+        .replace(['\r', '\n'], " ");
+    let code = body
+        .split_once("<Code>")
+        .and_then(|(_, rest)| rest.split_once("</Code>"))
+        .map(|(code, _)| code);
+    if let Some(code) = code {
+        line.push_str(&format!(" ({code})"));
+    }
+    line
 }
 
 #[cfg(test)]
@@ -301,5 +314,17 @@ mod tests {
         for bad in ["bucket", "s3:///x", "http://bucket"] {
             assert!(parse_s3_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn errors_are_one_line_with_the_s3_code() {
+        let e = object_store::Error::Generic {
+            store: "S3",
+            source: "list: 404 Not Found: <?xml version=\"1.0\"?>\n<Error><Code>NoSuchBucket</Code>\n</Error>".into(),
+        };
+        assert_eq!(
+            first_line(&e),
+            "Generic S3 error: list: 404 Not Found (NoSuchBucket)"
+        );
     }
 }
