@@ -31,6 +31,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fs = ObjectStoreFs::s3(&format!("s3://{bucket}"))?;
     let (store, runtime) = (fs.store().clone(), fs.runtime().clone());
     let key = Path::parse(key)?;
+    // WriteMultipart spawns its parts on the current runtime.
+    let _inside = runtime.enter();
 
     let started = Instant::now();
     let mut input = std::fs::File::open(file)?;

@@ -16,8 +16,9 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use object_store::path::Path;
 use object_store::{MultipartUpload, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use sansftp::server::StorageError;
@@ -40,6 +41,8 @@ pub struct ObjectUpload {
     key: Path,
     create_new: bool,
     part: Vec<u8>,
+    /// Part buffers the requests are done with, for the next parts.
+    spare: Arc<Mutex<Vec<Vec<u8>>>>,
     multipart: Option<Box<dyn MultipartUpload>>,
     in_flight: VecDeque<JoinHandle<object_store::Result<()>>>,
     done: bool,
@@ -59,6 +62,7 @@ impl ObjectUpload {
             key,
             create_new,
             part: Vec::new(),
+            spare: Arc::default(),
             multipart: None,
             in_flight: VecDeque::new(),
             done: false,
@@ -66,7 +70,7 @@ impl ObjectUpload {
     }
 
     /// Sends the part buffer as the next part, starting the multipart upload first if
-    /// needed, then waits while more than [`PARTS_IN_FLIGHT`] parts are on their way.
+    /// needed, once fewer than [`PARTS_IN_FLIGHT`] parts are on their way.
     fn send_part(&mut self) -> object_store::Result<()> {
         let multipart = match &mut self.multipart {
             Some(m) => m,
@@ -75,12 +79,19 @@ impl ObjectUpload {
                 self.multipart.insert(started)
             }
         };
-        let part = std::mem::take(&mut self.part);
-        let sending = multipart.put_part(PutPayload::from(part));
-        self.in_flight.push_back(self.runtime.spawn(sending));
-        while self.in_flight.len() > PARTS_IN_FLIGHT {
+        // A long upload: the next part fills a buffer of the full size at once, one the
+        // upload had before if a request is done with it.
+        let spare = self.spare.lock().ok().and_then(|mut spare| spare.pop());
+        let next = spare.unwrap_or_else(|| Vec::with_capacity(PART_SIZE));
+        let part = PooledPart {
+            bytes: std::mem::replace(&mut self.part, next),
+            pool: Arc::clone(&self.spare),
+        };
+        let sending = multipart.put_part(PutPayload::from(Bytes::from_owner(part)));
+        while self.in_flight.len() >= PARTS_IN_FLIGHT {
             self.wait_oldest()?;
         }
+        self.in_flight.push_back(self.runtime.spawn(sending));
         Ok(())
     }
 
@@ -122,6 +133,31 @@ impl ObjectUpload {
             .map_err(storage_error)?;
         self.multipart = None;
         Ok(())
+    }
+}
+
+/// A part's bytes, lent to its request and back to the upload's spare buffers when the
+/// request drops them: a long upload allocates its `PARTS_IN_FLIGHT + 1` buffers once,
+/// instead of 8 MiB per part on whichever pool thread writes, which the allocator's
+/// per-thread arenas would keep resident.
+struct PooledPart {
+    bytes: Vec<u8>,
+    pool: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+impl AsRef<[u8]> for PooledPart {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl Drop for PooledPart {
+    fn drop(&mut self) {
+        let mut bytes = std::mem::take(&mut self.bytes);
+        bytes.clear();
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.push(bytes);
+        }
     }
 }
 
