@@ -53,12 +53,17 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port"
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
 s3 -X PUT "$AWS_ENDPOINT_URL/$BUCKET" -o /dev/null
 
-ftp_port="$(free_port)"
-"$SANSFTP" serve --s3 "s3://$BUCKET/ftp" --user u:p --write --port "$ftp_port" -q >"$work/server.log" 2>&1 &
-server=$!
-pids+=("$server")
-for _ in $(seq 150); do grep -q listening "$work/server.log" && break; sleep 0.1; done
-ftp="ftp://u:p@127.0.0.1:$ftp_port"
+start_server() { # sets $server and $ftp: a fresh `sansftp serve --s3`, ready
+    local port log
+    port="$(free_port)"
+    log="$work/server-$port.log"
+    "$SANSFTP" serve --s3 "s3://$BUCKET/ftp" --user u:p --write --port "$port" -q >"$log" 2>&1 &
+    server=$!
+    pids+=("$server")
+    for _ in $(seq 150); do grep -q listening "$log" && break; sleep 0.1; done
+    ftp="ftp://u:p@127.0.0.1:$port"
+}
+start_server
 
 head -c "$((SIZE_MIB << 20))" /dev/urandom >"$work/object.bin"
 echo "object: $SIZE_MIB MiB, $REPS repetitions, moto $(python3 -c 'import moto; print(moto.__version__)'), $(nproc) cores"
@@ -69,11 +74,11 @@ for r in $(seq "$REPS"); do
     [ "$bytes" = "$((SIZE_MIB << 20))" ] || { echo "direct get: $bytes bytes" >&2; exit 1; }
     direct_put+=("$put"); direct_get+=("$get")
 
+    # Timed into /dev/null, as the direct get only counts bytes; then checked, untimed.
     t0="$(now)"; curl -sS -T "$work/object.bin" "$ftp/object.bin"; t1="$(now)"
-    curl -sS -o "$work/down.bin" "$ftp/object.bin"; t2="$(now)"
-    cmp -s "$work/object.bin" "$work/down.bin" || { echo "FTP download differs" >&2; exit 1; }
+    curl -sS -o /dev/null "$ftp/object.bin"; t2="$(now)"
     ftp_put+=("$(echo "$t1 - $t0" | bc -l)"); ftp_get+=("$(echo "$t2 - $t1" | bc -l)")
-    rm -f "$work/down.bin"
+    curl -sS "$ftp/object.bin" | cmp -s "$work/object.bin" - || { echo "FTP download differs" >&2; exit 1; }
     s3 -X DELETE "$AWS_ENDPOINT_URL/$BUCKET/direct/object.bin" -o /dev/null
     s3 -X DELETE "$AWS_ENDPOINT_URL/$BUCKET/ftp/object.bin" -o /dev/null
     echo "rep $r: direct put ${direct_put[-1]}s get ${direct_get[-1]}s; FTP put ${ftp_put[-1]}s get ${ftp_get[-1]}s"
@@ -90,7 +95,10 @@ echo "|---|---|---|---|"
 row upload "$(median "${direct_put[@]}")" "$(median "${ftp_put[@]}")"
 row download "$(median "${direct_get[@]}")" "$(median "${ftp_get[@]}")"
 
-# Memory: one long upload, streamed from /dev/urandom.
+# Memory: one long upload to a fresh server (idle: its RSS before any transfer),
+# streamed from /dev/urandom.
+kill "$server"
+start_server
 idle="$(rss_kib "$server")"
 peak="$idle"
 head -c "$((RSS_MIB << 20))" /dev/urandom | curl -sS -T - "$ftp/big.bin" &
