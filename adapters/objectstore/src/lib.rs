@@ -29,7 +29,7 @@
 //!   streams the kept head of the old object into the new one. `STOU` never replaces.
 //! - `RNFR`/`RNTO` of a file is a server-side copy, then a delete (another server may
 //!   see both names for a moment; never neither). A directory is refused with `502`
-//!   ([`StorageError::Unsupported`](sansftp::server::StorageError::Unsupported)):
+//!   ([`StorageError::Unsupported`]):
 //!   moving its objects one by one could fail half-way.
 //! - `APPE` is refused with `502`: an object cannot grow in place, and rewriting it
 //!   under a concurrent append would silently lose one of them.
