@@ -136,24 +136,20 @@ fn killed_uploader_leaves_no_object() {
     std::fs::write(&big, random_bytes(48 * MIB, 12)).unwrap();
     for name in ["old.bin", "new.bin"] {
         let mut client = Command::new("curl")
-            .args(["-sS", "--limit-rate", "16M", "-T", arg(&big)])
+            .args(["-sS", "--limit-rate", "8M", "-T", arg(&big)])
             .arg(server.url("u:p@", name))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Two parts (16 MiB) sent at least, a third on its way.
-        std::thread::sleep(Duration::from_millis(1500));
-        let started = s3.uploads_in_progress(&prefix);
-        assert_eq!(started, 1, "{name}: no multipart upload under way to cut");
+        // A part (8 MiB) went out: the multipart upload is under way.
+        let started = s3.wait_for_uploads(&prefix, |n| n == 1, Duration::from_secs(20));
         client.kill().unwrap();
         client.wait().unwrap();
+        assert_eq!(started, 1, "{name}: no multipart upload under way to cut");
+        let left = s3.wait_for_uploads(&prefix, |n| n == 0, Duration::from_secs(10));
+        assert_eq!(left, 0, "{name}: the multipart upload was not aborted");
     }
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while s3.uploads_in_progress(&prefix) > 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(s3.uploads_in_progress(&prefix), 0, "parts left behind");
     assert_eq!(s3.keys(&prefix), [format!("{prefix}/old.bin")]);
     assert_eq!(s3.get(&format!("{prefix}/old.bin")), b"original\n");
     assert!(!server.log().contains("received"), "{}", server.log());
@@ -258,6 +254,24 @@ impl S3 {
         let mut keys: Vec<String> = tags(&body, "Key").iter().map(|k| unescape(k)).collect();
         keys.sort();
         keys
+    }
+
+    /// Polls [`uploads_in_progress`](S3::uploads_in_progress) until `done` says so or
+    /// `limit` passes; the last count.
+    fn wait_for_uploads(
+        &self,
+        prefix: &str,
+        done: impl Fn(usize) -> bool,
+        limit: Duration,
+    ) -> usize {
+        let deadline = Instant::now() + limit;
+        loop {
+            let n = self.uploads_in_progress(prefix);
+            if done(n) || Instant::now() >= deadline {
+                return n;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Multipart uploads started and neither completed nor aborted below `prefix`.
