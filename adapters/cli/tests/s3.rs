@@ -174,6 +174,60 @@ fn a_missing_bucket_is_one_line_at_start() {
     assert!(!out.stdout.contains("listening"), "{}", out.stdout);
 }
 
+/// Credentials the server refuses: a moto of this test's own that checks them
+/// (`INITIAL_NO_AUTH_ACTION_COUNT=0`), stopped by PID when the test ends.
+#[test]
+fn refused_credentials_are_one_line_at_start() {
+    if !have_tool("moto_server") {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let moto = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .env("INITIAL_NO_AUTH_ACTION_COUNT", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _stop = Kill(moto);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server does not listen");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let s3 = S3 {
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
+    let out = run(
+        s3.command("s3://sansftp-any-bucket")
+            .env("AWS_ACCESS_KEY_ID", "nobody")
+            .args(["--port", "0"]),
+        TOOL_TIMEOUT,
+    )
+    .failed();
+    let last = out.stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("sansftp: cannot serve s3://sansftp-any-bucket: ")
+            && last.ends_with("403 Forbidden (InvalidAccessKeyId)"),
+        "{}",
+        out.describe("ended")
+    );
+    assert!(!out.stdout.contains("listening"), "{}", out.stdout);
+}
+
+/// Kills (by PID) and reaps a child when dropped.
+struct Kill(std::process::Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn curl(args: &[&str]) -> Output {
     run(
         Command::new("curl")
