@@ -714,6 +714,31 @@ fn control_closed_stops_everything() {
 }
 
 #[test]
+fn what_the_backend_cannot_do_is_502_not_451() {
+    let mut d = login();
+    d.fs.like_object_store = true;
+    d.fs.mkdir_all("/home/alice/dir");
+    let out = d.send(b"PASV\r\nAPPE notes.txt\r\n");
+    assert!(
+        out.ends_with("502 /home/alice/notes.txt: not supported by this storage: APPE\r\n"),
+        "{out}"
+    );
+    assert!(!out.contains("150 "), "{out}");
+    assert_eq!(
+        d.send(b"RNFR dir\r\nRNTO moved\r\n"),
+        "350 Ready for RNTO\r\n\
+         502 /home/alice/moved: not supported by this storage: renaming a directory\r\n"
+    );
+    assert!(d.fs.exists("/home/alice/dir"));
+    // A file still renames, and the session goes on.
+    assert!(
+        d.send(b"RNFR notes.txt\r\nRNTO n2\r\n")
+            .ends_with("250 Requested file action okay, completed\r\n")
+    );
+    assert!(d.fs.exists("/home/alice/n2"));
+}
+
+#[test]
 fn transfer_failures_map_to_codes() {
     use sansftp::server::{StorageError, TransferError};
     let mut d = login();

@@ -72,7 +72,7 @@
 //! | `ABOR` during a transfer / with none | `426` then `226` / `225` |
 //! | `MLSD` of a file | `501` |
 //! | a path with NUL (or too long) | `501`, `553` when it names something to create |
-//! | storage errors | [`StorageError::reply_code`]: `550`, `452`, `451`; `553` for an upload into a missing directory, `552` for a full disk during an upload |
+//! | storage errors | [`StorageError::reply_code`]: `550`, `452`, `451`, `502` for what the backend cannot do at all ([`StorageError::Unsupported`]: `APPE` or a directory's rename on an object store); `553` for an upload into a missing directory, `552` for a full disk during an upload |
 //! | idle timeout | `421`, then close |
 //! | a connected transfer that moves no byte for [`Config::stall_timeout`] | `426` (the session goes on) and [`Event::DataStalled`] |
 //! | a connection over [`Config::max_connections`] / a login over [`User::max_connections`] | `421` [`Config::server_full_text`], close / `530` [`Config::user_limit_text`] |

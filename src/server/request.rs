@@ -223,6 +223,11 @@ pub enum StorageError {
         /// The file's size.
         size: u64,
     },
+    /// The backend cannot do this operation at all, whatever the path (`502`): an
+    /// object store that refuses `APPE` or the rename of a directory. The text says
+    /// what is not supported, for the reply.
+    #[error("not supported by this storage: {0}")]
+    Unsupported(String),
     /// Anything else (`451`), with a short message for the reply text.
     #[error("local error: {0}")]
     Other(String),
@@ -235,6 +240,7 @@ impl StorageError {
             StorageError::NoSpace => Code::INSUFFICIENT_STORAGE,
             StorageError::Other(_) => Code::LOCAL_ERROR,
             StorageError::InvalidOffset { .. } => Code::INVALID_REST,
+            StorageError::Unsupported(_) => Code::NOT_IMPLEMENTED,
             _ => Code::FILE_UNAVAILABLE,
         }
     }
@@ -250,6 +256,7 @@ impl StorageError {
             K::IsADirectory => StorageError::IsADirectory,
             K::DirectoryNotEmpty => StorageError::NotEmpty,
             K::StorageFull | K::QuotaExceeded => StorageError::NoSpace,
+            K::Unsupported => StorageError::Unsupported(message.to_string()),
             _ => StorageError::Other(message.to_string()),
         }
     }

@@ -28,6 +28,9 @@ pub struct MemFs {
     nodes: BTreeMap<Vec<u8>, Node>,
     /// The modification time given to every entry.
     pub mtime: DateTime,
+    /// Answer `APPE` and the rename of a directory with [`StorageError::Unsupported`],
+    /// as an object store does.
+    pub like_object_store: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +54,7 @@ impl MemFs {
             nodes,
             // Test invariant: a valid fixed date.
             mtime: DateTime::new(2024, 5, 1, 12, 30, 0).expect("valid date"),
+            like_object_store: false,
         }
     }
 
@@ -162,6 +166,9 @@ impl MemFs {
                 let Some(node) = node else {
                     return Err(StorageError::NotFound);
                 };
+                if node == Node::Dir && self.like_object_store {
+                    return Err(StorageError::Unsupported("renaming a directory".into()));
+                }
                 if node == Node::Dir && to.starts_with(from) {
                     return Err(StorageError::Other(
                         "cannot move a directory into itself".into(),
@@ -207,6 +214,9 @@ impl MemFs {
                 append,
                 unique,
             } => {
+                if *append && self.like_object_store {
+                    return Err(StorageError::Unsupported("APPE".into()));
+                }
                 self.parent_is_dir(path)?;
                 let existing = self.nodes.get(path.as_bytes()).cloned();
                 if *unique && existing.is_some() {

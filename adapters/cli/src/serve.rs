@@ -59,8 +59,14 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     max_connections: Option<usize>,
     /// Serve an empty in-memory tree instead of ROOT (nothing touches the disk).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "s3")]
     memory: bool,
+    /// Serve a bucket (or a prefix in it) of S3 or an S3-compatible server instead of
+    /// ROOT; several servers may serve the same one. Credentials, region and endpoint
+    /// come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and
+    /// AWS_ENDPOINT_URL. APPE and renaming a directory are refused (502).
+    #[arg(long, value_name = "s3://BUCKET[/PREFIX]")]
+    s3: Option<String>,
     /// Use the blocking adapter (a thread per session) instead of the async one.
     #[arg(long)]
     blocking: bool,
@@ -90,7 +96,7 @@ pub struct Args {
 
 /// Builds the configuration and serves until the process is stopped.
 pub fn run(args: Args) -> Result<(), sansftp::Error> {
-    let root = if args.memory {
+    let root = if args.memory || args.s3.is_some() {
         PathBuf::from("/")
     } else {
         std::fs::canonicalize(&args.root)
@@ -107,6 +113,8 @@ pub fn run(args: Args) -> Result<(), sansftp::Error> {
     let addr = SocketAddr::new(args.host, args.port);
     let served = if args.memory {
         "an in-memory tree".to_owned()
+    } else if let Some(url) = &args.s3 {
+        url.clone()
     } else {
         root.display().to_string()
     };
@@ -120,11 +128,32 @@ pub fn run(args: Args) -> Result<(), sansftp::Error> {
         },
         logins.join(", ")
     );
-    if args.memory {
+    if let Some(url) = &args.s3 {
+        serve(bucket(url)?, config, tls, addr, &args)
+    } else if args.memory {
         serve(MemoryFs::new(), config, tls, addr, &args)
     } else {
         serve(LocalFs::new(), config, tls, addr, &args)
     }
+}
+
+/// The bucket of `--s3`, checked (it exists, the credentials are accepted) before the
+/// server starts, so a mistake is one line at start and not a 451 per command.
+#[cfg(feature = "s3")]
+fn bucket(url: &str) -> Result<sansftp_objectstore::ObjectStoreFs, sansftp::Error> {
+    let unusable = |e: sansftp_objectstore::OpenError| {
+        sansftp::Error::Io(std::io::Error::other(format!("cannot serve {e}")))
+    };
+    let storage = sansftp_objectstore::ObjectStoreFs::s3(url).map_err(unusable)?;
+    storage.check().map_err(unusable)?;
+    Ok(storage)
+}
+
+#[cfg(not(feature = "s3"))]
+fn bucket(url: &str) -> Result<MemoryFs, sansftp::Error> {
+    Err(sansftp::Error::Io(std::io::Error::other(format!(
+        "cannot serve {url}: this sansftp was built without the `s3` feature"
+    ))))
 }
 
 fn config(args: &Args, root: &std::path::Path) -> Result<Config, sansftp::Error> {

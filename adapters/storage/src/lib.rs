@@ -22,6 +22,109 @@
 //! The trait is synchronous: the blocking adapter calls it on the session's thread, the
 //! async adapter on a thread pool (`blocking::unblock`), except the opens of a storage
 //! that says they are quick ([`Storage::opens_quickly`]), which it calls inline.
+//!
+//! Other backends live in their own crates (`sansftp-objectstore`: S3 and compatible
+//! servers); any crate can write one (below).
+//!
+//! # The storage contract
+//!
+//! What every backend does, checked by the public suite in the module `contract`
+//! (feature `contract`; its macro `contract_suite!` runs it against a backend):
+//!
+//! - **Paths** are [`VirtualPath`]s below the user's root: absolute, normalized, never
+//!   leading outside it (`..` is already resolved). Names are bytes (not always UTF-8)
+//!   and come back from [`list`](Storage::list) as they went in.
+//! - **Directories**: [`make_dir`](Storage::make_dir) makes one level in an existing
+//!   directory (`AlreadyExists` for any existing name, the root included);
+//!   [`remove_dir`](Storage::remove_dir) removes an empty one only (`NotEmpty`; the
+//!   root is `PermissionDenied`); [`list`](Storage::list) gives one level, without `.`
+//!   and `..`.
+//! - **Reads** ([`open_read`](Storage::open_read)) start at any offset (`REST`); past
+//!   the end they read nothing.
+//! - **Uploads** ([`open_write`](Storage::open_write)) are invisible until
+//!   [`WriteHandle::commit`], which makes them visible whole (a reader sees the old
+//!   file or the new one, never a mix), and dropped without a trace when the handle is
+//!   dropped uncommitted (a failure, an `ABOR`, a client that vanished). `REST n` +
+//!   `STOR` keeps the first `n` bytes (`InvalidOffset` past the end); `STOU`
+//!   ([`WriteMode::CreateNew`]) never replaces a file, at commit time too; `APPE`
+//!   appends. Documented exceptions: `LocalFs` appends in place, and its
+//!   [`UploadMode::InPlace`] writes as the bytes come.
+//! - **Rename** replaces a file, never a directory; a directory moves with its
+//!   contents, never into itself; the root never moves.
+//! - **What a backend cannot do at all** (an object store: `APPE`, renaming a
+//!   directory) is [`StorageError::Unsupported`], which the client sees as `502`, and
+//!   changes nothing.
+//! - **Errors** are the [`StorageError`] the session maps to replies: `NotFound`
+//!   (`550`; `553` for an upload into a missing directory), `NotADirectory` below a file,
+//!   `IsADirectory`, `AlreadyExists`, `NotEmpty`, `PermissionDenied` (`550`), `NoSpace`
+//!   (`452`, `552` during an upload), `InvalidOffset` (`554`), `Unsupported` (`502`),
+//!   `Other` (`451`: a real failure, with a short text; never credentials).
+//! - **Blocking** is allowed everywhere (adapters call off their executors), except
+//!   in the opens of a storage whose [`Storage::opens_quickly`] says true.
+//!
+//! # A backend of your own
+//!
+//! Implement [`Storage`]; give file bytes as a [`ReadHandle::stream`] (any `Read`) and
+//! uploads as a [`WriteHandle::new`] around your [`Upload`]. A whole backend that keeps
+//! one file (the root holds `/only`), read-only:
+//!
+//! ```
+//! use std::io::Cursor;
+//! use sansftp::listing::Entry;
+//! use sansftp::path::VirtualPath;
+//! use sansftp::server::{StorageError, User};
+//! use sansftp::PathIoError;
+//! use sansftp_storage::{ReadHandle, Storage, WriteHandle, WriteMode};
+//!
+//! struct OneFile(&'static [u8]);
+//!
+//! impl Storage for OneFile {
+//!     fn check_root(&self, _: &User) -> Result<(), PathIoError> {
+//!         Ok(())
+//!     }
+//!     fn metadata(&self, _: &User, path: &VirtualPath) -> Result<Entry, StorageError> {
+//!         match path.to_string().as_str() {
+//!             "/" => Ok(Entry::dir("/")),
+//!             "/only" => Ok(Entry::file("only", self.0.len() as u64)),
+//!             _ => Err(StorageError::NotFound),
+//!         }
+//!     }
+//!     fn list(&self, user: &User, path: &VirtualPath) -> Result<Vec<Entry>, StorageError> {
+//!         match self.metadata(user, path)?.is_dir() {
+//!             true => Ok(vec![Entry::file("only", self.0.len() as u64)]),
+//!             false => Err(StorageError::NotADirectory),
+//!         }
+//!     }
+//!     fn make_dir(&self, _: &User, _: &VirtualPath) -> Result<(), StorageError> {
+//!         Err(StorageError::PermissionDenied)
+//!     }
+//!     fn remove_dir(&self, _: &User, _: &VirtualPath) -> Result<(), StorageError> {
+//!         Err(StorageError::PermissionDenied)
+//!     }
+//!     fn remove_file(&self, _: &User, _: &VirtualPath) -> Result<(), StorageError> {
+//!         Err(StorageError::PermissionDenied)
+//!     }
+//!     fn rename(&self, _: &User, _: &VirtualPath, _: &VirtualPath) -> Result<(), StorageError> {
+//!         Err(StorageError::Unsupported("rename".into()))
+//!     }
+//!     fn open_read(&self, u: &User, p: &VirtualPath, at: u64) -> Result<ReadHandle, StorageError> {
+//!         if self.metadata(u, p)?.is_dir() {
+//!             return Err(StorageError::IsADirectory);
+//!         }
+//!         let rest = self.0.get(at.min(self.0.len() as u64) as usize..).unwrap_or_default();
+//!         Ok(ReadHandle::stream(Cursor::new(rest)))
+//!     }
+//!     fn open_write(&self, _: &User, _: &VirtualPath, _: WriteMode) -> Result<WriteHandle, StorageError> {
+//!         Err(StorageError::PermissionDenied)
+//!     }
+//! }
+//!
+//! let mut out = String::new();
+//! let only = VirtualPath::parse(b"/only").unwrap();
+//! let mut file = OneFile(b"hello").open_read(&User::anonymous(), &only, 1).unwrap();
+//! std::io::Read::read_to_string(&mut file, &mut out).unwrap();
+//! assert_eq!(out, "ello");
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -36,6 +139,8 @@ use sansftp::time::DateTime;
 
 #[cfg(target_os = "linux")]
 mod beneath;
+#[cfg(feature = "contract")]
+pub mod contract;
 mod local;
 mod memory;
 #[cfg(target_os = "linux")]
@@ -213,15 +318,30 @@ impl<S: Storage + ?Sized> Storage for std::sync::Arc<S> {
     }
 }
 
-/// A file opened for reading. A concrete type, not a `Box<dyn Read>`, so that the
-/// blocking adapter's `std::io::copy(&mut file, &mut socket)` can use `sendfile`.
-#[derive(Debug)]
+/// A file opened for reading.
+///
+/// An enum rather than a `Box<dyn Read>` so that adapters keep their fast paths for the
+/// two handles they know: a file on disk goes to the socket with `sendfile(2)`, bytes in
+/// memory straight from their buffer. Any other backend gives a [`ReadHandle::Stream`],
+/// any `Read` it implements (a network stream, a decompressor, ...), which adapters copy
+/// through their buffers.
 #[non_exhaustive]
 pub enum ReadHandle {
     /// A file on disk, already positioned at the requested offset.
     File(std::fs::File),
     /// Bytes held in memory.
     Memory(io::Cursor<bytes::Bytes>),
+    /// Any other source of the file's bytes, from the requested offset on. Its reads
+    /// may block (adapters call them off their executors); an error ends the transfer
+    /// with `451` (mapped by [`storage_error`]).
+    Stream(Box<dyn Read + Send>),
+}
+
+impl ReadHandle {
+    /// Wraps a backend's own reader.
+    pub fn stream(reader: impl Read + Send + 'static) -> ReadHandle {
+        ReadHandle::Stream(Box::new(reader))
+    }
 }
 
 impl Read for ReadHandle {
@@ -229,6 +349,17 @@ impl Read for ReadHandle {
         match self {
             ReadHandle::File(f) => f.read(buf),
             ReadHandle::Memory(c) => c.read(buf),
+            ReadHandle::Stream(r) => r.read(buf),
+        }
+    }
+}
+
+impl std::fmt::Debug for ReadHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadHandle::File(file) => f.debug_tuple("File").field(file).finish(),
+            ReadHandle::Memory(c) => f.debug_tuple("Memory").field(c).finish(),
+            ReadHandle::Stream(_) => f.write_str("Stream(..)"),
         }
     }
 }
