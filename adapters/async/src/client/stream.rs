@@ -145,7 +145,10 @@ impl<'a> DataStream<'a> {
     /// that takes nothing for the socket timeout fails with `TimedOut`.
     ///
     /// The file side runs on this task, as a download's sendfile does in the server:
-    /// meant for local files, whose pages the kernel reads quickly.
+    /// meant for local files, whose pages the kernel reads quickly. It costs this side
+    /// about a quarter of the CPU of a copy through buffers, but measured on Linux
+    /// loopback the servers received its spliced pages more slowly (25-35% against
+    /// pyftpdlib and vsftpd), so [`Client::upload`](super::Client::upload) copies.
     pub async fn send_file(&mut self, file: &mut std::fs::File) -> io::Result<u64> {
         let mut total = 0u64;
         future::poll_fn(|cx| self.poll_send_file(cx, file, &mut total)).await?;

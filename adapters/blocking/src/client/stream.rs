@@ -127,6 +127,11 @@ impl<'a> DataStream<'a> {
     /// limit set meanwhile takes over); returns the bytes sent, the file's position
     /// moved past them. Sends nothing elsewhere: copy the rest through
     /// [`Write`] (from the file's position, which stays where sendfile stopped).
+    ///
+    /// It costs this side about a quarter of the CPU of a copy through a buffer, but
+    /// measured on Linux loopback the servers received its spliced pages more slowly
+    /// (25-35% against pyftpdlib and vsftpd), so [`Client::upload`](super::Client::upload)
+    /// writes through a buffer instead.
     pub fn send_file(&mut self, file: &mut std::fs::File) -> io::Result<u64> {
         let mut total = 0u64;
         while let Some(n) = self.send_file_chunk(file)? {

@@ -14,6 +14,11 @@ use super::Client;
 
 /// The copy buffer: big blocks, allocated once per plan.
 const BUF: usize = 256 << 10;
+/// An upload's write size. Measured on Linux loopback (1 GiB from tmpfs, issue 10):
+/// 64 KiB writes moved 800-1,180 MB/s to pyftpdlib and vsftpd, larger ones and
+/// sendfile(2) (`DataStream::send_file`) less, although sendfile costs this side a
+/// quarter of the CPU.
+const UPLOAD_BLOCK: usize = 64 << 10;
 
 impl Client {
     /// Carries out a copy [`Plan`] (`Plan::upload(local, remote)`,
@@ -57,13 +62,19 @@ fn path_error(path: &Path, e: io::Error) -> Error {
 fn upload_file(client: &mut Client, f: &UploadFile, buf: &mut [u8]) -> Result<u64, Error> {
     let mut file = File::open(&f.local).map_err(|e| path_error(&f.local, e))?;
     let mut stream = client.upload_stream(&f.remote, 0)?;
-    // Binary and unlimited: the kernel moves the bytes; the rest (or all of it,
-    // elsewhere) through the buffer. On an error, the stream's drop aborts.
-    let sent = stream.send_file(&mut file).map_err(data_error)?;
+    // 64 KiB writes, not sendfile: the fastest on Linux loopback against pyftpdlib and
+    // vsftpd (see `UPLOAD_BLOCK`). On an error, the stream's drop aborts.
     let local_error = |e| path_error(&f.local, e);
-    let rest = pump(&mut file, &mut stream, buf, local_error, data_error)?;
+    let block = buf.len().min(UPLOAD_BLOCK);
+    let sent = pump(
+        &mut file,
+        &mut stream,
+        &mut buf[..block],
+        local_error,
+        data_error,
+    )?;
     stream.finish()?;
-    Ok(sent + rest)
+    Ok(sent)
 }
 
 /// Downloads one file to its temporary name (the plan renames it, or removes it).

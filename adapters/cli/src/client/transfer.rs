@@ -22,6 +22,12 @@ use crate::progress::Progress;
 
 /// The size of the one buffer each transfer copies through.
 const BUFFER: usize = 256 * 1024;
+/// The copy buffer of an upload. Measured on Linux loopback against pyftpdlib and
+/// vsftpd (1 GiB from tmpfs, issue 10): 64 KiB writes gave 800-1,180 MB/s where 256 KiB
+/// gave 640-930, 1 MiB 740-940, curl (64 KiB) 710-1,050 and sendfile(2) only 520-800
+/// (the kernel's spliced pages cost the server more to receive than copied ones,
+/// although they cost this client a quarter of the CPU).
+const UPLOAD_BUFFER: usize = 64 * 1024;
 
 /// What `get --help` and `put --help` say about where a copy goes.
 const COPY_HELP: &str = "\
@@ -272,7 +278,7 @@ fn get_file(
             return Err(local(target, e));
         }
     };
-    let result = match copy(&mut stream, &mut file, progress) {
+    let result = match copy(&mut stream, &mut file, BUFFER, progress) {
         Ok(n) => stream.finish().map(|()| n),
         Err(Side::Read(e)) => Err(stream.finish().err().unwrap_or(sansftp::Error::Io(e))),
         Err(Side::Write(e)) => {
@@ -316,21 +322,9 @@ fn put_file(
     file.seek(SeekFrom::Start(offset))
         .map_err(|e| local(path, e))?;
     let mut stream = client.upload_stream(remote, offset)?;
-    // The kernel copies the file into the socket while it may (sendfile: a binary
-    // upload without a speed limit); the rest, or all of it, goes through a buffer.
-    let mut sent = 0u64;
-    loop {
-        match stream.send_file_chunk(&mut file) {
-            Ok(Some(0)) | Ok(None) => break,
-            Ok(Some(n)) => {
-                sent += n as u64;
-                progress.add(n as u64);
-            }
-            Err(e) => return Err(stream.finish().err().unwrap_or(sansftp::Error::Io(e))),
-        }
-    }
-    match copy(&mut file, &mut stream, progress) {
-        Ok(n) => stream.finish().map(|()| sent + n),
+    // Through a 64 KiB buffer, not sendfile: see `UPLOAD_BUFFER`.
+    match copy(&mut file, &mut stream, UPLOAD_BUFFER, progress) {
+        Ok(n) => stream.finish().map(|()| n),
         Err(Side::Read(e)) => {
             let _ = stream.abort();
             Err(local(path, e))
@@ -360,8 +354,13 @@ enum Side {
 }
 
 /// Copies to the end through one buffer, advancing the bar.
-fn copy(from: &mut impl Read, to: &mut impl Write, progress: &Progress) -> Result<u64, Side> {
-    let mut buf = vec![0u8; BUFFER];
+fn copy(
+    from: &mut impl Read,
+    to: &mut impl Write,
+    size: usize,
+    progress: &Progress,
+) -> Result<u64, Side> {
+    let mut buf = vec![0u8; size];
     let mut total = 0u64;
     loop {
         let n = match from.read(&mut buf) {
