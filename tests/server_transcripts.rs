@@ -41,9 +41,22 @@ fn greeting_and_login() {
 fn anonymous_and_passwordless_users() {
     let mut d = Driver::new(sample_config());
     assert_eq!(
-        d.send(b"USER anonymous\r\nPWD\r\n"),
-        "230 Login successful\r\n257 \"/pub\" is the current directory\r\n"
+        d.send(b"USER anonymous\r\nPASS me@example.com\r\nPWD\r\n"),
+        "331 Password required for anonymous\r\n230 Login successful\r\n\
+         257 \"/pub\" is the current directory\r\n"
     );
+    let mut d = Driver::new(sample_config());
+    assert_eq!(
+        d.send(b"USER FTP\r\nPASS \r\n"),
+        "331 Password required for FTP\r\n230 Login successful\r\n"
+    );
+    // A mistyped or unknown name is not the anonymous user (RFC 1635).
+    let mut d = Driver::new(sample_config());
+    assert_eq!(d.send(b"USER alicee\r\n"), "530 no such user\r\n");
+    assert_eq!(d.send(b"PASS secret\r\n"), "503 Login with USER first\r\n");
+    // aioftp's anonymous user, asked for by name: any login, at once.
+    let mut d = Driver::new(Config::new().user(User::any_login()));
+    assert_eq!(d.send(b"USER whoever\r\n"), "230 Login successful\r\n");
     let mut d = Driver::new(sample_config());
     assert_eq!(d.send(b"USER nopw\r\n"), "230 Login successful\r\n");
     assert_eq!(d.send(b"PASS x\r\n"), "202 Already logged in\r\n");
@@ -601,7 +614,7 @@ fn size_mdtm_dele_stat() {
 fn permissions_are_checked_before_storage() {
     let mut d = Driver::new(sample_config());
     d.fs = sample_fs();
-    d.send(b"USER anonymous\r\nPASV\r\n");
+    d.send(b"USER anonymous\r\nPASS x\r\nPASV\r\n");
     assert!(
         d.send(b"RETR readme\r\n")
             .ends_with("226 Transfer complete\r\n")

@@ -12,11 +12,11 @@ use crate::command::{
 use crate::listing::FactSet;
 use crate::path::{VirtualPath, quote_257};
 
-use super::config::User;
 use super::data::Progress;
 use super::request::{AuthRequest, DataChannel, Output, StorageOp, Transfer, TransferKind};
 use super::session::{DataSetup, ListKind, Login, Next, Phase, Session, TransferState, Wait};
 use super::texts;
+use super::user::User;
 
 /// What a command needs on its path.
 #[derive(Clone, Copy)]

@@ -43,7 +43,8 @@ use std::time::Instant;
 
 use crate::throttle::Throttle;
 
-use super::config::{Config, User};
+use super::config::Config;
+use super::user::User;
 
 /// A [`Throttle`] several transfers draw from at once.
 pub type SharedThrottle = Arc<Mutex<Throttle>>;

@@ -94,7 +94,7 @@
 //! let now = Instant::now();
 //! let mut s = Session::new(config.clone(), "127.0.0.1:5000".parse().unwrap(),
 //!                          "127.0.0.1:21".parse().unwrap(), now);
-//! s.handle_control(b"USER anonymous\r\n", now);
+//! s.handle_control(b"USER anonymous\r\nPASS me@example.com\r\n", now);
 //! let mut wire = Vec::new();
 //! while let Some(out) = s.poll_output() {
 //!     match out {
@@ -103,7 +103,7 @@
 //!         _ => {}
 //!     }
 //! }
-//! assert_eq!(wire, b"220 welcome\r\n230 Login successful\r\n");
+//! assert_eq!(wire, b"220 welcome\r\n331 Password required for anonymous\r\n230 Login successful\r\n");
 //! ```
 //!
 //! [`Entry`]: crate::listing::Entry
@@ -126,8 +126,9 @@ pub mod testing;
 mod texts;
 mod timers;
 mod tls;
+mod user;
 
-pub use config::{Config, Permission, SpeedLimits, User};
+pub use config::{Config, SpeedLimits};
 pub use data::{Flow, MIN_LIMITED_BLOCK, Progress, TransferFile, WriteMode};
 pub use held::{DataConnection, DataEvent, Held, Passive};
 pub use limits::{
@@ -141,3 +142,4 @@ pub use request::{
 pub use session::Session;
 pub use state::{DEFAULT_BACKLOG, ServerState, Stopping, bind_first};
 pub use tls::{DataTls, TlsPolicy};
+pub use user::{Permission, User};

@@ -13,10 +13,10 @@ use crate::listing::Entry;
 use crate::path::VirtualPath;
 use crate::time::DateTime;
 
-use super::config::User;
 use super::data::Progress;
 use super::limits::TransferThrottles;
 use super::tls::DataTls;
+use super::user::User;
 
 /// Names one request of one session, so a late answer to a request the session has
 /// given up on (an aborted transfer, say) is recognised and ignored.

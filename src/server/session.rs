@@ -17,11 +17,12 @@ use crate::listing::FactSet;
 use crate::path::VirtualPath;
 use crate::reply::Reply;
 
-use super::config::{Config, User};
+use super::config::Config;
 use super::data::Progress;
 use super::limits::{ConnectionGuard, Limits, SessionThrottles, UserGuard};
 use super::request::{Event, Output, RequestId, TransferKind};
 use super::tls::TlsState;
+use super::user::User;
 
 /// The server side of one control connection, as a sans-IO state machine.
 ///

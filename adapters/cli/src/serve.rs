@@ -24,7 +24,8 @@ pub struct Args {
     /// A user as NAME:PASSWORD (repeatable). Without any, the server is anonymous-only.
     #[arg(long = "user", value_name = "NAME:PASSWORD", value_parser = parse_user)]
     users: Vec<(String, String)>,
-    /// Also allow anonymous login (always on when no --user is given).
+    /// Also allow anonymous login, as `anonymous` or `ftp` with any password (always on
+    /// when no --user is given).
     #[arg(long)]
     anonymous: bool,
     /// Let users upload, delete, rename and make directories. Anonymous users get write

@@ -517,6 +517,13 @@ fn named_users(adapter: Adapter) {
     assert_absent(&root.join("anon.txt"));
     curl(mode, &["-T", arg(&file), &server.url("u:p@", "up.txt")]).ok();
     assert_file(&root.join("up.txt"), b"up\n");
+    // Anonymous is `anonymous` or `ftp`, asked for a password: a mistyped name is refused.
+    let mut c = Control::connect(server.port);
+    assert!(c.reply().starts_with("220"));
+    let typo = c.command("USER uu");
+    assert!(typo.starts_with("530"), "USER uu: {typo:?}");
+    assert!(c.command("USER ftp").starts_with("331"));
+    assert!(c.command("PASS guest@").starts_with("230"));
 }
 
 fn memory_tree(adapter: Adapter) {
