@@ -280,6 +280,7 @@ macro_rules! server_suite {
                 stalled_upload_gets_426_and_the_session_goes_on,
                 slow_transfer_that_keeps_moving_is_not_a_stall,
                 listen_backlog_is_1024_and_configurable,
+                raw_ff_names_round_trip,
             ]
         );
     };

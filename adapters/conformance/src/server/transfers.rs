@@ -559,3 +559,33 @@ pub fn speed_limits_apply<H: ServerHarness>(h: &H) {
     assert!(fs.read("/g").is_some_and(|b| b == data[..]));
     ftp.quit();
 }
+
+/// A name with raw, unescaped 0xFF 0xFE bytes (a client that does not double its
+/// IACs) round-trips through STOR, NLST and RETR, and lands on disk byte for byte: only
+/// the Telnet sequences FTP uses are taken out of command lines.
+pub fn raw_ff_names_round_trip<H: ServerHarness>(h: &H) {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::new().user(User::new("alice", "secret").base_path(dir.path()));
+    let srv = start(h, LocalFs::new(), cfg);
+    let name: &[u8] = b"caf\xe9-\xff\xfe.bin";
+    let mut ftp = Ftp::login(srv.addr());
+    ftp.expect("TYPE I", 200);
+    let addr = ftp.pasv();
+    let mut data = connect_data(addr);
+    ftp.send_raw(&[&b"STOR "[..], name, b"\r\n"].concat());
+    ftp.expect_reply(150);
+    data.write_all(b"raw name").unwrap();
+    drop(data);
+    ftp.expect_reply(226);
+    let on_disk = dir.path().join(std::ffi::OsStr::from_bytes(name));
+    assert_eq!(std::fs::read(&on_disk).unwrap(), b"raw name");
+    let nlst = ftp.download("NLST");
+    assert_eq!(nlst, [name, b"\r\n"].concat());
+    let addr = ftp.pasv();
+    let data = connect_data(addr);
+    ftp.send_raw(&[&b"RETR "[..], name, b"\r\n"].concat());
+    ftp.expect_reply(150);
+    assert_eq!(read_all(data), b"raw name");
+    ftp.expect_reply(226);
+}
