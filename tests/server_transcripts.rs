@@ -531,24 +531,88 @@ fn mlsd_ends_226_and_refuses_files() {
     let mut d = login_pasv();
     let out = d.send(b"MLSD\r\n");
     assert!(out.ends_with("226 Transfer complete\r\n"), "{out}");
-    assert_eq!(
-        String::from_utf8(d.downloaded.clone()).unwrap(),
-        "type=dir;modify=20240501123000; docs\r\n\
-         type=file;size=18;modify=20240501123000; notes.txt\r\n"
+    let body = String::from_utf8(d.downloaded.clone()).unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.len(), 2, "{body}");
+    assert!(
+        lines[0].starts_with("type=dir;modify=20240501123000;perm=cdeflmp;unique=p")
+            && lines[0].ends_with("; docs"),
+        "{body}"
+    );
+    assert!(
+        lines[1].starts_with("type=file;size=18;modify=20240501123000;perm=adfrw;unique=p")
+            && lines[1].ends_with("; notes.txt"),
+        "{body}"
     );
     assert!(
         d.send(b"PASV\r\nMLSD notes.txt\r\n")
             .ends_with("501 /home/alice/notes.txt: Not a directory\r\n")
     );
-    assert_eq!(
-        d.send(b"MLST notes.txt\r\n"),
-        "250-Listing /home/alice/notes.txt\r\n type=file;size=18;modify=20240501123000; /home/alice/notes.txt\r\n250 End\r\n"
+    let mlst = d.send(b"MLST notes.txt\r\n");
+    assert!(
+        mlst.starts_with(
+            "250-Listing /home/alice/notes.txt\r\n type=file;size=18;modify=20240501123000;perm=adfrw;unique=p"
+        ) && mlst.ends_with("; /home/alice/notes.txt\r\n250 End\r\n"),
+        "{mlst}"
     );
+    // The same file has the same `unique` in MLST and MLSD.
+    let unique = |text: &str| text.split("unique=").nth(1).unwrap()[..17].to_owned();
+    assert_eq!(unique(&mlst), unique(lines[1]));
     assert_eq!(
         d.send(b"OPTS MLST type;size\r\n"),
         "200 MLST OPTS type;size;\r\n"
     );
     assert!(d.send(b"MLST\r\n").contains(" type=dir; /home/alice\r\n"));
+}
+
+/// Every fact FEAT marks as selected is sent for every entry that has it: `perm` with the
+/// logged-in user's own rights, `unique` for every entry.
+#[test]
+fn mlsx_send_every_fact_feat_advertises() {
+    let mut d = Driver::new(sample_config());
+    d.fs = sample_fs();
+    d.fs.mkdir_all("/pub/sub");
+    d.send(b"USER anonymous\r\nPASS x\r\n");
+    let feat = d.send(b"FEAT\r\n");
+    let mlst_line = feat.lines().find(|l| l.starts_with(" MLST ")).unwrap();
+    let selected: Vec<&str> = mlst_line[6..]
+        .split(';')
+        .filter_map(|f| f.strip_suffix('*'))
+        .collect();
+    assert!(
+        selected.contains(&"perm") && selected.contains(&"unique"),
+        "{feat}"
+    );
+    assert!(
+        d.send(b"PASV\r\nMLSD\r\n")
+            .ends_with("226 Transfer complete\r\n")
+    );
+    let body = String::from_utf8(d.downloaded.clone()).unwrap();
+    for line in body.lines() {
+        let facts = line.split(' ').next().unwrap();
+        for fact in ["type", "modify", "perm", "unique"] {
+            assert!(selected.contains(&fact));
+            assert!(
+                facts.contains(&format!("{fact}=")),
+                "{fact} missing: {line}"
+            );
+        }
+    }
+    // Anonymous may only read under /pub: its rights, not the storage's.
+    assert!(
+        body.contains("perm=r;") && body.contains(" readme\r\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains("perm=el;") && body.contains(" sub\r\n"),
+        "{body}"
+    );
+    // OPTS MLST leaves them out again.
+    d.send(b"OPTS MLST type;\r\n");
+    assert_eq!(
+        d.send(b"MLST readme\r\n"),
+        "250-Listing /pub/readme\r\n type=file; /pub/readme\r\n250 End\r\n"
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@ use crate::code::Code;
 use crate::error::NoAvailablePort;
 use crate::path::{VirtualPath, quote_257};
 
+use super::facts::add_server_facts;
 use super::request::{
     AuthResult, Event, Output, RequestId, StorageError, StorageOutcome, TransferError, TransferKind,
 };
@@ -370,11 +371,30 @@ impl Session {
                 Some(t) if e.is_file() => self.reply(Code::FILE_STATUS, t.to_modify_string()),
                 _ => self.reply(Code::FILE_UNAVAILABLE, format!("{p}: No modification time")),
             },
-            (Next::Mlst(p), StorageOutcome::Metadata(e)) => {
+            (Next::Mlst(p), StorageOutcome::Metadata(mut e)) => {
+                if let Some(user) = self.user() {
+                    add_server_facts(&mut e, &p, user, self.mlst_facts);
+                }
                 let reply = texts::mlst(&p, e, self.mlst_facts);
                 self.send(&reply);
             }
-            (Next::List(kind, p), StorageOutcome::Listing { entries, now: wall }) => {
+            (
+                Next::List(kind, p),
+                StorageOutcome::Listing {
+                    mut entries,
+                    now: wall,
+                },
+            ) => {
+                if let (ListKind::Mlsd, Some(user)) = (kind, self.user()) {
+                    for e in &mut entries {
+                        let own = if e.is_self_or_parent() {
+                            None
+                        } else {
+                            p.join(&e.name).ok()
+                        };
+                        add_server_facts(e, own.as_ref().unwrap_or(&p), user, self.mlst_facts);
+                    }
+                }
                 let body = texts::listing(kind, &entries, wall, self.mlst_facts);
                 self.finish_listing(kind, &p, true, body, now);
             }

@@ -113,6 +113,7 @@ mod commands;
 mod completion;
 mod config;
 mod data;
+mod facts;
 mod held;
 mod limits;
 mod ports;

@@ -760,6 +760,12 @@ fn to_entry(name: Vec<u8>, meta: &Metadata, link_target: Option<&Path>) -> Entry
             .with_links(meta.nlink())
             .with_owner(meta.uid().to_string())
             .with_group(meta.gid().to_string());
+        // MLSx `unique` (RFC 3659 §7.5.2): the device and inode, as pure-ftpd does.
+        // Hex digits and `g` always make a valid fact value.
+        let _ = entry.facts.push(
+            "unique",
+            format!("{:x}g{:x}", meta.dev(), meta.ino()).as_bytes(),
+        );
         if matches!(kind, Kind::CharDevice | Kind::BlockDevice) {
             let rdev = meta.rdev();
             // glibc's major()/minor() encoding.

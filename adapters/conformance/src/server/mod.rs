@@ -281,6 +281,7 @@ macro_rules! server_suite {
                 slow_transfer_that_keeps_moving_is_not_a_stall,
                 listen_backlog_is_1024_and_configurable,
                 raw_ff_names_round_trip,
+                mlsx_facts_on_disk,
             ]
         );
     };

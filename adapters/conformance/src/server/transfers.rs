@@ -589,3 +589,52 @@ pub fn raw_ff_names_round_trip<H: ServerHarness>(h: &H) {
     assert_eq!(read_all(data), b"raw name");
     ftp.expect_reply(226);
 }
+
+/// MLSD and MLST on real files send every fact FEAT marks as selected: `perm` with the
+/// user's rights (read-only here), `unique` from the file's device and inode (the same
+/// in both), `unix.mode`.
+pub fn mlsx_facts_on_disk<H: ServerHarness>(h: &H) {
+    use sansftp::server::Permission;
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f.txt"), "hi").unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let read_only = Permission::new("/").unwrap().read_only();
+    let user = User::new("alice", "secret")
+        .base_path(dir.path())
+        .permission(read_only);
+    let srv = start(h, LocalFs::new(), Config::new().user(user));
+    let mut ftp = Ftp::login(srv.addr());
+    let feat = ftp.expect("FEAT", 211).text;
+    for fact in [
+        "type*",
+        "size*",
+        "modify*",
+        "perm*",
+        "unique*",
+        "unix.mode*",
+    ] {
+        assert!(feat.contains(fact), "{feat}");
+    }
+    let meta = std::fs::metadata(dir.path().join("f.txt")).unwrap();
+    let unique = format!("unique={:x}g{:x};", meta.dev(), meta.ino());
+    let mlsd = String::from_utf8(ftp.download("MLSD")).unwrap();
+    let file = mlsd.lines().find(|l| l.ends_with(" f.txt")).expect("f.txt");
+    for fact in [
+        "type=file;",
+        "size=2;",
+        "modify=",
+        "perm=r;",
+        &unique,
+        "unix.mode=",
+    ] {
+        assert!(file.contains(fact), "{fact} missing: {file}");
+    }
+    let sub = mlsd.lines().find(|l| l.ends_with(" sub")).expect("sub");
+    assert!(
+        sub.contains("type=dir;") && sub.contains("perm=el;"),
+        "{sub}"
+    );
+    let mlst = ftp.expect("MLST f.txt", 250).text;
+    assert!(mlst.contains(&unique) && mlst.contains("perm=r;"), "{mlst}");
+}
