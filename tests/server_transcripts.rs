@@ -61,9 +61,138 @@ fn anonymous_and_passwordless_users() {
     assert_eq!(d.send(b"USER nopw\r\n"), "230 Login successful\r\n");
     assert_eq!(d.send(b"PASS x\r\n"), "202 Already logged in\r\n");
     // Without an anonymous user, unknown names are refused.
-    let mut d = Driver::new(Config::new().user(User::new("a", "b")));
+    let only_a = Config::new()
+        .user(User::new("a", "b"))
+        .login_failure_delay(Duration::ZERO);
+    let mut d = Driver::new(only_a);
     assert_eq!(d.send(b"USER zed\r\n"), "530 no such user\r\n");
     assert_eq!(d.send(b"PASS b\r\n"), "503 Login with USER first\r\n");
+}
+
+/// A failed login's 530 comes after `login_failure_delay` (1 s by default), and the
+/// commands pipelined behind it wait; its event reads `login failed for USER from IP`.
+#[test]
+fn a_failed_login_is_answered_after_the_delay() {
+    let config = Config::new().user(User::new("alice", "secret"));
+    assert_eq!(config.login_failure_delay, Duration::from_secs(1));
+    let mut d = Driver::new(config);
+    assert_eq!(
+        d.send(b"USER alice\r\nPASS wrong\r\nNOOP\r\n"),
+        "331 Password required for alice\r\n"
+    );
+    assert_eq!(d.advance(Duration::from_millis(999)), "");
+    assert_eq!(
+        d.advance(Duration::from_millis(1)),
+        "530 wrong password\r\n200 NOOP ok\r\n"
+    );
+    let failed: Vec<String> = d
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::LoginFailed { .. }))
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(failed, ["login failed for alice from 10.0.0.2"]);
+    // An unknown name waits too; a good password does not.
+    assert_eq!(d.send(b"USER bob\r\n"), "");
+    assert_eq!(d.advance(Duration::from_secs(1)), "530 no such user\r\n");
+    assert_eq!(
+        d.send(b"USER alice\r\nPASS secret\r\n"),
+        "331 Password required for alice\r\n230 Login successful\r\n"
+    );
+}
+
+/// Five failed logins from one address ban it (421 to its next login and to its new
+/// connections) and no other; a successful login elsewhere resets nothing.
+#[test]
+fn failed_logins_ban_their_address_only() {
+    use sansftp::server::Limits;
+    use std::sync::Arc;
+    let config = Arc::new(sample_config());
+    assert_eq!(config.max_login_failures, Some(5));
+    let limits = Limits::new(&config, std::time::Instant::now());
+    let from = |ip: &str| format!("{ip}:40000").parse().unwrap();
+    let mut guesser = Driver::with_limits_from(config.clone(), &limits, from("127.0.0.1"));
+    assert_eq!(
+        guesser.send(b"USER alice\r\n"),
+        "331 Password required for alice\r\n"
+    );
+    // Another address fails four times meanwhile, and a third logs in.
+    let mut other = Driver::with_limits_from(config.clone(), &limits, from("127.0.0.2"));
+    for _ in 0..4 {
+        assert_eq!(other.send(b"USER bob\r\n"), "530 no such user\r\n");
+    }
+    let mut good = Driver::with_limits_from(config.clone(), &limits, from("127.0.0.3"));
+    good.send(b"USER alice\r\nPASS secret\r\n");
+    for _ in 0..4 {
+        assert_eq!(guesser.send(b"PASS wrong\r\n"), "530 wrong password\r\n");
+    }
+    assert_eq!(guesser.send(b"PASS wrong\r\n"), "530 wrong password\r\n");
+    assert!(
+        guesser
+            .events
+            .iter()
+            .any(|e| e.to_string() == "127.0.0.1 banned for 300 s after too many failed logins")
+    );
+    // Even the right password is refused now, and the session closed.
+    assert_eq!(
+        guesser.send(b"PASS secret\r\n"),
+        "421 Too many failed logins from your address, try again later\r\n"
+    );
+    assert!(guesser.closed);
+    // A new connection from it is refused at once (an IPv4-mapped form too) ...
+    for ip in ["127.0.0.1", "[::ffff:127.0.0.1]"] {
+        let again = Driver::with_limits_from(config.clone(), &limits, from(ip));
+        assert_eq!(
+            String::from_utf8_lossy(&again.wire),
+            "421 Too many failed logins from your address, try again later\r\n"
+        );
+        assert!(again.closed);
+    }
+    // ... but not one from another address, whose fifth failure then bans it.
+    let mut second = Driver::with_limits_from(config.clone(), &limits, from("127.0.0.2"));
+    assert_eq!(
+        second.send(b"USER alice\r\nPASS secret\r\n"),
+        "331 Password required for alice\r\n230 Login successful\r\n"
+    );
+    assert_eq!(other.send(b"USER bob\r\n"), "530 no such user\r\n");
+    assert!(other.send(b"USER alice\r\n").starts_with("421 "));
+    // The ban ends.
+    let ip = "127.0.0.1".parse().unwrap();
+    let later = guesser.now + config.login_ban;
+    assert_eq!(limits.addresses().banned_until(ip, later), None);
+}
+
+/// `max_connections_per_ip`: the sixth connection from one address gets 421, another
+/// address does not, and a closed session frees its slot.
+#[test]
+fn the_sixth_connection_from_one_address_gets_421() {
+    use sansftp::server::Limits;
+    use std::sync::Arc;
+    let config = Arc::new(sample_config().max_connections_per_ip(Some(5)));
+    let limits = Limits::new(&config, std::time::Instant::now());
+    let from = |ip: &str| format!("{ip}:40000").parse().unwrap();
+    let mut five: Vec<Driver> = (0..5)
+        .map(|_| Driver::with_limits_from(config.clone(), &limits, from("127.0.0.1")))
+        .collect();
+    assert!(five.iter().all(|d| d.wire.starts_with(b"220 ")));
+    let sixth = Driver::with_limits_from(config.clone(), &limits, from("127.0.0.1"));
+    assert_eq!(
+        String::from_utf8_lossy(&sixth.wire),
+        "421 Too many connections from your address\r\n"
+    );
+    assert!(sixth.closed);
+    assert!(
+        sixth
+            .events
+            .iter()
+            .any(|e| e.to_string() == "refused: too many connections from 127.0.0.1")
+    );
+    let elsewhere = Driver::with_limits_from(config.clone(), &limits, from("127.0.0.2"));
+    assert!(elsewhere.wire.starts_with(b"220 "));
+    assert_eq!(five[0].send(b"QUIT\r\n"), "221 Goodbye\r\n");
+    five.remove(0);
+    let again = Driver::with_limits_from(config.clone(), &limits, from("127.0.0.1"));
+    assert!(again.wire.starts_with(b"220 "));
 }
 
 #[test]

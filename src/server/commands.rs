@@ -13,7 +13,7 @@ use crate::listing::FactSet;
 use crate::path::{VirtualPath, quote_257};
 
 use super::data::Progress;
-use super::request::{AuthRequest, DataChannel, Output, StorageOp, Transfer, TransferKind};
+use super::request::{AuthRequest, DataChannel, Event, Output, StorageOp, Transfer, TransferKind};
 use super::session::{DataSetup, ListKind, Login, Next, Phase, Session, TransferState, Wait};
 use super::texts;
 use super::user::User;
@@ -51,8 +51,8 @@ impl Session {
             );
         }
         match cmd {
-            Command::User(login) => self.cmd_user(login),
-            Command::Pass(password) => self.cmd_pass(password),
+            Command::User(login) => self.cmd_user(login, now),
+            Command::Pass(password) => self.cmd_pass(password, now),
             Command::Acct(_) => self.reply(Code::SUPERFLUOUS, "No account needed"),
             Command::Rein => self.cmd_rein(),
             Command::Quit => {
@@ -331,8 +331,8 @@ impl Session {
         true
     }
 
-    fn cmd_user(&mut self, login: Vec<u8>) {
-        if !self.login_allowed() {
+    fn cmd_user(&mut self, login: Vec<u8>, now: Instant) {
+        if !self.login_allowed() || self.refused_as_banned(now) {
             return;
         }
         // A new USER starts over, logging out whoever was logged in (as aioftp).
@@ -349,8 +349,8 @@ impl Session {
         });
     }
 
-    fn cmd_pass(&mut self, password: Vec<u8>) {
-        if !self.login_allowed() {
+    fn cmd_pass(&mut self, password: Vec<u8>, now: Instant) {
+        if !self.login_allowed() || self.refused_as_banned(now) {
             return;
         }
         match &self.login {
@@ -369,6 +369,24 @@ impl Session {
                 });
             }
         }
+    }
+
+    /// A login from an address banned for its failed logins (one of this session's,
+    /// or another's from the same address): `421` and close.
+    fn refused_as_banned(&mut self, now: Instant) -> bool {
+        let ip = self.peer.ip();
+        let banned = self
+            .limits
+            .as_ref()
+            .is_some_and(|l| l.addresses().banned_until(ip, now).is_some());
+        if banned {
+            let ip = ip.to_canonical();
+            self.emit(Output::Event(Event::Banned { ip }));
+            let text = self.config.banned_text.clone();
+            self.reply(Code::SERVICE_UNAVAILABLE, text);
+            self.terminate();
+        }
+        banned
     }
 
     /// Logged in: working directory, transfer settings.

@@ -54,15 +54,26 @@ impl Session {
             }
             AuthResult::Denied(reason) => {
                 // After a wrong PASS the user stays chosen, so PASS can be retried.
+                let ip = self.peer.ip().to_canonical();
                 self.emit(Output::Event(Event::LoginFailed {
                     login: String::from_utf8_lossy(&login).into_owned(),
+                    ip,
                 }));
+                let addresses = self.limits.as_ref().map(|l| l.addresses().clone());
+                if let Some(until) = addresses.and_then(|a| a.login_failed(ip, now)) {
+                    let ban = until.saturating_duration_since(now);
+                    self.emit(Output::Event(Event::BanStarted { ip, ban }));
+                }
                 let text = if reason.is_empty() {
                     "Login incorrect".to_owned()
                 } else {
                     reason
                 };
-                self.reply(Code::NOT_LOGGED_IN, text);
+                match grace_end(self.config.login_failure_delay, now) {
+                    // The 530 waits (and the commands behind it): guessing is slow.
+                    Some(until) => self.wait = Some(Wait::FailedLogin { until, text }),
+                    None => self.reply(Code::NOT_LOGGED_IN, text),
+                }
             }
         }
         self.pump(now);

@@ -47,6 +47,30 @@ pub struct Config {
     pub server_full_text: String,
     /// The `530` text for a login over [`User::max_connections`].
     pub user_limit_text: String,
+    /// Most control connections at once from one client IP address (`None`:
+    /// unlimited), counted by [`Session::with_limits`](super::Session::with_limits)
+    /// sessions; beyond it `421` [`address_limit_text`](Config::address_limit_text).
+    pub max_connections_per_ip: Option<usize>,
+    /// The `421` text for a connection over
+    /// [`max_connections_per_ip`](Config::max_connections_per_ip).
+    pub address_limit_text: String,
+    /// Failed logins (a `530` to `USER` or `PASS`) from one IP address within
+    /// [`login_failure_window`](Config::login_failure_window) after which that address
+    /// is banned for [`login_ban`](Config::login_ban): its connections and logins get
+    /// `421` [`banned_text`](Config::banned_text). `None` (or 0): never. Default 5.
+    /// Counted by [`Session::with_limits`](super::Session::with_limits) sessions.
+    pub max_login_failures: Option<u32>,
+    /// How long a failed login counts towards a ban. Default 10 minutes (fail2ban's
+    /// `findtime`).
+    pub login_failure_window: Duration,
+    /// How long an address stays banned. Default 5 minutes.
+    pub login_ban: Duration,
+    /// The `421` text for a banned address.
+    pub banned_text: String,
+    /// How long the session waits before answering a failed login with `530` (commands
+    /// pipelined behind it wait too), so guessing is slow even within the limit. Default
+    /// 1 s, as vsftpd's `delay_failed_login`; zero answers at once.
+    pub login_failure_delay: Duration,
     /// Server-wide download limit, bytes/s (server `write` = client download).
     pub write_speed_limit: Option<u64>,
     /// Server-wide upload limit, bytes/s.
@@ -142,14 +166,24 @@ impl Config {
 
     /// Defaults as in aioftp where it has one: no users (add some with
     /// [`Config::user`]; an adapter should add [`User::anonymous`] when none are given),
-    /// no limits, 5 minute idle timeout (aioftp has none), 10 s data wait, 5 minute
-    /// stall timeout, 5 ms commit grace, 60 s request timeout, any passive port, welcome `"welcome"`, SYST `"UNIX Type: L8"`.
+    /// no connection or speed limits, a ban of 5 minutes after 5 failed logins from one
+    /// address within 10 minutes, 1 s before each failed login's `530`, 5 minute idle
+    /// timeout (aioftp has none), 10 s data wait, 5 minute stall timeout, 5 ms commit
+    /// grace, 60 s request timeout, any passive port, welcome `"welcome"`, SYST
+    /// `"UNIX Type: L8"`.
     pub fn new() -> Config {
         Config {
             users: Vec::new(),
             max_connections: None,
             server_full_text: "Too many connections, try again later".to_owned(),
             user_limit_text: "Too many connections for this user".to_owned(),
+            max_connections_per_ip: None,
+            address_limit_text: "Too many connections from your address".to_owned(),
+            max_login_failures: Some(5),
+            login_failure_window: Duration::from_secs(600),
+            login_ban: Duration::from_secs(300),
+            banned_text: "Too many failed logins from your address, try again later".to_owned(),
+            login_failure_delay: Duration::from_secs(1),
             write_speed_limit: None,
             read_speed_limit: None,
             write_speed_limit_per_connection: None,
@@ -267,6 +301,32 @@ impl Config {
     /// Sets [`Config::max_connections`].
     pub fn max_connections(mut self, max: Option<usize>) -> Config {
         self.max_connections = max;
+        self
+    }
+
+    /// Sets [`Config::max_connections_per_ip`].
+    pub fn max_connections_per_ip(mut self, max: Option<usize>) -> Config {
+        self.max_connections_per_ip = max;
+        self
+    }
+
+    /// Sets the failed-login throttle: [`Config::max_login_failures`] (`None`: off)
+    /// within [`Config::login_failure_window`] ban an address for [`Config::login_ban`].
+    pub fn login_throttle(
+        mut self,
+        max_failures: Option<u32>,
+        window: Duration,
+        ban: Duration,
+    ) -> Config {
+        self.max_login_failures = max_failures;
+        self.login_failure_window = window;
+        self.login_ban = ban;
+        self
+    }
+
+    /// Sets [`Config::login_failure_delay`].
+    pub fn login_failure_delay(mut self, delay: Duration) -> Config {
+        self.login_failure_delay = delay;
         self
     }
 

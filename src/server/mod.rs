@@ -76,6 +76,8 @@
 //! | idle timeout | `421`, then close |
 //! | a connected transfer that moves no byte for [`Config::stall_timeout`] | `426` (the session goes on) and [`Event::DataStalled`] |
 //! | a connection over [`Config::max_connections`] / a login over [`User::max_connections`] | `421` [`Config::server_full_text`], close / `530` [`Config::user_limit_text`] |
+//! | a connection over [`Config::max_connections_per_ip`] / from an address banned after [`Config::max_login_failures`] failed logins (also its next `USER`/`PASS`) | `421` [`Config::address_limit_text`] / [`Config::banned_text`], close |
+//! | a failed login | `530` after [`Config::login_failure_delay`]; [`Event::LoginFailed`] (`login failed for USER from IP`) |
 //! | [`Session::shutdown`] | `421 Server shutting down`, then close, once the running transfer or request is over |
 //! | a storage request unanswered for [`Config::request_timeout`] | `451` (the session goes on); an auth request: `421`, then close; a passive request: `425` |
 //! | more than [`Config::max_pipelined`] commands waiting | `421`, then close |
@@ -109,6 +111,7 @@
 //! [`Entry`]: crate::listing::Entry
 
 pub use crate::ascii;
+mod abuse;
 mod commands;
 mod completion;
 mod config;
@@ -129,6 +132,7 @@ mod timers;
 mod tls;
 mod user;
 
+pub use abuse::{AddressGuard, AddressLimits, AddressRefusal};
 pub use config::{Config, SpeedLimits};
 pub use data::{Flow, MIN_LIMITED_BLOCK, Progress, TransferFile, WriteMode};
 pub use held::{DataConnection, DataEvent, Held, Passive};

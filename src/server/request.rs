@@ -380,10 +380,34 @@ pub enum TransferError {
 pub enum Event {
     /// A user logged in.
     LoggedIn(Arc<User>),
-    /// A login attempt was refused.
+    /// A login attempt was refused (`530` to `USER` or `PASS`). Its log line is stable,
+    /// `login failed for USER from IP`, for tools such as fail2ban.
     LoginFailed {
         /// The name given with `USER`, lossily decoded.
         login: String,
+        /// The client's address (canonical: IPv4 for an IPv4-mapped one).
+        ip: IpAddr,
+    },
+    /// The failed login just reported was the
+    /// [`Config::max_login_failures`](super::Config::max_login_failures)th from `ip`
+    /// within the window: `ip` is banned for `ban`.
+    BanStarted {
+        /// The banned address.
+        ip: IpAddr,
+        /// How long.
+        ban: std::time::Duration,
+    },
+    /// A connection or login from a banned address was refused (`421`, then close).
+    Banned {
+        /// The banned address.
+        ip: IpAddr,
+    },
+    /// A connection over
+    /// [`Config::max_connections_per_ip`](super::Config::max_connections_per_ip) was
+    /// refused (`421`).
+    AddressLimitReached {
+        /// The client's address.
+        ip: IpAddr,
     },
     /// The logged-in user logged out (`QUIT`, `REIN`, another `USER`, close, timeout).
     /// A user manager counting sessions per user releases the slot here.
@@ -434,11 +458,16 @@ pub enum Event {
 
 impl Event {
     /// Whether an operator should hear of it (a log at warning level): the port range
-    /// is exhausted, or a storage or user manager call hangs. The rest is routine.
+    /// is exhausted, a storage or user manager call hangs, a login failed or an address
+    /// was banned for it. The rest is routine.
     pub fn is_warning(&self) -> bool {
         matches!(
             self,
-            Event::NoAvailablePort(_) | Event::RequestTimedOut { .. } | Event::TlsNotResumed { .. }
+            Event::NoAvailablePort(_)
+                | Event::RequestTimedOut { .. }
+                | Event::TlsNotResumed { .. }
+                | Event::LoginFailed { .. }
+                | Event::BanStarted { .. }
         )
     }
 }
@@ -448,7 +477,19 @@ impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Event::LoggedIn(u) => write!(f, "{} logged in", u.display_name()),
-            Event::LoginFailed { login } => write!(f, "login failed for {login:?}"),
+            Event::LoginFailed { login, ip } => {
+                // Control characters escaped, so a name cannot forge a second line.
+                write!(f, "login failed for {} from {ip}", login.escape_debug())
+            }
+            Event::BanStarted { ip, ban } => write!(
+                f,
+                "{ip} banned for {} s after too many failed logins",
+                ban.as_secs()
+            ),
+            Event::Banned { ip } => write!(f, "refused: {ip} is banned after failed logins"),
+            Event::AddressLimitReached { ip } => {
+                write!(f, "refused: too many connections from {ip}")
+            }
             Event::LoggedOut(u) => write!(f, "{} logged out", u.display_name()),
             Event::TransferDone {
                 path: Some(p),
@@ -533,5 +574,14 @@ mod tests {
         assert_eq!(stalled.to_string(), "transfer #3 stalled");
         assert!(!stalled.is_warning());
         assert!(Event::RequestTimedOut { id: RequestId(3) }.is_warning());
+        let failed = Event::LoginFailed {
+            login: "bob\nlogin failed for x".into(),
+            ip: "10.0.0.2".parse().unwrap(),
+        };
+        assert_eq!(
+            failed.to_string(),
+            "login failed for bob\\nlogin failed for x from 10.0.0.2"
+        );
+        assert!(failed.is_warning());
     }
 }

@@ -17,6 +17,7 @@ use crate::listing::FactSet;
 use crate::path::VirtualPath;
 use crate::reply::Reply;
 
+use super::abuse::{AddressGuard, AddressRefusal};
 use super::config::Config;
 use super::data::Progress;
 use super::limits::{ConnectionGuard, Limits, SessionThrottles, UserGuard};
@@ -96,6 +97,8 @@ pub struct Session {
     pub(super) limits: Option<Limits>,
     /// This connection's slot in [`Config::max_connections`]; freed at close.
     connection: Option<ConnectionGuard>,
+    /// This connection's slot in [`Config::max_connections_per_ip`]; freed at close.
+    address: Option<AddressGuard>,
     /// The logged-in user's slot in [`User::max_connections`]; freed at logout.
     pub(super) user_slot: Option<UserGuard>,
     /// Per-connection speed limits, kept across transfers.
@@ -126,10 +129,24 @@ pub(super) enum DataSetup {
 /// An outstanding request and what to do with its answer.
 #[derive(Debug)]
 pub(super) enum Wait {
-    Auth { id: RequestId, login: Vec<u8> },
-    Storage { id: RequestId, next: Next },
-    Passive { id: RequestId, extended: bool },
+    Auth {
+        id: RequestId,
+        login: Vec<u8>,
+    },
+    Storage {
+        id: RequestId,
+        next: Next,
+    },
+    Passive {
+        id: RequestId,
+        extended: bool,
+    },
     Transfer(TransferState),
+    /// A failed login's `530 text` goes out at `until` ([`Config::login_failure_delay`]).
+    FailedLogin {
+        until: Instant,
+        text: String,
+    },
 }
 
 /// What a storage answer continues.
@@ -240,6 +257,7 @@ impl Session {
             passive_lent: false,
             limits: None,
             connection: None,
+            address: None,
             user_slot: None,
             throttles: None,
             tls: TlsState::default(),
@@ -255,6 +273,10 @@ impl Session {
     /// Starts a session for a server with shared [`Limits`] (one per server, see
     /// [`Limits::new`]): the session counts itself against [`Config::max_connections`]
     /// (when the server is full it says `421` [`Config::server_full_text`] and closes),
+    /// and against its address's [`Config::max_connections_per_ip`] (`421`
+    /// [`Config::address_limit_text`]; a banned address gets `421`
+    /// [`Config::banned_text`]), records its failed logins towards a ban
+    /// ([`Config::max_login_failures`]; see [`AddressLimits`](super::AddressLimits)),
     /// counts its login against the user's [`User::max_connections`] (`530`
     /// [`Config::user_limit_text`] when exceeded), keeps its per-connection speed
     /// limits, and hands every [`Transfer`](super::Transfer) the
@@ -277,8 +299,25 @@ impl Session {
             s.emit(Output::Event(Event::ServerFull));
             return s;
         };
+        let address = match limits.addresses().connect(peer.ip(), now) {
+            Ok(address) => address,
+            Err(refusal) => {
+                let ip = peer.ip().to_canonical();
+                let (text, event) = match refusal {
+                    AddressRefusal::TooManyConnections => (
+                        config.address_limit_text.clone(),
+                        Event::AddressLimitReached { ip },
+                    ),
+                    _ => (config.banned_text.clone(), Event::Banned { ip }),
+                };
+                let mut s = Session::refused(config, peer, local, now, &text);
+                s.emit(Output::Event(event));
+                return s;
+            }
+        };
         let mut s = Session::new(config, peer, local, now);
         s.connection = Some(connection);
+        s.address = Some(address);
         s.throttles = Some(limits.session_throttles(now));
         s.limits = Some(limits.clone());
         s
@@ -548,6 +587,7 @@ impl Session {
             self.closed = true;
             self.user_slot = None;
             self.connection = None;
+            self.address = None;
             self.emit(Output::Close);
         }
     }

@@ -329,6 +329,16 @@ impl Driver {
         Driver::build(config, Some(limits), parse_addr(PEER), parse_addr(LOCAL))
     }
 
+    /// A session from `peer` to [`LOCAL`] counted in `limits`, greeting drained: a
+    /// second client address for the per-address limits.
+    pub fn with_limits_from(
+        config: Arc<Config>,
+        limits: &super::Limits,
+        peer: SocketAddr,
+    ) -> Driver {
+        Driver::build(config, Some(limits), peer, parse_addr(LOCAL))
+    }
+
     fn build(
         config: Arc<Config>,
         limits: Option<&super::Limits>,
@@ -543,9 +553,11 @@ impl Driver {
 }
 
 /// A config with `alice`/`secret` (home `/home/alice`), `nopw` without password, and
-/// the anonymous user read-only under `/pub`.
+/// the anonymous user read-only under `/pub`; a failed login is answered at once
+/// (no [`Config::login_failure_delay`]).
 pub fn sample_config() -> Config {
     Config::new()
+        .login_failure_delay(Duration::ZERO)
         .user(
             User::new("alice", "secret")
                 .home("/home/alice")

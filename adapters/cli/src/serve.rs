@@ -59,6 +59,24 @@ pub struct Args {
     /// Refuse connections beyond this many at once (421).
     #[arg(long, value_name = "N")]
     max_connections: Option<usize>,
+    /// Refuse connections beyond this many at once from one client address (421).
+    #[arg(long, value_name = "N")]
+    max_connections_per_ip: Option<usize>,
+    /// Ban a client address after this many failed logins within --login-failure-window
+    /// (its connections and logins get 421 for --login-ban; 0: never ban). Each failed
+    /// login is logged as `login failed for USER from IP` (for fail2ban).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    max_login_failures: u32,
+    /// How long a failed login counts towards a ban, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    login_failure_window: u64,
+    /// How long a banned address stays banned, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    login_ban: u64,
+    /// Wait this long before answering a failed login (530), in seconds (fractions
+    /// allowed; 0: at once).
+    #[arg(long, value_name = "SECS", default_value = "1", value_parser = parse_seconds)]
+    login_failure_delay: Duration,
     /// Serve an empty in-memory tree instead of ROOT (nothing touches the disk).
     #[arg(long)]
     memory: bool,
@@ -136,7 +154,14 @@ fn config(args: &Args, root: &std::path::Path) -> Result<Config, sansftp::Error>
         )
         .data_wait_timeout(Duration::from_secs(args.data_timeout.max(1)))
         .stall_timeout((args.stall_timeout > 0).then(|| Duration::from_secs(args.stall_timeout)))
-        .max_connections(args.max_connections);
+        .max_connections(args.max_connections)
+        .max_connections_per_ip(args.max_connections_per_ip)
+        .login_throttle(
+            (args.max_login_failures > 0).then_some(args.max_login_failures),
+            Duration::from_secs(args.login_failure_window.max(1)),
+            Duration::from_secs(args.login_ban),
+        )
+        .login_failure_delay(args.login_failure_delay);
     if let Some(ports) = &args.passive_ports {
         config = config.passive_ports(ports.clone());
     }
@@ -215,6 +240,17 @@ fn parse_user(text: &str) -> Result<(String, String), String> {
         Some((name, password)) if !name.is_empty() => Ok((name.to_owned(), password.to_owned())),
         _ => Err("expected NAME:PASSWORD".to_owned()),
     }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected seconds, got {text:?}"))?;
+    if !(0.0..=3600.0).contains(&secs) {
+        return Err(format!("expected 0 to 3600 seconds, got {text:?}"));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 fn parse_range(text: &str) -> Result<RangeInclusive<u16>, String> {
@@ -318,6 +354,33 @@ mod tests {
         assert_eq!(c.data_wait_timeout, Duration::from_secs(5));
         assert_eq!(c.stall_timeout, None);
         let defaults = config(&args(&[]), std::path::Path::new("/")).unwrap();
+        assert_eq!(defaults.max_connections_per_ip, None);
+        assert_eq!(defaults.max_login_failures, Some(5));
+        assert_eq!(defaults.login_ban, Duration::from_secs(300));
+        assert_eq!(defaults.login_failure_delay, Duration::from_secs(1));
+        let a = args(&[
+            "--max-connections-per-ip",
+            "4",
+            "--max-login-failures",
+            "3",
+            "--login-failure-window",
+            "60",
+            "--login-ban",
+            "30",
+            "--login-failure-delay",
+            "0.25",
+        ]);
+        let c = config(&a, std::path::Path::new("/")).unwrap();
+        assert_eq!(c.max_connections_per_ip, Some(4));
+        assert_eq!(c.max_login_failures, Some(3));
+        assert_eq!(c.login_failure_window, Duration::from_secs(60));
+        assert_eq!(c.login_ban, Duration::from_secs(30));
+        assert_eq!(c.login_failure_delay, Duration::from_millis(250));
+        let off = config(
+            &args(&["--max-login-failures", "0"]),
+            std::path::Path::new("/"),
+        );
+        assert_eq!(off.unwrap().max_login_failures, None);
         assert_eq!(defaults.request_timeout, Some(Duration::from_secs(60)));
         assert_eq!(defaults.stall_timeout, Some(Duration::from_secs(300)));
         let c = config(&args(&["--stall-timeout", "7"]), std::path::Path::new("/")).unwrap();
@@ -362,6 +425,8 @@ mod tests {
             &["--passive-ports", "0-10"],
             &["--passive-ports", "x"],
             &["--port", "70000"],
+            &["--login-failure-delay", "-1"],
+            &["--login-failure-delay", "soon"],
         ] {
             let line = std::iter::once("serve").chain(bad.iter().copied());
             assert!(Wrapper::try_parse_from(line).is_err(), "{bad:?} accepted");

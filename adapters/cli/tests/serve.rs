@@ -36,6 +36,7 @@ both_adapters! {
     curl_interrupted_upload_leaves_the_file_alone => curl_interrupted_upload;
     missing_root_is_a_clear_error => missing_root;
     busy_port_is_a_clear_error => busy_port;
+    wrong_passwords_ban_one_address => login_bans;
 }
 
 const MIB: usize = 1024 * 1024;
@@ -866,4 +867,53 @@ fn busy_port(adapter: Adapter) {
         "{}",
         out.describe(&format!("should end with an error naming {addr}"))
     );
+}
+
+/// As a user would try it: `--max-connections-per-ip 4`, then curl with a wrong password
+/// five times from 127.0.0.1: each is logged as `login failed for u from 127.0.0.1`,
+/// after which even the right password is refused there, while curl from 127.0.0.2
+/// (`--interface`) still logs in; the fifth connection from one address gets 421.
+fn login_bans(adapter: Adapter) {
+    if !have_tool("curl") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("hello.txt"), b"hello\n").unwrap();
+    let args = [
+        "--user",
+        "u:p",
+        "--max-connections-per-ip",
+        "4",
+        "--login-failure-delay",
+        "0.1",
+    ];
+    let server = Server::start(root.path(), &args, adapter);
+    let mode = CurlMode::Epsv;
+    let mut four: Vec<Control> = (0..4).map(|_| Control::connect(server.port)).collect();
+    assert!(four.iter_mut().all(|c| c.reply().starts_with("220")));
+    let mut fifth = Control::connect(server.port);
+    let refused = fifth.reply();
+    assert_eq!(refused, "421 Too many connections from your address");
+    drop(four);
+    // The server frees the slots once it has seen those connections close.
+    let until = Instant::now() + Duration::from_secs(10);
+    while !Control::connect(server.port).reply().starts_with("220") {
+        assert!(Instant::now() < until, "slots never freed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for _ in 0..5 {
+        let out = curl(mode, &[&server.url("u:wrong@", "hello.txt")]).failed();
+        assert_eq!(out.code(), Some(67), "{}", out.describe("wrong password"));
+    }
+    let log = server.log();
+    let failed = log
+        .lines()
+        .filter(|l| l.ends_with("login failed for u from 127.0.0.1"))
+        .count();
+    assert_eq!(failed, 5, "{log}");
+    let out = curl(mode, &[&server.url("u:p@", "hello.txt")]).failed();
+    assert_ne!(out.code(), Some(0), "{}", out.describe("banned"));
+    let from_other = ["--interface", "127.0.0.2", &server.url("u:p@", "hello.txt")];
+    let out = curl(mode, &from_other).ok();
+    assert_eq!(out.stdout, "hello\n");
 }

@@ -9,6 +9,7 @@
 //! sansftp_conformance::server_suite!(blocking, Harness);
 //! ```
 
+mod abuse;
 mod policy;
 mod sessions;
 pub(crate) mod tls;
@@ -23,6 +24,7 @@ use sansftp::Error;
 use sansftp::server::{AuthRequest, AuthResult, Config, User};
 use sansftp_storage::Storage;
 
+pub use abuse::*;
 pub use policy::*;
 pub use sessions::*;
 pub use transfers::*;
@@ -282,6 +284,8 @@ macro_rules! server_suite {
                 listen_backlog_is_1024_and_configurable,
                 raw_ff_names_round_trip,
                 mlsx_facts_on_disk,
+                sixth_connection_from_one_address_gets_421,
+                failed_logins_ban_one_address_not_another,
             ]
         );
     };
