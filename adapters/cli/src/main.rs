@@ -4,6 +4,8 @@
 //! ```sh
 //! sansftp serve                         # ., 127.0.0.1:2121, anonymous read-only
 //! sansftp serve /srv/ftp --user u:p --write --port 2121
+//! sansftp passwd                        # an argon2id hash for a --users file
+//! sansftp serve /srv/ftp --users users.toml --max-connections-per-ip 4
 //!
 //! sansftp ls ftp://127.0.0.1:2121/                     # names, anonymous login
 //! sansftp ls --long --recursive ftp://u:p@127.0.0.1:2121/pub
@@ -34,6 +36,7 @@ mod logger;
 mod progress;
 mod serve;
 mod url;
+mod users;
 
 /// An FTP server and client built on a sans-IO protocol core.
 #[derive(Debug, Parser)]
@@ -68,6 +71,9 @@ enum Command {
     Mv(client::files::MvArgs),
     /// Show what the server says about one remote path.
     Stat(client::files::StatArgs),
+    /// Read a password (no echo on a terminal, else one line of standard input) and
+    /// print its argon2id hash, for a `--users` file.
+    Passwd,
 }
 
 fn main() -> ExitCode {
@@ -84,6 +90,9 @@ fn main() -> ExitCode {
         Command::Rm(args) => client::files::rm(args),
         Command::Mv(args) => client::files::mv(args),
         Command::Stat(args) => client::files::stat(args),
+        Command::Passwd => users::passwd()
+            .map(|hash| println!("{hash}"))
+            .map_err(client::Error::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,8 @@ use std::time::Duration;
 use sansftp::server::{Config, Permission, TlsPolicy, User};
 use sansftp_storage::{LocalFs, MemoryFs, Storage};
 
+use crate::users::FileUsers;
+
 /// Options of `sansftp serve`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,8 +26,15 @@ pub struct Args {
     /// A user as NAME:PASSWORD (repeatable). Without any, the server is anonymous-only.
     #[arg(long = "user", value_name = "NAME:PASSWORD", value_parser = parse_user)]
     users: Vec<(String, String)>,
+    /// Users from a TOML file: `[[user]]` tables with `name`, `password` (an argon2id
+    /// hash from `sansftp passwd`, or a `$6$` SHA-512 crypt hash), and optionally
+    /// `home` (a folder inside ROOT that becomes the user's `/`), `write`,
+    /// `max_connections`, `read_limit` and `write_limit` (uploads and downloads,
+    /// bytes/s).
+    #[arg(long = "users", value_name = "FILE")]
+    users_file: Option<PathBuf>,
     /// Also allow anonymous login, as `anonymous` or `ftp` with any password (always on
-    /// when no --user is given).
+    /// when neither --user nor --users is given).
     #[arg(long)]
     anonymous: bool,
     /// Let users upload, delete, rename and make directories. Anonymous users get write
@@ -115,7 +124,15 @@ pub fn run(args: Args) -> Result<(), sansftp::Error> {
         std::fs::canonicalize(&args.root)
             .map_err(|e| sansftp::PathIoError::with_path(args.root.clone(), e))?
     };
-    let config = config(&args, &root)?;
+    let mut config = config(&args, &root)?;
+    let file_users = match &args.users_file {
+        Some(path) => {
+            let users = FileUsers::load(path, &root, args.write, !args.memory, config.clone())?;
+            config.users.extend(users.users());
+            Some(users)
+        }
+        None => None,
+    };
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(
             sansftp_tls::ServerTls::from_pem_files(cert, key)
@@ -140,9 +157,9 @@ pub fn run(args: Args) -> Result<(), sansftp::Error> {
         logins.join(", ")
     );
     if args.memory {
-        serve(MemoryFs::new(), config, tls, addr, &args)
+        serve(MemoryFs::new(), config, file_users, tls, addr, &args)
     } else {
-        serve(LocalFs::new(), config, tls, addr, &args)
+        serve(LocalFs::new(), config, file_users, tls, addr, &args)
     }
 }
 
@@ -182,8 +199,9 @@ fn config(args: &Args, root: &std::path::Path) -> Result<Config, sansftp::Error>
             .permission(everyone.clone().rights(true, args.write));
         config = config.user(user);
     }
-    if args.users.is_empty() || args.anonymous {
-        let anonymous_writes = args.write && args.users.is_empty();
+    let named = !args.users.is_empty() || args.users_file.is_some();
+    if !named || args.anonymous {
+        let anonymous_writes = args.write && !named;
         let user = User::anonymous()
             .base_path(root)
             .permission(everyone.rights(true, anonymous_writes));
@@ -195,6 +213,7 @@ fn config(args: &Args, root: &std::path::Path) -> Result<Config, sansftp::Error>
 fn serve<S: Storage>(
     storage: S,
     config: Config,
+    file_users: Option<FileUsers>,
     tls: Option<sansftp_tls::ServerTls>,
     addr: SocketAddr,
     args: &Args,
@@ -208,6 +227,9 @@ fn serve<S: Storage>(
         let mut builder = sansftp_blocking::Server::builder(storage)
             .config(config)
             .backlog(args.backlog);
+        if let Some(users) = file_users {
+            builder = builder.user_manager(users);
+        }
         if let Some(tls) = tls {
             builder = builder.tls(tls).implicit_tls(args.implicit_tls);
         }
@@ -220,6 +242,9 @@ fn serve<S: Storage>(
                 .config(config)
                 .backlog(args.backlog)
                 .threads(args.threads.unwrap_or(0));
+            if let Some(users) = file_users {
+                builder = builder.user_manager(users);
+            }
             if let Some(tls) = tls {
                 builder = builder.tls(tls).implicit_tls(args.implicit_tls);
             }

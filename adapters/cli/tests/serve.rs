@@ -37,6 +37,8 @@ both_adapters! {
     missing_root_is_a_clear_error => missing_root;
     busy_port_is_a_clear_error => busy_port;
     wrong_passwords_ban_one_address => login_bans;
+    users_file_with_argon2_and_sha512_users => users_file;
+    bad_users_file_names_its_line => bad_users_file;
 }
 
 const MIB: usize = 1024 * 1024;
@@ -916,4 +918,93 @@ fn login_bans(adapter: Adapter) {
     let from_other = ["--interface", "127.0.0.2", &server.url("u:p@", "hello.txt")];
     let out = curl(mode, &from_other).ok();
     assert_eq!(out.stdout, "hello\n");
+}
+
+/// `sansftp passwd` reading one line of standard input.
+fn passwd(password: &str) -> String {
+    let mut child = Command::new(sansftp())
+        .arg("passwd")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{password}").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "sansftp passwd: {out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// As a user would: `sansftp passwd`, a users file with that argon2id hash (a home
+/// inside ROOT, write access) and a `$6$` user (`openssl passwd -6`): both log in with
+/// curl, alice uploads into her home, a wrong password does not get in.
+fn users_file(adapter: Adapter) {
+    if !have_tool("curl") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let etc = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let root = root.path();
+    std::fs::create_dir(root.join("alice")).unwrap();
+    std::fs::write(root.join("hello.txt"), b"hello\n").unwrap();
+    let hash = passwd("correct horse");
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    // `openssl passwd -6 -salt saltsalt secret`
+    let sha = "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
+    let file = etc.path().join("users.toml");
+    let text = format!(
+        "[[user]]\nname = \"alice\"\npassword = \"{hash}\"\nhome = \"alice\"\nwrite = true\n\n\
+         [[user]]\nname = \"bob\"\npassword = \"{sha}\"\n"
+    );
+    std::fs::write(&file, text).unwrap();
+    let server = Server::start(
+        root,
+        &["--users", arg(&file), "--max-connections-per-ip", "4"],
+        adapter,
+    );
+    let mode = CurlMode::Epsv;
+    let up = local.path().join("up.txt");
+    std::fs::write(&up, b"up\n").unwrap();
+    curl(
+        mode,
+        &[
+            "-T",
+            arg(&up),
+            &server.url("alice:correct%20horse@", "up.txt"),
+        ],
+    )
+    .ok();
+    assert_file(&root.join("alice/up.txt"), b"up\n");
+    let out = curl(mode, &[&server.url("bob:secret@", "hello.txt")]).ok();
+    assert_eq!(out.stdout, "hello\n");
+    // bob may not write (no `write`, no --write).
+    curl(
+        mode,
+        &["-T", arg(&up), &server.url("bob:secret@", "bob.txt")],
+    )
+    .failed();
+    assert_absent(&root.join("bob.txt"));
+    for wrong in ["alice:correct%20horsE@", "bob:Secret@", "anonymous:x@"] {
+        let out = curl(mode, &[&server.url(wrong, "hello.txt")]).failed();
+        assert_eq!(out.code(), Some(67), "{}", out.describe(wrong));
+    }
+}
+
+/// A users file with a plain-text password stops the server at start, naming the line.
+fn bad_users_file(adapter: Adapter) {
+    let root = tempfile::tempdir().unwrap();
+    let file = root.path().join("users.toml");
+    std::fs::write(&file, "[[user]]\nname = \"a\"\n\npassword = \"secret\"\n").unwrap();
+    let out = serve_expecting_exit(
+        &[arg(root.path()), "--port", "0", "--users", arg(&file)],
+        adapter,
+    );
+    let last = out.stderr.lines().last().unwrap_or("");
+    assert!(
+        last.contains("users.toml: line 4: password must be"),
+        "{}",
+        out.describe("should name line 4")
+    );
 }
