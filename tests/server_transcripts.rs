@@ -434,6 +434,110 @@ fn abor_during_transfer_gives_426_then_226() {
     assert_eq!(d.send(b"ABOR\r\n"), "225 No transfer to abort\r\n");
 }
 
+/// The audit trail: who did what, one record per action, in order.
+#[test]
+fn every_audited_action_gives_one_record() {
+    use sansftp::server::{Audit, AuditAction};
+    let mut d = Driver::new(sample_config());
+    d.fs = sample_fs();
+    d.upload = b"new".to_vec();
+    d.send(b"USER alice\r\nPASS wrong\r\nPASS secret\r\n");
+    d.send(b"PASV\r\nSTOR up.txt\r\nPASV\r\nRETR notes.txt\r\nPASV\r\nLIST\r\n");
+    d.send(b"MKD d\r\nRNFR up.txt\r\nRNTO d/up.txt\r\nDELE d/up.txt\r\nRMD d\r\n");
+    // Refused actions are not audited.
+    d.send(b"DELE missing\r\nRMD missing\r\n");
+    // An upload whose data connection started, then ABOR.
+    d.auto_data = false;
+    d.send(b"PASV\r\nSTOR half.bin\r\n");
+    let t = d.pending.clone().unwrap();
+    let peer = d.session.peer();
+    d.with(|s, now| s.data_connected(t.id, peer, now));
+    t.progress.add(7);
+    assert!(d.send(b"ABOR\r\n").starts_with("426 "));
+    d.send(b"QUIT\r\n");
+    let p = |s: &str| sansftp::path::VirtualPath::parse(s.as_bytes()).unwrap();
+    let expected = [
+        (
+            None,
+            AuditAction::LoginFailed {
+                login: "alice".into(),
+            },
+        ),
+        (Some("alice"), AuditAction::Login),
+        (
+            Some("alice"),
+            AuditAction::Upload {
+                path: p("/home/alice/up.txt"),
+                bytes: 3,
+            },
+        ),
+        (
+            Some("alice"),
+            AuditAction::Download {
+                path: p("/home/alice/notes.txt"),
+                bytes: 18,
+            },
+        ),
+        (
+            Some("alice"),
+            AuditAction::MakeDir {
+                path: p("/home/alice/d"),
+            },
+        ),
+        (
+            Some("alice"),
+            AuditAction::Rename {
+                from: p("/home/alice/up.txt"),
+                to: p("/home/alice/d/up.txt"),
+            },
+        ),
+        (
+            Some("alice"),
+            AuditAction::Delete {
+                path: p("/home/alice/d/up.txt"),
+            },
+        ),
+        (
+            Some("alice"),
+            AuditAction::RemoveDir {
+                path: p("/home/alice/d"),
+            },
+        ),
+        (
+            Some("alice"),
+            AuditAction::UploadAborted {
+                path: p("/home/alice/half.bin"),
+                bytes: 7,
+            },
+        ),
+        (Some("alice"), AuditAction::Logout),
+    ];
+    let got: Vec<(Option<&str>, &AuditAction)> = d
+        .audits
+        .iter()
+        .map(|a: &Audit| (a.user.as_deref(), &a.action))
+        .collect();
+    let want: Vec<(Option<&str>, &AuditAction)> = expected.iter().map(|(u, a)| (*u, a)).collect();
+    assert_eq!(got, want);
+    assert!(d.audits.iter().all(|a| a.peer == peer));
+    let names: Vec<&str> = d.audits.iter().map(|a| a.action.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "login_failed",
+            "login",
+            "upload",
+            "download",
+            "mkdir",
+            "rename",
+            "delete",
+            "rmdir",
+            "upload_aborted",
+            "logout"
+        ]
+    );
+}
+
 #[test]
 fn abor_pipelined_behind_a_listing_reaches_it() {
     let mut d = login_pasv();

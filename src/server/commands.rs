@@ -12,6 +12,7 @@ use crate::command::{
 use crate::listing::FactSet;
 use crate::path::{VirtualPath, quote_257};
 
+use super::audit::AuditAction;
 use super::data::Progress;
 use super::request::{AuthRequest, DataChannel, Event, Output, StorageOp, Transfer, TransferKind};
 use super::session::{DataSetup, ListKind, Login, Next, Phase, Session, TransferState, Wait};
@@ -110,10 +111,12 @@ impl Session {
                 s.storage(StorageOp::MakeDir(p.clone()), Next::Mkd(p))
             }),
             Command::Rmd(arg) => self.with_path(&arg, Need::Write, false, |s, p| {
-                s.storage(StorageOp::RemoveDir(p.clone()), Next::Done(p))
+                let audit = AuditAction::RemoveDir { path: p.clone() };
+                s.storage(StorageOp::RemoveDir(p.clone()), Next::Done(p, audit))
             }),
             Command::Dele(arg) => self.with_path(&arg, Need::Write, false, |s, p| {
-                s.storage(StorageOp::RemoveFile(p.clone()), Next::Done(p))
+                let audit = AuditAction::Delete { path: p.clone() };
+                s.storage(StorageOp::RemoveFile(p.clone()), Next::Done(p, audit))
             }),
             Command::Rnfr(arg) => self.with_path(&arg, Need::Write, false, |s, p| {
                 s.storage(StorageOp::Metadata(p.clone()), Next::Rnfr(p))
@@ -121,12 +124,16 @@ impl Session {
             Command::Rnto(arg) => match rename_from {
                 None => self.reply(Code::BAD_SEQUENCE, "RNTO needs RNFR first"),
                 Some(from) => self.with_path(&arg, Need::Write, true, |s, to| {
+                    let audit = AuditAction::Rename {
+                        from: from.clone(),
+                        to: to.clone(),
+                    };
                     s.storage(
                         StorageOp::Rename {
                             from,
                             to: to.clone(),
                         },
-                        Next::Done(to),
+                        Next::Done(to, audit),
                     )
                 }),
             },
@@ -181,6 +188,7 @@ impl Session {
     pub(super) fn abort_transfer(&mut self, now: Instant) {
         if let Some(Wait::Transfer(t)) = self.wait.take() {
             self.emit(Output::AbortTransfer { id: t.id });
+            self.audit_aborted(&t);
             self.reply(Code::TRANSFER_ABORTED, "Transfer aborted");
             self.reply(Code::TRANSFER_COMPLETE, "ABOR successful");
             self.after_transfer(now);

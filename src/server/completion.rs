@@ -11,6 +11,7 @@ use crate::code::Code;
 use crate::error::NoAvailablePort;
 use crate::path::{VirtualPath, quote_257};
 
+use super::audit::AuditAction;
 use super::facts::add_server_facts;
 use super::request::{
     AuthResult, Event, Output, RequestId, StorageError, StorageOutcome, TransferError, TransferKind,
@@ -46,6 +47,7 @@ impl Session {
                 self.reply(Code::LOGGED_IN, "Login successful");
                 self.emit(Output::Event(Event::LoggedIn(user.clone())));
                 self.logged_in(user);
+                self.audit(AuditAction::Login);
             }
             AuthResult::NeedPassword => {
                 let text = format!("Password required for {}", String::from_utf8_lossy(&login));
@@ -59,6 +61,9 @@ impl Session {
                     login: String::from_utf8_lossy(&login).into_owned(),
                     ip,
                 }));
+                self.audit(AuditAction::LoginFailed {
+                    login: String::from_utf8_lossy(&login).into_owned(),
+                });
                 let addresses = self.limits.as_ref().map(|l| l.addresses().clone());
                 if let Some(until) = addresses.and_then(|a| a.login_failed(ip, now)) {
                     let ban = until.saturating_duration_since(now);
@@ -262,6 +267,17 @@ impl Session {
     /// `226` for a transfer that is over, and the queued commands go on.
     fn transfer_complete(&mut self, t: TransferState, bytes: u64, now: Instant) {
         self.reply(Code::TRANSFER_COMPLETE, "Transfer complete");
+        match (&t.kind, &t.path) {
+            (TransferKind::Store { .. }, Some(path)) => {
+                let path = path.clone();
+                self.audit(AuditAction::Upload { path, bytes });
+            }
+            (TransferKind::Retrieve { .. }, Some(path)) => {
+                let path = path.clone();
+                self.audit(AuditAction::Download { path, bytes });
+            }
+            _ => {}
+        }
         let upload = t.kind.is_upload();
         let path = match t.kind {
             TransferKind::SendData(_) => None,
@@ -288,6 +304,7 @@ impl Session {
             }
         };
         let connected = t.phase.connected();
+        self.audit_aborted(&t);
         let unique = matches!(t.kind, TransferKind::Store { unique: true, .. });
         if !connected
             && unique
@@ -362,14 +379,18 @@ impl Session {
                 }
             }
             (Next::Mkd(p), _) => {
+                self.audit(AuditAction::MakeDir { path: p.clone() });
                 let mut text = quote_257(p.as_bytes());
                 text.extend_from_slice(b" created");
                 self.reply(Code::PATH_CREATED, text);
             }
-            (Next::Done(_), _) => self.reply(
-                Code::FILE_ACTION_OK,
-                "Requested file action okay, completed",
-            ),
+            (Next::Done(_, action), _) => {
+                self.audit(action);
+                self.reply(
+                    Code::FILE_ACTION_OK,
+                    "Requested file action okay, completed",
+                );
+            }
             (Next::Rnfr(p), StorageOutcome::Metadata(_)) => {
                 self.rename_from = Some(p);
                 self.reply(Code::PENDING, "Ready for RNTO");
@@ -444,7 +465,7 @@ impl Session {
                 );
             }
             Next::Cwd(p)
-            | Next::Done(p)
+            | Next::Done(p, _)
             | Next::Rnfr(p)
             | Next::Size(p)
             | Next::Mdtm(p)

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::command::DEFAULT_MAX_LINE;
 
+use super::audit::AuditSink;
 use super::request::{AuthRequest, AuthResult};
 use super::tls::TlsPolicy;
 use super::user::{User, constant_time_eq};
@@ -119,6 +120,9 @@ pub struct Config {
     /// Most commands buffered while an earlier one is still being answered; a client
     /// that pipelines more is closed with `421`.
     pub max_pipelined: usize,
+    /// Where the adapters hand each [`Output::Audit`](super::Output::Audit) record
+    /// (`None`: nowhere): the audit trail of logins, uploads, deletions, ...
+    pub audit: Option<AuditSink>,
     /// FTPS: whether `AUTH TLS` is offered, what must be protected, session reuse
     /// ([`TlsPolicy`]). Default [`TlsPolicy::off`]; an adapter given a certificate sets
     /// it.
@@ -200,12 +204,19 @@ impl Config {
             max_command_line: DEFAULT_MAX_LINE,
             max_pipelined: 256,
             tls: TlsPolicy::off(),
+            audit: None,
         }
     }
 
     /// Sets [`Config::tls`].
     pub fn tls(mut self, policy: TlsPolicy) -> Config {
         self.tls = policy;
+        self
+    }
+
+    /// Sets [`Config::audit`].
+    pub fn audit(mut self, sink: AuditSink) -> Config {
+        self.audit = Some(sink);
         self
     }
 

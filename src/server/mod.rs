@@ -52,6 +52,10 @@
 //! Listings are formatted here (they are protocol): the adapter returns [`Entry`] values
 //! and gets the `LIST`/`NLST`/`MLSD` body back as [`TransferKind::SendData`].
 //!
+//! The audit trail: the session emits [`Output::Audit`] for every login, logout, failed
+//! login, upload (complete or aborted), download, deletion, rename, `MKD` and `RMD`; the
+//! adapter hands each to [`Config::audit`] when set.
+//!
 //! Speed limits: a [`Session::with_limits`] session hands each transfer its
 //! [`TransferThrottles`] (the server-wide and per-user ones shared between sessions,
 //! sized from [`Config::speed_limits`]); the adapter waits on them.
@@ -112,6 +116,7 @@
 
 pub use crate::ascii;
 mod abuse;
+mod audit;
 mod commands;
 mod completion;
 mod config;
@@ -133,6 +138,7 @@ mod tls;
 mod user;
 
 pub use abuse::{AddressGuard, AddressLimits, AddressRefusal};
+pub use audit::{Audit, AuditAction, AuditSink};
 pub use config::{Config, SpeedLimits};
 pub use data::{Flow, MIN_LIMITED_BLOCK, Progress, TransferFile, WriteMode};
 pub use held::{DataConnection, DataEvent, Held, Passive};

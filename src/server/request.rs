@@ -13,6 +13,7 @@ use crate::listing::Entry;
 use crate::path::VirtualPath;
 use crate::time::DateTime;
 
+use super::audit::Audit;
 use super::data::Progress;
 use super::limits::TransferThrottles;
 use super::tls::DataTls;
@@ -107,6 +108,9 @@ pub enum Output {
     SecureControl,
     /// Something the embedding application may want to log or count.
     Event(Event),
+    /// A record for the audit trail: hand it to [`Config::audit`](super::Config::audit)
+    /// when set ([`AuditSink::deliver`](super::AuditSink::deliver)), without blocking.
+    Audit(Audit),
     /// Close the control connection (after writing every `Send` before it) and drop the
     /// session. Nothing follows.
     Close,

@@ -18,6 +18,7 @@ use crate::path::VirtualPath;
 use crate::reply::Reply;
 
 use super::abuse::{AddressGuard, AddressRefusal};
+use super::audit::{Audit, AuditAction};
 use super::config::Config;
 use super::data::Progress;
 use super::limits::{ConnectionGuard, Limits, SessionThrottles, UserGuard};
@@ -154,7 +155,8 @@ pub(super) enum Wait {
 pub(super) enum Next {
     Cwd(VirtualPath),
     Mkd(VirtualPath),
-    Done(VirtualPath),
+    /// Done; on success, audit this.
+    Done(VirtualPath, AuditAction),
     Rnfr(VirtualPath),
     Size(VirtualPath),
     Mdtm(VirtualPath),
@@ -494,6 +496,30 @@ impl Session {
         self.out.push_back(output);
     }
 
+    /// Queues an audit record of `action` by the logged-in user (if any).
+    pub(super) fn audit(&mut self, action: AuditAction) {
+        let user = self.user().map(|u| u.display_name().to_owned());
+        self.emit(Output::Audit(Audit {
+            peer: self.peer,
+            user,
+            action,
+        }));
+    }
+
+    /// Audits an upload that ends here without its commit, if its data had started.
+    pub(super) fn audit_aborted(&mut self, t: &TransferState) {
+        let bytes = match t.phase {
+            Phase::Opening => return,
+            Phase::Moving { bytes, .. }
+            | Phase::Grace { bytes, .. }
+            | Phase::Committing { bytes, .. } => bytes,
+        };
+        if let (true, Some(path)) = (t.kind.is_upload(), t.path.clone()) {
+            let bytes = bytes.max(t.progress.get());
+            self.audit(AuditAction::UploadAborted { path, bytes });
+        }
+    }
+
     /// Runs queued commands while nothing is outstanding.
     pub(super) fn pump(&mut self, now: Instant) {
         while !self.closed {
@@ -564,6 +590,7 @@ impl Session {
     pub(super) fn terminate(&mut self) {
         if let Some(Wait::Transfer(t)) = self.wait.take() {
             self.emit(Output::AbortTransfer { id: t.id });
+            self.audit_aborted(&t);
         }
         if self.data == DataSetup::Passive || self.passive_lent {
             self.passive_lent = false;
@@ -576,6 +603,9 @@ impl Session {
     }
 
     pub(super) fn logout(&mut self) {
+        if let Login::LoggedIn(_) = &self.login {
+            self.audit(AuditAction::Logout);
+        }
         if let Login::LoggedIn(user) = std::mem::replace(&mut self.login, Login::None) {
             self.user_slot = None;
             self.emit(Output::Event(Event::LoggedOut(user)));

@@ -258,6 +258,8 @@ pub struct Driver {
     pub wire: Vec<u8>,
     /// Every event.
     pub events: Vec<Event>,
+    /// Every audit record, in order.
+    pub audits: Vec<super::Audit>,
     /// Run transfers to completion at once (else keep them in `pending`).
     pub auto_data: bool,
     /// The transfer waiting for the test to drive it (manual mode).
@@ -357,6 +359,7 @@ impl Driver {
             now,
             wire: Vec::new(),
             events: Vec::new(),
+            audits: Vec::new(),
             auto_data: true,
             pending: None,
             transfers: Vec::new(),
@@ -503,6 +506,7 @@ impl Driver {
                     }
                 }
                 Output::Event(e) => self.events.push(e),
+                Output::Audit(a) => self.audits.push(a),
                 Output::Close => self.closed = true,
             }
         }

@@ -77,7 +77,9 @@ impl Session {
             Some((id, Phase::Moving { since, .. }, _))
                 if self.stall_deadline(since).is_some_and(|d| now >= d) =>
             {
-                self.wait = None;
+                if let Some(Wait::Transfer(t)) = self.wait.take() {
+                    self.audit_aborted(&t);
+                }
                 self.emit(Output::AbortTransfer { id });
                 self.emit(Output::Event(Event::DataStalled { id }));
                 let secs = self.config.stall_timeout.unwrap_or_default().as_secs();
@@ -93,7 +95,9 @@ impl Session {
             Some((id, Phase::Committing { since, .. }, _))
                 if self.commit_deadline(since).is_some_and(|d| now >= d) =>
             {
-                self.wait = None;
+                if let Some(Wait::Transfer(t)) = self.wait.take() {
+                    self.audit_aborted(&t);
+                }
                 self.emit(Output::AbortTransfer { id });
                 self.emit(Output::Event(Event::RequestTimedOut { id }));
                 self.reply(Code::LOCAL_ERROR, "Transfer failed: commit timed out");

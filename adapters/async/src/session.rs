@@ -340,6 +340,12 @@ impl Driver {
                 };
                 log::log!(level, "{}: {e}", self.session.peer());
             }
+            Output::Audit(a) => {
+                // The sink hands the record on without blocking (its contract).
+                if let Some(sink) = &self.shared.server.config.audit {
+                    sink.deliver(a);
+                }
+            }
             Output::Close => return true,
             other => log::debug!("{}: ignoring {other:?}", self.session.peer()),
         }

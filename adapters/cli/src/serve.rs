@@ -86,6 +86,11 @@ pub struct Args {
     /// allowed; 0: at once).
     #[arg(long, value_name = "SECS", default_value = "1", value_parser = parse_seconds)]
     login_failure_delay: Duration,
+    /// Append an audit trail to FILE, one JSON object per line: logins, logouts, failed
+    /// logins, uploads (complete and aborted), downloads, deletions, renames,
+    /// directories made and removed, each with the time, user and client address.
+    #[arg(long, value_name = "FILE")]
+    audit_log: Option<PathBuf>,
     /// Serve an empty in-memory tree instead of ROOT (nothing touches the disk).
     #[arg(long)]
     memory: bool,
@@ -125,6 +130,9 @@ pub fn run(args: Args) -> Result<(), sansftp::Error> {
             .map_err(|e| sansftp::PathIoError::with_path(args.root.clone(), e))?
     };
     let mut config = config(&args, &root)?;
+    if let Some(path) = &args.audit_log {
+        config = config.audit(crate::audit::log_to(path)?);
+    }
     let file_users = match &args.users_file {
         Some(path) => {
             let users = FileUsers::load(path, &root, args.write, !args.memory, config.clone())?;

@@ -39,6 +39,7 @@ both_adapters! {
     wrong_passwords_ban_one_address => login_bans;
     users_file_with_argon2_and_sha512_users => users_file;
     bad_users_file_names_its_line => bad_users_file;
+    audit_log_has_one_json_line_per_action => audit_log;
 }
 
 const MIB: usize = 1024 * 1024;
@@ -1007,4 +1008,76 @@ fn bad_users_file(adapter: Adapter) {
         "{}",
         out.describe("should name line 4")
     );
+}
+
+/// `--audit-log FILE`: curl's login, upload, download, a failed login, and the logouts
+/// each appear as one JSON line with the user, address, path and size.
+fn audit_log(adapter: Adapter) {
+    if !have_tool("curl") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let etc = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let log = etc.path().join("audit.jsonl");
+    std::fs::write(root.join("hello.txt"), b"hello\n").unwrap();
+    let up = etc.path().join("up.txt");
+    std::fs::write(&up, b"12345").unwrap();
+    let args = [
+        "--user",
+        "u:p",
+        "--write",
+        "--audit-log",
+        arg(&log),
+        "--login-failure-delay",
+        "0",
+    ];
+    let server = Server::start(root, &args, adapter);
+    let mode = CurlMode::Epsv;
+    curl(mode, &["-T", arg(&up), &server.url("u:p@", "up.txt")]).ok();
+    curl(mode, &[&server.url("u:p@", "hello.txt")]).ok();
+    curl(mode, &[&server.url("u:nope@", "hello.txt")]).failed();
+    let until = Instant::now() + Duration::from_secs(10);
+    let records = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let records: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+            .collect();
+        if records.iter().filter(|r| r["event"] == "logout").count() == 2
+            && records.iter().any(|r| r["event"] == "login_failed")
+        {
+            break records;
+        }
+        assert!(Instant::now() < until, "audit log so far:\n{text}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let events: Vec<&str> = records
+        .iter()
+        .map(|r| r["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "login",
+            "upload",
+            "logout",
+            "login",
+            "download",
+            "logout",
+            "login_failed"
+        ],
+        "{records:?}"
+    );
+    let upload = &records[1];
+    assert_eq!(upload["user"], "u");
+    assert_eq!(upload["ip"], "127.0.0.1");
+    assert_eq!(upload["path"], "/up.txt");
+    assert_eq!(upload["bytes"], 5);
+    assert_eq!(records[4]["path"], "/hello.txt");
+    assert_eq!(records[4]["bytes"], 6);
+    assert_eq!(records[6]["login"], "u");
+    assert!(records[6]["user"].is_null());
+    let time = records[0]["time"].as_str().unwrap();
+    assert!(time.len() == 20 && time.ends_with('Z'), "{time}");
 }

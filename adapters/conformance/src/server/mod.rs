@@ -10,6 +10,7 @@
 //! ```
 
 mod abuse;
+mod audit;
 mod policy;
 mod sessions;
 pub(crate) mod tls;
@@ -25,6 +26,7 @@ use sansftp::server::{AuthRequest, AuthResult, Config, User};
 use sansftp_storage::Storage;
 
 pub use abuse::*;
+pub use audit::*;
 pub use policy::*;
 pub use sessions::*;
 pub use transfers::*;
@@ -286,6 +288,7 @@ macro_rules! server_suite {
                 mlsx_facts_on_disk,
                 sixth_connection_from_one_address_gets_421,
                 failed_logins_ban_one_address_not_another,
+                audit_records_reach_the_sink,
             ]
         );
     };
