@@ -120,6 +120,15 @@ pub struct Config {
     /// Most commands buffered while an earlier one is still being answered; a client
     /// that pipelines more is closed with `421`.
     pub max_pipelined: usize,
+    /// The control listener sits behind a proxy that sends the PROXY protocol header
+    /// (version 1 or 2: HAProxy, AWS NLB) first: the adapter reads it
+    /// ([`parse_proxy_header`](super::parse_proxy_header)) before greeting and makes
+    /// the session with the client address it reports (logs, limits, bans and the
+    /// data-connection peer check use it); a connection without a valid header within
+    /// [`data_wait_timeout`](Config::data_wait_timeout) is closed unanswered. Off by
+    /// default: only turn it on behind such a proxy, since whoever can connect directly
+    /// could then claim any address.
+    pub proxy_protocol: bool,
     /// Where the adapters hand each [`Output::Audit`](super::Output::Audit) record
     /// (`None`: nowhere): the audit trail of logins, uploads, deletions, ...
     pub audit: Option<AuditSink>,
@@ -204,6 +213,7 @@ impl Config {
             max_command_line: DEFAULT_MAX_LINE,
             max_pipelined: 256,
             tls: TlsPolicy::off(),
+            proxy_protocol: false,
             audit: None,
         }
     }

@@ -125,6 +125,7 @@ mod facts;
 mod held;
 mod limits;
 mod ports;
+mod proxy;
 mod request;
 mod session;
 mod state;
@@ -146,6 +147,7 @@ pub use limits::{
     ConnectionGuard, Limits, SessionThrottles, SharedThrottle, TransferThrottles, UserGuard,
 };
 pub use ports::{PortLease, PortPool};
+pub use proxy::{MAX_V1_HEADER, MAX_V2_HEADER, ProxyHeader, parse_proxy_header};
 pub use request::{
     AuthRequest, AuthResult, DataChannel, Event, Output, RequestId, StorageError, StorageOp,
     StorageOutcome, Transfer, TransferError, TransferKind,

@@ -86,6 +86,13 @@ pub struct Args {
     /// allowed; 0: at once).
     #[arg(long, value_name = "SECS", default_value = "1", value_parser = parse_seconds)]
     login_failure_delay: Duration,
+    /// The control port is behind a proxy or load balancer that sends the PROXY
+    /// protocol header (v1 or v2: HAProxy, AWS NLB): the client address it reports is
+    /// used for logs, limits, bans and the data connection check, and connections
+    /// without a valid header are closed. Only behind such a proxy: anyone who can
+    /// connect directly could claim any address.
+    #[arg(long)]
+    proxy_protocol: bool,
     /// Append an audit trail to FILE, one JSON object per line: logins, logouts, failed
     /// logins, uploads (complete and aborted), downloads, deletions, renames,
     /// directories made and removed, each with the time, user and client address.
@@ -187,6 +194,7 @@ fn config(args: &Args, root: &std::path::Path) -> Result<Config, sansftp::Error>
             Duration::from_secs(args.login_ban),
         )
         .login_failure_delay(args.login_failure_delay);
+    config.proxy_protocol = args.proxy_protocol;
     if let Some(ports) = &args.passive_ports {
         config = config.passive_ports(ports.clone());
     }
@@ -391,6 +399,9 @@ mod tests {
         assert_eq!(defaults.max_login_failures, Some(5));
         assert_eq!(defaults.login_ban, Duration::from_secs(300));
         assert_eq!(defaults.login_failure_delay, Duration::from_secs(1));
+        assert!(!defaults.proxy_protocol);
+        let proxied = config(&args(&["--proxy-protocol"]), std::path::Path::new("/")).unwrap();
+        assert!(proxied.proxy_protocol);
         let a = args(&[
             "--max-connections-per-ip",
             "4",

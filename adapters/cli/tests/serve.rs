@@ -40,6 +40,7 @@ both_adapters! {
     users_file_with_argon2_and_sha512_users => users_file;
     bad_users_file_names_its_line => bad_users_file;
     audit_log_has_one_json_line_per_action => audit_log;
+    proxy_protocol_with_curl => proxy_protocol;
 }
 
 const MIB: usize = 1024 * 1024;
@@ -1080,4 +1081,25 @@ fn audit_log(adapter: Adapter) {
     assert!(records[6]["user"].is_null());
     let time = records[0]["time"].as_str().unwrap();
     assert!(time.len() == 20 && time.ends_with('Z'), "{time}");
+}
+
+/// `--proxy-protocol`: curl sending a PROXY header (`--haproxy-protocol`) is served and
+/// logged as proxied; curl without one gets nothing.
+fn proxy_protocol(adapter: Adapter) {
+    if !have_tool("curl") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("hello.txt"), b"hello\n").unwrap();
+    let args = ["--user", "u:p", "--proxy-protocol", "--data-timeout", "2"];
+    let server = Server::start(root.path(), &args, adapter);
+    let url = server.url("u:p@", "hello.txt");
+    let out = curl(CurlMode::Epsv, &["--haproxy-protocol", &url]).ok();
+    assert_eq!(out.stdout, "hello\n");
+    assert!(
+        server.log().contains("proxied for 127.0.0.1"),
+        "{}",
+        server.log()
+    );
+    curl(CurlMode::Epsv, &[&url]).failed();
 }

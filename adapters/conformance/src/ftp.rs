@@ -46,6 +46,14 @@ impl Ftp {
         Ftp::over(connect_from(local, addr))
     }
 
+    /// Connects, sends `header` first (a PROXY protocol header, as a load balancer
+    /// does) and reads the greeting.
+    pub fn connect_proxied(addr: SocketAddr, header: &[u8]) -> Ftp {
+        let mut s = TcpStream::connect_timeout(&addr, TIMEOUT).expect("connect");
+        s.write_all(header).expect("write the PROXY header");
+        Ftp::over(s)
+    }
+
     fn over(s: TcpStream) -> Ftp {
         s.set_read_timeout(Some(TIMEOUT)).expect("set a timeout");
         s.set_write_timeout(Some(TIMEOUT)).expect("set a timeout");

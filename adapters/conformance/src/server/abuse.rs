@@ -70,6 +70,7 @@ pub fn failed_logins_ban_one_address_not_another<H: ServerHarness>(h: &H) {
     let mut again = Ftp::connect_from("127.0.0.1", addr);
     assert_eq!(again.greeting.code, 421, "{:?}", again.greeting);
     assert!(again.is_closed());
+    assert!(again.is_closed());
     // The other address is not banned, and its one failure did not add up with the
     // guesser's five.
     other.expect("PASS secret", 230);
@@ -80,4 +81,49 @@ pub fn failed_logins_ban_one_address_not_another<H: ServerHarness>(h: &H) {
     }
     fresh.expect("USER alice", 331);
     fresh.expect("PASS secret", 230);
+}
+
+/// `proxy_protocol`: the address a PROXY header (v1 or v2) reports is the client's for
+/// the per-address limit and the data-connection check; bytes pipelined behind the
+/// header are commands; a connection without a header is closed unanswered.
+pub fn proxy_protocol_reports_the_client<H: ServerHarness>(h: &H) {
+    use std::io::{Read, Write};
+    let mut cfg = config()
+        .max_connections_per_ip(Some(1))
+        .data_wait_timeout(Duration::from_secs(1));
+    cfg.proxy_protocol = true;
+    let srv = start(h, MemoryFs::new().with_file("/f", "hello"), cfg);
+    let addr = srv.addr();
+    // A v1 header for 198.51.100.7, the login pipelined behind it.
+    let mut far = Ftp::connect_proxied(
+        addr,
+        b"PROXY TCP4 198.51.100.7 127.0.0.1 40000 21\r\nUSER alice\r\n",
+    );
+    assert_eq!(far.greeting.code, 220, "{:?}", far.greeting);
+    far.expect_reply(331);
+    far.expect("PASS secret", 230);
+    // Its data connection comes from 127.0.0.1, not the reported client: refused
+    // (after the data wait, since the real client may still come).
+    let data = far.pasv();
+    let _conn = connect_data(data);
+    far.expect("RETR f", 425);
+    // One connection per address: the reported one counts.
+    let mut again = Ftp::connect_proxied(addr, b"PROXY TCP4 198.51.100.7 127.0.0.1 40001 21\r\n");
+    assert_eq!(again.greeting.code, 421, "{:?}", again.greeting);
+    assert!(again.is_closed());
+    // A v2 header reporting 127.0.0.1 itself: served, and its data connections are.
+    let mut v2 = b"\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c".to_vec();
+    v2.extend_from_slice(&[127, 0, 0, 1, 127, 0, 0, 1, 0x9c, 0x40, 0, 21]);
+    let mut near = Ftp::connect_proxied(addr, &v2);
+    assert_eq!(near.greeting.code, 220, "{:?}", near.greeting);
+    near.expect("USER alice", 331);
+    near.expect("PASS secret", 230);
+    assert_eq!(near.download("RETR f"), b"hello");
+    // No header: closed without a word.
+    let mut bare = std::net::TcpStream::connect(addr).unwrap();
+    bare.set_read_timeout(Some(TIMEOUT)).unwrap();
+    bare.write_all(b"USER alice\r\n").unwrap();
+    let mut got = Vec::new();
+    let _ = bare.read_to_end(&mut got);
+    assert!(got.is_empty(), "{:?}", String::from_utf8_lossy(&got));
 }

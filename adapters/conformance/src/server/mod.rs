@@ -289,6 +289,7 @@ macro_rules! server_suite {
                 sixth_connection_from_one_address_gets_421,
                 failed_logins_ban_one_address_not_another,
                 audit_records_reach_the_sink,
+                proxy_protocol_reports_the_client,
             ]
         );
     };
