@@ -402,6 +402,8 @@ impl Command {
             b"FEAT" => none("FEAT", arg, Command::Feat)?,
             b"OPTS" => Command::Opts(required("OPTS", arg)?),
             b"SITE" => Command::Site(required("SITE", arg)?),
+            b"MFMT" => Command::Mfmt(required("MFMT", arg)?),
+            b"HASH" => Command::Hash(required("HASH", arg)?),
             b"AUTH" => Command::Auth(required("AUTH", arg)?),
             b"PBSZ" => Command::Pbsz(number("PBSZ", trimmed_required("PBSZ", arg)?)?),
             b"PROT" => Command::Prot(letter("PROT", arg, |c| match c {

@@ -403,6 +403,18 @@ impl Session {
                 Some(t) if e.is_file() => self.reply(Code::FILE_STATUS, t.to_modify_string()),
                 _ => self.reply(Code::FILE_UNAVAILABLE, format!("{p}: No modification time")),
             },
+            (Next::Mfmt(p, t), StorageOutcome::Done) => {
+                let text = format!("Modify={}; {p}", t.to_modify_string());
+                self.reply(Code::FILE_STATUS, text);
+            }
+            (Next::Hash(p), StorageOutcome::Hash { digest, size }) => {
+                // draft-bryan-ftpext-hash: algorithm, byte range, digest, file name.
+                let text = format!("{} 0-{size} {digest} {p}", self.hash.name());
+                self.reply(Code::FILE_STATUS, text);
+            }
+            (Next::Chmod(_), StorageOutcome::Done) => {
+                self.reply(Code::OK, "SITE CHMOD command ok");
+            }
             (Next::Mlst(p), StorageOutcome::Metadata(mut e)) => {
                 if let Some(user) = self.user() {
                     add_server_facts(&mut e, &p, user, self.mlst_facts);
@@ -469,6 +481,9 @@ impl Session {
             | Next::Rnfr(p)
             | Next::Size(p)
             | Next::Mdtm(p)
+            | Next::Mfmt(p, _)
+            | Next::Hash(p)
+            | Next::Chmod(p)
             | Next::Mlst(p)
             | Next::List(_, p)
             | Next::ListOne(_, p) => (p, false),

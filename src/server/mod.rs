@@ -75,6 +75,7 @@
 //! | transfer with no `PASV`/`PORT` before it, data connection timeout, data connection from another host | `425` |
 //! | `ABOR` during a transfer / with none | `426` then `226` / `225` |
 //! | `MLSD` of a file | `501` |
+//! | `MFMT` with a malformed time / `HASH`, `MFMT` of a directory / `OPTS HASH` with an unknown algorithm / another `SITE` than `HELP`, `CHMOD` | `501` / `550` / `504` / `504` |
 //! | a path with NUL (or too long) | `501`, `553` when it names something to create |
 //! | storage errors | [`StorageError::reply_code`]: `550`, `452`, `451`; `553` for an upload into a missing directory, `552` for a full disk during an upload |
 //! | idle timeout | `421`, then close |
@@ -149,8 +150,8 @@ pub use limits::{
 pub use ports::{PortLease, PortPool};
 pub use proxy::{MAX_V1_HEADER, MAX_V2_HEADER, ProxyHeader, parse_proxy_header};
 pub use request::{
-    AuthRequest, AuthResult, DataChannel, Event, Output, RequestId, StorageError, StorageOp,
-    StorageOutcome, Transfer, TransferError, TransferKind,
+    AuthRequest, AuthResult, DataChannel, Event, HashAlgorithm, Output, RequestId, StorageError,
+    StorageOp, StorageOutcome, Transfer, TransferError, TransferKind,
 };
 pub use session::Session;
 pub use state::{DEFAULT_BACKLOG, ServerState, Stopping, bind_first};

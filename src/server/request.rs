@@ -171,6 +171,71 @@ pub enum StorageOp {
         /// The new path.
         to: VirtualPath,
     },
+    /// Set the modification time of the file at `path` (`MFMT`):
+    /// [`StorageOutcome::Done`]. A backend that cannot answers with an error.
+    SetModified {
+        /// The file.
+        path: VirtualPath,
+        /// The new time, UTC.
+        modified: DateTime,
+    },
+    /// Set the permission bits of `path` (`SITE CHMOD`; `0o7777` at most):
+    /// [`StorageOutcome::Done`]. A backend without them answers with an error.
+    SetMode {
+        /// The file or directory.
+        path: VirtualPath,
+        /// The new mode bits.
+        mode: u32,
+    },
+    /// The checksum of the whole file at `path` (`HASH`): [`StorageOutcome::Hash`].
+    /// Reading the file may take long: run it where slow calls run.
+    Hash {
+        /// The file.
+        path: VirtualPath,
+        /// Which function.
+        algorithm: HashAlgorithm,
+    },
+}
+
+/// A checksum function of `HASH` (draft-bryan-ftpext-hash), chosen with `OPTS HASH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HashAlgorithm {
+    /// SHA-1.
+    Sha1,
+    /// SHA-256, the default.
+    Sha256,
+    /// SHA-512.
+    Sha512,
+    /// MD5.
+    Md5,
+}
+
+impl HashAlgorithm {
+    /// Every algorithm, in the order `FEAT` lists them.
+    pub const ALL: [HashAlgorithm; 4] = [
+        HashAlgorithm::Sha1,
+        HashAlgorithm::Sha256,
+        HashAlgorithm::Sha512,
+        HashAlgorithm::Md5,
+    ];
+
+    /// Its name in `FEAT`, `OPTS HASH` and the `213` reply: `SHA-256`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            HashAlgorithm::Sha1 => "SHA-1",
+            HashAlgorithm::Sha256 => "SHA-256",
+            HashAlgorithm::Sha512 => "SHA-512",
+            HashAlgorithm::Md5 => "MD5",
+        }
+    }
+
+    /// The algorithm named `name` (any case), if supported.
+    pub fn from_name(name: &[u8]) -> Option<HashAlgorithm> {
+        HashAlgorithm::ALL
+            .into_iter()
+            .find(|a| name.eq_ignore_ascii_case(a.name().as_bytes()))
+    }
 }
 
 /// A successful storage answer.
@@ -191,6 +256,13 @@ pub enum StorageOutcome {
     },
     /// The operation was done.
     Done,
+    /// For [`StorageOp::Hash`]: the digest in lower-case hex, and the file's size.
+    Hash {
+        /// The digest, lower-case hex.
+        digest: String,
+        /// How many bytes were hashed (the file's size).
+        size: u64,
+    },
 }
 
 /// Why a storage operation failed; the session maps it to a reply code.

@@ -22,7 +22,7 @@ use super::audit::{Audit, AuditAction};
 use super::config::Config;
 use super::data::Progress;
 use super::limits::{ConnectionGuard, Limits, SessionThrottles, UserGuard};
-use super::request::{Event, Output, RequestId, TransferKind};
+use super::request::{Event, HashAlgorithm, Output, RequestId, TransferKind};
 use super::tls::TlsState;
 use super::user::User;
 
@@ -73,6 +73,8 @@ pub struct Session {
     pub(super) rename_from: Option<VirtualPath>,
     pub(super) ascii: bool,
     pub(super) mlst_facts: FactSet,
+    /// The `HASH` function (`OPTS HASH`).
+    pub(super) hash: HashAlgorithm,
     pub(super) epsv_all: bool,
     pub(super) data: DataSetup,
     /// The request the session waits for; commands queue up behind it.
@@ -160,6 +162,12 @@ pub(super) enum Next {
     Rnfr(VirtualPath),
     Size(VirtualPath),
     Mdtm(VirtualPath),
+    /// `MFMT`: `213 Modify=...; path` on success.
+    Mfmt(VirtualPath, crate::time::DateTime),
+    /// `HASH`: the `213` with the digest.
+    Hash(VirtualPath),
+    /// `SITE CHMOD`: `200`.
+    Chmod(VirtualPath),
     Mlst(VirtualPath),
     /// A directory listing for LIST/NLST/MLSD/STAT.
     List(ListKind, VirtualPath),
@@ -247,6 +255,7 @@ impl Session {
             rename_from: None,
             ascii: false,
             mlst_facts: FactSet::DEFAULT,
+            hash: HashAlgorithm::Sha256,
             epsv_all: false,
             data: DataSetup::None,
             wait: None,

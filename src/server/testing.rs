@@ -184,6 +184,22 @@ impl MemFs {
                 }
                 Ok(StorageOutcome::Done)
             }
+            StorageOp::SetModified { path, .. } => match self.nodes.get(path.as_bytes()) {
+                Some(Node::File(_)) => Ok(StorageOutcome::Done),
+                Some(Node::Dir) => Err(StorageError::IsADirectory),
+                None => Err(StorageError::NotFound),
+            },
+            // No modes in this tree, as a backend without them.
+            StorageOp::SetMode { .. } => Err(StorageError::Other("no permission bits here".into())),
+            StorageOp::Hash { path, .. } => match self.nodes.get(path.as_bytes()) {
+                // Not a real digest: the content in hex, so a test sees what was "hashed".
+                Some(Node::File(d)) => Ok(StorageOutcome::Hash {
+                    digest: d.iter().map(|b| format!("{b:02x}")).collect(),
+                    size: d.len() as u64,
+                }),
+                Some(Node::Dir) => Err(StorageError::IsADirectory),
+                None => Err(StorageError::NotFound),
+            },
         }
     }
 

@@ -299,6 +299,34 @@ impl Storage for LocalFs {
         fs::rename(&source, &target).map_err(|e| storage_error(&e))
     }
 
+    /// `MFMT`: the file's modification time, through a descriptor opened read-only
+    /// (`futimens` needs the file's owner, not write access); regular files only.
+    fn set_modified(
+        &self,
+        user: &User,
+        path: &VirtualPath,
+        modified: DateTime,
+    ) -> Result<(), StorageError> {
+        let time = modified
+            .to_system_time()
+            .ok_or_else(|| StorageError::Other("time out of range".into()))?;
+        let real = Jail::new(user)?.follow(path)?;
+        // Checked before opening: opening a FIFO would block until a writer comes.
+        regular_file(&fs::metadata(&real).map_err(|e| storage_error(&e))?)?;
+        let file = File::open(&real).map_err(|e| storage_error(&e))?;
+        file.set_modified(time).map_err(|e| storage_error(&e))
+    }
+
+    /// `SITE CHMOD`: the mode of the entry `path` names (a link inside the root is
+    /// followed, as `chmod` does).
+    #[cfg(unix)]
+    fn set_mode(&self, user: &User, path: &VirtualPath, mode: u32) -> Result<(), StorageError> {
+        use std::os::unix::fs::PermissionsExt;
+        let real = Jail::new(user)?.follow(path)?;
+        let permissions = fs::Permissions::from_mode(mode & 0o7777);
+        fs::set_permissions(&real, permissions).map_err(|e| storage_error(&e))
+    }
+
     fn open_read(
         &self,
         user: &User,

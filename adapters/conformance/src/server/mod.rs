@@ -290,6 +290,7 @@ macro_rules! server_suite {
                 failed_logins_ban_one_address_not_another,
                 audit_records_reach_the_sink,
                 proxy_protocol_reports_the_client,
+                mfmt_hash_and_site_chmod,
             ]
         );
     };

@@ -638,3 +638,71 @@ pub fn mlsx_facts_on_disk<H: ServerHarness>(h: &H) {
     let mlst = ftp.expect("MLST f.txt", 250).text;
     assert!(mlst.contains(&unique) && mlst.contains("perm=r;"), "{mlst}");
 }
+
+/// `MFMT` then `MDTM` round-trips (on disk and in memory); `HASH` (SHA-256 by default,
+/// others with `OPTS HASH`) matches `sha256sum`/`md5sum` of the file; `SITE CHMOD`
+/// changes the file's mode on disk; `SITE HELP` answers 214.
+pub fn mfmt_hash_and_site_chmod<H: ServerHarness>(h: &H) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = random_bytes(300_000, 21);
+    let file = dir.path().join("f.bin");
+    std::fs::write(&file, &data).unwrap();
+    let cfg = Config::new().user(User::new("alice", "secret").base_path(dir.path()));
+    let srv = start(h, LocalFs::new(), cfg);
+    let mut ftp = Ftp::login(srv.addr());
+    let r = ftp.expect("MFMT 20200229123456 f.bin", 213);
+    assert!(r.text.contains("Modify=20200229123456; /f.bin"), "{r:?}");
+    assert!(
+        ftp.expect("MDTM f.bin", 213)
+            .text
+            .contains("20200229123456")
+    );
+    let on_disk = std::fs::metadata(&file).unwrap().modified().unwrap();
+    let secs = on_disk
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert_eq!(secs, 1_582_979_696);
+    ftp.expect("MFMT 2020 f.bin", 501);
+    ftp.expect("MFMT 20200229123456 missing", 550);
+    let sum = |tool: &str| {
+        let out = std::process::Command::new(tool)
+            .arg(&file)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let r = ftp.expect("HASH f.bin", 213);
+    assert!(
+        r.text
+            .starts_with(&format!("213 SHA-256 0-300000 {} ", sum("sha256sum"))),
+        "{r:?}"
+    );
+    ftp.expect("OPTS HASH MD5", 200);
+    let r = ftp.expect("HASH f.bin", 213);
+    assert!(r.text.contains(&format!(" {} ", sum("md5sum"))), "{r:?}");
+    ftp.expect("SITE CHMOD 600 f.bin", 200);
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    ftp.expect("SITE CHMOD 8 f.bin", 501);
+    ftp.expect("SITE HELP", 214);
+    ftp.expect("SITE ZAP", 504);
+    // In memory: MFMT and MDTM agree; SITE CHMOD is refused by the storage.
+    let fs = MemoryFs::new().with_file("/m.txt", "x");
+    let srv = start(h, fs, config());
+    let mut ftp = Ftp::login(srv.addr());
+    ftp.expect("MFMT 19991231235959 m.txt", 213);
+    assert!(
+        ftp.expect("MDTM m.txt", 213)
+            .text
+            .contains("19991231235959")
+    );
+    let r = ftp.cmd("SITE CHMOD 600 m.txt");
+    assert!(r.code >= 400, "{r:?}");
+}
