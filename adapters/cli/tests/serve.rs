@@ -41,6 +41,7 @@ both_adapters! {
     bad_users_file_names_its_line => bad_users_file;
     audit_log_has_one_json_line_per_action => audit_log;
     proxy_protocol_with_curl => proxy_protocol;
+    killed_server_leaves_no_temporary_after_a_restart => killed_mid_upload;
 }
 
 const MIB: usize = 1024 * 1024;
@@ -1102,4 +1103,75 @@ fn proxy_protocol(adapter: Adapter) {
         server.log()
     );
     curl(CurlMode::Epsv, &[&url]).failed();
+}
+
+/// `kill -9` of the server during an upload over an old file: meanwhile the upload's
+/// temporary is not listed and cannot be read, renamed or deleted; after the kill the
+/// old file is intact and the temporary is still there, and a restart removes it (and
+/// says so in its log).
+fn killed_mid_upload(adapter: Adapter) {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    std::fs::write(root.join("keep.bin"), b"old").unwrap();
+    let args = ["--user", "u:p", "--write"];
+    let server = Server::start(root, &args, adapter);
+    let mut c = Control::connect(server.port);
+    assert!(c.reply().starts_with("220"));
+    assert!(c.command("USER u").starts_with("331"));
+    assert!(c.command("PASS p").starts_with("230"));
+    let port = epsv_port(&c.command("EPSV"));
+    let mut data = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    assert!(c.command("STOR keep.bin").starts_with("150"));
+    data.write_all(&vec![7u8; 256 * 1024]).unwrap();
+    let temp_of = |root: &Path| {
+        std::fs::read_dir(root)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|n| n.starts_with(".keep.bin.sansftp-"))
+    };
+    let until = Instant::now() + Duration::from_secs(10);
+    let temp = loop {
+        if let Some(t) = temp_of(root) {
+            break t;
+        }
+        assert!(Instant::now() < until, "no temporary file");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut other = Control::connect(server.port);
+    assert!(other.reply().starts_with("220"));
+    assert!(other.command("USER u").starts_with("331"));
+    assert!(other.command("PASS p").starts_with("230"));
+    for command in ["SIZE", "MDTM", "DELE", "RNFR"] {
+        let reply = other.command(&format!("{command} {temp}"));
+        assert!(reply.starts_with("550"), "{command} {temp}: {reply}");
+    }
+    let port = epsv_port(&other.command("EPSV"));
+    let _refused = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let reply = other.command(&format!("STOR {temp}"));
+    assert!(reply.starts_with("550"), "STOR {temp}: {reply}");
+    let port = epsv_port(&other.command("EPSV"));
+    let listing = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    assert!(other.command("NLST").starts_with("150"));
+    let mut names = String::new();
+    BufReader::new(listing).read_line(&mut names).unwrap();
+    assert_eq!(names.trim_end(), "keep.bin", "the temporary is listed");
+    drop(server); // SIGKILL
+    drop((c, other, data));
+    assert_eq!(std::fs::read(root.join("keep.bin")).unwrap(), b"old");
+    assert_eq!(
+        temp_of(root).as_deref(),
+        Some(temp.as_str()),
+        "the kill left it"
+    );
+    let again = Server::start(root, &args, adapter);
+    assert_eq!(temp_of(root), None, "the restart removed it");
+    assert_eq!(std::fs::read(root.join("keep.bin")).unwrap(), b"old");
+    assert!(
+        again
+            .log()
+            .contains("removed 1 temporary upload file(s) left by an earlier server"),
+        "{}",
+        again.log()
+    );
 }

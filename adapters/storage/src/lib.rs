@@ -37,6 +37,7 @@ use sansftp::time::DateTime;
 #[cfg(target_os = "linux")]
 mod beneath;
 mod hash;
+mod leftovers;
 mod local;
 mod memory;
 
