@@ -306,9 +306,7 @@ impl Session {
     ) -> Session {
         let Some(connection) = limits.try_connect() else {
             let text = config.server_full_text.clone();
-            let mut s = Session::refused(config, peer, local, now, &text);
-            s.emit(Output::Event(Event::ServerFull));
-            return s;
+            return Session::refused_for(config, peer, local, now, &text, Event::ServerFull);
         };
         let address = match limits.addresses().connect(peer.ip(), now) {
             Ok(address) => address,
@@ -321,9 +319,7 @@ impl Session {
                     ),
                     _ => (config.banned_text.clone(), Event::Banned { ip }),
                 };
-                let mut s = Session::refused(config, peer, local, now, &text);
-                s.emit(Output::Event(event));
-                return s;
+                return Session::refused_for(config, peer, local, now, &text, event);
             }
         };
         let mut s = Session::new(config, peer, local, now);
@@ -346,6 +342,24 @@ impl Session {
     ) -> Session {
         let mut s = Session::new(config, peer, local, now);
         s.send_buf.clear();
+        s.reply(Code::SERVICE_UNAVAILABLE, text);
+        s.close();
+        s
+    }
+
+    /// [`Session::refused`] saying why first: `event` comes out before the `421` and
+    /// the close, so an adapter that stops at [`Output::Close`] still logs it.
+    fn refused_for(
+        config: Arc<Config>,
+        peer: SocketAddr,
+        local: SocketAddr,
+        now: Instant,
+        text: &str,
+        event: Event,
+    ) -> Session {
+        let mut s = Session::new(config, peer, local, now);
+        s.send_buf.clear();
+        s.emit(Output::Event(event));
         s.reply(Code::SERVICE_UNAVAILABLE, text);
         s.close();
         s

@@ -368,7 +368,6 @@ fn begin_session(
     let now = Instant::now();
     let mut session = shared.server.session(peer, local, now);
     if session.is_closed() {
-        log::info!("{peer}: refused");
         return refuse(session, stream);
     }
     if !early.is_empty() {
@@ -395,11 +394,13 @@ fn begin_session(
 
 fn refuse(mut session: Session, mut stream: TcpStream) {
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let peer = session.peer();
     while let Some(out) = session.poll_output() {
-        if let Output::Send(bytes) = out {
-            if stream.write_all(&bytes).is_err() {
-                break;
-            }
+        match out {
+            Output::Send(bytes) if stream.write_all(&bytes).is_err() => break,
+            // Why it was refused (server full, too many from this address, banned).
+            Output::Event(e) => log::info!("{peer}: {e}"),
+            _ => {}
         }
     }
     let _ = stream.shutdown(std::net::Shutdown::Both);
