@@ -130,6 +130,21 @@ fn the_sixth_connection_from_one_address_gets_421() {
         "421 Too many connections from your address\r\n"
     );
     assert!(sixth.closed);
+    // The reason comes out first, so an adapter that stops at Close still logs it.
+    let mut raw = sansftp::server::Session::with_limits(
+        config.clone(),
+        &limits,
+        from("127.0.0.1"),
+        sansftp::server::testing::LOCAL.parse().unwrap(),
+        std::time::Instant::now(),
+    );
+    use sansftp::server::Output;
+    assert!(matches!(
+        raw.poll_output(),
+        Some(Output::Event(Event::AddressLimitReached { .. }))
+    ));
+    assert!(matches!(raw.poll_output(), Some(Output::Send(_))));
+    assert!(matches!(raw.poll_output(), Some(Output::Close)));
     assert!(
         sixth
             .events
