@@ -41,14 +41,30 @@ fn greeting_and_login() {
 fn anonymous_and_passwordless_users() {
     let mut d = Driver::new(sample_config());
     assert_eq!(
-        d.send(b"USER anonymous\r\nPWD\r\n"),
-        "230 Login successful\r\n257 \"/pub\" is the current directory\r\n"
+        d.send(b"USER anonymous\r\nPASS me@example.com\r\nPWD\r\n"),
+        "331 Password required for anonymous\r\n230 Login successful\r\n\
+         257 \"/pub\" is the current directory\r\n"
     );
+    let mut d = Driver::new(sample_config());
+    assert_eq!(
+        d.send(b"USER FTP\r\nPASS \r\n"),
+        "331 Password required for FTP\r\n230 Login successful\r\n"
+    );
+    // A mistyped or unknown name is not the anonymous user (RFC 1635).
+    let mut d = Driver::new(sample_config());
+    assert_eq!(d.send(b"USER alicee\r\n"), "530 no such user\r\n");
+    assert_eq!(d.send(b"PASS secret\r\n"), "503 Login with USER first\r\n");
+    // aioftp's anonymous user, asked for by name: any login, at once.
+    let mut d = Driver::new(Config::new().user(User::any_login()));
+    assert_eq!(d.send(b"USER whoever\r\n"), "230 Login successful\r\n");
     let mut d = Driver::new(sample_config());
     assert_eq!(d.send(b"USER nopw\r\n"), "230 Login successful\r\n");
     assert_eq!(d.send(b"PASS x\r\n"), "202 Already logged in\r\n");
     // Without an anonymous user, unknown names are refused.
-    let mut d = Driver::new(Config::new().user(User::new("a", "b")));
+    let only_a = Config::new()
+        .user(User::new("a", "b"))
+        .login_failure_delay(Duration::ZERO);
+    let mut d = Driver::new(only_a);
     assert_eq!(d.send(b"USER zed\r\n"), "530 no such user\r\n");
     assert_eq!(d.send(b"PASS b\r\n"), "503 Login with USER first\r\n");
 }
@@ -518,19 +534,33 @@ fn mlsd_ends_226_and_refuses_files() {
     let mut d = login_pasv();
     let out = d.send(b"MLSD\r\n");
     assert!(out.ends_with("226 Transfer complete\r\n"), "{out}");
-    assert_eq!(
-        String::from_utf8(d.downloaded.clone()).unwrap(),
-        "type=dir;modify=20240501123000; docs\r\n\
-         type=file;size=18;modify=20240501123000; notes.txt\r\n"
+    let body = String::from_utf8(d.downloaded.clone()).unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.len(), 2, "{body}");
+    assert!(
+        lines[0].starts_with("type=dir;modify=20240501123000;perm=cdeflmp;unique=p")
+            && lines[0].ends_with("; docs"),
+        "{body}"
+    );
+    assert!(
+        lines[1].starts_with("type=file;size=18;modify=20240501123000;perm=adfrw;unique=p")
+            && lines[1].ends_with("; notes.txt"),
+        "{body}"
     );
     assert!(
         d.send(b"PASV\r\nMLSD notes.txt\r\n")
             .ends_with("501 /home/alice/notes.txt: Not a directory\r\n")
     );
-    assert_eq!(
-        d.send(b"MLST notes.txt\r\n"),
-        "250-Listing /home/alice/notes.txt\r\n type=file;size=18;modify=20240501123000; /home/alice/notes.txt\r\n250 End\r\n"
+    let mlst = d.send(b"MLST notes.txt\r\n");
+    assert!(
+        mlst.starts_with(
+            "250-Listing /home/alice/notes.txt\r\n type=file;size=18;modify=20240501123000;perm=adfrw;unique=p"
+        ) && mlst.ends_with("; /home/alice/notes.txt\r\n250 End\r\n"),
+        "{mlst}"
     );
+    // The same file has the same `unique` in MLST and MLSD.
+    let unique = |text: &str| text.split("unique=").nth(1).unwrap()[..17].to_owned();
+    assert_eq!(unique(&mlst), unique(lines[1]));
     assert_eq!(
         d.send(b"OPTS MLST type;size\r\n"),
         "200 MLST OPTS type;size;\r\n"
@@ -565,7 +595,8 @@ fn feat_lists_extensions() {
     let mut d = Driver::new(sample_config());
     assert_eq!(
         d.send(b"FEAT\r\n"),
-        "211-Features:\r\n EPRT\r\n EPSV\r\n HOST\r\n MDTM\r\n \
+        "211-Features:\r\n EPRT\r\n EPSV\r\n HASH SHA-1;SHA-256*;SHA-512;MD5\r\n HOST\r\n \
+         MDTM\r\n MFMT\r\n \
          MLST type*;size*;modify*;perm*;unique*;unix.mode*;unix.owner;unix.group;\r\n \
          PASV\r\n REST STREAM\r\n SIZE\r\n TVFS\r\n UTF8\r\n211 End\r\n"
     );
@@ -601,7 +632,7 @@ fn size_mdtm_dele_stat() {
 fn permissions_are_checked_before_storage() {
     let mut d = Driver::new(sample_config());
     d.fs = sample_fs();
-    d.send(b"USER anonymous\r\nPASV\r\n");
+    d.send(b"USER anonymous\r\nPASS x\r\nPASV\r\n");
     assert!(
         d.send(b"RETR readme\r\n")
             .ends_with("226 Transfer complete\r\n")
@@ -675,8 +706,8 @@ fn the_passive_listener_lives_until_the_session_closes_it() {
 fn misc_commands() {
     let mut d = login();
     assert_eq!(
-        d.send(b"SITE CHMOD 644 x\r\n"),
-        "502 SITE not implemented\r\n"
+        d.send(b"SITE EXEC rm\r\n"),
+        "504 SITE EXEC not implemented\r\n"
     );
     assert_eq!(
         d.send(b"AUTH TLS\r\n"),

@@ -21,6 +21,14 @@ pub(super) const MAX_VERB: usize = 16;
 
 /// Telnet IAC ("interpret as command").
 const IAC: u8 = 255;
+/// Telnet "interrupt process".
+const IP: u8 = 244;
+/// Telnet "data mark", the end of a Synch.
+const DM: u8 = 242;
+/// Telnet "subnegotiation begin".
+const SB: u8 = 250;
+/// Telnet "subnegotiation end"; also the lowest Telnet command byte.
+const SE: u8 = 240;
 
 /// Incremental command-line decoder for the server side of a control connection.
 ///
@@ -29,12 +37,15 @@ const IAC: u8 = 255;
 /// come out in order.
 ///
 /// - Lines end in CRLF or a bare LF.
-/// - Telnet sequences are removed as RFC 959 asks (clients send `IAC IP IAC DM` before
-///   `ABOR`): `IAC IAC` is a literal 255 byte, `IAC WILL/WONT/DO/DONT x` and any other
-///   `IAC` + command byte (240-254) are dropped. An `IAC` followed by an ordinary byte
-///   drops only the `IAC`: that is what arrives when the `DM` of a Telnet "Synch" was sent
-///   as TCP urgent data and the socket does not have `SO_OOBINLINE` set. (Subnegotiation
-///   payloads, `IAC SB ... IAC SE`, are not tracked: FTP clients do not send them.)
+/// - Only the Telnet sequences FTP clients send are removed (RFC 959 §4.1.3, RFC 854):
+///   `IAC IP` and `IAC DM` (the "Synch" clients send before `ABOR`), `IAC SB ... IAC SE`
+///   (a subnegotiation, which never spans a line feed here, so a stray one cannot swallow
+///   the commands after it), and `IAC IAC`, a literal 255 byte. Every other byte is kept,
+///   an `IAC` followed by anything else too: a client that does not escape a name's raw
+///   0xFF bytes (`caf\xe9-\xff\xfe.bin`) gets its name through whole, as with vsftpd
+///   and pure-ftpd. One exception: right after `IAC IP`, an `IAC` followed by an
+///   ordinary byte drops only the `IAC`: that is what arrives when the Synch's `DM`
+///   went as TCP urgent data and the socket does not have `SO_OOBINLINE` set.
 /// - A line longer than the limit gives one [`ParseError::LineTooLong`] (the server
 ///   answers 500) and is dropped as it arrives, never buffered whole; decoding
 ///   resynchronises at its line feed.
@@ -205,14 +216,15 @@ impl LineDecoder {
         self.buf.max_line()
     }
 
-    /// Appends bytes read from the control connection, removing Telnet sequences.
+    /// Appends bytes read from the control connection, removing the Telnet sequences
+    /// listed in the type's docs.
     pub fn push(&mut self, mut bytes: &[u8]) {
         while let Some((&first, rest)) = bytes.split_first() {
             match self.telnet {
                 Telnet::Data => match memchr(IAC, bytes) {
                     Some(i) => {
                         self.buf.push(&bytes[..i]);
-                        self.telnet = Telnet::Iac;
+                        self.telnet = Telnet::Iac { synch: false };
                         bytes = &bytes[i + 1..];
                     }
                     None => {
@@ -220,26 +232,48 @@ impl LineDecoder {
                         bytes = &[];
                     }
                 },
-                Telnet::Iac => {
+                Telnet::AfterIp => {
+                    if first == IAC {
+                        self.telnet = Telnet::Iac { synch: true };
+                        bytes = rest;
+                    } else {
+                        self.telnet = Telnet::Data;
+                    }
+                }
+                Telnet::Iac { synch } => {
                     self.telnet = match first {
                         IAC => {
                             self.buf.push(&[IAC]);
                             Telnet::Data
                         }
-                        // WILL, WONT, DO, DONT carry an option byte.
-                        251..=254 => Telnet::Option,
-                        240..=250 => Telnet::Data,
-                        // Not a Telnet command: the IAC was a lone leftover (see the type
-                        // docs), the byte is data.
-                        _ => {
-                            self.buf.push(&[first]);
+                        IP => Telnet::AfterIp,
+                        DM => Telnet::Data,
+                        SB => Telnet::Sub,
+                        // The Synch's DM went out of band: the IAC was its leftover.
+                        b if synch && b < SE => {
+                            self.buf.push(&[b]);
+                            Telnet::Data
+                        }
+                        // Not a sequence FTP uses: the bytes are data.
+                        b => {
+                            self.buf.push(&[IAC, b]);
                             Telnet::Data
                         }
                     };
                     bytes = rest;
                 }
-                Telnet::Option => {
-                    self.telnet = Telnet::Data;
+                Telnet::Sub | Telnet::SubIac => {
+                    let sub_iac = matches!(self.telnet, Telnet::SubIac);
+                    self.telnet = match first {
+                        b'\n' => {
+                            // A subnegotiation ends at the line's end at the latest.
+                            self.buf.push(b"\n");
+                            Telnet::Data
+                        }
+                        SE if sub_iac => Telnet::Data,
+                        IAC if !sub_iac => Telnet::SubIac,
+                        _ => Telnet::Sub,
+                    };
                     bytes = rest;
                 }
             }
@@ -265,7 +299,7 @@ impl LineDecoder {
 
     /// Whether bytes of an unfinished line are held.
     pub fn has_partial(&self) -> bool {
-        self.buf.has_partial() || !matches!(self.telnet, Telnet::Data)
+        self.buf.has_partial() || !matches!(self.telnet, Telnet::Data | Telnet::AfterIp)
     }
 }
 
@@ -278,10 +312,16 @@ impl Default for LineDecoder {
 #[derive(Debug, Clone, Copy)]
 enum Telnet {
     Data,
-    /// After an IAC.
-    Iac,
-    /// After IAC WILL/WONT/DO/DONT: the next byte is the option.
-    Option,
+    /// After an IAC; `synch` when it follows `IAC IP`.
+    Iac {
+        synch: bool,
+    },
+    /// Right after `IAC IP`.
+    AfterIp,
+    /// Inside `IAC SB ...`: dropped up to `IAC SE` (or a line feed).
+    Sub,
+    /// An IAC inside a subnegotiation.
+    SubIac,
 }
 
 impl Command {
@@ -362,6 +402,8 @@ impl Command {
             b"FEAT" => none("FEAT", arg, Command::Feat)?,
             b"OPTS" => Command::Opts(required("OPTS", arg)?),
             b"SITE" => Command::Site(required("SITE", arg)?),
+            b"MFMT" => Command::Mfmt(required("MFMT", arg)?),
+            b"HASH" => Command::Hash(required("HASH", arg)?),
             b"AUTH" => Command::Auth(required("AUTH", arg)?),
             b"PBSZ" => Command::Pbsz(number("PBSZ", trimmed_required("PBSZ", arg)?)?),
             b"PROT" => Command::Prot(letter("PROT", arg, |c| match c {
@@ -658,29 +700,53 @@ mod tests {
     }
 
     #[test]
-    fn telnet_sequences_are_removed() {
+    fn only_the_telnet_sequences_ftp_uses_are_removed() {
         let mut d = LineDecoder::new();
         // IAC IP IAC DM ABOR, the RFC 959 form.
         assert_eq!(
             all(&mut d, b"\xff\xf4\xff\xf2ABOR\r\n"),
             [Ok(Command::Abor)]
         );
-        // The DM went out of band: IAC followed by data.
+        // The DM went out of band: IAC followed by data, right after IAC IP.
         assert_eq!(all(&mut d, b"\xff\xf4\xffABOR\r\n"), [Ok(Command::Abor)]);
-        // IAC IAC is a literal 255; option negotiation is dropped.
+        // IAC IAC is a literal 255; other IAC pairs are data, kept whole.
         assert_eq!(
             all(&mut d, b"RETR a\xff\xffb\xff\xfb\x01\r\n"),
-            [Ok(Command::Retr(b"a\xffb".to_vec()))]
+            [Ok(Command::Retr(b"a\xffb\xff\xfb\x01".to_vec()))]
+        );
+        // A name with raw, unescaped 0xFF 0xFE bytes survives.
+        assert_eq!(
+            all(&mut d, b"STOR caf\xe9-\xff\xfe.bin\r\n"),
+            [Ok(Command::Stor(b"caf\xe9-\xff\xfe.bin".to_vec()))]
+        );
+        assert_eq!(
+            all(&mut d, b"DELE \xffa\xff\xf1\xff\r\n"),
+            [Ok(Command::Dele(b"\xffa\xff\xf1\xff".to_vec()))]
+        );
+        // A subnegotiation goes, its escaped IAC and its IAC SE too ...
+        assert_eq!(
+            all(&mut d, b"NO\xff\xfa\x18\x01\xff\xffx\xff\xf0OP\r\n"),
+            [Ok(Command::Noop)]
+        );
+        // ... and one never closed ends with its line, the next command unharmed.
+        assert_eq!(
+            all(&mut d, b"RETR a\xff\xfab\r\nNOOP\r\n"),
+            [Ok(Command::Retr(b"a".to_vec())), Ok(Command::Noop)]
         );
         // Split across pushes at every point.
-        let input = b"\xff\xf4\xff\xf2ABOR\r\nRETR \xff\xff\xff\xfd\x18x\r\n";
+        let input =
+            b"\xff\xf4\xff\xf2ABOR\r\nRETR \xff\xff\xff\xfd\x18x\xff\xfaq\xff\xf0\r\n\xff\xf4\xffNOOP\n";
         for cut in 0..=input.len() {
             let mut d = LineDecoder::new();
             let mut got = all(&mut d, &input[..cut]);
             got.extend(all(&mut d, &input[cut..]));
             assert_eq!(
                 got,
-                [Ok(Command::Abor), Ok(Command::Retr(b"\xffx".to_vec()))],
+                [
+                    Ok(Command::Abor),
+                    Ok(Command::Retr(b"\xff\xff\xfd\x18x".to_vec())),
+                    Ok(Command::Noop)
+                ],
                 "cut at {cut}"
             );
         }

@@ -207,6 +207,8 @@ impl Command {
             | Command::Mdtm(a)
             | Command::Opts(a)
             | Command::Site(a)
+            | Command::Mfmt(a)
+            | Command::Hash(a)
             | Command::Auth(a)
             | Command::Host(a) => RawArg::Required(a),
             Command::Stou(a)
@@ -448,6 +450,8 @@ mod tests {
             raw().prop_map(Command::Retr),
             raw().prop_map(Command::Cwd),
             raw().prop_map(Command::Site),
+            raw().prop_map(Command::Mfmt),
+            raw().prop_map(Command::Hash),
             proptest::option::of(raw()).prop_map(Command::Stat),
             proptest::option::of(raw()).prop_map(Command::Stou),
             any::<SocketAddrV4>()

@@ -135,6 +135,11 @@ pub enum Command {
     Opts(Vec<u8>),
     /// `SITE command`, raw.
     Site(Vec<u8>),
+    /// `MFMT time path`, raw: set a file's modification time (draft-somers-ftp-mfxx;
+    /// `YYYYMMDDHHMMSS`, UTC).
+    Mfmt(Vec<u8>),
+    /// `HASH path`, raw: a file's checksum (draft-bryan-ftpext-hash).
+    Hash(Vec<u8>),
     /// `AUTH mechanism`, raw, e.g. `TLS` (RFC 2228 / 4217).
     Auth(Vec<u8>),
     /// `PBSZ size`: protection buffer size (RFC 2228; `0` with TLS).
@@ -297,6 +302,8 @@ impl Command {
             Command::Feat => "FEAT",
             Command::Opts(_) => "OPTS",
             Command::Site(_) => "SITE",
+            Command::Mfmt(_) => "MFMT",
+            Command::Hash(_) => "HASH",
             Command::Auth(_) => "AUTH",
             Command::Pbsz(_) => "PBSZ",
             Command::Prot(_) => "PROT",
@@ -471,9 +478,13 @@ mod tests {
         );
         assert_eq!(
             Command::parse_client_text("MFMT 20240101000000 x"),
+            Ok(Command::Mfmt(b"20240101000000 x".to_vec()))
+        );
+        assert_eq!(
+            Command::parse_client_text("XCRC x"),
             Ok(Command::Unknown {
-                verb: "MFMT".into(),
-                args: Some(b"20240101000000 x".to_vec())
+                verb: "XCRC".into(),
+                args: Some(b"x".to_vec())
             })
         );
         assert_eq!(Command::parse_client_text("a\0b"), Err(EncodeError::Nul));

@@ -12,11 +12,14 @@ use crate::command::{
 use crate::listing::FactSet;
 use crate::path::{VirtualPath, quote_257};
 
-use super::config::User;
+use super::audit::AuditAction;
 use super::data::Progress;
-use super::request::{AuthRequest, DataChannel, Output, StorageOp, Transfer, TransferKind};
+use super::request::{
+    AuthRequest, DataChannel, Event, HashAlgorithm, Output, StorageOp, Transfer, TransferKind,
+};
 use super::session::{DataSetup, ListKind, Login, Next, Phase, Session, TransferState, Wait};
 use super::texts;
+use super::user::User;
 
 /// What a command needs on its path.
 #[derive(Clone, Copy)]
@@ -51,8 +54,8 @@ impl Session {
             );
         }
         match cmd {
-            Command::User(login) => self.cmd_user(login),
-            Command::Pass(password) => self.cmd_pass(password),
+            Command::User(login) => self.cmd_user(login, now),
+            Command::Pass(password) => self.cmd_pass(password, now),
             Command::Acct(_) => self.reply(Code::SUPERFLUOUS, "No account needed"),
             Command::Rein => self.cmd_rein(),
             Command::Quit => {
@@ -64,7 +67,11 @@ impl Session {
                 self.reply(Code::SYSTEM_TYPE, text);
             }
             Command::Noop => self.reply(Code::OK, "NOOP ok"),
-            Command::Feat => self.send(&texts::feat(self.mlst_facts, self.config.tls.available)),
+            Command::Feat => self.send(&texts::feat(
+                self.mlst_facts,
+                self.hash,
+                self.config.tls.available,
+            )),
             Command::Help(topic) => self.send(&texts::help(topic.as_deref())),
             Command::Host(_) => self.cmd_host(),
             Command::Auth(mechanism) => self.cmd_auth(&mechanism, now),
@@ -72,7 +79,18 @@ impl Session {
             Command::Pbsz(size) => self.cmd_pbsz(size),
             Command::Prot(level) => self.cmd_prot(level),
             Command::Opts(arg) => self.cmd_opts(&arg),
-            Command::Site(_) => self.reply(Code::NOT_IMPLEMENTED, "SITE not implemented"),
+            Command::Site(arg) => self.cmd_site(&arg),
+            Command::Mfmt(arg) => self.cmd_mfmt(&arg),
+            Command::Hash(arg) => self.with_path(&arg, Need::Read, false, |s, p| {
+                let algorithm = s.hash;
+                s.storage(
+                    StorageOp::Hash {
+                        path: p.clone(),
+                        algorithm,
+                    },
+                    Next::Hash(p),
+                )
+            }),
             Command::Type(t) => self.cmd_type(t),
             Command::Mode(TransferMode::Stream) => self.reply(Code::OK, "Mode set to S"),
             Command::Mode(_) => self.reply(
@@ -110,10 +128,12 @@ impl Session {
                 s.storage(StorageOp::MakeDir(p.clone()), Next::Mkd(p))
             }),
             Command::Rmd(arg) => self.with_path(&arg, Need::Write, false, |s, p| {
-                s.storage(StorageOp::RemoveDir(p.clone()), Next::Done(p))
+                let audit = AuditAction::RemoveDir { path: p.clone() };
+                s.storage(StorageOp::RemoveDir(p.clone()), Next::Done(p, audit))
             }),
             Command::Dele(arg) => self.with_path(&arg, Need::Write, false, |s, p| {
-                s.storage(StorageOp::RemoveFile(p.clone()), Next::Done(p))
+                let audit = AuditAction::Delete { path: p.clone() };
+                s.storage(StorageOp::RemoveFile(p.clone()), Next::Done(p, audit))
             }),
             Command::Rnfr(arg) => self.with_path(&arg, Need::Write, false, |s, p| {
                 s.storage(StorageOp::Metadata(p.clone()), Next::Rnfr(p))
@@ -121,12 +141,16 @@ impl Session {
             Command::Rnto(arg) => match rename_from {
                 None => self.reply(Code::BAD_SEQUENCE, "RNTO needs RNFR first"),
                 Some(from) => self.with_path(&arg, Need::Write, true, |s, to| {
+                    let audit = AuditAction::Rename {
+                        from: from.clone(),
+                        to: to.clone(),
+                    };
                     s.storage(
                         StorageOp::Rename {
                             from,
                             to: to.clone(),
                         },
-                        Next::Done(to),
+                        Next::Done(to, audit),
                     )
                 }),
             },
@@ -181,6 +205,7 @@ impl Session {
     pub(super) fn abort_transfer(&mut self, now: Instant) {
         if let Some(Wait::Transfer(t)) = self.wait.take() {
             self.emit(Output::AbortTransfer { id: t.id });
+            self.audit_aborted(&t);
             self.reply(Code::TRANSFER_ABORTED, "Transfer aborted");
             self.reply(Code::TRANSFER_COMPLETE, "ABOR successful");
             self.after_transfer(now);
@@ -331,8 +356,8 @@ impl Session {
         true
     }
 
-    fn cmd_user(&mut self, login: Vec<u8>) {
-        if !self.login_allowed() {
+    fn cmd_user(&mut self, login: Vec<u8>, now: Instant) {
+        if !self.login_allowed() || self.refused_as_banned(now) {
             return;
         }
         // A new USER starts over, logging out whoever was logged in (as aioftp).
@@ -349,8 +374,8 @@ impl Session {
         });
     }
 
-    fn cmd_pass(&mut self, password: Vec<u8>) {
-        if !self.login_allowed() {
+    fn cmd_pass(&mut self, password: Vec<u8>, now: Instant) {
+        if !self.login_allowed() || self.refused_as_banned(now) {
             return;
         }
         match &self.login {
@@ -369,6 +394,24 @@ impl Session {
                 });
             }
         }
+    }
+
+    /// A login from an address banned for its failed logins (one of this session's,
+    /// or another's from the same address): `421` and close.
+    fn refused_as_banned(&mut self, now: Instant) -> bool {
+        let ip = self.peer.ip();
+        let banned = self
+            .limits
+            .as_ref()
+            .is_some_and(|l| l.addresses().banned_until(ip, now).is_some());
+        if banned {
+            let ip = ip.to_canonical();
+            self.emit(Output::Event(Event::Banned { ip }));
+            let text = self.config.banned_text.clone();
+            self.reply(Code::SERVICE_UNAVAILABLE, text);
+            self.terminate();
+        }
+        banned
     }
 
     /// Logged in: working directory, transfer settings.
@@ -407,6 +450,21 @@ impl Session {
         if name.eq_ignore_ascii_case(b"UTF8") {
             // Names are bytes end to end: UTF-8 passes through whatever the setting.
             self.reply(Code::OK, "UTF8 mode is always on");
+        } else if name.eq_ignore_ascii_case(b"HASH") {
+            // draft-bryan-ftpext-hash: no value asks which one is selected.
+            let value = value.trim_ascii();
+            if !value.is_empty() {
+                match HashAlgorithm::from_name(value) {
+                    Some(a) => self.hash = a,
+                    None => {
+                        return self.reply(
+                            Code::PARAMETER_NOT_IMPLEMENTED,
+                            "Unknown algorithm, choose SHA-1, SHA-256, SHA-512 or MD5",
+                        );
+                    }
+                }
+            }
+            self.reply(Code::OK, self.hash.name());
         } else if name.eq_ignore_ascii_case(b"MLST") {
             self.mlst_facts = FactSet::from_opts(value);
             let mut text = b"MLST OPTS ".to_vec();
@@ -415,6 +473,73 @@ impl Session {
         } else {
             self.reply(Code::BAD_ARGUMENTS, "Option not understood");
         }
+    }
+
+    /// `MFMT YYYYMMDDHHMMSS path` (draft-somers-ftp-mfxx): set a file's modification
+    /// time, UTC; `501` for a malformed time.
+    fn cmd_mfmt(&mut self, arg: &[u8]) {
+        let parsed = memchr::memchr(b' ', arg).and_then(|i| {
+            let time = crate::time::DateTime::parse_modify(&arg[..i])?;
+            Some((time, &arg[i + 1..]))
+        });
+        let Some((modified, path)) = parsed.filter(|(_, p)| !p.is_empty()) else {
+            return self.reply(
+                Code::BAD_ARGUMENTS,
+                "MFMT needs a time (YYYYMMDDHHMMSS, UTC) and a path",
+            );
+        };
+        self.with_path(path, Need::Write, false, |s, p| {
+            let op = StorageOp::SetModified {
+                path: p.clone(),
+                modified,
+            };
+            s.storage(op, Next::Mfmt(p, modified))
+        });
+    }
+
+    /// `SITE HELP` and `SITE CHMOD mode path` (octal, where the storage has modes);
+    /// other `SITE` commands are `504`.
+    fn cmd_site(&mut self, arg: &[u8]) {
+        let (name, rest) = match memchr::memchr(b' ', arg) {
+            Some(i) => (&arg[..i], arg[i + 1..].trim_ascii_start()),
+            None => (arg, &b""[..]),
+        };
+        if name.eq_ignore_ascii_case(b"HELP") {
+            return self.send(&crate::reply::Reply::multiline(
+                Code::HELP,
+                ["SITE commands:", " CHMOD HELP", "End"],
+            ));
+        }
+        if !name.eq_ignore_ascii_case(b"CHMOD") {
+            let name = String::from_utf8_lossy(name).to_ascii_uppercase();
+            return self.reply(
+                Code::PARAMETER_NOT_IMPLEMENTED,
+                format!("SITE {name} not implemented"),
+            );
+        }
+        let parsed = memchr::memchr(b' ', rest).and_then(|i| {
+            let digits = &rest[..i];
+            let octal = !digits.is_empty()
+                && digits.len() <= 4
+                && digits.iter().all(|b| (b'0'..=b'7').contains(b));
+            let mode = u32::from_str_radix(std::str::from_utf8(digits).ok()?, 8).ok()?;
+            octal.then_some((mode, &rest[i + 1..]))
+        });
+        let Some((mode, path)) = parsed.filter(|(_, p)| !p.is_empty()) else {
+            return self.reply(
+                Code::BAD_ARGUMENTS,
+                "SITE CHMOD needs an octal mode and a path",
+            );
+        };
+        self.with_path(path, Need::Write, false, |s, p| {
+            s.storage(
+                StorageOp::SetMode {
+                    path: p.clone(),
+                    mode,
+                },
+                Next::Chmod(p),
+            )
+        });
     }
 
     fn cmd_type(&mut self, t: TransferType) {

@@ -11,6 +11,8 @@ use crate::code::Code;
 use crate::error::NoAvailablePort;
 use crate::path::{VirtualPath, quote_257};
 
+use super::audit::AuditAction;
+use super::facts::add_server_facts;
 use super::request::{
     AuthResult, Event, Output, RequestId, StorageError, StorageOutcome, TransferError, TransferKind,
 };
@@ -45,6 +47,7 @@ impl Session {
                 self.reply(Code::LOGGED_IN, "Login successful");
                 self.emit(Output::Event(Event::LoggedIn(user.clone())));
                 self.logged_in(user);
+                self.audit(AuditAction::Login);
             }
             AuthResult::NeedPassword => {
                 let text = format!("Password required for {}", String::from_utf8_lossy(&login));
@@ -53,15 +56,29 @@ impl Session {
             }
             AuthResult::Denied(reason) => {
                 // After a wrong PASS the user stays chosen, so PASS can be retried.
+                let ip = self.peer.ip().to_canonical();
                 self.emit(Output::Event(Event::LoginFailed {
                     login: String::from_utf8_lossy(&login).into_owned(),
+                    ip,
                 }));
+                self.audit(AuditAction::LoginFailed {
+                    login: String::from_utf8_lossy(&login).into_owned(),
+                });
+                let addresses = self.limits.as_ref().map(|l| l.addresses().clone());
+                if let Some(until) = addresses.and_then(|a| a.login_failed(ip, now)) {
+                    let ban = until.saturating_duration_since(now);
+                    self.emit(Output::Event(Event::BanStarted { ip, ban }));
+                }
                 let text = if reason.is_empty() {
                     "Login incorrect".to_owned()
                 } else {
                     reason
                 };
-                self.reply(Code::NOT_LOGGED_IN, text);
+                match grace_end(self.config.login_failure_delay, now) {
+                    // The 530 waits (and the commands behind it): guessing is slow.
+                    Some(until) => self.wait = Some(Wait::FailedLogin { until, text }),
+                    None => self.reply(Code::NOT_LOGGED_IN, text),
+                }
             }
         }
         self.pump(now);
@@ -250,6 +267,17 @@ impl Session {
     /// `226` for a transfer that is over, and the queued commands go on.
     fn transfer_complete(&mut self, t: TransferState, bytes: u64, now: Instant) {
         self.reply(Code::TRANSFER_COMPLETE, "Transfer complete");
+        match (&t.kind, &t.path) {
+            (TransferKind::Store { .. }, Some(path)) => {
+                let path = path.clone();
+                self.audit(AuditAction::Upload { path, bytes });
+            }
+            (TransferKind::Retrieve { .. }, Some(path)) => {
+                let path = path.clone();
+                self.audit(AuditAction::Download { path, bytes });
+            }
+            _ => {}
+        }
         let upload = t.kind.is_upload();
         let path = match t.kind {
             TransferKind::SendData(_) => None,
@@ -276,6 +304,7 @@ impl Session {
             }
         };
         let connected = t.phase.connected();
+        self.audit_aborted(&t);
         let unique = matches!(t.kind, TransferKind::Store { unique: true, .. });
         if !connected
             && unique
@@ -350,14 +379,18 @@ impl Session {
                 }
             }
             (Next::Mkd(p), _) => {
+                self.audit(AuditAction::MakeDir { path: p.clone() });
                 let mut text = quote_257(p.as_bytes());
                 text.extend_from_slice(b" created");
                 self.reply(Code::PATH_CREATED, text);
             }
-            (Next::Done(_), _) => self.reply(
-                Code::FILE_ACTION_OK,
-                "Requested file action okay, completed",
-            ),
+            (Next::Done(_, action), _) => {
+                self.audit(action);
+                self.reply(
+                    Code::FILE_ACTION_OK,
+                    "Requested file action okay, completed",
+                );
+            }
             (Next::Rnfr(p), StorageOutcome::Metadata(_)) => {
                 self.rename_from = Some(p);
                 self.reply(Code::PENDING, "Ready for RNTO");
@@ -370,11 +403,42 @@ impl Session {
                 Some(t) if e.is_file() => self.reply(Code::FILE_STATUS, t.to_modify_string()),
                 _ => self.reply(Code::FILE_UNAVAILABLE, format!("{p}: No modification time")),
             },
-            (Next::Mlst(p), StorageOutcome::Metadata(e)) => {
+            (Next::Mfmt(p, t), StorageOutcome::Done) => {
+                let text = format!("Modify={}; {p}", t.to_modify_string());
+                self.reply(Code::FILE_STATUS, text);
+            }
+            (Next::Hash(p), StorageOutcome::Hash { digest, size }) => {
+                // draft-bryan-ftpext-hash: algorithm, byte range, digest, file name.
+                let text = format!("{} 0-{size} {digest} {p}", self.hash.name());
+                self.reply(Code::FILE_STATUS, text);
+            }
+            (Next::Chmod(_), StorageOutcome::Done) => {
+                self.reply(Code::OK, "SITE CHMOD command ok");
+            }
+            (Next::Mlst(p), StorageOutcome::Metadata(mut e)) => {
+                if let Some(user) = self.user() {
+                    add_server_facts(&mut e, &p, user, self.mlst_facts);
+                }
                 let reply = texts::mlst(&p, e, self.mlst_facts);
                 self.send(&reply);
             }
-            (Next::List(kind, p), StorageOutcome::Listing { entries, now: wall }) => {
+            (
+                Next::List(kind, p),
+                StorageOutcome::Listing {
+                    mut entries,
+                    now: wall,
+                },
+            ) => {
+                if let (ListKind::Mlsd, Some(user)) = (kind, self.user()) {
+                    for e in &mut entries {
+                        let own = if e.is_self_or_parent() {
+                            None
+                        } else {
+                            p.join(&e.name).ok()
+                        };
+                        add_server_facts(e, own.as_ref().unwrap_or(&p), user, self.mlst_facts);
+                    }
+                }
                 let body = texts::listing(kind, &entries, wall, self.mlst_facts);
                 self.finish_listing(kind, &p, true, body, now);
             }
@@ -413,10 +477,13 @@ impl Session {
                 );
             }
             Next::Cwd(p)
-            | Next::Done(p)
+            | Next::Done(p, _)
             | Next::Rnfr(p)
             | Next::Size(p)
             | Next::Mdtm(p)
+            | Next::Mfmt(p, _)
+            | Next::Hash(p)
+            | Next::Chmod(p)
             | Next::Mlst(p)
             | Next::List(_, p)
             | Next::ListOne(_, p) => (p, false),

@@ -1,18 +1,17 @@
-//! Server configuration: [`Config`], [`User`], [`Permission`], and the in-memory
-//! authentication helpers adapters use to answer [`AuthRequest`]s.
+//! Server configuration: [`Config`], and the in-memory authentication helpers adapters
+//! use to answer [`AuthRequest`]s from its [`User`]s.
 
 use std::net::Ipv4Addr;
 use std::ops::RangeInclusive;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::command::DEFAULT_MAX_LINE;
-use crate::error::{Error, PathIsNotAbsolute};
-use crate::path::VirtualPath;
 
+use super::audit::AuditSink;
 use super::request::{AuthRequest, AuthResult};
 use super::tls::TlsPolicy;
+use super::user::{User, constant_time_eq};
 
 /// Everything a server's sessions share: users, limits, timeouts, texts.
 ///
@@ -30,12 +29,17 @@ use super::tls::TlsPolicy;
 ///     .passive_ports(50000..=50100);
 /// assert!(config.authenticate(b"alice", b"secret").is_some());
 /// assert!(config.authenticate(b"alice", b"wrong").is_none());
+/// // The anonymous user answers to `anonymous` and `ftp` only, with any password.
+/// assert!(config.authenticate(b"ftp", b"me@example.com").is_some());
+/// assert!(config.authenticate(b"alicee", b"secret").is_none());
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
-    /// The users. A user whose login is `None` is the anonymous user: it matches any
-    /// login name that no other user has (as in aioftp).
+    /// The users. A user whose login is `None` is the anonymous user: it answers to
+    /// `anonymous` and `ftp` (any case, RFC 1635) when no other user has that name, and
+    /// to every name no other user has only when it is [`User::any_login`] (aioftp's
+    /// anonymous user).
     pub users: Vec<Arc<User>>,
     /// Most control connections at once, server-wide (`None`: unlimited), counted by
     /// sessions made with [`Session::with_limits`](super::Session::with_limits).
@@ -44,6 +48,30 @@ pub struct Config {
     pub server_full_text: String,
     /// The `530` text for a login over [`User::max_connections`].
     pub user_limit_text: String,
+    /// Most control connections at once from one client IP address (`None`:
+    /// unlimited), counted by [`Session::with_limits`](super::Session::with_limits)
+    /// sessions; beyond it `421` [`address_limit_text`](Config::address_limit_text).
+    pub max_connections_per_ip: Option<usize>,
+    /// The `421` text for a connection over
+    /// [`max_connections_per_ip`](Config::max_connections_per_ip).
+    pub address_limit_text: String,
+    /// Failed logins (a `530` to `USER` or `PASS`) from one IP address within
+    /// [`login_failure_window`](Config::login_failure_window) after which that address
+    /// is banned for [`login_ban`](Config::login_ban): its connections and logins get
+    /// `421` [`banned_text`](Config::banned_text). `None` (or 0): never. Default 5.
+    /// Counted by [`Session::with_limits`](super::Session::with_limits) sessions.
+    pub max_login_failures: Option<u32>,
+    /// How long a failed login counts towards a ban. Default 10 minutes (fail2ban's
+    /// `findtime`).
+    pub login_failure_window: Duration,
+    /// How long an address stays banned. Default 5 minutes.
+    pub login_ban: Duration,
+    /// The `421` text for a banned address.
+    pub banned_text: String,
+    /// How long the session waits before answering a failed login with `530` (commands
+    /// pipelined behind it wait too), so guessing is slow even within the limit. Default
+    /// 1 s, as vsftpd's `delay_failed_login`; zero answers at once.
+    pub login_failure_delay: Duration,
     /// Server-wide download limit, bytes/s (server `write` = client download).
     pub write_speed_limit: Option<u64>,
     /// Server-wide upload limit, bytes/s.
@@ -92,63 +120,22 @@ pub struct Config {
     /// Most commands buffered while an earlier one is still being answered; a client
     /// that pipelines more is closed with `421`.
     pub max_pipelined: usize,
+    /// The control listener sits behind a proxy that sends the PROXY protocol header
+    /// (version 1 or 2: HAProxy, AWS NLB) first: the adapter reads it
+    /// ([`parse_proxy_header`](super::parse_proxy_header)) before greeting and makes
+    /// the session with the client address it reports (logs, limits, bans and the
+    /// data-connection peer check use it); a connection without a valid header within
+    /// [`data_wait_timeout`](Config::data_wait_timeout) is closed unanswered. Off by
+    /// default: only turn it on behind such a proxy, since whoever can connect directly
+    /// could then claim any address.
+    pub proxy_protocol: bool,
+    /// Where the adapters hand each [`Output::Audit`](super::Output::Audit) record
+    /// (`None`: nowhere): the audit trail of logins, uploads, deletions, ...
+    pub audit: Option<AuditSink>,
     /// FTPS: whether `AUTH TLS` is offered, what must be protected, session reuse
     /// ([`TlsPolicy`]). Default [`TlsPolicy::off`]; an adapter given a certificate sets
     /// it.
     pub tls: TlsPolicy,
-}
-
-/// One account: who may log in, where their files are, what they may do there.
-///
-/// ```
-/// use sansftp::server::{Permission, User};
-/// use sansftp::path::VirtualPath;
-///
-/// let u = User::new("bob", "pw")
-///     .base_path("/srv/ftp/bob")
-///     .permission(Permission::new("/pub").unwrap().read_only());
-/// let p = VirtualPath::parse(b"/pub/a.txt").unwrap();
-/// assert!(u.permission_for(&p).readable && !u.permission_for(&p).writable);
-/// assert!(u.permission_for(&VirtualPath::root()).writable);
-/// assert!(User::new("x", "y").home("relative").is_err());
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct User {
-    /// The login name; `None` for the anonymous user.
-    pub login: Option<String>,
-    /// The password; `None` logs in right after `USER` (`230`).
-    pub password: Option<String>,
-    /// The local directory this user's `/` maps to. The core only carries it to the
-    /// storage requests; the storage backend confines every access to it.
-    pub base_path: PathBuf,
-    /// The working directory after login (absolute; not checked for existence).
-    pub home_path: VirtualPath,
-    /// Rights per path; the longest matching prefix wins. No match: full access.
-    pub permissions: Vec<Permission>,
-    /// Most simultaneous sessions of this user (`None`: unlimited), counted by sessions
-    /// made with [`Session::with_limits`](super::Session::with_limits) (`530` beyond).
-    pub max_connections: Option<usize>,
-    /// Download limit shared by all this user's sessions, bytes/s.
-    pub write_speed_limit: Option<u64>,
-    /// Upload limit shared by all this user's sessions, bytes/s.
-    pub read_speed_limit: Option<u64>,
-    /// Download limit of each of this user's sessions, bytes/s.
-    pub write_speed_limit_per_connection: Option<u64>,
-    /// Upload limit of each of this user's sessions, bytes/s.
-    pub read_speed_limit_per_connection: Option<u64>,
-}
-
-/// Read and write rights on a path and everything below it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct Permission {
-    /// The directory (or file) the rights apply to.
-    pub path: VirtualPath,
-    /// Listing, downloading, `CWD`, `SIZE`, `MDTM`, `MLST`.
-    pub readable: bool,
-    /// Uploading, `MKD`, `RMD`, `DELE`, renaming.
-    pub writable: bool,
 }
 
 /// The four speed limits of aioftp that apply to one direction of one user's session,
@@ -192,14 +179,24 @@ impl Config {
 
     /// Defaults as in aioftp where it has one: no users (add some with
     /// [`Config::user`]; an adapter should add [`User::anonymous`] when none are given),
-    /// no limits, 5 minute idle timeout (aioftp has none), 10 s data wait, 5 minute
-    /// stall timeout, 5 ms commit grace, 60 s request timeout, any passive port, welcome `"welcome"`, SYST `"UNIX Type: L8"`.
+    /// no connection or speed limits, a ban of 5 minutes after 5 failed logins from one
+    /// address within 10 minutes, 1 s before each failed login's `530`, 5 minute idle
+    /// timeout (aioftp has none), 10 s data wait, 5 minute stall timeout, 5 ms commit
+    /// grace, 60 s request timeout, any passive port, welcome `"welcome"`, SYST
+    /// `"UNIX Type: L8"`.
     pub fn new() -> Config {
         Config {
             users: Vec::new(),
             max_connections: None,
             server_full_text: "Too many connections, try again later".to_owned(),
             user_limit_text: "Too many connections for this user".to_owned(),
+            max_connections_per_ip: None,
+            address_limit_text: "Too many connections from your address".to_owned(),
+            max_login_failures: Some(5),
+            login_failure_window: Duration::from_secs(600),
+            login_ban: Duration::from_secs(300),
+            banned_text: "Too many failed logins from your address, try again later".to_owned(),
+            login_failure_delay: Duration::from_secs(1),
             write_speed_limit: None,
             read_speed_limit: None,
             write_speed_limit_per_connection: None,
@@ -216,12 +213,20 @@ impl Config {
             max_command_line: DEFAULT_MAX_LINE,
             max_pipelined: 256,
             tls: TlsPolicy::off(),
+            proxy_protocol: false,
+            audit: None,
         }
     }
 
     /// Sets [`Config::tls`].
     pub fn tls(mut self, policy: TlsPolicy) -> Config {
         self.tls = policy;
+        self
+    }
+
+    /// Sets [`Config::audit`].
+    pub fn audit(mut self, sink: AuditSink) -> Config {
+        self.audit = Some(sink);
         self
     }
 
@@ -239,8 +244,8 @@ impl Config {
     }
 
     /// The configuration a server runs with: as in aioftp, a server given no users
-    /// serves the anonymous user (full access to the current directory's tree). Adapters
-    /// call this when they start.
+    /// serves the anonymous user (full access to the current directory's tree; the
+    /// logins `anonymous` and `ftp`). Adapters call this when they start.
     pub fn or_anonymous(self) -> Config {
         if self.users.is_empty() {
             self.user(User::anonymous())
@@ -320,6 +325,32 @@ impl Config {
         self
     }
 
+    /// Sets [`Config::max_connections_per_ip`].
+    pub fn max_connections_per_ip(mut self, max: Option<usize>) -> Config {
+        self.max_connections_per_ip = max;
+        self
+    }
+
+    /// Sets the failed-login throttle: [`Config::max_login_failures`] (`None`: off)
+    /// within [`Config::login_failure_window`] ban an address for [`Config::login_ban`].
+    pub fn login_throttle(
+        mut self,
+        max_failures: Option<u32>,
+        window: Duration,
+        ban: Duration,
+    ) -> Config {
+        self.max_login_failures = max_failures;
+        self.login_failure_window = window;
+        self.login_ban = ban;
+        self
+    }
+
+    /// Sets [`Config::login_failure_delay`].
+    pub fn login_failure_delay(mut self, delay: Duration) -> Config {
+        self.login_failure_delay = delay;
+        self
+    }
+
     /// Sets [`Config::max_command_line`].
     pub fn max_command_line(mut self, max: usize) -> Config {
         self.max_command_line = max;
@@ -327,16 +358,23 @@ impl Config {
     }
 
     /// The user a `USER login` selects: the one with exactly this login, else the
-    /// anonymous user, else `None`.
+    /// anonymous user for `anonymous` or `ftp` (any case), else a
+    /// [`User::any_login`] user, else `None`.
     pub fn find_user(&self, login: &[u8]) -> Option<&Arc<User>> {
+        let anonymous = User::is_anonymous_login(login);
         self.users
             .iter()
             .find(|u| u.login.as_deref().is_some_and(|l| l.as_bytes() == login))
-            .or_else(|| self.users.iter().find(|u| u.login.is_none()))
+            .or_else(|| {
+                self.users
+                    .iter()
+                    .find(|u| u.login.is_none() && (anonymous || u.any_login))
+            })
     }
 
     /// The user `login` + `password` authenticates as, with a comparison that does not
-    /// stop at the first differing byte. A user without password accepts any password.
+    /// stop at the first differing byte. A user without password (the anonymous user
+    /// too) accepts any password.
     pub fn authenticate(&self, login: &[u8], password: &[u8]) -> Option<&Arc<User>> {
         let user = self.find_user(login)?;
         match &user.password {
@@ -353,6 +391,9 @@ impl Config {
         match request {
             AuthRequest::User { login } => match self.find_user(login) {
                 None => AuthResult::Denied("no such user".to_owned()),
+                // The anonymous user is asked for a password (by custom an e-mail
+                // address) and takes any; an `any_login` user logs in at once.
+                Some(u) if u.login.is_none() && !u.any_login => AuthResult::NeedPassword,
                 Some(u) if u.password.is_none() => AuthResult::LoggedIn(Arc::clone(u)),
                 Some(_) => AuthResult::NeedPassword,
             },
@@ -368,126 +409,6 @@ impl Default for Config {
     fn default() -> Config {
         Config::new()
     }
-}
-
-impl User {
-    /// A user `login` with `password`, root `.`, home `/`, full access, no limits.
-    pub fn new(login: impl Into<String>, password: impl Into<String>) -> User {
-        User {
-            login: Some(login.into()),
-            password: Some(password.into()),
-            ..User::anonymous()
-        }
-    }
-
-    /// A user `login` that needs no password.
-    pub fn without_password(login: impl Into<String>) -> User {
-        User {
-            login: Some(login.into()),
-            ..User::anonymous()
-        }
-    }
-
-    /// The anonymous user (any login name, no password), as aioftp's `User()`.
-    pub fn anonymous() -> User {
-        User {
-            login: None,
-            password: None,
-            base_path: PathBuf::from("."),
-            home_path: VirtualPath::root(),
-            permissions: Vec::new(),
-            max_connections: None,
-            write_speed_limit: None,
-            read_speed_limit: None,
-            write_speed_limit_per_connection: None,
-            read_speed_limit_per_connection: None,
-        }
-    }
-
-    /// Sets [`User::base_path`].
-    pub fn base_path(mut self, path: impl Into<PathBuf>) -> User {
-        self.base_path = path.into();
-        self
-    }
-
-    /// Sets [`User::home_path`]. Fails with [`PathIsNotAbsolute`] when `path` does not
-    /// start with `/`, and with a path error when it holds NUL, CR or LF.
-    pub fn home(mut self, path: &str) -> Result<User, Error> {
-        if !path.starts_with('/') {
-            return Err(PathIsNotAbsolute::new(path).into());
-        }
-        self.home_path = VirtualPath::parse(path.as_bytes())?;
-        Ok(self)
-    }
-
-    /// Adds a [`Permission`].
-    pub fn permission(mut self, permission: Permission) -> User {
-        self.permissions.push(permission);
-        self
-    }
-
-    /// Sets [`User::max_connections`].
-    pub fn max_connections(mut self, max: Option<usize>) -> User {
-        self.max_connections = max;
-        self
-    }
-
-    /// The rights on `path`: those of the permission with the longest path that is
-    /// `path` or one of its ancestors; full access when none is.
-    pub fn permission_for(&self, path: &VirtualPath) -> Permission {
-        self.permissions
-            .iter()
-            .filter(|p| path.starts_with(&p.path))
-            .max_by_key(|p| p.path.as_bytes().len())
-            .cloned()
-            .unwrap_or_else(|| Permission::full(VirtualPath::root()))
-    }
-
-    /// The login for logs: the name, or `anonymous`.
-    pub fn display_name(&self) -> &str {
-        self.login.as_deref().unwrap_or("anonymous")
-    }
-}
-
-impl Permission {
-    /// Full rights on `path` (relative paths are taken from `/`). Fails on NUL, CR, LF.
-    pub fn new(path: &str) -> Result<Permission, Error> {
-        Ok(Permission::full(VirtualPath::parse(path.as_bytes())?))
-    }
-
-    /// Full rights on an already parsed path.
-    pub fn full(path: VirtualPath) -> Permission {
-        Permission {
-            path,
-            readable: true,
-            writable: true,
-        }
-    }
-
-    /// The same path, read-only.
-    pub fn read_only(mut self) -> Permission {
-        self.readable = true;
-        self.writable = false;
-        self
-    }
-
-    /// The same path with the given rights.
-    pub fn rights(mut self, readable: bool, writable: bool) -> Permission {
-        self.readable = readable;
-        self.writable = writable;
-        self
-    }
-}
-
-/// Compares every byte whatever the first difference, so the time taken does not tell
-/// how much of a password guess was right (the length still shows).
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0);
-        diff |= usize::from(x);
-    }
-    diff == 0
 }
 
 #[cfg(test)]
@@ -521,7 +442,12 @@ mod tests {
     }
 
     #[test]
-    fn anonymous_matches_unknown_logins_only() {
+    fn anonymous_answers_to_anonymous_and_ftp_only() {
+        let user = |c: &Config, login: &[u8]| {
+            c.answer(&AuthRequest::User {
+                login: login.to_vec(),
+            })
+        };
         let c = Config::new()
             .user(User::new("alice", "pw"))
             .user(User::anonymous());
@@ -529,49 +455,34 @@ mod tests {
             c.find_user(b"alice").unwrap().login.as_deref(),
             Some("alice")
         );
-        assert!(c.find_user(b"whoever").unwrap().login.is_none());
-        assert!(matches!(
-            c.answer(&AuthRequest::User {
-                login: b"x".to_vec()
-            }),
-            AuthResult::LoggedIn(_)
-        ));
-        assert!(matches!(
-            c.answer(&AuthRequest::User {
-                login: b"alice".to_vec()
-            }),
-            AuthResult::NeedPassword
-        ));
+        for name in [&b"anonymous"[..], b"ftp", b"FTP", b"Anonymous"] {
+            assert!(c.find_user(name).unwrap().login.is_none());
+            // Asked for a password, which may be anything.
+            assert!(matches!(user(&c, name), AuthResult::NeedPassword));
+            assert!(c.authenticate(name, b"me@example.com").is_some());
+        }
+        // A mistyped or unknown name is not the anonymous user.
+        for name in [&b"whoever"[..], b"alicee", b"", b"anonymous "] {
+            assert!(c.find_user(name).is_none(), "{name:?}");
+            assert!(matches!(user(&c, name), AuthResult::Denied(_)));
+            assert!(c.authenticate(name, b"pw").is_none());
+        }
+        assert!(matches!(user(&c, b"alice"), AuthResult::NeedPassword));
+        // A named user called `ftp` is that user, not the anonymous one.
+        let named = Config::new()
+            .user(User::new("ftp", "secret"))
+            .user(User::anonymous());
+        assert!(named.authenticate(b"ftp", b"x").is_none());
+        assert!(named.authenticate(b"anonymous", b"x").is_some());
+        // aioftp's anonymous user, by its explicit name: any login, at once.
+        let any = Config::new()
+            .user(User::new("alice", "pw"))
+            .user(User::any_login());
+        assert!(matches!(user(&any, b"whoever"), AuthResult::LoggedIn(_)));
+        assert!(matches!(user(&any, b"alice"), AuthResult::NeedPassword));
         let only = Config::new().user(User::new("alice", "pw"));
-        assert!(matches!(
-            only.answer(&AuthRequest::User {
-                login: b"bob".to_vec()
-            }),
-            AuthResult::Denied(_)
-        ));
-    }
-
-    #[test]
-    fn passwords_compare_exactly() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abc\0"));
-        assert!(!constant_time_eq(b"", b"a"));
-        assert!(constant_time_eq(b"", b""));
-    }
-
-    #[test]
-    fn longest_prefix_permission_wins() {
-        let u = User::anonymous()
-            .permission(Permission::new("/").unwrap().read_only())
-            .permission(Permission::new("/up").unwrap())
-            .permission(Permission::new("/up/locked").unwrap().rights(false, false));
-        let p = |s: &str| VirtualPath::parse(s.as_bytes()).unwrap();
-        assert!(!u.permission_for(&p("/a")).writable);
-        assert!(u.permission_for(&p("/up/x")).writable);
-        assert!(!u.permission_for(&p("/up/locked/x")).readable);
-        assert!(u.permission_for(&p("/upper")).readable);
-        assert!(!u.permission_for(&p("/upper")).writable);
+        assert!(matches!(user(&only, b"bob"), AuthResult::Denied(_)));
+        assert!(matches!(user(&only, b"anonymous"), AuthResult::Denied(_)));
     }
 
     #[test]
@@ -601,21 +512,6 @@ mod tests {
                 down.user_per_connection
             ),
             (None, Some(2), Some(4), None)
-        );
-    }
-
-    #[test]
-    fn home_must_be_absolute() {
-        let err = User::anonymous().home("home").unwrap_err();
-        assert!(matches!(err, Error::PathIsNotAbsolute(_)));
-        assert!(User::anonymous().home("/a\0b").is_err());
-        assert_eq!(
-            User::anonymous()
-                .home("/a/../b")
-                .unwrap()
-                .home_path
-                .as_bytes(),
-            b"/b"
         );
     }
 }

@@ -295,9 +295,9 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::server::config::{Config, User};
     use crate::server::limits::Limits;
     use crate::server::request::{DataChannel, RequestId};
+    use crate::server::{Config, User};
 
     fn transfer(kind: TransferKind, ascii: bool) -> Transfer {
         Transfer {

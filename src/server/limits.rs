@@ -1,5 +1,6 @@
-//! Limits that span sessions: connection counts (server-wide and per user) and the speed
-//! limit throttles a transfer must obey, shared where aioftp shares them.
+//! Limits that span sessions: connection counts (server-wide, per user, and per client
+//! address with the failed-login bans: [`AddressLimits`]) and the speed limit throttles
+//! a transfer must obey, shared where aioftp shares them.
 //!
 //! One [`Limits`] per server, handed to every session made with
 //! [`Session::with_limits`](super::Session::with_limits) (clones share the counters and
@@ -43,7 +44,9 @@ use std::time::Instant;
 
 use crate::throttle::Throttle;
 
-use super::config::{Config, User};
+use super::abuse::AddressLimits;
+use super::config::Config;
+use super::user::User;
 
 /// A [`Throttle`] several transfers draw from at once.
 pub type SharedThrottle = Arc<Mutex<Throttle>>;
@@ -64,6 +67,8 @@ struct Inner {
     users: Mutex<HashMap<Option<String>, UserState>>,
     /// Server-wide throttles: upload (server read), download (server write).
     server: [SharedThrottle; 2],
+    /// Connections and failed logins per client address.
+    addresses: AddressLimits,
 }
 
 #[derive(Debug, Default)]
@@ -118,6 +123,7 @@ impl Limits {
                     shared(config.read_speed_limit, now),
                     shared(config.write_speed_limit, now),
                 ],
+                addresses: AddressLimits::new(config),
             }),
         }
     }
@@ -135,6 +141,11 @@ impl Limits {
         Some(ConnectionGuard {
             inner: Arc::clone(&self.inner),
         })
+    }
+
+    /// The per-address counters: connections per IP, failed logins and bans.
+    pub fn addresses(&self) -> &AddressLimits {
+        &self.inner.addresses
     }
 
     /// How many control connections are counted now.

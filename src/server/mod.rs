@@ -52,6 +52,10 @@
 //! Listings are formatted here (they are protocol): the adapter returns [`Entry`] values
 //! and gets the `LIST`/`NLST`/`MLSD` body back as [`TransferKind::SendData`].
 //!
+//! The audit trail: the session emits [`Output::Audit`] for every login, logout, failed
+//! login, upload (complete or aborted), download, deletion, rename, `MKD` and `RMD`; the
+//! adapter hands each to [`Config::audit`] when set.
+//!
 //! Speed limits: a [`Session::with_limits`] session hands each transfer its
 //! [`TransferThrottles`] (the server-wide and per-user ones shared between sessions,
 //! sized from [`Config::speed_limits`]); the adapter waits on them.
@@ -71,11 +75,14 @@
 //! | transfer with no `PASV`/`PORT` before it, data connection timeout, data connection from another host | `425` |
 //! | `ABOR` during a transfer / with none | `426` then `226` / `225` |
 //! | `MLSD` of a file | `501` |
+//! | `MFMT` with a malformed time / `HASH`, `MFMT` of a directory / `OPTS HASH` with an unknown algorithm / another `SITE` than `HELP`, `CHMOD` | `501` / `550` / `504` / `504` |
 //! | a path with NUL (or too long) | `501`, `553` when it names something to create |
 //! | storage errors | [`StorageError::reply_code`]: `550`, `452`, `451`, `502` for what the backend cannot do at all ([`StorageError::Unsupported`]: `APPE` or a directory's rename on an object store); `553` for an upload into a missing directory, `552` for a full disk during an upload |
 //! | idle timeout | `421`, then close |
 //! | a connected transfer that moves no byte for [`Config::stall_timeout`] | `426` (the session goes on) and [`Event::DataStalled`] |
 //! | a connection over [`Config::max_connections`] / a login over [`User::max_connections`] | `421` [`Config::server_full_text`], close / `530` [`Config::user_limit_text`] |
+//! | a connection over [`Config::max_connections_per_ip`] / from an address banned after [`Config::max_login_failures`] failed logins (also its next `USER`/`PASS`) | `421` [`Config::address_limit_text`] / [`Config::banned_text`], close |
+//! | a failed login | `530` after [`Config::login_failure_delay`]; [`Event::LoginFailed`] (`login failed for USER from IP`) |
 //! | [`Session::shutdown`] | `421 Server shutting down`, then close, once the running transfer or request is over |
 //! | a storage request unanswered for [`Config::request_timeout`] | `451` (the session goes on); an auth request: `421`, then close; a passive request: `425` |
 //! | more than [`Config::max_pipelined`] commands waiting | `421`, then close |
@@ -94,7 +101,7 @@
 //! let now = Instant::now();
 //! let mut s = Session::new(config.clone(), "127.0.0.1:5000".parse().unwrap(),
 //!                          "127.0.0.1:21".parse().unwrap(), now);
-//! s.handle_control(b"USER anonymous\r\n", now);
+//! s.handle_control(b"USER anonymous\r\nPASS me@example.com\r\n", now);
 //! let mut wire = Vec::new();
 //! while let Some(out) = s.poll_output() {
 //!     match out {
@@ -103,19 +110,23 @@
 //!         _ => {}
 //!     }
 //! }
-//! assert_eq!(wire, b"220 welcome\r\n230 Login successful\r\n");
+//! assert_eq!(wire, b"220 welcome\r\n331 Password required for anonymous\r\n230 Login successful\r\n");
 //! ```
 //!
 //! [`Entry`]: crate::listing::Entry
 
 pub use crate::ascii;
+mod abuse;
+mod audit;
 mod commands;
 mod completion;
 mod config;
 mod data;
+mod facts;
 mod held;
 mod limits;
 mod ports;
+mod proxy;
 mod request;
 mod session;
 mod state;
@@ -126,18 +137,23 @@ pub mod testing;
 mod texts;
 mod timers;
 mod tls;
+mod user;
 
-pub use config::{Config, Permission, SpeedLimits, User};
+pub use abuse::{AddressGuard, AddressLimits, AddressRefusal};
+pub use audit::{Audit, AuditAction, AuditSink};
+pub use config::{Config, SpeedLimits};
 pub use data::{Flow, MIN_LIMITED_BLOCK, Progress, TransferFile, WriteMode};
 pub use held::{DataConnection, DataEvent, Held, Passive};
 pub use limits::{
     ConnectionGuard, Limits, SessionThrottles, SharedThrottle, TransferThrottles, UserGuard,
 };
 pub use ports::{PortLease, PortPool};
+pub use proxy::{MAX_V1_HEADER, MAX_V2_HEADER, ProxyHeader, parse_proxy_header};
 pub use request::{
-    AuthRequest, AuthResult, DataChannel, Event, Output, RequestId, StorageError, StorageOp,
-    StorageOutcome, Transfer, TransferError, TransferKind,
+    AuthRequest, AuthResult, DataChannel, Event, HashAlgorithm, Output, RequestId, StorageError,
+    StorageOp, StorageOutcome, Transfer, TransferError, TransferKind,
 };
 pub use session::Session;
 pub use state::{DEFAULT_BACKLOG, ServerState, Stopping, bind_first};
 pub use tls::{DataTls, TlsPolicy};
+pub use user::{Permission, User};

@@ -13,10 +13,11 @@ use crate::listing::Entry;
 use crate::path::VirtualPath;
 use crate::time::DateTime;
 
-use super::config::User;
+use super::audit::Audit;
 use super::data::Progress;
 use super::limits::TransferThrottles;
 use super::tls::DataTls;
+use super::user::User;
 
 /// Names one request of one session, so a late answer to a request the session has
 /// given up on (an aborted transfer, say) is recognised and ignored.
@@ -107,6 +108,9 @@ pub enum Output {
     SecureControl,
     /// Something the embedding application may want to log or count.
     Event(Event),
+    /// A record for the audit trail: hand it to [`Config::audit`](super::Config::audit)
+    /// when set ([`AuditSink::deliver`](super::AuditSink::deliver)), without blocking.
+    Audit(Audit),
     /// Close the control connection (after writing every `Send` before it) and drop the
     /// session. Nothing follows.
     Close,
@@ -167,6 +171,71 @@ pub enum StorageOp {
         /// The new path.
         to: VirtualPath,
     },
+    /// Set the modification time of the file at `path` (`MFMT`):
+    /// [`StorageOutcome::Done`]. A backend that cannot answers with an error.
+    SetModified {
+        /// The file.
+        path: VirtualPath,
+        /// The new time, UTC.
+        modified: DateTime,
+    },
+    /// Set the permission bits of `path` (`SITE CHMOD`; `0o7777` at most):
+    /// [`StorageOutcome::Done`]. A backend without them answers with an error.
+    SetMode {
+        /// The file or directory.
+        path: VirtualPath,
+        /// The new mode bits.
+        mode: u32,
+    },
+    /// The checksum of the whole file at `path` (`HASH`): [`StorageOutcome::Hash`].
+    /// Reading the file may take long: run it where slow calls run.
+    Hash {
+        /// The file.
+        path: VirtualPath,
+        /// Which function.
+        algorithm: HashAlgorithm,
+    },
+}
+
+/// A checksum function of `HASH` (draft-bryan-ftpext-hash), chosen with `OPTS HASH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HashAlgorithm {
+    /// SHA-1.
+    Sha1,
+    /// SHA-256, the default.
+    Sha256,
+    /// SHA-512.
+    Sha512,
+    /// MD5.
+    Md5,
+}
+
+impl HashAlgorithm {
+    /// Every algorithm, in the order `FEAT` lists them.
+    pub const ALL: [HashAlgorithm; 4] = [
+        HashAlgorithm::Sha1,
+        HashAlgorithm::Sha256,
+        HashAlgorithm::Sha512,
+        HashAlgorithm::Md5,
+    ];
+
+    /// Its name in `FEAT`, `OPTS HASH` and the `213` reply: `SHA-256`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            HashAlgorithm::Sha1 => "SHA-1",
+            HashAlgorithm::Sha256 => "SHA-256",
+            HashAlgorithm::Sha512 => "SHA-512",
+            HashAlgorithm::Md5 => "MD5",
+        }
+    }
+
+    /// The algorithm named `name` (any case), if supported.
+    pub fn from_name(name: &[u8]) -> Option<HashAlgorithm> {
+        HashAlgorithm::ALL
+            .into_iter()
+            .find(|a| name.eq_ignore_ascii_case(a.name().as_bytes()))
+    }
 }
 
 /// A successful storage answer.
@@ -187,6 +256,13 @@ pub enum StorageOutcome {
     },
     /// The operation was done.
     Done,
+    /// For [`StorageOp::Hash`]: the digest in lower-case hex, and the file's size.
+    Hash {
+        /// The digest, lower-case hex.
+        digest: String,
+        /// How many bytes were hashed (the file's size).
+        size: u64,
+    },
 }
 
 /// Why a storage operation failed; the session maps it to a reply code.
@@ -387,10 +463,34 @@ pub enum TransferError {
 pub enum Event {
     /// A user logged in.
     LoggedIn(Arc<User>),
-    /// A login attempt was refused.
+    /// A login attempt was refused (`530` to `USER` or `PASS`). Its log line is stable,
+    /// `login failed for USER from IP`, for tools such as fail2ban.
     LoginFailed {
         /// The name given with `USER`, lossily decoded.
         login: String,
+        /// The client's address (canonical: IPv4 for an IPv4-mapped one).
+        ip: IpAddr,
+    },
+    /// The failed login just reported was the
+    /// [`Config::max_login_failures`](super::Config::max_login_failures)th from `ip`
+    /// within the window: `ip` is banned for `ban`.
+    BanStarted {
+        /// The banned address.
+        ip: IpAddr,
+        /// How long.
+        ban: std::time::Duration,
+    },
+    /// A connection or login from a banned address was refused (`421`, then close).
+    Banned {
+        /// The banned address.
+        ip: IpAddr,
+    },
+    /// A connection over
+    /// [`Config::max_connections_per_ip`](super::Config::max_connections_per_ip) was
+    /// refused (`421`).
+    AddressLimitReached {
+        /// The client's address.
+        ip: IpAddr,
     },
     /// The logged-in user logged out (`QUIT`, `REIN`, another `USER`, close, timeout).
     /// A user manager counting sessions per user releases the slot here.
@@ -441,11 +541,16 @@ pub enum Event {
 
 impl Event {
     /// Whether an operator should hear of it (a log at warning level): the port range
-    /// is exhausted, or a storage or user manager call hangs. The rest is routine.
+    /// is exhausted, a storage or user manager call hangs, a login failed or an address
+    /// was banned for it. The rest is routine.
     pub fn is_warning(&self) -> bool {
         matches!(
             self,
-            Event::NoAvailablePort(_) | Event::RequestTimedOut { .. } | Event::TlsNotResumed { .. }
+            Event::NoAvailablePort(_)
+                | Event::RequestTimedOut { .. }
+                | Event::TlsNotResumed { .. }
+                | Event::LoginFailed { .. }
+                | Event::BanStarted { .. }
         )
     }
 }
@@ -455,7 +560,19 @@ impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Event::LoggedIn(u) => write!(f, "{} logged in", u.display_name()),
-            Event::LoginFailed { login } => write!(f, "login failed for {login:?}"),
+            Event::LoginFailed { login, ip } => {
+                // Control characters escaped, so a name cannot forge a second line.
+                write!(f, "login failed for {} from {ip}", login.escape_debug())
+            }
+            Event::BanStarted { ip, ban } => write!(
+                f,
+                "{ip} banned for {} s after too many failed logins",
+                ban.as_secs()
+            ),
+            Event::Banned { ip } => write!(f, "refused: {ip} is banned after failed logins"),
+            Event::AddressLimitReached { ip } => {
+                write!(f, "refused: too many connections from {ip}")
+            }
             Event::LoggedOut(u) => write!(f, "{} logged out", u.display_name()),
             Event::TransferDone {
                 path: Some(p),
@@ -540,5 +657,14 @@ mod tests {
         assert_eq!(stalled.to_string(), "transfer #3 stalled");
         assert!(!stalled.is_warning());
         assert!(Event::RequestTimedOut { id: RequestId(3) }.is_warning());
+        let failed = Event::LoginFailed {
+            login: "bob\nlogin failed for x".into(),
+            ip: "10.0.0.2".parse().unwrap(),
+        };
+        assert_eq!(
+            failed.to_string(),
+            "login failed for bob\\nlogin failed for x from 10.0.0.2"
+        );
+        assert!(failed.is_warning());
     }
 }

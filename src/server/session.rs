@@ -17,11 +17,14 @@ use crate::listing::FactSet;
 use crate::path::VirtualPath;
 use crate::reply::Reply;
 
-use super::config::{Config, User};
+use super::abuse::{AddressGuard, AddressRefusal};
+use super::audit::{Audit, AuditAction};
+use super::config::Config;
 use super::data::Progress;
 use super::limits::{ConnectionGuard, Limits, SessionThrottles, UserGuard};
-use super::request::{Event, Output, RequestId, TransferKind};
+use super::request::{Event, HashAlgorithm, Output, RequestId, TransferKind};
 use super::tls::TlsState;
+use super::user::User;
 
 /// The server side of one control connection, as a sans-IO state machine.
 ///
@@ -70,6 +73,8 @@ pub struct Session {
     pub(super) rename_from: Option<VirtualPath>,
     pub(super) ascii: bool,
     pub(super) mlst_facts: FactSet,
+    /// The `HASH` function (`OPTS HASH`).
+    pub(super) hash: HashAlgorithm,
     pub(super) epsv_all: bool,
     pub(super) data: DataSetup,
     /// The request the session waits for; commands queue up behind it.
@@ -95,6 +100,8 @@ pub struct Session {
     pub(super) limits: Option<Limits>,
     /// This connection's slot in [`Config::max_connections`]; freed at close.
     connection: Option<ConnectionGuard>,
+    /// This connection's slot in [`Config::max_connections_per_ip`]; freed at close.
+    address: Option<AddressGuard>,
     /// The logged-in user's slot in [`User::max_connections`]; freed at logout.
     pub(super) user_slot: Option<UserGuard>,
     /// Per-connection speed limits, kept across transfers.
@@ -125,10 +132,24 @@ pub(super) enum DataSetup {
 /// An outstanding request and what to do with its answer.
 #[derive(Debug)]
 pub(super) enum Wait {
-    Auth { id: RequestId, login: Vec<u8> },
-    Storage { id: RequestId, next: Next },
-    Passive { id: RequestId, extended: bool },
+    Auth {
+        id: RequestId,
+        login: Vec<u8>,
+    },
+    Storage {
+        id: RequestId,
+        next: Next,
+    },
+    Passive {
+        id: RequestId,
+        extended: bool,
+    },
     Transfer(TransferState),
+    /// A failed login's `530 text` goes out at `until` ([`Config::login_failure_delay`]).
+    FailedLogin {
+        until: Instant,
+        text: String,
+    },
 }
 
 /// What a storage answer continues.
@@ -136,10 +157,17 @@ pub(super) enum Wait {
 pub(super) enum Next {
     Cwd(VirtualPath),
     Mkd(VirtualPath),
-    Done(VirtualPath),
+    /// Done; on success, audit this.
+    Done(VirtualPath, AuditAction),
     Rnfr(VirtualPath),
     Size(VirtualPath),
     Mdtm(VirtualPath),
+    /// `MFMT`: `213 Modify=...; path` on success.
+    Mfmt(VirtualPath, crate::time::DateTime),
+    /// `HASH`: the `213` with the digest.
+    Hash(VirtualPath),
+    /// `SITE CHMOD`: `200`.
+    Chmod(VirtualPath),
     Mlst(VirtualPath),
     /// A directory listing for LIST/NLST/MLSD/STAT.
     List(ListKind, VirtualPath),
@@ -227,6 +255,7 @@ impl Session {
             rename_from: None,
             ascii: false,
             mlst_facts: FactSet::DEFAULT,
+            hash: HashAlgorithm::Sha256,
             epsv_all: false,
             data: DataSetup::None,
             wait: None,
@@ -239,6 +268,7 @@ impl Session {
             passive_lent: false,
             limits: None,
             connection: None,
+            address: None,
             user_slot: None,
             throttles: None,
             tls: TlsState::default(),
@@ -254,6 +284,10 @@ impl Session {
     /// Starts a session for a server with shared [`Limits`] (one per server, see
     /// [`Limits::new`]): the session counts itself against [`Config::max_connections`]
     /// (when the server is full it says `421` [`Config::server_full_text`] and closes),
+    /// and against its address's [`Config::max_connections_per_ip`] (`421`
+    /// [`Config::address_limit_text`]; a banned address gets `421`
+    /// [`Config::banned_text`]), records its failed logins towards a ban
+    /// ([`Config::max_login_failures`]; see [`AddressLimits`](super::AddressLimits)),
     /// counts its login against the user's [`User::max_connections`] (`530`
     /// [`Config::user_limit_text`] when exceeded), keeps its per-connection speed
     /// limits, and hands every [`Transfer`](super::Transfer) the
@@ -272,12 +306,25 @@ impl Session {
     ) -> Session {
         let Some(connection) = limits.try_connect() else {
             let text = config.server_full_text.clone();
-            let mut s = Session::refused(config, peer, local, now, &text);
-            s.emit(Output::Event(Event::ServerFull));
-            return s;
+            return Session::refused_for(config, peer, local, now, &text, Event::ServerFull);
+        };
+        let address = match limits.addresses().connect(peer.ip(), now) {
+            Ok(address) => address,
+            Err(refusal) => {
+                let ip = peer.ip().to_canonical();
+                let (text, event) = match refusal {
+                    AddressRefusal::TooManyConnections => (
+                        config.address_limit_text.clone(),
+                        Event::AddressLimitReached { ip },
+                    ),
+                    _ => (config.banned_text.clone(), Event::Banned { ip }),
+                };
+                return Session::refused_for(config, peer, local, now, &text, event);
+            }
         };
         let mut s = Session::new(config, peer, local, now);
         s.connection = Some(connection);
+        s.address = Some(address);
         s.throttles = Some(limits.session_throttles(now));
         s.limits = Some(limits.clone());
         s
@@ -295,6 +342,24 @@ impl Session {
     ) -> Session {
         let mut s = Session::new(config, peer, local, now);
         s.send_buf.clear();
+        s.reply(Code::SERVICE_UNAVAILABLE, text);
+        s.close();
+        s
+    }
+
+    /// [`Session::refused`] saying why first: `event` comes out before the `421` and
+    /// the close, so an adapter that stops at [`Output::Close`] still logs it.
+    fn refused_for(
+        config: Arc<Config>,
+        peer: SocketAddr,
+        local: SocketAddr,
+        now: Instant,
+        text: &str,
+        event: Event,
+    ) -> Session {
+        let mut s = Session::new(config, peer, local, now);
+        s.send_buf.clear();
+        s.emit(Output::Event(event));
         s.reply(Code::SERVICE_UNAVAILABLE, text);
         s.close();
         s
@@ -454,6 +519,30 @@ impl Session {
         self.out.push_back(output);
     }
 
+    /// Queues an audit record of `action` by the logged-in user (if any).
+    pub(super) fn audit(&mut self, action: AuditAction) {
+        let user = self.user().map(|u| u.display_name().to_owned());
+        self.emit(Output::Audit(Audit {
+            peer: self.peer,
+            user,
+            action,
+        }));
+    }
+
+    /// Audits an upload that ends here without its commit, if its data had started.
+    pub(super) fn audit_aborted(&mut self, t: &TransferState) {
+        let bytes = match t.phase {
+            Phase::Opening => return,
+            Phase::Moving { bytes, .. }
+            | Phase::Grace { bytes, .. }
+            | Phase::Committing { bytes, .. } => bytes,
+        };
+        if let (true, Some(path)) = (t.kind.is_upload(), t.path.clone()) {
+            let bytes = bytes.max(t.progress.get());
+            self.audit(AuditAction::UploadAborted { path, bytes });
+        }
+    }
+
     /// Runs queued commands while nothing is outstanding.
     pub(super) fn pump(&mut self, now: Instant) {
         while !self.closed {
@@ -524,6 +613,7 @@ impl Session {
     pub(super) fn terminate(&mut self) {
         if let Some(Wait::Transfer(t)) = self.wait.take() {
             self.emit(Output::AbortTransfer { id: t.id });
+            self.audit_aborted(&t);
         }
         if self.data == DataSetup::Passive || self.passive_lent {
             self.passive_lent = false;
@@ -536,6 +626,9 @@ impl Session {
     }
 
     pub(super) fn logout(&mut self) {
+        if let Login::LoggedIn(_) = &self.login {
+            self.audit(AuditAction::Logout);
+        }
         if let Login::LoggedIn(user) = std::mem::replace(&mut self.login, Login::None) {
             self.user_slot = None;
             self.emit(Output::Event(Event::LoggedOut(user)));
@@ -547,6 +640,7 @@ impl Session {
             self.closed = true;
             self.user_slot = None;
             self.connection = None;
+            self.address = None;
             self.emit(Output::Close);
         }
     }

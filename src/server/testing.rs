@@ -191,6 +191,22 @@ impl MemFs {
                 }
                 Ok(StorageOutcome::Done)
             }
+            StorageOp::SetModified { path, .. } => match self.nodes.get(path.as_bytes()) {
+                Some(Node::File(_)) => Ok(StorageOutcome::Done),
+                Some(Node::Dir) => Err(StorageError::IsADirectory),
+                None => Err(StorageError::NotFound),
+            },
+            // No modes in this tree, as a backend without them.
+            StorageOp::SetMode { .. } => Err(StorageError::Other("no permission bits here".into())),
+            StorageOp::Hash { path, .. } => match self.nodes.get(path.as_bytes()) {
+                // Not a real digest: the content in hex, so a test sees what was "hashed".
+                Some(Node::File(d)) => Ok(StorageOutcome::Hash {
+                    digest: d.iter().map(|b| format!("{b:02x}")).collect(),
+                    size: d.len() as u64,
+                }),
+                Some(Node::Dir) => Err(StorageError::IsADirectory),
+                None => Err(StorageError::NotFound),
+            },
         }
     }
 
@@ -268,6 +284,8 @@ pub struct Driver {
     pub wire: Vec<u8>,
     /// Every event.
     pub events: Vec<Event>,
+    /// Every audit record, in order.
+    pub audits: Vec<super::Audit>,
     /// Run transfers to completion at once (else keep them in `pending`).
     pub auto_data: bool,
     /// The transfer waiting for the test to drive it (manual mode).
@@ -339,6 +357,16 @@ impl Driver {
         Driver::build(config, Some(limits), parse_addr(PEER), parse_addr(LOCAL))
     }
 
+    /// A session from `peer` to [`LOCAL`] counted in `limits`, greeting drained: a
+    /// second client address for the per-address limits.
+    pub fn with_limits_from(
+        config: Arc<Config>,
+        limits: &super::Limits,
+        peer: SocketAddr,
+    ) -> Driver {
+        Driver::build(config, Some(limits), peer, parse_addr(LOCAL))
+    }
+
     fn build(
         config: Arc<Config>,
         limits: Option<&super::Limits>,
@@ -357,6 +385,7 @@ impl Driver {
             now,
             wire: Vec::new(),
             events: Vec::new(),
+            audits: Vec::new(),
             auto_data: true,
             pending: None,
             transfers: Vec::new(),
@@ -503,6 +532,7 @@ impl Driver {
                     }
                 }
                 Output::Event(e) => self.events.push(e),
+                Output::Audit(a) => self.audits.push(a),
                 Output::Close => self.closed = true,
             }
         }
@@ -553,9 +583,11 @@ impl Driver {
 }
 
 /// A config with `alice`/`secret` (home `/home/alice`), `nopw` without password, and
-/// the anonymous user read-only under `/pub`.
+/// the anonymous user read-only under `/pub`; a failed login is answered at once
+/// (no [`Config::login_failure_delay`]).
 pub fn sample_config() -> Config {
     Config::new()
+        .login_failure_delay(Duration::ZERO)
         .user(
             User::new("alice", "secret")
                 .home("/home/alice")

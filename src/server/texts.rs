@@ -9,26 +9,45 @@ use crate::path::VirtualPath;
 use crate::reply::Reply;
 use crate::time::DateTime;
 
+use super::request::HashAlgorithm;
 use super::session::ListKind;
 
 /// Every verb the server implements, for HELP.
 const VERBS: &[&str] = &[
     "ABOR", "ACCT", "ALLO", "APPE", "AUTH", "CCC", "CDUP", "CWD", "DELE", "EPRT", "EPSV", "FEAT",
-    "HELP", "HOST", "LIST", "MDTM", "MKD", "MLSD", "MLST", "MODE", "NLST", "NOOP", "OPTS", "PASS",
-    "PASV", "PBSZ", "PORT", "PROT", "PWD", "QUIT", "REIN", "REST", "RETR", "RMD", "RNFR", "RNTO",
-    "SIZE", "STAT", "STOR", "STOU", "STRU", "SYST", "TYPE", "USER", "XCUP", "XCWD", "XMKD", "XPWD",
-    "XRMD",
+    "HASH", "HELP", "HOST", "LIST", "MDTM", "MFMT", "MKD", "MLSD", "MLST", "MODE", "NLST", "NOOP",
+    "OPTS", "PASS", "PASV", "PBSZ", "PORT", "PROT", "PWD", "QUIT", "REIN", "REST", "RETR", "RMD",
+    "RNFR", "RNTO", "SITE", "SIZE", "STAT", "STOR", "STOU", "STRU", "SYST", "TYPE", "USER", "XCUP",
+    "XCWD", "XMKD", "XPWD", "XRMD",
 ];
 
 /// `211` FEAT reply (RFC 2389): one feature per line, each after a space.
-pub(super) fn feat(selected: FactSet, tls: bool) -> Reply {
+pub(super) fn feat(selected: FactSet, hash: HashAlgorithm, tls: bool) -> Reply {
     let mut mlst = b" MLST ".to_vec();
     FactSet::ALL.write_feat(selected, &mut mlst);
+    let mut hashes = b" HASH ".to_vec();
+    for a in HashAlgorithm::ALL {
+        if hashes.len() > 6 {
+            hashes.push(b';');
+        }
+        hashes.extend_from_slice(a.name().as_bytes());
+        if a == hash {
+            hashes.push(b'*');
+        }
+    }
     let mut lines: Vec<&[u8]> = vec![b"Features:"];
     if tls {
         lines.push(b" AUTH TLS");
     }
-    lines.extend([&b" EPRT"[..], b" EPSV", b" HOST", b" MDTM", &mlst, b" PASV"]);
+    lines.extend([
+        &b" EPRT"[..],
+        b" EPSV",
+        &hashes,
+        b" HOST",
+        b" MDTM",
+        b" MFMT",
+    ]);
+    lines.extend([&mlst[..], b" PASV"]);
     if tls {
         lines.extend([&b" PBSZ"[..], b" PROT"]);
     }

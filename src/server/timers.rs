@@ -39,6 +39,7 @@ impl Session {
     /// | a transfer's data connection | [`Config::data_wait_timeout`](super::Config::data_wait_timeout) | `425`, [`Output::AbortTransfer`] |
     /// | a connected transfer's bytes | [`Config::stall_timeout`](super::Config::stall_timeout) after the byte count last grew | `426`, [`Output::AbortTransfer`], the session goes on |
     /// | an upload's end of data | [`Config::commit_grace`](super::Config::commit_grace) after [`Session::data_done`] | [`Output::CommitUpload`] |
+    /// | a failed login's `530` | [`Config::login_failure_delay`](super::Config::login_failure_delay) after the answer | `530`, the queued commands go on |
     /// | the commit's answer | [`Config::request_timeout`](super::Config::request_timeout) after the commit | `451`, [`Output::AbortTransfer`] |
     /// | anything, after [`Session::shutdown_by`] | its deadline | as [`Session::control_closed`]: [`Output::AbortTransfer`], [`Output::Close`] |
     pub fn handle_timeout(&mut self, now: Instant) {
@@ -47,6 +48,16 @@ impl Session {
         }
         if self.cut_at.is_some_and(|d| now >= d) {
             return self.control_closed();
+        }
+        if let Some(Wait::FailedLogin { until, .. }) = &self.wait {
+            if now >= *until {
+                if let Some(Wait::FailedLogin { text, .. }) = self.wait.take() {
+                    self.last_activity = now;
+                    self.reply(Code::NOT_LOGGED_IN, text);
+                    self.pump(now);
+                }
+            }
+            return;
         }
         self.sample_progress(now);
         let transfer = match &self.wait {
@@ -66,7 +77,9 @@ impl Session {
             Some((id, Phase::Moving { since, .. }, _))
                 if self.stall_deadline(since).is_some_and(|d| now >= d) =>
             {
-                self.wait = None;
+                if let Some(Wait::Transfer(t)) = self.wait.take() {
+                    self.audit_aborted(&t);
+                }
                 self.emit(Output::AbortTransfer { id });
                 self.emit(Output::Event(Event::DataStalled { id }));
                 let secs = self.config.stall_timeout.unwrap_or_default().as_secs();
@@ -82,7 +95,9 @@ impl Session {
             Some((id, Phase::Committing { since, .. }, _))
                 if self.commit_deadline(since).is_some_and(|d| now >= d) =>
             {
-                self.wait = None;
+                if let Some(Wait::Transfer(t)) = self.wait.take() {
+                    self.audit_aborted(&t);
+                }
                 self.emit(Output::AbortTransfer { id });
                 self.emit(Output::Event(Event::RequestTimedOut { id }));
                 self.reply(Code::LOCAL_ERROR, "Transfer failed: commit timed out");
@@ -147,6 +162,7 @@ impl Session {
                 Phase::Grace { until, .. } => Some(until),
                 Phase::Committing { since, .. } => self.commit_deadline(since),
             },
+            Some(Wait::FailedLogin { until, .. }) => Some(*until),
             Some(_) => self.request_deadline(),
             None => self.idle_deadline(),
         }

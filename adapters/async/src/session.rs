@@ -111,7 +111,7 @@ enum Wake {
 pub(crate) async fn serve(
     shared: Arc<Shared>,
     stream: Async<TcpStream>,
-    peer: SocketAddr,
+    mut peer: SocketAddr,
     slot: SessionSlot,
 ) {
     let local = match stream.get_ref().local_addr() {
@@ -127,9 +127,30 @@ pub(crate) async fn serve(
         log::debug!("{peer}: cannot set TCP_NODELAY: {e}");
     }
     set_oob_inline(stream.get_ref());
-    let now = Instant::now();
     log::info!("{peer}: connected");
-    let session = shared.server.session(peer, local, now);
+    // Behind a proxy: its header says whose connection this is (the core decides).
+    let mut early = Vec::new();
+    if shared.server.config.proxy_protocol {
+        let wait = shared.server.config.data_wait_timeout;
+        match crate::proxy::read_header(&stream, wait).await {
+            Ok((source, rest)) => {
+                if let Some(client) = source {
+                    log::info!("{peer}: proxied for {client}");
+                    peer = client;
+                }
+                early = rest;
+            }
+            Err(e) => {
+                log::info!("{peer}: closed: {e}");
+                return;
+            }
+        }
+    }
+    let now = Instant::now();
+    let mut session = shared.server.session(peer, local, now);
+    if !early.is_empty() {
+        session.handle_control(&early, now);
+    }
     let tls = shared.tls.as_ref().and_then(|t| {
         t.session()
             .map_err(|e| log::warn!("{peer}: no TLS for this session: {e}"))
@@ -339,6 +360,12 @@ impl Driver {
                     Level::Info
                 };
                 log::log!(level, "{}: {e}", self.session.peer());
+            }
+            Output::Audit(a) => {
+                // The sink hands the record on without blocking (its contract).
+                if let Some(sink) = &self.shared.server.config.audit {
+                    sink.deliver(a);
+                }
             }
             Output::Close => return true,
             other => log::debug!("{}: ignoring {other:?}", self.session.peer()),

@@ -101,6 +101,7 @@
 
 mod client;
 mod msg;
+mod proxy;
 mod server;
 mod session;
 mod shared;

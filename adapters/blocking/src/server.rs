@@ -153,24 +153,24 @@ impl Server {
                 return;
             }
         };
-        let session = self.shared.server.session(peer, local, Instant::now());
-        if session.is_closed() {
-            log::info!("{peer}: refused, server full");
-            return refuse(session, stream);
+        if !self.shared.server.config.proxy_protocol {
+            return begin_session(&self.shared, stream, peer, local, &[]);
         }
-        let id = self.shared.next_session.fetch_add(1, Ordering::Relaxed);
-        // Registered here, not on the new thread, so a shutdown that starts now still
-        // reaches it.
-        let (tx, rx) = mpsc::channel();
-        let shutdown = self.shared.register(id, tx.clone());
-        let live = LiveSession {
-            shared: Arc::clone(&self.shared),
-            id,
-        };
+        // Behind a proxy: its header says whose connection this is. Read on a thread
+        // of the pool, never on the accept thread.
+        let shared = Arc::clone(&self.shared);
         let spawned = self.shared.threads.spawn(Box::new(move || {
-            let channel = session::Channel { tx, rx, shutdown };
-            session::run(&live.shared, stream, session, channel);
-            drop(live);
+            let wait = shared.server.config.data_wait_timeout;
+            match crate::proxy::read_header(&stream, wait) {
+                Ok((source, early)) => {
+                    let client = source.unwrap_or(peer);
+                    if source.is_some() {
+                        log::info!("{peer}: proxied for {client}");
+                    }
+                    begin_session(&shared, stream, client, local, &early);
+                }
+                Err(e) => log::info!("{peer}: closed: {e}"),
+            }
         }));
         if let Err(e) = spawned {
             log::error!("{peer}: cannot start a session thread: {e}");
@@ -356,13 +356,51 @@ impl std::fmt::Debug for RunningServer {
 
 /// Writes a refused session's `421` and closes, on the accept thread: the reply is
 /// tiny, so the write does not block.
+/// Makes the session of a connection from `peer` (fed `early`, the bytes read past a
+/// PROXY header) and runs it on a thread of the pool.
+fn begin_session(
+    shared: &Arc<Shared>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    local: SocketAddr,
+    early: &[u8],
+) {
+    let now = Instant::now();
+    let mut session = shared.server.session(peer, local, now);
+    if session.is_closed() {
+        return refuse(session, stream);
+    }
+    if !early.is_empty() {
+        session.handle_control(early, now);
+    }
+    let id = shared.next_session.fetch_add(1, Ordering::Relaxed);
+    // Registered here, not on the new thread, so a shutdown that starts now still
+    // reaches it.
+    let (tx, rx) = mpsc::channel();
+    let shutdown = shared.register(id, tx.clone());
+    let live = LiveSession {
+        shared: Arc::clone(shared),
+        id,
+    };
+    let spawned = shared.threads.spawn(Box::new(move || {
+        let channel = session::Channel { tx, rx, shutdown };
+        session::run(&live.shared, stream, session, channel);
+        drop(live);
+    }));
+    if let Err(e) = spawned {
+        log::error!("{peer}: cannot start a session thread: {e}");
+    }
+}
+
 fn refuse(mut session: Session, mut stream: TcpStream) {
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let peer = session.peer();
     while let Some(out) = session.poll_output() {
-        if let Output::Send(bytes) = out {
-            if stream.write_all(&bytes).is_err() {
-                break;
-            }
+        match out {
+            Output::Send(bytes) if stream.write_all(&bytes).is_err() => break,
+            // Why it was refused (server full, too many from this address, banned).
+            Output::Event(e) => log::info!("{peer}: {e}"),
+            _ => {}
         }
     }
     let _ = stream.shutdown(std::net::Shutdown::Both);

@@ -281,6 +281,12 @@ impl Conn {
                 }
             }
             Output::Event(event) => self.event(event),
+            Output::Audit(a) => {
+                // The sink hands the record on without blocking (its contract).
+                if let Some(sink) = &self.shared.server.config.audit {
+                    sink.deliver(a);
+                }
+            }
             Output::SecureControl => {
                 let started = match &self.session_tls {
                     Some(st) => self.tls.start(st.control()),

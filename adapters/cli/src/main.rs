@@ -4,6 +4,8 @@
 //! ```sh
 //! sansftp serve                         # ., 127.0.0.1:2121, anonymous read-only
 //! sansftp serve /srv/ftp --user u:p --write --port 2121
+//! sansftp passwd                        # an argon2id hash for a --users file
+//! sansftp serve /srv/ftp --users users.toml --max-connections-per-ip 4
 //!
 //! sansftp ls ftp://127.0.0.1:2121/                     # names, anonymous login
 //! sansftp ls --long --recursive ftp://u:p@127.0.0.1:2121/pub
@@ -29,11 +31,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod audit;
 mod client;
 mod logger;
 mod progress;
 mod serve;
 mod url;
+mod users;
 
 /// An FTP server and client built on a sans-IO protocol core.
 #[derive(Debug, Parser)]
@@ -53,7 +57,8 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve a folder (default: the current directory) over FTP.
-    Serve(serve::Args),
+    // Boxed: the server's options are many times larger than any client command's.
+    Serve(Box<serve::Args>),
     /// List a remote directory (or show one file).
     Ls(client::ls::Args),
     /// Download a file, or a directory tree with --recursive.
@@ -68,6 +73,9 @@ enum Command {
     Mv(client::files::MvArgs),
     /// Show what the server says about one remote path.
     Stat(client::files::StatArgs),
+    /// Read a password (no echo on a terminal, else one line of standard input) and
+    /// print its argon2id hash, for a `--users` file.
+    Passwd,
 }
 
 fn main() -> ExitCode {
@@ -76,7 +84,7 @@ fn main() -> ExitCode {
     logger::init(log_level(serving, cli.quiet, cli.verbose));
     let show_progress = progress::wanted(cli.quiet);
     let result = match cli.command {
-        Command::Serve(args) => serve::run(args).map_err(client::Error::from),
+        Command::Serve(args) => serve::run(*args).map_err(client::Error::from),
         Command::Ls(args) => client::ls::run(args),
         Command::Get(args) => client::transfer::get(args, show_progress),
         Command::Put(args) => client::transfer::put(args, show_progress),
@@ -84,6 +92,9 @@ fn main() -> ExitCode {
         Command::Rm(args) => client::files::rm(args),
         Command::Mv(args) => client::files::mv(args),
         Command::Stat(args) => client::files::stat(args),
+        Command::Passwd => users::passwd()
+            .map(|hash| println!("{hash}"))
+            .map_err(client::Error::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

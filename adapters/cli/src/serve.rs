@@ -9,6 +9,8 @@ use std::time::Duration;
 use sansftp::server::{Config, Permission, TlsPolicy, User};
 use sansftp_storage::{LocalFs, MemoryFs, Storage};
 
+use crate::users::FileUsers;
+
 /// Options of `sansftp serve`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,7 +26,15 @@ pub struct Args {
     /// A user as NAME:PASSWORD (repeatable). Without any, the server is anonymous-only.
     #[arg(long = "user", value_name = "NAME:PASSWORD", value_parser = parse_user)]
     users: Vec<(String, String)>,
-    /// Also allow anonymous login (always on when no --user is given).
+    /// Users from a TOML file: `[[user]]` tables with `name`, `password` (an argon2id
+    /// hash from `sansftp passwd`, or a `$6$` SHA-512 crypt hash), and optionally
+    /// `home` (a folder inside ROOT that becomes the user's `/`), `write`,
+    /// `max_connections`, `read_limit` and `write_limit` (uploads and downloads,
+    /// bytes/s).
+    #[arg(long = "users", value_name = "FILE")]
+    users_file: Option<PathBuf>,
+    /// Also allow anonymous login, as `anonymous` or `ftp` with any password (always on
+    /// when neither --user nor --users is given).
     #[arg(long)]
     anonymous: bool,
     /// Let users upload, delete, rename and make directories. Anonymous users get write
@@ -58,6 +68,36 @@ pub struct Args {
     /// Refuse connections beyond this many at once (421).
     #[arg(long, value_name = "N")]
     max_connections: Option<usize>,
+    /// Refuse connections beyond this many at once from one client address (421).
+    #[arg(long, value_name = "N")]
+    max_connections_per_ip: Option<usize>,
+    /// Ban a client address after this many failed logins within --login-failure-window
+    /// (its connections and logins get 421 for --login-ban; 0: never ban). Each failed
+    /// login is logged as `login failed for USER from IP` (for fail2ban).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    max_login_failures: u32,
+    /// How long a failed login counts towards a ban, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    login_failure_window: u64,
+    /// How long a banned address stays banned, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    login_ban: u64,
+    /// Wait this long before answering a failed login (530), in seconds (fractions
+    /// allowed; 0: at once).
+    #[arg(long, value_name = "SECS", default_value = "1", value_parser = parse_seconds)]
+    login_failure_delay: Duration,
+    /// The control port is behind a proxy or load balancer that sends the PROXY
+    /// protocol header (v1 or v2: HAProxy, AWS NLB): the client address it reports is
+    /// used for logs, limits, bans and the data connection check, and connections
+    /// without a valid header are closed. Only behind such a proxy: anyone who can
+    /// connect directly could claim any address.
+    #[arg(long)]
+    proxy_protocol: bool,
+    /// Append an audit trail to FILE, one JSON object per line: logins, logouts, failed
+    /// logins, uploads (complete and aborted), downloads, deletions, renames,
+    /// directories made and removed, each with the time, user and client address.
+    #[arg(long, value_name = "FILE")]
+    audit_log: Option<PathBuf>,
     /// Serve an empty in-memory tree instead of ROOT (nothing touches the disk).
     #[arg(long, conflicts_with = "s3")]
     memory: bool,
@@ -102,7 +142,18 @@ pub fn run(args: Args) -> Result<(), sansftp::Error> {
         std::fs::canonicalize(&args.root)
             .map_err(|e| sansftp::PathIoError::with_path(args.root.clone(), e))?
     };
-    let config = config(&args, &root)?;
+    let mut config = config(&args, &root)?;
+    if let Some(path) = &args.audit_log {
+        config = config.audit(crate::audit::log_to(path)?);
+    }
+    let file_users = match &args.users_file {
+        Some(path) => {
+            let users = FileUsers::load(path, &root, args.write, !args.memory, config.clone())?;
+            config.users.extend(users.users());
+            Some(users)
+        }
+        None => None,
+    };
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(
             sansftp_tls::ServerTls::from_pem_files(cert, key)
@@ -129,11 +180,11 @@ pub fn run(args: Args) -> Result<(), sansftp::Error> {
         logins.join(", ")
     );
     if let Some(url) = &args.s3 {
-        serve(bucket(url)?, config, tls, addr, &args)
+        serve(bucket(url)?, config, file_users, tls, addr, &args)
     } else if args.memory {
-        serve(MemoryFs::new(), config, tls, addr, &args)
+        serve(MemoryFs::new(), config, file_users, tls, addr, &args)
     } else {
-        serve(LocalFs::new(), config, tls, addr, &args)
+        serve(LocalFs::new(), config, file_users, tls, addr, &args)
     }
 }
 
@@ -164,7 +215,15 @@ fn config(args: &Args, root: &std::path::Path) -> Result<Config, sansftp::Error>
         )
         .data_wait_timeout(Duration::from_secs(args.data_timeout.max(1)))
         .stall_timeout((args.stall_timeout > 0).then(|| Duration::from_secs(args.stall_timeout)))
-        .max_connections(args.max_connections);
+        .max_connections(args.max_connections)
+        .max_connections_per_ip(args.max_connections_per_ip)
+        .login_throttle(
+            (args.max_login_failures > 0).then_some(args.max_login_failures),
+            Duration::from_secs(args.login_failure_window.max(1)),
+            Duration::from_secs(args.login_ban),
+        )
+        .login_failure_delay(args.login_failure_delay);
+    config.proxy_protocol = args.proxy_protocol;
     if let Some(ports) = &args.passive_ports {
         config = config.passive_ports(ports.clone());
     }
@@ -185,8 +244,9 @@ fn config(args: &Args, root: &std::path::Path) -> Result<Config, sansftp::Error>
             .permission(everyone.clone().rights(true, args.write));
         config = config.user(user);
     }
-    if args.users.is_empty() || args.anonymous {
-        let anonymous_writes = args.write && args.users.is_empty();
+    let named = !args.users.is_empty() || args.users_file.is_some();
+    if !named || args.anonymous {
+        let anonymous_writes = args.write && !named;
         let user = User::anonymous()
             .base_path(root)
             .permission(everyone.rights(true, anonymous_writes));
@@ -198,6 +258,7 @@ fn config(args: &Args, root: &std::path::Path) -> Result<Config, sansftp::Error>
 fn serve<S: Storage>(
     storage: S,
     config: Config,
+    file_users: Option<FileUsers>,
     tls: Option<sansftp_tls::ServerTls>,
     addr: SocketAddr,
     args: &Args,
@@ -211,6 +272,9 @@ fn serve<S: Storage>(
         let mut builder = sansftp_blocking::Server::builder(storage)
             .config(config)
             .backlog(args.backlog);
+        if let Some(users) = file_users {
+            builder = builder.user_manager(users);
+        }
         if let Some(tls) = tls {
             builder = builder.tls(tls).implicit_tls(args.implicit_tls);
         }
@@ -223,6 +287,9 @@ fn serve<S: Storage>(
                 .config(config)
                 .backlog(args.backlog)
                 .threads(args.threads.unwrap_or(0));
+            if let Some(users) = file_users {
+                builder = builder.user_manager(users);
+            }
             if let Some(tls) = tls {
                 builder = builder.tls(tls).implicit_tls(args.implicit_tls);
             }
@@ -243,6 +310,17 @@ fn parse_user(text: &str) -> Result<(String, String), String> {
         Some((name, password)) if !name.is_empty() => Ok((name.to_owned(), password.to_owned())),
         _ => Err("expected NAME:PASSWORD".to_owned()),
     }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected seconds, got {text:?}"))?;
+    if !(0.0..=3600.0).contains(&secs) {
+        return Err(format!("expected 0 to 3600 seconds, got {text:?}"));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 fn parse_range(text: &str) -> Result<RangeInclusive<u16>, String> {
@@ -346,6 +424,36 @@ mod tests {
         assert_eq!(c.data_wait_timeout, Duration::from_secs(5));
         assert_eq!(c.stall_timeout, None);
         let defaults = config(&args(&[]), std::path::Path::new("/")).unwrap();
+        assert_eq!(defaults.max_connections_per_ip, None);
+        assert_eq!(defaults.max_login_failures, Some(5));
+        assert_eq!(defaults.login_ban, Duration::from_secs(300));
+        assert_eq!(defaults.login_failure_delay, Duration::from_secs(1));
+        assert!(!defaults.proxy_protocol);
+        let proxied = config(&args(&["--proxy-protocol"]), std::path::Path::new("/")).unwrap();
+        assert!(proxied.proxy_protocol);
+        let a = args(&[
+            "--max-connections-per-ip",
+            "4",
+            "--max-login-failures",
+            "3",
+            "--login-failure-window",
+            "60",
+            "--login-ban",
+            "30",
+            "--login-failure-delay",
+            "0.25",
+        ]);
+        let c = config(&a, std::path::Path::new("/")).unwrap();
+        assert_eq!(c.max_connections_per_ip, Some(4));
+        assert_eq!(c.max_login_failures, Some(3));
+        assert_eq!(c.login_failure_window, Duration::from_secs(60));
+        assert_eq!(c.login_ban, Duration::from_secs(30));
+        assert_eq!(c.login_failure_delay, Duration::from_millis(250));
+        let off = config(
+            &args(&["--max-login-failures", "0"]),
+            std::path::Path::new("/"),
+        );
+        assert_eq!(off.unwrap().max_login_failures, None);
         assert_eq!(defaults.request_timeout, Some(Duration::from_secs(60)));
         assert_eq!(defaults.stall_timeout, Some(Duration::from_secs(300)));
         let c = config(&args(&["--stall-timeout", "7"]), std::path::Path::new("/")).unwrap();
@@ -390,6 +498,8 @@ mod tests {
             &["--passive-ports", "0-10"],
             &["--passive-ports", "x"],
             &["--port", "70000"],
+            &["--login-failure-delay", "-1"],
+            &["--login-failure-delay", "soon"],
         ] {
             let line = std::iter::once("serve").chain(bad.iter().copied());
             assert!(Wrapper::try_parse_from(line).is_err(), "{bad:?} accepted");

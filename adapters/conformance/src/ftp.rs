@@ -36,6 +36,25 @@ impl Ftp {
     /// Connects and reads the greeting (see [`Ftp::greeting`]).
     pub fn connect(addr: SocketAddr) -> Ftp {
         let s = TcpStream::connect_timeout(&addr, TIMEOUT).expect("connect");
+        Ftp::over(s)
+    }
+
+    /// Connects from the local IP address `ip` (a loopback alias such as `127.0.0.2`,
+    /// for a second client address) and reads the greeting.
+    pub fn connect_from(ip: &str, addr: SocketAddr) -> Ftp {
+        let local = SocketAddr::new(ip.parse().expect("an IP address"), 0);
+        Ftp::over(connect_from(local, addr))
+    }
+
+    /// Connects, sends `header` first (a PROXY protocol header, as a load balancer
+    /// does) and reads the greeting.
+    pub fn connect_proxied(addr: SocketAddr, header: &[u8]) -> Ftp {
+        let mut s = TcpStream::connect_timeout(&addr, TIMEOUT).expect("connect");
+        s.write_all(header).expect("write the PROXY header");
+        Ftp::over(s)
+    }
+
+    fn over(s: TcpStream) -> Ftp {
         s.set_read_timeout(Some(TIMEOUT)).expect("set a timeout");
         s.set_write_timeout(Some(TIMEOUT)).expect("set a timeout");
         let writer = s.try_clone().expect("clone the control socket");

@@ -141,11 +141,14 @@ use sansftp::time::DateTime;
 mod beneath;
 #[cfg(feature = "contract")]
 pub mod contract;
+mod hash;
+mod leftovers;
 mod local;
 mod memory;
 #[cfg(target_os = "linux")]
 pub mod splice;
 
+pub use hash::hash_file;
 pub use local::{LocalFs, UploadMode};
 pub use memory::MemoryFs;
 /// How [`Storage::open_write`] opens a file: the core decides it from the session's
@@ -216,6 +219,29 @@ pub trait Storage: Send + Sync + 'static {
         false
     }
 
+    /// Sets the modification time of the file at `path` (`MFMT`). The default says the
+    /// backend cannot.
+    fn set_modified(
+        &self,
+        user: &User,
+        path: &VirtualPath,
+        modified: DateTime,
+    ) -> Result<(), StorageError> {
+        let _ = (user, path, modified);
+        Err(StorageError::Other(
+            "modification times cannot be set here".into(),
+        ))
+    }
+
+    /// Sets the permission bits (`0o7777` at most) of `path` (`SITE CHMOD`). The default
+    /// says the backend has none.
+    fn set_mode(&self, user: &User, path: &VirtualPath, mode: u32) -> Result<(), StorageError> {
+        let _ = (user, path, mode);
+        Err(StorageError::Other(
+            "permission bits cannot be set here".into(),
+        ))
+    }
+
     /// Runs one [`StorageOp`] the session asked for and gives the answer for
     /// [`Session::complete_storage`](sansftp::server::Session::complete_storage).
     /// Adapters call this rather than matching on the op themselves.
@@ -236,6 +262,13 @@ pub trait Storage: Send + Sync + 'static {
             StorageOp::Rename { from, to } => {
                 self.rename(user, from, to).map(|()| StorageOutcome::Done)
             }
+            StorageOp::SetModified { path, modified } => self
+                .set_modified(user, path, *modified)
+                .map(|()| StorageOutcome::Done),
+            StorageOp::SetMode { path, mode } => self
+                .set_mode(user, path, *mode)
+                .map(|()| StorageOutcome::Done),
+            StorageOp::Hash { path, algorithm } => hash_file(self, user, path, *algorithm),
             _ => Err(StorageError::Other("operation not supported".into())),
         }
     }
@@ -311,6 +344,19 @@ impl<S: Storage + ?Sized> Storage for std::sync::Arc<S> {
 
     fn opens_quickly(&self) -> bool {
         (**self).opens_quickly()
+    }
+
+    fn set_modified(
+        &self,
+        user: &User,
+        path: &VirtualPath,
+        modified: DateTime,
+    ) -> Result<(), StorageError> {
+        (**self).set_modified(user, path, modified)
+    }
+
+    fn set_mode(&self, user: &User, path: &VirtualPath, mode: u32) -> Result<(), StorageError> {
+        (**self).set_mode(user, path, mode)
     }
 
     fn execute(&self, user: &User, op: &StorageOp) -> Result<StorageOutcome, StorageError> {

@@ -44,6 +44,7 @@ use sansftp::path::VirtualPath;
 use sansftp::server::{StorageError, User};
 use sansftp::time::DateTime;
 
+use crate::leftovers::{remove_leftovers, temp_owner};
 use crate::memory::rest_beyond_end;
 use crate::{ReadHandle, Storage, Upload, WriteHandle, WriteMode, storage_error};
 
@@ -79,6 +80,8 @@ pub struct LocalFs {
     slow_opens: bool,
     /// Set by `check_root` on a root on a network (or FUSE) file system; shared by clones.
     remote_root: Arc<AtomicBool>,
+    /// The roots already rid of earlier processes' upload temporaries (`check_root`).
+    cleaned: Arc<std::sync::Mutex<std::collections::HashSet<PathBuf>>>,
 }
 
 /// Where an upload's bytes go until it completes.
@@ -180,6 +183,7 @@ impl Storage for LocalFs {
         let root = &user.base_path;
         let meta = fs::metadata(root).map_err(|e| PathIoError::with_path(root, e))?;
         if meta.is_dir() {
+            self.clean_once(root);
             #[cfg(target_os = "linux")]
             if on_remote_fs(root) {
                 log::debug!(
@@ -196,6 +200,7 @@ impl Storage for LocalFs {
     }
 
     fn metadata(&self, user: &User, path: &VirtualPath) -> Result<Entry, StorageError> {
+        hidden(path)?;
         let name = path.file_name().unwrap_or(b"/").to_vec();
         #[cfg(target_os = "linux")]
         if let Some(meta) = metadata_beneath(user, path) {
@@ -221,6 +226,10 @@ impl Storage for LocalFs {
             let Ok(item) = item else { continue };
             let Ok(meta) = item.metadata() else { continue };
             let name = os_bytes(&item.file_name());
+            if meta.is_file() && temp_owner(&name).is_some() {
+                // An upload in progress (or a crash's leftover): not a file yet.
+                continue;
+            }
             let target = if meta.file_type().is_symlink() {
                 fs::read_link(item.path()).ok()
             } else {
@@ -254,6 +263,7 @@ impl Storage for LocalFs {
     }
 
     fn remove_file(&self, user: &User, path: &VirtualPath) -> Result<(), StorageError> {
+        hidden(path)?;
         if path.is_root() {
             return Err(StorageError::IsADirectory);
         }
@@ -279,6 +289,10 @@ impl Storage for LocalFs {
         if from.is_root() || to.is_root() {
             return Err(StorageError::PermissionDenied);
         }
+        hidden(from)?;
+        if temp_owner(to.file_name().unwrap_or_default()).is_some() {
+            return Err(StorageError::PermissionDenied);
+        }
         let jail = Jail::new(user)?;
         let source = jail.parent_and_name(from)?;
         let target = jail.parent_and_name(to)?;
@@ -299,12 +313,43 @@ impl Storage for LocalFs {
         fs::rename(&source, &target).map_err(|e| storage_error(&e))
     }
 
+    /// `MFMT`: the file's modification time, through a descriptor opened read-only
+    /// (`futimens` needs the file's owner, not write access); regular files only.
+    fn set_modified(
+        &self,
+        user: &User,
+        path: &VirtualPath,
+        modified: DateTime,
+    ) -> Result<(), StorageError> {
+        hidden(path)?;
+        let time = modified
+            .to_system_time()
+            .ok_or_else(|| StorageError::Other("time out of range".into()))?;
+        let real = Jail::new(user)?.follow(path)?;
+        // Checked before opening: opening a FIFO would block until a writer comes.
+        regular_file(&fs::metadata(&real).map_err(|e| storage_error(&e))?)?;
+        let file = File::open(&real).map_err(|e| storage_error(&e))?;
+        file.set_modified(time).map_err(|e| storage_error(&e))
+    }
+
+    /// `SITE CHMOD`: the mode of the entry `path` names (a link inside the root is
+    /// followed, as `chmod` does).
+    #[cfg(unix)]
+    fn set_mode(&self, user: &User, path: &VirtualPath, mode: u32) -> Result<(), StorageError> {
+        use std::os::unix::fs::PermissionsExt;
+        hidden(path)?;
+        let real = Jail::new(user)?.follow(path)?;
+        let permissions = fs::Permissions::from_mode(mode & 0o7777);
+        fs::set_permissions(&real, permissions).map_err(|e| storage_error(&e))
+    }
+
     fn open_read(
         &self,
         user: &User,
         path: &VirtualPath,
         offset: u64,
     ) -> Result<ReadHandle, StorageError> {
+        hidden(path)?;
         #[cfg(target_os = "linux")]
         if let Some(file) = open_read_beneath(user, path) {
             return positioned(file, offset);
@@ -325,6 +370,11 @@ impl Storage for LocalFs {
         path: &VirtualPath,
         mode: WriteMode,
     ) -> Result<WriteHandle, StorageError> {
+        // A client may not make (or write into) a name of the temporaries' form: a
+        // later start would take it for a leftover.
+        if temp_owner(path.file_name().unwrap_or_default()).is_some() {
+            return Err(StorageError::PermissionDenied);
+        }
         if path.is_root() {
             return Err(if mode == WriteMode::CreateNew {
                 StorageError::AlreadyExists
@@ -370,6 +420,34 @@ impl Storage for LocalFs {
         };
         upload.fsync = self.fsync;
         Ok(WriteHandle::new(upload))
+    }
+}
+
+/// An upload temporary is not a file to clients: [`StorageError::NotFound`].
+fn hidden(path: &VirtualPath) -> Result<(), StorageError> {
+    match path.file_name().and_then(temp_owner) {
+        Some(_) => Err(StorageError::NotFound),
+        None => Ok(()),
+    }
+}
+
+impl LocalFs {
+    /// Removes the upload temporaries earlier processes left under `root`, once per
+    /// root, and logs how many.
+    fn clean_once(&self, root: &Path) {
+        let mut cleaned = self.cleaned.lock().unwrap_or_else(|e| e.into_inner());
+        if !cleaned.insert(root.to_owned()) {
+            return;
+        }
+        drop(cleaned);
+        match remove_leftovers(root) {
+            Ok(0) => {}
+            Ok(n) => log::info!(
+                "{}: removed {n} temporary upload file(s) left by an earlier server",
+                root.display()
+            ),
+            Err(e) => log::warn!("{}: cannot look for leftover uploads: {e}", root.display()),
+        }
     }
 }
 
@@ -760,6 +838,12 @@ fn to_entry(name: Vec<u8>, meta: &Metadata, link_target: Option<&Path>) -> Entry
             .with_links(meta.nlink())
             .with_owner(meta.uid().to_string())
             .with_group(meta.gid().to_string());
+        // MLSx `unique` (RFC 3659 §7.5.2): the device and inode, as pure-ftpd does.
+        // Hex digits and `g` always make a valid fact value.
+        let _ = entry.facts.push(
+            "unique",
+            format!("{:x}g{:x}", meta.dev(), meta.ino()).as_bytes(),
+        );
         if matches!(kind, Kind::CharDevice | Kind::BlockDevice) {
             let rdev = meta.rdev();
             // glibc's major()/minor() encoding.

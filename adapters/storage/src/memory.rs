@@ -182,6 +182,26 @@ impl Storage for MemoryFs {
         }
     }
 
+    fn set_modified(
+        &self,
+        _user: &User,
+        path: &VirtualPath,
+        time: DateTime,
+    ) -> Result<(), StorageError> {
+        let time = time
+            .to_system_time()
+            .ok_or_else(|| StorageError::Other("time out of range".into()))?;
+        let mut tree = self.lock();
+        tree.get(path)?;
+        match tree.nodes.get_mut(path.as_bytes()) {
+            Some(Node::File { modified, .. }) => {
+                *modified = time;
+                Ok(())
+            }
+            _ => Err(StorageError::IsADirectory),
+        }
+    }
+
     fn make_dir(&self, _user: &User, path: &VirtualPath) -> Result<(), StorageError> {
         let mut tree = self.lock();
         if tree.nodes.contains_key(path.as_bytes()) {

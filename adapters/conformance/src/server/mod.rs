@@ -9,6 +9,8 @@
 //! sansftp_conformance::server_suite!(blocking, Harness);
 //! ```
 
+mod abuse;
+mod audit;
 mod policy;
 mod sessions;
 pub(crate) mod tls;
@@ -23,6 +25,8 @@ use sansftp::Error;
 use sansftp::server::{AuthRequest, AuthResult, Config, User};
 use sansftp_storage::Storage;
 
+pub use abuse::*;
+pub use audit::*;
 pub use policy::*;
 pub use sessions::*;
 pub use transfers::*;
@@ -280,6 +284,13 @@ macro_rules! server_suite {
                 stalled_upload_gets_426_and_the_session_goes_on,
                 slow_transfer_that_keeps_moving_is_not_a_stall,
                 listen_backlog_is_1024_and_configurable,
+                raw_ff_names_round_trip,
+                mlsx_facts_on_disk,
+                sixth_connection_from_one_address_gets_421,
+                failed_logins_ban_one_address_not_another,
+                audit_records_reach_the_sink,
+                proxy_protocol_reports_the_client,
+                mfmt_hash_and_site_chmod,
             ]
         );
     };

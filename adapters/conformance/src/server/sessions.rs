@@ -191,12 +191,15 @@ pub fn garbage_never_breaks_the_server<H: ServerHarness>(h: &H) {
     ftp.quit();
 }
 
-/// No users configured: anonymous, any name. A shutdown ends the idle session (421)
+/// No users configured: anonymous, as `anonymous` or `ftp` only (any password, asked
+/// with 331; another name is refused). A shutdown ends the idle session (421)
 /// without waiting for the grace period, and the run returns `Ok`.
 pub fn anonymous_when_no_users_and_run_returns<H: ServerHarness>(h: &H) {
     let srv = start(h, MemoryFs::new(), Config::new());
     let mut ftp = Ftp::connect(srv.addr());
-    ftp.expect("USER anyone", 230);
+    ftp.expect("USER anyone", 530);
+    ftp.expect("USER ftp", 331);
+    ftp.expect("PASS someone@example.com", 230);
     ftp.expect("MKD x", 257);
     let stop = srv.stopper();
     assert!(!srv.is_stopping());

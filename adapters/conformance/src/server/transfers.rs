@@ -559,3 +559,150 @@ pub fn speed_limits_apply<H: ServerHarness>(h: &H) {
     assert!(fs.read("/g").is_some_and(|b| b == data[..]));
     ftp.quit();
 }
+
+/// A name with raw, unescaped 0xFF 0xFE bytes (a client that does not double its
+/// IACs) round-trips through STOR, NLST and RETR, and lands on disk byte for byte: only
+/// the Telnet sequences FTP uses are taken out of command lines.
+pub fn raw_ff_names_round_trip<H: ServerHarness>(h: &H) {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::new().user(User::new("alice", "secret").base_path(dir.path()));
+    let srv = start(h, LocalFs::new(), cfg);
+    let name: &[u8] = b"caf\xe9-\xff\xfe.bin";
+    let mut ftp = Ftp::login(srv.addr());
+    ftp.expect("TYPE I", 200);
+    let addr = ftp.pasv();
+    let mut data = connect_data(addr);
+    ftp.send_raw(&[&b"STOR "[..], name, b"\r\n"].concat());
+    ftp.expect_reply(150);
+    data.write_all(b"raw name").unwrap();
+    drop(data);
+    ftp.expect_reply(226);
+    let on_disk = dir.path().join(std::ffi::OsStr::from_bytes(name));
+    assert_eq!(std::fs::read(&on_disk).unwrap(), b"raw name");
+    let nlst = ftp.download("NLST");
+    assert_eq!(nlst, [name, b"\r\n"].concat());
+    let addr = ftp.pasv();
+    let data = connect_data(addr);
+    ftp.send_raw(&[&b"RETR "[..], name, b"\r\n"].concat());
+    ftp.expect_reply(150);
+    assert_eq!(read_all(data), b"raw name");
+    ftp.expect_reply(226);
+}
+
+/// MLSD and MLST on real files send every fact FEAT marks as selected: `perm` with the
+/// user's rights (read-only here), `unique` from the file's device and inode (the same
+/// in both), `unix.mode`.
+pub fn mlsx_facts_on_disk<H: ServerHarness>(h: &H) {
+    use sansftp::server::Permission;
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f.txt"), "hi").unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let read_only = Permission::new("/").unwrap().read_only();
+    let user = User::new("alice", "secret")
+        .base_path(dir.path())
+        .permission(read_only);
+    let srv = start(h, LocalFs::new(), Config::new().user(user));
+    let mut ftp = Ftp::login(srv.addr());
+    let feat = ftp.expect("FEAT", 211).text;
+    for fact in [
+        "type*",
+        "size*",
+        "modify*",
+        "perm*",
+        "unique*",
+        "unix.mode*",
+    ] {
+        assert!(feat.contains(fact), "{feat}");
+    }
+    let meta = std::fs::metadata(dir.path().join("f.txt")).unwrap();
+    let unique = format!("unique={:x}g{:x};", meta.dev(), meta.ino());
+    let mlsd = String::from_utf8(ftp.download("MLSD")).unwrap();
+    let file = mlsd.lines().find(|l| l.ends_with(" f.txt")).expect("f.txt");
+    for fact in [
+        "type=file;",
+        "size=2;",
+        "modify=",
+        "perm=r;",
+        &unique,
+        "unix.mode=",
+    ] {
+        assert!(file.contains(fact), "{fact} missing: {file}");
+    }
+    let sub = mlsd.lines().find(|l| l.ends_with(" sub")).expect("sub");
+    assert!(
+        sub.contains("type=dir;") && sub.contains("perm=el;"),
+        "{sub}"
+    );
+    let mlst = ftp.expect("MLST f.txt", 250).text;
+    assert!(mlst.contains(&unique) && mlst.contains("perm=r;"), "{mlst}");
+}
+
+/// `MFMT` then `MDTM` round-trips (on disk and in memory); `HASH` (SHA-256 by default,
+/// others with `OPTS HASH`) matches `sha256sum`/`md5sum` of the file; `SITE CHMOD`
+/// changes the file's mode on disk; `SITE HELP` answers 214.
+pub fn mfmt_hash_and_site_chmod<H: ServerHarness>(h: &H) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = random_bytes(300_000, 21);
+    let file = dir.path().join("f.bin");
+    std::fs::write(&file, &data).unwrap();
+    let cfg = Config::new().user(User::new("alice", "secret").base_path(dir.path()));
+    let srv = start(h, LocalFs::new(), cfg);
+    let mut ftp = Ftp::login(srv.addr());
+    let r = ftp.expect("MFMT 20200229123456 f.bin", 213);
+    assert!(r.text.contains("Modify=20200229123456; /f.bin"), "{r:?}");
+    assert!(
+        ftp.expect("MDTM f.bin", 213)
+            .text
+            .contains("20200229123456")
+    );
+    let on_disk = std::fs::metadata(&file).unwrap().modified().unwrap();
+    let secs = on_disk
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert_eq!(secs, 1_582_979_696);
+    ftp.expect("MFMT 2020 f.bin", 501);
+    ftp.expect("MFMT 20200229123456 missing", 550);
+    let sum = |tool: &str| {
+        let out = std::process::Command::new(tool)
+            .arg(&file)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let r = ftp.expect("HASH f.bin", 213);
+    assert!(
+        r.text
+            .starts_with(&format!("213 SHA-256 0-300000 {} ", sum("sha256sum"))),
+        "{r:?}"
+    );
+    ftp.expect("OPTS HASH MD5", 200);
+    let r = ftp.expect("HASH f.bin", 213);
+    assert!(r.text.contains(&format!(" {} ", sum("md5sum"))), "{r:?}");
+    ftp.expect("SITE CHMOD 600 f.bin", 200);
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    ftp.expect("SITE CHMOD 8 f.bin", 501);
+    ftp.expect("SITE HELP", 214);
+    ftp.expect("SITE ZAP", 504);
+    // In memory: MFMT and MDTM agree; SITE CHMOD is refused by the storage.
+    let fs = MemoryFs::new().with_file("/m.txt", "x");
+    let srv = start(h, fs, config());
+    let mut ftp = Ftp::login(srv.addr());
+    ftp.expect("MFMT 19991231235959 m.txt", 213);
+    assert!(
+        ftp.expect("MDTM m.txt", 213)
+            .text
+            .contains("19991231235959")
+    );
+    let r = ftp.cmd("SITE CHMOD 600 m.txt");
+    assert!(r.code >= 400, "{r:?}");
+}
