@@ -356,8 +356,8 @@ fn mfmt_hash_and_site() {
     assert!(d.send(b"SITE HELP\r\n").starts_with("214-"));
     assert!(d.send(b"SITE CHMOD 9 notes.txt\r\n").starts_with("501 "));
     assert!(d.send(b"SITE CHMOD 644\r\n").starts_with("501 "));
-    // This tree has no modes: the storage's refusal is the answer.
-    assert!(d.send(b"SITE CHMOD 644 notes.txt\r\n").starts_with("451 "));
+    // This tree has no modes: the storage cannot, a 502 (not a 451: nothing to retry).
+    assert!(d.send(b"SITE CHMOD 644 notes.txt\r\n").starts_with("502 "));
     // Anonymous may read (HASH) but not change (MFMT, CHMOD) under /pub.
     let mut anon = Driver::new(sample_config());
     anon.fs = sample_fs();

@@ -197,7 +197,9 @@ impl MemFs {
                 None => Err(StorageError::NotFound),
             },
             // No modes in this tree, as a backend without them.
-            StorageOp::SetMode { .. } => Err(StorageError::Other("no permission bits here".into())),
+            StorageOp::SetMode { .. } => {
+                Err(StorageError::Unsupported("no permission bits here".into()))
+            }
             StorageOp::Hash { path, .. } => match self.nodes.get(path.as_bytes()) {
                 // Not a real digest: the content in hex, so a test sees what was "hashed".
                 Some(Node::File(d)) => Ok(StorageOutcome::Hash {

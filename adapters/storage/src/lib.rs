@@ -228,7 +228,7 @@ pub trait Storage: Send + Sync + 'static {
         modified: DateTime,
     ) -> Result<(), StorageError> {
         let _ = (user, path, modified);
-        Err(StorageError::Other(
+        Err(StorageError::Unsupported(
             "modification times cannot be set here".into(),
         ))
     }
@@ -237,7 +237,7 @@ pub trait Storage: Send + Sync + 'static {
     /// says the backend has none.
     fn set_mode(&self, user: &User, path: &VirtualPath, mode: u32) -> Result<(), StorageError> {
         let _ = (user, path, mode);
-        Err(StorageError::Other(
+        Err(StorageError::Unsupported(
             "permission bits cannot be set here".into(),
         ))
     }
@@ -269,7 +269,7 @@ pub trait Storage: Send + Sync + 'static {
                 .set_mode(user, path, *mode)
                 .map(|()| StorageOutcome::Done),
             StorageOp::Hash { path, algorithm } => hash_file(self, user, path, *algorithm),
-            _ => Err(StorageError::Other("operation not supported".into())),
+            _ => Err(StorageError::Unsupported("operation not supported".into())),
         }
     }
 }
