@@ -126,6 +126,7 @@
 mod auth;
 mod client;
 mod conn;
+mod net;
 mod proxy;
 mod running;
 #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -14,6 +14,7 @@ use sansftp_storage::Storage;
 use sansftp_tls::ServerTls;
 
 use crate::auth::UserManager;
+use crate::net;
 use crate::running::Running;
 use crate::session;
 use crate::shards::{Runners, Shards};
@@ -105,7 +106,7 @@ impl Server {
         } = self;
         log::info!("listening on {local_addr}");
         loop {
-            let accepted = async { Some(listener.accept().await) }
+            let accepted = async { Some(net::accept(&listener).await) }
                 .or(async {
                     shared.shutdown.wait().await;
                     None
@@ -219,7 +220,7 @@ impl Builder {
         let addrs = addr.to_socket_addrs().map_err(|e| {
             io::Error::new(e.kind(), format!("cannot resolve the listen address: {e}"))
         })?;
-        let listener = bind_first(addrs, |a| listen(a, self.backlog).and_then(Async::new))?;
+        let listener = bind_first(addrs, |a| net::listen(a, self.backlog))?;
         let local_addr = listener.get_ref().local_addr()?;
         let users = self
             .users
@@ -260,17 +261,4 @@ impl std::fmt::Debug for Builder {
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
-}
-
-/// A listener on `addr` with room for `backlog` connections not yet accepted (std
-/// always asks for 128).
-pub(crate) fn listen(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-    // As std does: a restarted server may bind while old connections are in TIME_WAIT.
-    #[cfg(unix)]
-    socket.set_reuse_address(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
-    Ok(socket.into())
 }

@@ -308,7 +308,8 @@ impl Driver {
                 let result = self
                     .held
                     .open_passive(&self.shared.server.ports, ip, |addr| {
-                        let listener = Async::<TcpListener>::bind(addr)?;
+                        // One connection is all a passive listener waits for.
+                        let listener = crate::net::listen(addr, 1)?;
                         let addr = listener.get_ref().local_addr()?;
                         Ok::<_, io::Error>((listener, addr))
                     });

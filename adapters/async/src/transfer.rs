@@ -193,7 +193,7 @@ async fn connect(
             Ok((s, addr))
         }
         DataConnection::Accept(passive) => loop {
-            let (s, peer) = passive.listener.accept().await?;
+            let (s, peer) = crate::net::accept(&passive.listener).await?;
             if t.accepts(peer) {
                 return Ok((s, peer));
             }
