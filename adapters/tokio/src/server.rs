@@ -71,7 +71,8 @@ impl Server {
     /// (sendfile and splice on Linux), which run on the session's worker.
     ///
     /// When `run` returns, every session has ended. Dropping the future before then
-    /// aborts every session task.
+    /// aborts every session task. It must be polled inside a tokio runtime (with its
+    /// IO and time drivers enabled).
     pub async fn run(self) -> Result<(), Error> {
         let Server {
             listener,
