@@ -125,6 +125,7 @@ mod data;
 mod facts;
 mod held;
 mod limits;
+mod manager;
 mod ports;
 mod proxy;
 mod request;
@@ -147,8 +148,12 @@ pub use held::{DataConnection, DataEvent, Held, Passive};
 pub use limits::{
     ConnectionGuard, Limits, SessionThrottles, SharedThrottle, TransferThrottles, UserGuard,
 };
+pub use manager::{BoxFuture, UserManager};
 pub use ports::{PortLease, PortPool};
-pub use proxy::{MAX_V1_HEADER, MAX_V2_HEADER, ProxyHeader, parse_proxy_header};
+pub use proxy::{
+    MAX_V1_HEADER, MAX_V2_HEADER, ProxiedConnection, ProxyHeader, ProxyHeaderReader,
+    parse_proxy_header,
+};
 pub use request::{
     AuthRequest, AuthResult, DataChannel, Event, HashAlgorithm, Output, RequestId, StorageError,
     StorageOp, StorageOutcome, Transfer, TransferError, TransferKind,

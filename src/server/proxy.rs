@@ -47,6 +47,48 @@ pub enum ProxyHeader {
     Invalid(&'static str),
 }
 
+/// Gathers a control connection's first bytes until its PROXY header is whole, so that
+/// an adapter only reads and feeds: call [`room`](ProxyHeaderReader::room) for the most
+/// the next read may take, then [`feed`](ProxyHeaderReader::feed) what it read (nothing:
+/// the connection ended), until it answers.
+#[derive(Debug, Default)]
+pub struct ProxyHeaderReader {
+    buf: Vec<u8>,
+}
+
+/// A whole header: the client address it reports (`None`: keep the socket's) and the
+/// bytes read past it (the client's first commands).
+pub type ProxiedConnection = (Option<SocketAddr>, Vec<u8>);
+
+impl ProxyHeaderReader {
+    /// Nothing read yet.
+    pub fn new() -> ProxyHeaderReader {
+        ProxyHeaderReader::default()
+    }
+
+    /// The most the next read may take: a chunk of 512 bytes, and never more than the
+    /// longest header needs (at least 1).
+    pub fn room(&self) -> usize {
+        (MAX_V2_HEADER + 1 - self.buf.len().min(MAX_V2_HEADER)).clamp(1, 512)
+    }
+
+    /// Takes the bytes of one read (empty: the connection ended). `Ok(Some(..))` once the
+    /// header is whole, `Ok(None)` to read more, `Err(why)` to close the connection.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Option<ProxiedConnection>, String> {
+        if bytes.is_empty() {
+            return Err("closed before a PROXY protocol header".to_owned());
+        }
+        self.buf.extend_from_slice(bytes);
+        match parse_proxy_header(&self.buf) {
+            ProxyHeader::Done { source, consumed } => {
+                Ok(Some((source, self.buf.split_off(consumed))))
+            }
+            ProxyHeader::Invalid(why) => Err(why.to_owned()),
+            ProxyHeader::Incomplete => Ok(None),
+        }
+    }
+}
+
 /// Parses a PROXY protocol header (version 1 or 2) at the start of `bytes`.
 pub fn parse_proxy_header(bytes: &[u8]) -> ProxyHeader {
     let n = bytes.len().min(V2_SIGNATURE.len());
@@ -275,5 +317,18 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_reader_gathers_a_header_split_across_reads() {
+        let mut r = ProxyHeaderReader::new();
+        assert_eq!(r.room(), 512);
+        assert_eq!(r.feed(b"PROXY TCP4 203.0.113.7 "), Ok(None));
+        let done = r.feed(b"10.0.0.1 51000 21\r\nUSER x\r\n").unwrap().unwrap();
+        assert_eq!(done.0, Some("203.0.113.7:51000".parse().unwrap()));
+        assert_eq!(done.1, b"USER x\r\n");
+        let mut r = ProxyHeaderReader::new();
+        assert!(r.feed(b"USER x\r\n").is_err());
+        assert!(ProxyHeaderReader::new().feed(b"").is_err());
     }
 }

@@ -1,11 +1,11 @@
 //! Reading the PROXY protocol header of a control connection (`Config::proxy_protocol`)
-//! before its session starts; the core's `parse_proxy_header` decides what it says.
+//! before its session starts; the core's `ProxyHeaderReader` decides what it says.
 
 use std::io::Read;
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use sansftp::server::{MAX_V2_HEADER, ProxyHeader, parse_proxy_header};
+use sansftp::server::{ProxiedConnection, ProxyHeaderReader};
 
 /// Reads until the header is whole: the client address it reports (`None`: keep the
 /// socket's) and the bytes read past it (the client's first commands). An invalid
@@ -13,18 +13,11 @@ use sansftp::server::{MAX_V2_HEADER, ProxyHeader, parse_proxy_header};
 pub(crate) fn read_header(
     mut stream: &TcpStream,
     timeout: Duration,
-) -> Result<(Option<SocketAddr>, Vec<u8>), String> {
+) -> Result<ProxiedConnection, String> {
     let until = Instant::now() + timeout;
-    let mut buf = Vec::new();
+    let mut reader = ProxyHeaderReader::new();
     let mut chunk = [0u8; 512];
     let result = loop {
-        match parse_proxy_header(&buf) {
-            ProxyHeader::Done { source, consumed } => {
-                break Ok((source, buf.split_off(consumed)));
-            }
-            ProxyHeader::Invalid(why) => break Err(why.to_owned()),
-            _ => {}
-        }
         let left = until.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break Err("no PROXY protocol header in time".to_owned());
@@ -32,14 +25,15 @@ pub(crate) fn read_header(
         if let Err(e) = stream.set_read_timeout(Some(left)) {
             break Err(e.to_string());
         }
-        let want = chunk
-            .len()
-            .min(MAX_V2_HEADER + 1 - buf.len().min(MAX_V2_HEADER));
-        match stream.read(&mut chunk[..want.max(1)]) {
-            Ok(0) => break Err("closed before a PROXY protocol header".to_owned()),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+        let room = reader.room().min(chunk.len());
+        let n = match stream.read(&mut chunk[..room]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => break Err(format!("no PROXY protocol header: {e}")),
+        };
+        match reader.feed(&chunk[..n]) {
+            Ok(None) => {}
+            done => break done.map(|d| d.unwrap_or_default()),
         }
     };
     // The session sets its own timeouts; none is left behind from here.

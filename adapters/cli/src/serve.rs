@@ -1,5 +1,5 @@
 //! `sansftp serve [ROOT]`: the server's command line, turned into a
-//! [`Config`] and run on the async (default) or blocking adapter.
+//! [`Config`] and run on the async (default), blocking or tokio adapter.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::ops::RangeInclusive;
@@ -107,10 +107,15 @@ pub struct Args {
     /// AWS_ENDPOINT_URL. APPE and renaming a directory are refused (502).
     #[arg(long, value_name = "s3://BUCKET[/PREFIX]")]
     s3: Option<String>,
-    /// Use the blocking adapter (a thread per session) instead of the async one.
-    #[arg(long)]
+    /// Use the blocking adapter (a thread per session) instead of the async one; the
+    /// same as `--runtime blocking`.
+    #[arg(long, conflicts_with = "runtime")]
     blocking: bool,
-    /// Threads that run the async adapter's sessions (default: one per core).
+    /// The adapter that runs the sessions: async (async-io, the default), blocking (a
+    /// thread per session) or tokio (tasks on a multi-thread tokio runtime).
+    #[arg(long, value_enum, value_name = "ADAPTER")]
+    runtime: Option<Runtime>,
+    /// Threads that run the async or tokio adapter's sessions (default: one per core).
     #[arg(long, value_name = "N", conflicts_with = "blocking")]
     threads: Option<usize>,
     /// Offer explicit FTPS (AUTH TLS) with this PEM certificate chain (leaf first).
@@ -255,6 +260,17 @@ fn config(args: &Args, root: &std::path::Path) -> Result<Config, sansftp::Error>
     Ok(config)
 }
 
+/// The adapters `serve` can run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Runtime {
+    /// sansftp-async: its own executor threads on async-io.
+    Async,
+    /// sansftp-blocking: a thread per session.
+    Blocking,
+    /// sansftp-tokio: a task per session on a multi-thread tokio runtime.
+    Tokio,
+}
+
 fn serve<S: Storage>(
     storage: S,
     config: Config,
@@ -268,21 +284,26 @@ fn serve<S: Storage>(
         (Some(_), false) => "ftpes",
         (Some(_), true) => "ftps",
     };
-    if args.blocking {
-        let mut builder = sansftp_blocking::Server::builder(storage)
-            .config(config)
-            .backlog(args.backlog);
-        if let Some(users) = file_users {
-            builder = builder.user_manager(users);
+    let runtime = match (args.blocking, args.runtime) {
+        (true, _) => Runtime::Blocking,
+        (false, runtime) => runtime.unwrap_or(Runtime::Async),
+    };
+    match runtime {
+        Runtime::Blocking => {
+            let mut builder = sansftp_blocking::Server::builder(storage)
+                .config(config)
+                .backlog(args.backlog);
+            if let Some(users) = file_users {
+                builder = builder.user_manager(users);
+            }
+            if let Some(tls) = tls {
+                builder = builder.tls(tls).implicit_tls(args.implicit_tls);
+            }
+            let server = builder.bind(addr)?;
+            announce(scheme, server.local_addr(), "blocking");
+            server.run()
         }
-        if let Some(tls) = tls {
-            builder = builder.tls(tls).implicit_tls(args.implicit_tls);
-        }
-        let server = builder.bind(addr)?;
-        announce(scheme, server.local_addr(), "blocking");
-        server.run()
-    } else {
-        async_io::block_on(async {
+        Runtime::Async => async_io::block_on(async {
             let mut builder = sansftp_async::Server::builder(storage)
                 .config(config)
                 .backlog(args.backlog)
@@ -296,7 +317,28 @@ fn serve<S: Storage>(
             let server = builder.bind(addr).await?;
             announce(scheme, server.local_addr(), "async");
             server.run().await
-        })
+        }),
+        Runtime::Tokio => {
+            let mut runtime = tokio::runtime::Builder::new_multi_thread();
+            if let Some(n) = args.threads.filter(|n| *n > 0) {
+                runtime.worker_threads(n);
+            }
+            let runtime = runtime.thread_name("sansftp-tokio").enable_all().build()?;
+            runtime.block_on(async {
+                let mut builder = sansftp_tokio::Server::builder(storage)
+                    .config(config)
+                    .backlog(args.backlog);
+                if let Some(users) = file_users {
+                    builder = builder.user_manager(users);
+                }
+                if let Some(tls) = tls {
+                    builder = builder.tls(tls).implicit_tls(args.implicit_tls);
+                }
+                let server = builder.bind(addr).await?;
+                announce(scheme, server.local_addr(), "tokio");
+                server.run().await
+            })
+        }
     }
 }
 

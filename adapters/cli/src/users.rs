@@ -193,13 +193,14 @@ impl sansftp_blocking::UserManager for FileUsers {
     }
 }
 
-/// The async adapter: the check runs on the `blocking` thread pool, so the executor's
-/// threads go on with other sessions meanwhile.
-impl sansftp_async::UserManager for FileUsers {
+/// The async adapters (sansftp-async, sansftp-tokio share the core's trait): the check
+/// runs on the `blocking` thread pool, so the runtime's threads go on with other
+/// sessions meanwhile.
+impl sansftp::server::UserManager for FileUsers {
     fn authenticate<'a>(
         &'a self,
         request: &'a AuthRequest,
-    ) -> sansftp_async::BoxFuture<'a, AuthResult> {
+    ) -> sansftp::server::BoxFuture<'a, AuthResult> {
         let users = self.clone();
         let request = request.clone();
         Box::pin(blocking::unblock(move || users.answer(&request)))

@@ -46,6 +46,12 @@ fn two_servers_serve_one_bucket() {
     let down = local.path().join("down.bin");
     curl(&["-o", arg(&down), &two.url("u:p@", "dir/up.bin")]).ok();
     assert_same_bytes(&read(&down), &body, "downloaded through the other server");
+    // And through a third, on the tokio adapter (the bucket's runtime beside its own).
+    let three = s3.serve(&prefix, &["--runtime", "tokio"]);
+    let down3 = local.path().join("down3.bin");
+    curl(&["-o", arg(&down3), &three.url("u:p@", "dir/up.bin")]).ok();
+    assert_same_bytes(&read(&down3), &body, "downloaded through the tokio server");
+    drop(three);
     // REST: a ranged GET.
     let tail = local.path().join("tail.bin");
     let rest = "12582912";
@@ -293,9 +299,12 @@ impl S3 {
         command
             .args(["--port", "0", "--user", "u:p", "--write"])
             .args(args);
-        let adapter = match args.contains(&"--blocking") {
-            true => Adapter::Blocking,
-            false => Adapter::Async,
+        let adapter = if args.contains(&"--blocking") {
+            Adapter::Blocking
+        } else if args.contains(&"tokio") {
+            Adapter::Tokio
+        } else {
+            Adapter::Async
         };
         Server::spawn(command, adapter)
     }

@@ -1,6 +1,6 @@
 //! End-to-end tests of the `sansftp serve` binary with the clients a user would try:
 //! curl, Python's ftplib and lftp, in passive and active mode, on both adapters (the
-//! default async one and `--blocking`). Every step is checked on disk under ROOT.
+//! default async one, `--blocking` and `--runtime tokio`). Every step is checked on disk under ROOT.
 //!
 //! A missing client fails the test under `CI=true` (CI installs them) and is skipped,
 //! with a notice on stderr, elsewhere.

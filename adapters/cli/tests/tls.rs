@@ -1,5 +1,5 @@
 //! FTPS end to end, as a user would try it: `sansftp serve ... --tls-cert --tls-key
-//! [--tls-required] [--implicit-tls]` on both adapters against curl, lftp, Python's
+//! [--tls-required] [--implicit-tls]` on every adapter against curl, lftp, Python's
 //! `ftplib.FTP_TLS` and our own client commands; and our client commands against
 //! vsftpd with `require_ssl_reuse=YES` (started by `.ci/run`, found through
 //! `SANSFTP_VSFTPD_TLS`). Certificates are made by the test, never committed.

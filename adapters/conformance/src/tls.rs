@@ -318,3 +318,28 @@ macro_rules! tls_suite {
         );
     };
 }
+
+/// The server half of [`tls_suite!`](crate::tls_suite): one `#[test]` per FTPS server
+/// scenario (against the raw [`Ftps`] client), for an adapter that has a server and no
+/// client yet; `$harness` implements [`ServerHarness`](crate::server::ServerHarness)
+/// only. The list is `tls_suite!`'s `server_` entries.
+#[macro_export]
+macro_rules! tls_server_suite {
+    ($module:ident, $harness:expr) => {
+        $crate::__tests!(
+            $module,
+            $harness,
+            tls,
+            [
+                server_explicit_transfers_byte_exact,
+                server_implicit_transfers_byte_exact,
+                server_feat_lists_tls_and_drops_injected_commands,
+                server_refuses_a_data_connection_that_does_not_resume,
+                server_truncated_upload_gets_426_and_keeps_the_old_file,
+                server_required_tls_refuses_plaintext,
+                server_implicit_without_certificate_fails_at_start,
+                server_failed_handshake_keeps_serving,
+            ]
+        );
+    };
+}

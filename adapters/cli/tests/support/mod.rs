@@ -17,11 +17,12 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long one run of an external client may take.
 pub const TOOL_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The two adapters `sansftp serve` can run on.
+/// The adapters `sansftp serve` can run on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Adapter {
     Async,
     Blocking,
+    Tokio,
 }
 
 impl Adapter {
@@ -30,6 +31,7 @@ impl Adapter {
         match self {
             Adapter::Async => &[],
             Adapter::Blocking => &["--blocking"],
+            Adapter::Tokio => &["--runtime", "tokio"],
         }
     }
 
@@ -38,6 +40,7 @@ impl Adapter {
         match self {
             Adapter::Async => "async",
             Adapter::Blocking => "blocking",
+            Adapter::Tokio => "tokio",
         }
     }
 }
@@ -315,8 +318,8 @@ pub fn arg(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }
 
-/// Each scenario as one test per adapter: `async_adapter::NAME` and
-/// `blocking_adapter::NAME` (`#[macro_use] mod support;`).
+/// Each scenario as one test per adapter: `async_adapter::NAME`,
+/// `blocking_adapter::NAME` and `tokio_adapter::NAME` (`#[macro_use] mod support;`).
 #[allow(unused_macros)]
 macro_rules! both_adapters {
     ($($name:ident => $scenario:expr;)*) => {
@@ -327,6 +330,10 @@ macro_rules! both_adapters {
         mod blocking_adapter {
             use super::*;
             $( #[test] fn $name() { ($scenario)(Adapter::Blocking) } )*
+        }
+        mod tokio_adapter {
+            use super::*;
+            $( #[test] fn $name() { ($scenario)(Adapter::Tokio) } )*
         }
     };
 }
