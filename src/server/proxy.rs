@@ -267,6 +267,30 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        /// Whatever a peer sends: no panic, a header never longer than the bytes or
+        /// the bounds, and one more byte never turns a verdict into `Incomplete`.
+        #[test]
+        fn any_bytes_get_a_verdict(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), v2 in proptest::prelude::any::<bool>()) {
+            let mut input = if v2 { V2_SIGNATURE.to_vec() } else { b"PROXY ".to_vec() };
+            input.extend_from_slice(&bytes);
+            for cut in 0..=input.len() {
+                match parse_proxy_header(&input[..cut]) {
+                    ProxyHeader::Done { consumed, .. } => {
+                        proptest::prop_assert!(consumed <= cut && consumed <= MAX_V2_HEADER);
+                    }
+                    ProxyHeader::Invalid(_) => {
+                        proptest::prop_assert!(!matches!(
+                            parse_proxy_header(&input[..(cut + 1).min(input.len())]),
+                            ProxyHeader::Incomplete
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
     #[test]
     fn version_2_headers() {
         let mut v4 = vec![203, 0, 113, 7, 10, 0, 0, 1];

@@ -1,6 +1,6 @@
 //! Serves a directory over FTP with the blocking adapter, for trying it with a real
 //! client: `cargo run --release -p sansftp-blocking --example serve -- DIR [PORT]`.
-//! Anyone may log in (any name, any password) with full access to DIR.
+//! Anyone may log in (any name, any password: `User::any_login`) with full access to DIR.
 
 use sansftp::server::{Config, User};
 use sansftp_blocking::Server;
@@ -10,7 +10,7 @@ fn main() -> Result<(), sansftp::Error> {
     let mut args = std::env::args().skip(1);
     let root = args.next().unwrap_or_else(|| ".".into());
     let port: u16 = args.next().and_then(|p| p.parse().ok()).unwrap_or(2121);
-    let config = Config::new().user(User::anonymous().base_path(root));
+    let config = Config::new().user(User::any_login().base_path(root));
     let server = Server::builder(LocalFs::new())
         .config(config)
         .bind(("127.0.0.1", port))?;

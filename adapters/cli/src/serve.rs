@@ -174,16 +174,21 @@ pub fn run(args: Args) -> Result<(), sansftp::Error> {
     } else {
         root.display().to_string()
     };
-    let logins: Vec<&str> = config.users.iter().map(|u| u.display_name()).collect();
-    log::info!(
-        "serving {served} ({}) for {}",
-        if args.write {
-            "read-write"
-        } else {
-            "read-only"
-        },
-        logins.join(", ")
-    );
+    // Each login with its access to its "/" (a users file sets it per user).
+    let top = sansftp::path::VirtualPath::root();
+    let logins: Vec<String> = config
+        .users
+        .iter()
+        .map(|u| {
+            let access = if u.permission_for(&top).writable {
+                "read-write"
+            } else {
+                "read-only"
+            };
+            format!("{} ({access})", u.display_name())
+        })
+        .collect();
+    log::info!("serving {served} for {}", logins.join(", "));
     if let Some(url) = &args.s3 {
         serve(bucket(url)?, config, file_users, tls, addr, &args)
     } else if args.memory {

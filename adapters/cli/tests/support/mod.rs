@@ -4,7 +4,8 @@
 
 #![allow(dead_code, unused_imports)]
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -336,4 +337,110 @@ macro_rules! both_adapters {
             $( #[test] fn $name() { ($scenario)(Adapter::Tokio) } )*
         }
     };
+}
+
+// ---------------------------------------------------------------------------------------
+// Clients the serve tests share: curl, a raw control connection, a start that must fail
+
+#[derive(Clone, Copy, Debug)]
+pub enum CurlMode {
+    /// curl's default: EPSV.
+    Epsv,
+    /// `--disable-epsv`: PASV.
+    Pasv,
+    /// `--ftp-port 127.0.0.1`: EPRT.
+    Eprt,
+    /// `--ftp-port 127.0.0.1 --disable-eprt`: PORT.
+    Port,
+}
+
+impl CurlMode {
+    pub fn args(self) -> &'static [&'static str] {
+        match self {
+            CurlMode::Epsv => &[],
+            CurlMode::Pasv => &["--disable-epsv"],
+            CurlMode::Eprt => &["--ftp-port", "127.0.0.1"],
+            CurlMode::Port => &["--ftp-port", "127.0.0.1", "--disable-eprt"],
+        }
+    }
+}
+
+/// `curl -sS --max-time 30 MODE... ARGS...`, bounded by [`TOOL_TIMEOUT`].
+pub fn curl(mode: CurlMode, args: &[&str]) -> Output {
+    run(
+        Command::new("curl")
+            .args(["-sS", "--max-time", "30"])
+            .args(mode.args())
+            .args(args),
+        TOOL_TIMEOUT,
+    )
+}
+
+/// A control connection spoken by hand, every read bounded.
+pub struct Control {
+    reader: BufReader<TcpStream>,
+}
+
+impl Control {
+    pub fn connect(port: u16) -> Control {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Control {
+            reader: BufReader::new(stream),
+        }
+    }
+
+    /// One whole reply (the lines of a multi-line one joined with newlines); "" at EOF.
+    pub fn reply(&mut self) -> String {
+        let mut reply = String::new();
+        loop {
+            let mut line = String::new();
+            self.reader
+                .read_line(&mut line)
+                .unwrap_or_else(|e| panic!("reading a reply after {reply:?}: {e}"));
+            if line.is_empty() {
+                return reply;
+            }
+            reply.push_str(&line);
+            let bytes = line.as_bytes();
+            let first = reply.as_bytes();
+            if bytes.len() >= 4 && bytes[..3] == first[..3] && bytes[3] == b' ' {
+                return reply.trim_end().to_owned();
+            }
+        }
+    }
+
+    pub fn command(&mut self, line: &str) -> String {
+        write!(self.reader.get_mut(), "{line}\r\n").unwrap();
+        self.reply()
+    }
+}
+
+/// The port of a `229 Entering Extended Passive Mode (|||PORT|)` reply.
+pub fn epsv_port(reply: &str) -> u16 {
+    reply
+        .split("|||")
+        .nth(1)
+        .and_then(|rest| rest.split('|').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("EPSV reply: {reply:?}"))
+}
+
+/// Runs `sansftp serve ARGS...` expecting it to exit (not serve) within the time limit.
+pub fn serve_expecting_exit(args: &[&str], adapter: Adapter) -> Output {
+    let out = run(
+        Command::new(sansftp())
+            .arg("serve")
+            .args(args)
+            .args(adapter.args()),
+        Duration::from_secs(30),
+    );
+    assert!(
+        !out.stdout.contains("listening"),
+        "{}",
+        out.describe("announced it was listening")
+    );
+    out.failed()
 }
