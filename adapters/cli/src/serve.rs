@@ -141,6 +141,14 @@ pub struct Args {
 
 /// Builds the configuration and serves until the process is stopped.
 pub fn run(args: Args) -> Result<(), sansftp::Error> {
+    if args.threads.is_some() && (args.blocking || args.runtime == Some(Runtime::Blocking)) {
+        // Refused rather than ignored: the blocking adapter has a thread per session.
+        return Err(sansftp::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "--threads applies to the async and tokio adapters; the blocking one runs a \
+             thread per session",
+        )));
+    }
     let root = if args.memory || args.s3.is_some() {
         PathBuf::from("/")
     } else {

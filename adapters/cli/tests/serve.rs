@@ -764,3 +764,17 @@ fn busy_port(adapter: Adapter) {
         out.describe(&format!("should end with an error naming {addr}"))
     );
 }
+
+/// `--threads` with the blocking adapter is refused at start (it would be ignored).
+#[test]
+fn threads_with_the_blocking_adapter_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(sansftp())
+        .args(["serve", arg(root.path()), "--port", "0"])
+        .args(["--runtime", "blocking", "--threads", "2"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("--threads applies to"), "{stderr}");
+}
