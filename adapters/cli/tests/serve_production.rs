@@ -246,11 +246,7 @@ fn proxy_protocol(adapter: Adapter) {
     let url = server.url("u:p@", "hello.txt");
     let out = curl(CurlMode::Epsv, &["--haproxy-protocol", &url]).ok();
     assert_eq!(out.stdout, "hello\n");
-    assert!(
-        server.log().contains("proxied for 127.0.0.1"),
-        "{}",
-        server.log()
-    );
+    assert!(server.logged("proxied for 127.0.0.1"), "{}", server.log());
     curl(CurlMode::Epsv, &[&url]).failed();
 }
 
@@ -317,9 +313,7 @@ fn killed_mid_upload(adapter: Adapter) {
     assert_eq!(temp_of(root), None, "the restart removed it");
     assert_eq!(std::fs::read(root.join("keep.bin")).unwrap(), b"old");
     assert!(
-        again
-            .log()
-            .contains("removed 1 temporary upload file(s) left by an earlier server"),
+        again.logged("removed 1 temporary upload file(s) left by an earlier server"),
         "{}",
         again.log()
     );

@@ -134,6 +134,19 @@ impl Server {
     pub fn log(&self) -> String {
         self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
+
+    /// Whether the log has `text`, waiting up to 10 s for it: a thread collects the
+    /// server's stderr, so a line just written may not be in [`log`](Server::log) yet.
+    pub fn logged(&self, text: &str) -> bool {
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while !self.log().contains(text) {
+            if std::time::Instant::now() >= until {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        true
+    }
 }
 
 impl Drop for Server {
