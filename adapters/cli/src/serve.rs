@@ -197,29 +197,64 @@ pub fn run(args: Args) -> Result<(), sansftp::Error> {
         })
         .collect();
     log::info!("serving {served} for {}", logins.join(", "));
+    // The tokio adapter's runtime, made first so that a bucket runs on it too.
+    let tokio = match runtime(&args) {
+        Runtime::Tokio => {
+            let mut runtime = tokio::runtime::Builder::new_multi_thread();
+            if let Some(n) = args.threads.filter(|n| *n > 0) {
+                runtime.worker_threads(n);
+            }
+            Some(runtime.thread_name("sansftp-tokio").enable_all().build()?)
+        }
+        _ => None,
+    };
+    let on = Serve {
+        config,
+        file_users,
+        tls,
+        addr,
+        args: &args,
+    };
     if let Some(url) = &args.s3 {
-        serve(bucket(url)?, config, file_users, tls, addr, &args)
+        on.serve(bucket(url, tokio.as_ref())?, tokio)
     } else if args.memory {
-        serve(MemoryFs::new(), config, file_users, tls, addr, &args)
+        on.serve(MemoryFs::new(), tokio)
     } else {
-        serve(LocalFs::new(), config, file_users, tls, addr, &args)
+        on.serve(LocalFs::new(), tokio)
+    }
+}
+
+/// Which adapter `--runtime` (or the older `--blocking`) chose.
+fn runtime(args: &Args) -> Runtime {
+    match (args.blocking, args.runtime) {
+        (true, _) => Runtime::Blocking,
+        (false, runtime) => runtime.unwrap_or(Runtime::Async),
     }
 }
 
 /// The bucket of `--s3`, checked (it exists, the credentials are accepted) before the
 /// server starts, so a mistake is one line at start and not a 451 per command.
+/// On the tokio adapter the bucket's requests run on the server's own runtime.
 #[cfg(feature = "s3")]
-fn bucket(url: &str) -> Result<sansftp_objectstore::ObjectStoreFs, sansftp::Error> {
+fn bucket(
+    url: &str,
+    tokio: Option<&tokio::runtime::Runtime>,
+) -> Result<sansftp_objectstore::ObjectStoreFs, sansftp::Error> {
+    use sansftp_objectstore::ObjectStoreFs;
     let unusable = |e: sansftp_objectstore::OpenError| {
         sansftp::Error::Io(std::io::Error::other(format!("cannot serve {e}")))
     };
-    let storage = sansftp_objectstore::ObjectStoreFs::s3(url).map_err(unusable)?;
+    let storage = match tokio {
+        Some(runtime) => ObjectStoreFs::s3_in(url, runtime.handle().clone()),
+        None => ObjectStoreFs::s3(url),
+    }
+    .map_err(unusable)?;
     storage.check().map_err(unusable)?;
     Ok(storage)
 }
 
 #[cfg(not(feature = "s3"))]
-fn bucket(url: &str) -> Result<MemoryFs, sansftp::Error> {
+fn bucket(url: &str, _: Option<&tokio::runtime::Runtime>) -> Result<MemoryFs, sansftp::Error> {
     Err(sansftp::Error::Io(std::io::Error::other(format!(
         "cannot serve {url}: this sansftp was built without the `s3` feature"
     ))))
@@ -284,25 +319,52 @@ pub enum Runtime {
     Tokio,
 }
 
-fn serve<S: Storage>(
-    storage: S,
+/// What every adapter is started with.
+struct Serve<'a> {
     config: Config,
     file_users: Option<FileUsers>,
     tls: Option<sansftp_tls::ServerTls>,
     addr: SocketAddr,
-    args: &Args,
-) -> Result<(), sansftp::Error> {
-    let scheme = match (&tls, args.implicit_tls) {
-        (None, _) => "ftp",
-        (Some(_), false) => "ftpes",
-        (Some(_), true) => "ftps",
-    };
-    let runtime = match (args.blocking, args.runtime) {
-        (true, _) => Runtime::Blocking,
-        (false, runtime) => runtime.unwrap_or(Runtime::Async),
-    };
-    match runtime {
-        Runtime::Blocking => {
+    args: &'a Args,
+}
+
+impl Serve<'_> {
+    /// Serves `storage` on the adapter `--runtime` chose (`tokio`: its runtime, made
+    /// by [`run`]) until the process is stopped.
+    fn serve<S: Storage>(
+        self,
+        storage: S,
+        tokio: Option<tokio::runtime::Runtime>,
+    ) -> Result<(), sansftp::Error> {
+        let Serve {
+            config,
+            file_users,
+            tls,
+            addr,
+            args,
+        } = self;
+        let scheme = match (&tls, args.implicit_tls) {
+            (None, _) => "ftp",
+            (Some(_), false) => "ftpes",
+            (Some(_), true) => "ftps",
+        };
+        if let Some(runtime) = tokio {
+            return runtime.block_on(async {
+                let mut builder = sansftp_tokio::Server::builder(storage)
+                    .config(config)
+                    .backlog(args.backlog);
+                if let Some(users) = file_users {
+                    builder = builder.user_manager(users);
+                }
+                if let Some(tls) = tls {
+                    builder = builder.tls(tls).implicit_tls(args.implicit_tls);
+                }
+                let server = builder.bind(addr).await?;
+                announce(scheme, server.local_addr(), "tokio");
+                server.run().await
+            });
+        }
+        if runtime(args) == Runtime::Blocking {
             let mut builder = sansftp_blocking::Server::builder(storage)
                 .config(config)
                 .backlog(args.backlog);
@@ -314,9 +376,9 @@ fn serve<S: Storage>(
             }
             let server = builder.bind(addr)?;
             announce(scheme, server.local_addr(), "blocking");
-            server.run()
+            return server.run();
         }
-        Runtime::Async => async_io::block_on(async {
+        async_io::block_on(async {
             let mut builder = sansftp_async::Server::builder(storage)
                 .config(config)
                 .backlog(args.backlog)
@@ -330,28 +392,7 @@ fn serve<S: Storage>(
             let server = builder.bind(addr).await?;
             announce(scheme, server.local_addr(), "async");
             server.run().await
-        }),
-        Runtime::Tokio => {
-            let mut runtime = tokio::runtime::Builder::new_multi_thread();
-            if let Some(n) = args.threads.filter(|n| *n > 0) {
-                runtime.worker_threads(n);
-            }
-            let runtime = runtime.thread_name("sansftp-tokio").enable_all().build()?;
-            runtime.block_on(async {
-                let mut builder = sansftp_tokio::Server::builder(storage)
-                    .config(config)
-                    .backlog(args.backlog);
-                if let Some(users) = file_users {
-                    builder = builder.user_manager(users);
-                }
-                if let Some(tls) = tls {
-                    builder = builder.tls(tls).implicit_tls(args.implicit_tls);
-                }
-                let server = builder.bind(addr).await?;
-                announce(scheme, server.local_addr(), "tokio");
-                server.run().await
-            })
-        }
+        })
     }
 }
 

@@ -46,11 +46,20 @@ fn two_servers_serve_one_bucket() {
     let down = local.path().join("down.bin");
     curl(&["-o", arg(&down), &two.url("u:p@", "dir/up.bin")]).ok();
     assert_same_bytes(&read(&down), &body, "downloaded through the other server");
-    // And through a third, on the tokio adapter (the bucket's runtime beside its own).
+    // And through a third, on the tokio adapter, whose runtime the bucket shares: no
+    // runtime of the bucket's own (threads `sansftp-s3`, as the others have).
     let three = s3.serve(&prefix, &["--runtime", "tokio"]);
     let down3 = local.path().join("down3.bin");
     curl(&["-o", arg(&down3), &three.url("u:p@", "dir/up.bin")]).ok();
     assert_same_bytes(&read(&down3), &body, "downloaded through the tokio server");
+    #[cfg(target_os = "linux")]
+    {
+        let names = three.thread_names();
+        assert!(names.iter().any(|n| n == "sansftp-tokio"), "{names:?}");
+        assert!(!names.iter().any(|n| n == "sansftp-s3"), "{names:?}");
+        let names = one.thread_names();
+        assert!(names.iter().any(|n| n == "sansftp-s3"), "{names:?}");
+    }
     drop(three);
     // REST: a ranged GET.
     let tail = local.path().join("tail.bin");

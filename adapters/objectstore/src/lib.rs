@@ -40,11 +40,20 @@
 //!
 //! # Runtime
 //!
-//! `object_store` needs tokio. Each `ObjectStoreFs` owns one multi-thread runtime (two
-//! workers, threads named `sansftp-s3`), and its blocking calls wait on it from the
-//! caller's thread, so async (smol, async-std) and blocking servers use it alike. Its
-//! opens are slow ([`Storage::opens_quickly`] is false), so async adapters keep every
-//! call off their executors.
+//! `object_store` needs tokio. A backend made by [`ObjectStoreFs::s3`] or
+//! [`ObjectStoreFs::new`] owns one multi-thread runtime (two workers, threads named
+//! `sansftp-s3`), and its blocking calls wait on it from the caller's thread, so async
+//! (smol, async-std) and blocking servers use it alike. A server that already runs on
+//! tokio (`sansftp-tokio`) passes its own runtime instead, with
+//! [`ObjectStoreFs::s3_in`] or [`ObjectStoreFs::new_in`]: the store's requests and
+//! upload parts then run on the caller's workers and no second runtime starts.
+//!
+//! Either way every [`Storage`] call blocks its thread until the store answers, so it
+//! must not be made on a tokio worker thread (tokio refuses to block one, and panics):
+//! its opens are slow ([`Storage::opens_quickly`] is false), so the async adapters
+//! make every call on their blocking pools (`spawn_blocking` on tokio). On a
+//! current-thread runtime a call can only finish while a thread runs that runtime's
+//! `block_on` (as `#[tokio::main(flavor = "current_thread")]` does).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -58,7 +67,7 @@ use sansftp::listing::Entry;
 use sansftp::path::VirtualPath;
 use sansftp::server::{StorageError, User};
 use sansftp_storage::{ReadHandle, Storage, WriteHandle, WriteMode};
-use tokio::runtime::{Handle, Runtime};
+use tokio::runtime::Handle;
 
 mod error;
 pub mod keys;
@@ -73,7 +82,7 @@ pub use upload::{PART_SIZE, PARTS_IN_FLIGHT};
 pub struct ObjectStoreFs {
     store: Arc<dyn ObjectStore>,
     handle: Handle,
-    runtime: Option<Runtime>,
+    runtime: Runtime,
     prefix: Path,
     name: String,
 }
@@ -92,25 +101,24 @@ impl ObjectStoreFs {
     /// `AWS_*` keys `object_store` reads. Makes no request: see [`check`](Self::check).
     pub fn s3(url: &str) -> Result<ObjectStoreFs, OpenError> {
         let (bucket, prefix) = parse_s3_url(url)?;
-        let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
-        let endpoint = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT"]
-            .iter()
-            .find_map(|k| std::env::var(k).ok());
-        if endpoint.is_some_and(|e| e.starts_with("http://")) {
-            builder = builder.with_allow_http(true);
-        }
+        let builder = s3_builder(bucket);
         let runtime = runtime()?;
-        let store = {
-            let _inside = runtime.enter();
-            builder
-                .build()
-                .map_err(|e| OpenError(format!("{url}: {e}")))?
-        };
-        Ok(ObjectStoreFs::with_runtime(
-            Arc::new(store),
+        let store = s3_store(builder, url, runtime.handle())?;
+        Ok(ObjectStoreFs::on(store, prefix, Runtime::Own(runtime), url))
+    }
+
+    /// As [`s3`](Self::s3), on the caller's tokio runtime (`handle`, e.g.
+    /// `Handle::current()` inside `#[tokio::main]`) instead of a runtime of its own.
+    /// Its calls still block: make them off the runtime's workers (see the
+    /// [crate docs](crate#runtime)).
+    pub fn s3_in(url: &str, handle: Handle) -> Result<ObjectStoreFs, OpenError> {
+        let (bucket, prefix) = parse_s3_url(url)?;
+        let store = s3_store(s3_builder(bucket), url, &handle)?;
+        Ok(ObjectStoreFs::on(
+            store,
             prefix,
-            runtime,
-            url.to_string(),
+            Runtime::Caller(handle),
+            url,
         ))
     }
 
@@ -119,21 +127,47 @@ impl ObjectStoreFs {
     pub fn new(store: Arc<dyn ObjectStore>, prefix: &str) -> Result<ObjectStoreFs, OpenError> {
         let prefix = Path::parse(prefix).map_err(|e| OpenError(format!("{prefix}: {e}")))?;
         let name = format!("{store}/{prefix}");
-        Ok(ObjectStoreFs::with_runtime(store, prefix, runtime()?, name))
+        Ok(ObjectStoreFs::on(
+            store,
+            prefix,
+            Runtime::Own(runtime()?),
+            &name,
+        ))
     }
 
-    fn with_runtime(
+    /// As [`new`](Self::new), on the caller's tokio runtime (`handle`) instead of a
+    /// runtime of its own; see [`s3_in`](Self::s3_in).
+    pub fn new_in(
+        store: Arc<dyn ObjectStore>,
+        prefix: &str,
+        handle: Handle,
+    ) -> Result<ObjectStoreFs, OpenError> {
+        let prefix = Path::parse(prefix).map_err(|e| OpenError(format!("{prefix}: {e}")))?;
+        let name = format!("{store}/{prefix}");
+        Ok(ObjectStoreFs::on(
+            store,
+            prefix,
+            Runtime::Caller(handle),
+            &name,
+        ))
+    }
+
+    fn on(
         store: Arc<dyn ObjectStore>,
         prefix: Path,
         runtime: Runtime,
-        name: String,
+        name: &str,
     ) -> ObjectStoreFs {
+        let handle = match &runtime {
+            Runtime::Own(own) => own.handle().clone(),
+            Runtime::Caller(handle) => handle.clone(),
+        };
         ObjectStoreFs {
             store,
-            handle: runtime.handle().clone(),
-            runtime: Some(runtime),
+            handle,
+            runtime,
             prefix,
-            name,
+            name: name.to_owned(),
         }
     }
 
@@ -152,9 +186,16 @@ impl ObjectStoreFs {
         &self.store
     }
 
-    /// The backend's runtime, to wait on the store's futures from a plain thread.
+    /// The runtime the store's futures run on (the backend's own, or the caller's), to
+    /// wait on them from a plain thread.
     pub fn runtime(&self) -> &Handle {
         &self.handle
+    }
+
+    /// The backend started a runtime of its own (made by [`s3`](Self::s3) or
+    /// [`new`](Self::new)), rather than running on the caller's.
+    pub fn owns_runtime(&self) -> bool {
+        matches!(self.runtime, Runtime::Own(_))
     }
 
     /// The key prefix the backend serves.
@@ -252,10 +293,46 @@ impl Drop for ObjectStoreFs {
     /// Stops the runtime without waiting for its tasks (aborts of abandoned uploads
     /// still running are cut; S3 lifecycle rules clean such parts up), and without
     /// the panic a runtime dropped inside another one would raise.
+    /// The caller's runtime is left alone.
     fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
+        let runtime = std::mem::replace(&mut self.runtime, Runtime::Caller(self.handle.clone()));
+        if let Runtime::Own(own) = runtime {
+            own.shutdown_background();
         }
+    }
+}
+
+/// The runtime a backend's futures run on.
+enum Runtime {
+    /// Started by the backend, stopped when it is dropped.
+    Own(tokio::runtime::Runtime),
+    /// The caller's, which outlives the backend.
+    Caller(Handle),
+}
+
+/// The S3 client's settings from the environment (see [`ObjectStoreFs::s3`]).
+fn s3_builder(bucket: &str) -> AmazonS3Builder {
+    let builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+    let endpoint = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok());
+    if endpoint.is_some_and(|e| e.starts_with("http://")) {
+        builder.with_allow_http(true)
+    } else {
+        builder
+    }
+}
+
+/// The S3 client, built inside the runtime it will run on.
+fn s3_store(
+    builder: AmazonS3Builder,
+    url: &str,
+    handle: &Handle,
+) -> Result<Arc<dyn ObjectStore>, OpenError> {
+    let _inside = handle.enter();
+    match builder.build() {
+        Ok(store) => Ok(Arc::new(store)),
+        Err(e) => Err(OpenError(format!("{url}: {e}"))),
     }
 }
 
@@ -273,7 +350,7 @@ fn parse_s3_url(url: &str) -> Result<(&str, Path), OpenError> {
     Ok((bucket, prefix))
 }
 
-fn runtime() -> Result<Runtime, OpenError> {
+fn runtime() -> Result<tokio::runtime::Runtime, OpenError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("sansftp-s3")

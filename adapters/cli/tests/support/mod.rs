@@ -130,6 +130,18 @@ impl Server {
         format!("ftp://{auth}127.0.0.1:{}/{path}", self.port)
     }
 
+    /// The names of the server process's threads (Linux: /proc/PID/task/*/comm).
+    #[allow(dead_code)] // not every test binary looks at threads
+    #[cfg(target_os = "linux")]
+    pub fn thread_names(&self) -> Vec<String> {
+        let tasks = format!("/proc/{}/task", self.child.id());
+        std::fs::read_dir(&tasks)
+            .unwrap_or_else(|e| panic!("{tasks}: {e}"))
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+            .map(|name| name.trim().to_owned())
+            .collect()
+    }
+
     /// What the server logged so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
