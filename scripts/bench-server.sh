@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks `sansftp serve` (async and blocking adapters) side by side with
+# Benchmarks `sansftp serve` (async, blocking and tokio adapters) side by side with
 # pyftpdlib and vsftpd (and pure-ftpd on request) on the shared FTP rig
 # (../shared/rig, read-only: only its scripts are run), then prints the rig's
 # median table and the ratios that issue 3 item 7 targets.
@@ -14,7 +14,7 @@
 #                      ul_rust small small_rust conc conc_rust list mlsd) plus this
 #                      script's own `idle10k`; with ONLY the per-server JSON files
 #                      are merged (bench.py --merge), not replaced
-#   SERVERS="sansftp-async sansftp-blocking pyftpdlib vsftpd"   (pureftpd aioftp unftp
+#   SERVERS="sansftp-async sansftp-blocking sansftp-tokio pyftpdlib vsftpd"   (pureftpd aioftp unftp
 #                      also known; PUREFTPD=1 appends pureftpd)
 #   PHYSICAL=1         also run the rig's physical.sh (iperf3 loopback limit, ~2 min);
 #                      otherwise RESULTS/physical.json or the rig's stored one is used
@@ -38,13 +38,14 @@ IDLE_SESSIONS="${IDLE_SESSIONS:-10000}"
 IDLE_SERVERS="${IDLE_SERVERS:-sansftp-async}"
 BENCH_TIMEOUT="${BENCH_TIMEOUT:-1800}"
 SANSFTP_FLAGS="${SANSFTP_FLAGS---quiet}"
-read -r -a SERVERS <<<"${SERVERS:-sansftp-async sansftp-blocking pyftpdlib vsftpd}"
+read -r -a SERVERS <<<"${SERVERS:-sansftp-async sansftp-blocking sansftp-tokio pyftpdlib vsftpd}"
 [ -n "${PUREFTPD:-}" ] && [ "${PUREFTPD}" != 0 ] && SERVERS+=(pureftpd)
 BIN="${CARGO_TARGET_DIR:-$PROJECT/target}/release/sansftp"
 RUST_CLIENT_BIN="$RIG_TMP/rust_client_target/release/ftpbench-rs-client"
 # control ports; passive ranges follow the rig: 20000 + (PORT % 10) * 1000 .. +999
 declare -A PORT=([aioftp]=21210 [pyftpdlib]=21211 [vsftpd]=21212 [pureftpd]=21213
-                 [unftp]=21214 [sansftp-async]=21215 [sansftp-blocking]=21216)
+                 [unftp]=21214 [sansftp-async]=21215 [sansftp-blocking]=21216
+                 [sansftp-tokio]=21217)
 T0=$(date +%s)
 
 say() { printf '=== %s  [%s, +%ds]\n' "$*" "$(date -u +%H:%M:%S)" $(( $(date +%s) - T0 )); }
@@ -141,9 +142,8 @@ start_server() {   # start_server NAME -> prints PID (server detached, own cgrou
     local name="$1" port="${PORT[$1]}"
     rm -f "$RIG_TMP/$name-$port/pid"
     case "$name" in
-        sansftp-async|sansftp-blocking)
-            local extra=()
-            [ "$name" = sansftp-blocking ] && extra=(--blocking)
+        sansftp-async|sansftp-blocking|sansftp-tokio)
+            local extra=(--runtime "${name#sansftp-}")
             # the rig's own launcher: setsid, cpuacct cgroup ftprig-NAME-PORT,
             # waits for the port, log in $RIG_TMP/NAME-PORT/log
             # shellcheck disable=SC2086
@@ -334,7 +334,7 @@ fi
 # --------------------------------------------------------------- summary --
 say "summary"
 files=()
-for s in sansftp-async sansftp-blocking pyftpdlib vsftpd pureftpd aioftp unftp; do
+for s in sansftp-async sansftp-blocking sansftp-tokio pyftpdlib vsftpd pureftpd aioftp unftp; do
     [ -f "$RESULTS/$s.json" ] && files+=("$RESULTS/$s.json")
 done
 PHYS="$RESULTS/physical.json"
@@ -349,9 +349,9 @@ res, phys_path = sys.argv[1], sys.argv[2]
 def load(name):
     p = os.path.join(res, name + ".json")
     return json.load(open(p)) if os.path.exists(p) else None
-ours = [n for n in ("sansftp-async", "sansftp-blocking") if load(n)]
+ours = [n for n in ("sansftp-async", "sansftp-blocking", "sansftp-tokio") if load(n)]
 idle = {n: json.load(open(os.path.join(res, "idle-%s.json" % n)))
-        for n in ("sansftp-async", "sansftp-blocking")
+        for n in ("sansftp-async", "sansftp-blocking", "sansftp-tokio")
         if os.path.exists(os.path.join(res, "idle-%s.json" % n))}
 for n in idle:
     if n not in ours: ours.append(n)
@@ -512,7 +512,7 @@ echo
 cat "$RESULTS/ratios.md"
 
 # sansftp's own log (warnings and errors with the default --quiet)
-for s in sansftp-async sansftp-blocking; do
+for s in sansftp-async sansftp-blocking sansftp-tokio; do
     log="$RIG_TMP/$s-${PORT[$s]}/log"
     [ -f "$log" ] || continue
     n=$(grep -cv '^sansftp listening' "$log")

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Burst load on both server adapters: starts `sansftp serve --memory --write` (async,
-# then --blocking) on loopback and runs adapters/cli/examples/load.rs against each:
+# Burst load on the server adapters: starts `sansftp serve --memory --write` (async,
+# then --runtime blocking, then --runtime tokio) on loopback and runs adapters/cli/examples/load.rs against each:
 # SESSIONS clients connect at once, each STOR + RETR of SIZE bytes, compared byte for
 # byte. Exits non-zero if any session failed on any adapter. Bounded in time: the
 # load program gives up after DEADLINE seconds, and every step here is bounded too.
 #
-#   scripts/load.sh                     # 1,000 sessions x 128 KiB on both adapters
+#   scripts/load.sh                     # 1,000 sessions x 128 KiB on each adapter
 #   SESSIONS=2000 ADAPTERS=async scripts/load.sh
 #
 # Environment (all optional): SESSIONS=1000 SIZE=131072 DEADLINE=300
-# ADAPTERS="async blocking" PORT=21299 BUILD=0 (skip cargo build --release)
+# ADAPTERS="async blocking tokio" PORT=21299 BUILD=0 (skip cargo build --release)
 # SERVE_ARGS="--backlog 128" (extra `sansftp serve` options)
 set -uo pipefail
 
@@ -19,7 +19,7 @@ SESSIONS="${SESSIONS:-1000}"
 SIZE="${SIZE:-131072}"
 DEADLINE="${DEADLINE:-300}"
 PORT="${PORT:-21299}"
-read -r -a ADAPTERS <<<"${ADAPTERS:-async blocking}"
+read -r -a ADAPTERS <<<"${ADAPTERS:-async blocking tokio}"
 TARGET="${CARGO_TARGET_DIR:-$PROJECT/target}/release"
 
 # Each session holds a control and a data socket on both sides (plus a passive
@@ -43,7 +43,7 @@ status=0
 for adapter in "${ADAPTERS[@]}"; do
     read -r -a extra <<<"${SERVE_ARGS:-}"
     flags=(serve --memory --write --port "$PORT" --idle-timeout 60 "${extra[@]}")
-    [ "$adapter" = blocking ] && flags+=(--blocking)
+    flags+=(--runtime "$adapter")
     "$TARGET/sansftp" --quiet "${flags[@]}" >/dev/null 2>"$TARGET/load-$adapter.log" &
     SERVER_PID=$!
     # Wait (at most 10 s) for the listener.
