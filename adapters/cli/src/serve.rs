@@ -319,6 +319,22 @@ pub enum Runtime {
     Tokio,
 }
 
+/// An adapter's server builder with what every adapter is given: the configuration,
+/// the listen backlog, the users file, TLS. (Three builder types with the same method
+/// names, hence a macro.)
+macro_rules! configured {
+    ($builder:expr, $config:expr, $file_users:expr, $tls:expr, $args:expr) => {{
+        let mut builder = $builder.config($config).backlog($args.backlog);
+        if let Some(users) = $file_users {
+            builder = builder.user_manager(users);
+        }
+        if let Some(tls) = $tls {
+            builder = builder.tls(tls).implicit_tls($args.implicit_tls);
+        }
+        builder
+    }};
+}
+
 /// What every adapter is started with.
 struct Serve<'a> {
     config: Config,
@@ -350,46 +366,26 @@ impl Serve<'_> {
         };
         if let Some(runtime) = tokio {
             return runtime.block_on(async {
-                let mut builder = sansftp_tokio::Server::builder(storage)
-                    .config(config)
-                    .backlog(args.backlog);
-                if let Some(users) = file_users {
-                    builder = builder.user_manager(users);
-                }
-                if let Some(tls) = tls {
-                    builder = builder.tls(tls).implicit_tls(args.implicit_tls);
-                }
-                let server = builder.bind(addr).await?;
+                let builder = sansftp_tokio::Server::builder(storage);
+                let server = configured!(builder, config, file_users, tls, args)
+                    .bind(addr)
+                    .await?;
                 announce(scheme, server.local_addr(), "tokio");
                 server.run().await
             });
         }
         if runtime(args) == Runtime::Blocking {
-            let mut builder = sansftp_blocking::Server::builder(storage)
-                .config(config)
-                .backlog(args.backlog);
-            if let Some(users) = file_users {
-                builder = builder.user_manager(users);
-            }
-            if let Some(tls) = tls {
-                builder = builder.tls(tls).implicit_tls(args.implicit_tls);
-            }
-            let server = builder.bind(addr)?;
+            let builder = sansftp_blocking::Server::builder(storage);
+            let server = configured!(builder, config, file_users, tls, args).bind(addr)?;
             announce(scheme, server.local_addr(), "blocking");
             return server.run();
         }
         async_io::block_on(async {
-            let mut builder = sansftp_async::Server::builder(storage)
-                .config(config)
-                .backlog(args.backlog)
-                .threads(args.threads.unwrap_or(0));
-            if let Some(users) = file_users {
-                builder = builder.user_manager(users);
-            }
-            if let Some(tls) = tls {
-                builder = builder.tls(tls).implicit_tls(args.implicit_tls);
-            }
-            let server = builder.bind(addr).await?;
+            let builder =
+                sansftp_async::Server::builder(storage).threads(args.threads.unwrap_or(0));
+            let server = configured!(builder, config, file_users, tls, args)
+                .bind(addr)
+                .await?;
             announce(scheme, server.local_addr(), "async");
             server.run().await
         })
