@@ -36,6 +36,7 @@
 
 pub mod addr;
 pub mod ascii;
+pub mod buffer;
 pub mod client;
 pub mod code;
 pub mod command;

@@ -30,7 +30,7 @@ pub fn hash_file<S: Storage + ?Sized>(
 
 fn digest<D: Digest>(file: &mut impl Read) -> Result<(String, u64), StorageError> {
     let mut hasher = D::new();
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut buf = sansftp::buffer::DataBuffer::new(64 * 1024);
     let mut size = 0u64;
     loop {
         let n = match file.read(&mut buf) {

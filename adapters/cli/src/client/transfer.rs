@@ -360,7 +360,7 @@ fn copy(
     size: usize,
     progress: &Progress,
 ) -> Result<u64, Side> {
-    let mut buf = vec![0u8; size];
+    let mut buf = sansftp::buffer::DataBuffer::new(size);
     let mut total = 0u64;
     loop {
         let n = match from.read(&mut buf) {
