@@ -25,7 +25,7 @@ impl Client {
     /// `Plan::download(remote, local)`, see `sansftp::client::tree` for the rules):
     /// what was moved, with the warnings of what was skipped (also logged).
     pub fn run_plan(&mut self, mut plan: Plan) -> Result<Copied, Error> {
-        let mut buf = vec![0u8; BUF];
+        let mut buf = sansftp::buffer::DataBuffer::new(BUF);
         while let Some(step) = plan.next_step() {
             match step {
                 Step::StatLocal(p) => plan.local_kind(fs::metadata(p).map(|m| LocalKind::of(&m))),
