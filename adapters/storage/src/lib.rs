@@ -145,12 +145,16 @@ mod hash;
 mod leftovers;
 mod local;
 mod memory;
+mod plan;
+#[cfg(target_os = "linux")]
+pub mod sendfile;
 #[cfg(target_os = "linux")]
 pub mod splice;
 
 pub use hash::hash_file;
 pub use local::{LocalFs, UploadMode};
 pub use memory::MemoryFs;
+pub use plan::{Plan, opens_inline};
 /// How [`Storage::open_write`] opens a file: the core decides it from the session's
 /// [`TransferKind::Store`](sansftp::server::TransferKind::Store)
 /// ([`Transfer::file`](sansftp::server::Transfer::file)).
