@@ -281,6 +281,17 @@ impl Flow {
         }
     }
 
+    /// Appends what to write to an upload's file for `read`, the bytes one read of the
+    /// data connection gave, to `out`: converted from CRLF in `TYPE A`; after the end of
+    /// the data (an empty `read`), what [`finish`](Flow::finish) holds back.
+    pub fn received_into(&mut self, read: &[u8], out: &mut Vec<u8>) {
+        if read.is_empty() {
+            self.finish_into(out);
+        } else {
+            self.convert_into(read, out);
+        }
+    }
+
     /// Reports `wire` bytes moved over the data connection at `now` (as read for an
     /// upload, as written, converted, for a download): they count against the speed
     /// limits and towards [`total`](Flow::total) and the [`Progress`].
@@ -396,6 +407,13 @@ mod tests {
         let mut into = Vec::new();
         up.convert_into(b"x\r\n", &mut into);
         assert_eq!(into, b"x\n");
+        // An upload read by read: the end of the data writes the CR held back.
+        let mut up = transfer(store(0, false, false), true).flow();
+        let mut file = Vec::new();
+        up.received_into(b"a\r\nb\r", &mut file);
+        assert_eq!(file, b"a\nb");
+        up.received_into(b"", &mut file);
+        assert_eq!(file, b"a\nb\r");
         let mut bin = transfer(retrieve, false).flow();
         assert!(bin.is_plain());
         assert_eq!(bin.convert(b"a\n"), b"a\n");

@@ -14,7 +14,6 @@ use crate::{ReadHandle, Storage, WriteHandle};
 
 /// A transfer's file, opened, with the way its bytes move.
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum Plan {
     /// Bytes in memory (a listing, a [`MemoryFs`](crate::MemoryFs) file from its
     /// offset on): written from their buffer, a block at a time, through

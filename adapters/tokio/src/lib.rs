@@ -70,14 +70,10 @@
 mod auth;
 mod conn;
 mod proxy;
-#[cfg(target_os = "linux")]
-mod sendfile;
 mod server;
 mod session;
 mod shared;
 mod shutdown;
-#[cfg(target_os = "linux")]
-mod splice;
 mod transfer;
 mod wait;
 
