@@ -129,15 +129,11 @@ mod conn;
 mod net;
 mod proxy;
 mod running;
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod sendfile;
 mod server;
 mod session;
 mod shards;
 mod shared;
 mod shutdown;
-#[cfg(target_os = "linux")]
-mod splice;
 mod throttles;
 mod transfer;
 
