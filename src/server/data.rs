@@ -428,7 +428,10 @@ mod tests {
         };
         assert!(transfer(retrieve.clone(), false).is_direct());
         assert!(transfer(store(0, false, false), false).is_direct());
-        assert!(!transfer(retrieve.clone(), true).is_direct(), "TYPE A converts");
+        assert!(
+            !transfer(retrieve.clone(), true).is_direct(),
+            "TYPE A converts"
+        );
         let mut tls = transfer(retrieve.clone(), false);
         tls.tls = Some(crate::server::DataTls {
             session_tickets: 1,
