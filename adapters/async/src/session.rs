@@ -16,7 +16,7 @@ use blocking::unblock;
 use futures_lite::future::{self, FutureExt};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use log::Level;
-use sansftp::server::{DataEvent, Held, Output, Session};
+use sansftp::server::{DataEvent, Held, Left, Output, Session};
 use sansftp_storage::WriteHandle;
 use sansftp_tls::SessionTls;
 
@@ -283,6 +283,20 @@ impl Driver {
 
     /// Acts on one output; true when the connection must close now.
     async fn act(&mut self, out: Output) -> bool {
+        let out = match self.held.act(out, &self.shared.server.config) {
+            Left::Output(out) => out,
+            Left::Log(e) => {
+                let level = if e.is_warning() {
+                    Level::Warn
+                } else {
+                    Level::Info
+                };
+                log::log!(level, "{}: {e}", self.session.peer());
+                return false;
+            }
+            // Dropping the future closes its socket and drops its file uncommitted.
+            Left::Stop(..) | Left::Nothing => return false,
+        };
         match out {
             Output::Send(bytes) => {
                 if let Err(e) = self.write(&bytes).await {
@@ -315,7 +329,6 @@ impl Driver {
                     });
                 self.session.complete_passive(id, result, Instant::now());
             }
-            Output::ClosePassive => self.held.close_passive(),
             Output::SecureControl => {
                 let secured = match self.tls.as_ref().map(SessionTls::control) {
                     Some(config) => {
@@ -343,8 +356,6 @@ impl Driver {
                 }
                 Err(e) => self.session.data_failed(t.id, e, Instant::now()),
             },
-            // Dropping the future closes its socket and drops its file uncommitted.
-            Output::AbortTransfer { id } => drop(self.held.abort(id)),
             Output::CommitUpload { id } => {
                 if let Some(file) = self.held.commit(id) {
                     let result = unblock(move || file.commit()).await;
@@ -352,20 +363,6 @@ impl Driver {
                         log::warn!("{}: commit of upload {id} failed: {e}", self.session.peer());
                     }
                     self.session.upload_committed(id, result, Instant::now());
-                }
-            }
-            Output::Event(e) => {
-                let level = if e.is_warning() {
-                    Level::Warn
-                } else {
-                    Level::Info
-                };
-                log::log!(level, "{}: {e}", self.session.peer());
-            }
-            Output::Audit(a) => {
-                // The sink hands the record on without blocking (its contract).
-                if let Some(sink) = &self.shared.server.config.audit {
-                    sink.deliver(a);
                 }
             }
             Output::Close => return true,

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use log::Level;
 use sansftp::server::TransferError;
-use sansftp::server::{DataConnection, DataEvent, Event, Held, Output, Session, Transfer};
+use sansftp::server::{DataConnection, DataEvent, Event, Held, Left, Output, Session, Transfer};
 use sansftp_storage::WriteHandle;
 use sansftp_tls::SessionTls;
 
@@ -225,6 +225,15 @@ impl Conn {
     }
 
     fn act_on(&mut self, output: Output) {
+        let output = match self.held.act(output, &self.shared.server.config) {
+            Left::Output(output) => output,
+            Left::Log(event) => return self.event(event),
+            Left::Stop(id, control) => {
+                log::debug!("{}: transfer {id} aborted", self.peer);
+                return control.abort();
+            }
+            Left::Nothing => return,
+        };
         match output {
             Output::Send(bytes) => {
                 if let Err(e) = self.tls.write(&self.control, &bytes) {
@@ -263,14 +272,7 @@ impl Conn {
                     });
                 self.session.complete_passive(id, result, Instant::now());
             }
-            Output::ClosePassive => self.held.close_passive(),
             Output::Transfer(t) => self.start_transfer(t),
-            Output::AbortTransfer { id } => {
-                if let Some(control) = self.held.abort(id) {
-                    log::debug!("{}: transfer {id} aborted", self.peer);
-                    control.abort();
-                }
-            }
             Output::CommitUpload { id } => {
                 if let Some(file) = self.held.commit(id) {
                     let result = file.commit();
@@ -278,13 +280,6 @@ impl Conn {
                         log::warn!("{}: commit of upload {id} failed: {e}", self.peer);
                     }
                     self.session.upload_committed(id, result, Instant::now());
-                }
-            }
-            Output::Event(event) => self.event(event),
-            Output::Audit(a) => {
-                // The sink hands the record on without blocking (its contract).
-                if let Some(sink) = &self.shared.server.config.audit {
-                    sink.deliver(a);
                 }
             }
             Output::SecureControl => {
