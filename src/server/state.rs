@@ -12,6 +12,7 @@ use super::config::Config;
 use super::limits::Limits;
 use super::ports::PortPool;
 use super::session::Session;
+use super::user::User;
 
 /// The listen backlog adapters use unless told otherwise: how many connections the
 /// kernel queues before the server accepts them (it caps this at `net.core.somaxconn`).
@@ -87,6 +88,25 @@ impl ServerState {
         Ok(state)
     }
 
+    /// What a server adapter's `Builder::bind` does before binding:
+    /// [`with_tls`](ServerState::with_tls), then every configured user's root checked
+    /// with `check_root` (`Storage::check_root` of `sansftp-storage`: a missing root
+    /// fails with [`Error::PathIo`](crate::Error::PathIo) naming it). `check_root`
+    /// may block; nothing else here does.
+    pub fn prepare(
+        config: Config,
+        now: Instant,
+        certificate: bool,
+        implicit: bool,
+        mut check_root: impl FnMut(&User) -> Result<(), crate::PathIoError>,
+    ) -> Result<ServerState, crate::Error> {
+        let state = ServerState::with_tls(config, now, certificate, implicit)?;
+        for user in &state.config.users {
+            check_root(user)?;
+        }
+        Ok(state)
+    }
+
     /// The session of a control connection from `peer`, accepted on `local` (a
     /// [`Session::with_limits`]: it refuses the connection itself when the server is full).
     /// On an implicit-TLS listener the session starts with the handshake.
@@ -158,7 +178,7 @@ impl Stopping {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::{Output, User};
+    use crate::server::Output;
 
     #[test]
     fn sessions_share_the_servers_limits() {
@@ -182,6 +202,36 @@ mod tests {
             .flatten()
             .collect();
         assert!(said.starts_with(b"421 "));
+    }
+
+    #[test]
+    fn preparing_checks_tls_first_then_every_root() {
+        let now = Instant::now();
+        let config = || {
+            Config::new()
+                .user(User::new("alice", "pw").base_path("/a"))
+                .user(User::new("bob", "pw").base_path("/b"))
+        };
+        let mut checked = Vec::new();
+        let state = ServerState::prepare(config(), now, false, false, |u| {
+            checked.push(u.base_path.clone());
+            Ok(())
+        });
+        assert!(state.is_ok());
+        assert_eq!(checked, ["/a", "/b"].map(std::path::PathBuf::from));
+        let missing = ServerState::prepare(config(), now, false, false, |u| {
+            match u.base_path == std::path::Path::new("/b") {
+                true => Err(crate::PathIoError::with_path(&u.base_path, "missing")),
+                false => Ok(()),
+            }
+        });
+        assert!(matches!(missing, Err(crate::Error::PathIo(e)) if e.to_string().contains("/b")));
+        let no_certificate = ServerState::prepare(config(), now, false, true, |_| {
+            panic!("no root is checked for a server that cannot start")
+        });
+        assert!(matches!(no_certificate, Err(crate::Error::Io(_))));
+        let tls = ServerState::prepare(config(), now, true, true, |_| Ok(())).unwrap();
+        assert!(tls.config.tls.available && tls.implicit_tls);
     }
 
     #[test]

@@ -219,15 +219,14 @@ impl Builder {
     /// [`Error::PathIo`] naming it) and binds the control listener to `addr` (failing
     /// with [`Error::Io`] naming the address).
     pub fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
-        let server = ServerState::with_tls(
+        let (certificate, storage) = (self.tls.is_some(), &self.storage);
+        let server = ServerState::prepare(
             self.config,
             Instant::now(),
-            self.tls.is_some(),
+            certificate,
             self.implicit,
+            |u| storage.check_root(u),
         )?;
-        for user in &server.config.users {
-            self.storage.check_root(user)?;
-        }
         let listener = bind_first(addr.to_socket_addrs()?, |a| listen(a, self.backlog))?;
         let local_addr = listener.local_addr()?;
         let config_users = self.users.is_none();
