@@ -76,6 +76,32 @@ pub enum Left<T> {
     Output(Output),
 }
 
+impl<U> DataEvent<U> {
+    /// How the TLS handshake on a transfer's data connection ended: `Ok(resumed)`
+    /// ([`DataEvent::Secured`]), or the failure ([`DataEvent::Failed`], a broken
+    /// connection saying "TLS handshake failed").
+    pub fn secured(handshake: Result<bool, impl std::fmt::Display>) -> DataEvent<U> {
+        match handshake {
+            Ok(resumed) => DataEvent::Secured { resumed },
+            Err(e) => {
+                DataEvent::Failed(TransferError::Broken(format!("TLS handshake failed: {e}")))
+            }
+        }
+    }
+
+    /// How moving a transfer's bytes ended, having moved `bytes`: `Ok(None)`, a
+    /// download whose every byte is out and whose connection closed cleanly
+    /// ([`DataEvent::Done`]); `Ok(Some(upload))`, an upload's file, written and flushed
+    /// ([`DataEvent::Received`]); or the failure ([`DataEvent::Failed`]).
+    pub fn ended(moved: Result<Option<U>, TransferError>, bytes: u64) -> DataEvent<U> {
+        match moved {
+            Ok(None) => DataEvent::Done(bytes),
+            Ok(Some(upload)) => DataEvent::Received { bytes, upload },
+            Err(e) => DataEvent::Failed(e),
+        }
+    }
+}
+
 /// What an adapter holds for one session (its passive listener, its running transfer,
 /// the upload waiting for its commit), kept and dropped as the session's outputs say,
 /// so that no adapter writes that bookkeeping (or the matching of request ids it needs)
@@ -232,6 +258,26 @@ impl<L, T, U> Held<L, T, U> {
                 None
             }
         }
+    }
+
+    /// Reports what the running transfer did (`event`) to `session`
+    /// ([`report`](Held::report)), for an adapter whose transfer completes in steps:
+    /// `rest`, the step that follows, becomes the running transfer. Nothing when no
+    /// transfer runs (the one that said it was aborted meanwhile).
+    pub fn step(
+        &mut self,
+        session: &mut Session,
+        event: DataEvent<U>,
+        rest: Option<T>,
+        now: Instant,
+    ) {
+        let Some((id, _)) = self.transfer() else {
+            return;
+        };
+        if let Some(rest) = rest {
+            self.start(id, rest);
+        }
+        self.report(session, id, event, now);
     }
 
     /// Reports what transfer `id` did to `session` ([`Session::data_connected`],
@@ -399,6 +445,63 @@ mod tests {
         assert!(!audits.lock().unwrap().is_empty(), "the login was audited");
         assert!(left.iter().all(|o| !matches!(o, Output::Audit(_))));
         assert!(left.iter().any(|o| matches!(o, Output::Send(_))));
+    }
+
+    #[test]
+    fn ends_and_handshakes_become_the_events_to_report() {
+        type Event = DataEvent<&'static str>;
+        assert!(matches!(Event::ended(Ok(None), 7), DataEvent::Done(7)));
+        assert!(matches!(
+            Event::ended(Ok(Some("file")), 7),
+            DataEvent::Received {
+                bytes: 7,
+                upload: "file"
+            }
+        ));
+        let failed = Event::ended(Err(TransferError::Truncated), 7);
+        assert!(matches!(
+            failed,
+            DataEvent::Failed(TransferError::Truncated)
+        ));
+        assert!(matches!(
+            Event::secured(Ok::<_, String>(true)),
+            DataEvent::Secured { resumed: true }
+        ));
+        let refused = Event::secured(Err("bad certificate"));
+        assert!(
+            matches!(refused, DataEvent::Failed(TransferError::Broken(text))
+            if text == "TLS handshake failed: bad certificate")
+        );
+    }
+
+    #[test]
+    fn steps_report_the_running_transfer_and_keep_its_rest() {
+        let config = Arc::new(super::super::Config::new());
+        let peer = SocketAddr::new(LOCAL, 4000);
+        let mut session = Session::new(config, peer, SocketAddr::new(LOCAL, 21), Instant::now());
+        let now = Instant::now();
+        let mut held = Slots::new();
+        held.step(&mut session, DataEvent::Done(1), Some("ignored"), now);
+        assert!(held.transfer().is_none(), "no transfer runs: nothing kept");
+        held.start(RequestId(1), "connecting");
+        held.step(
+            &mut session,
+            DataEvent::Connected(peer),
+            Some("moving"),
+            now,
+        );
+        assert_eq!(held.transfer(), Some((RequestId(1), &mut "moving")));
+        held.step(
+            &mut session,
+            DataEvent::Received {
+                bytes: 3,
+                upload: "file",
+            },
+            None,
+            now,
+        );
+        assert!(held.transfer().is_none());
+        assert_eq!(held.commit(RequestId(1)), Some("file"));
     }
 
     #[test]

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use sansftp::Error;
 use sansftp::server::bind_first;
-use sansftp::server::{Config, DEFAULT_BACKLOG, Output, ServerState, Session, Stopping};
+use sansftp::server::{
+    Config, DEFAULT_BACKLOG, Output, ProxiedConnection, ServerState, Session, Stopping,
+};
 use sansftp_storage::Storage;
 use sansftp_tls::ServerTls;
 
@@ -154,7 +156,7 @@ impl Server {
             }
         };
         if !self.shared.server.config.proxy_protocol {
-            return begin_session(&self.shared, stream, peer, local, &[]);
+            return begin_session(&self.shared, stream, peer, local, Default::default());
         }
         // Behind a proxy: its header says whose connection this is. Read on a thread
         // of the pool, never on the accept thread.
@@ -162,12 +164,11 @@ impl Server {
         let spawned = self.shared.threads.spawn(Box::new(move || {
             let wait = shared.server.config.data_wait_timeout;
             match crate::proxy::read_header(&stream, wait) {
-                Ok((source, early)) => {
-                    let client = source.unwrap_or(peer);
-                    if source.is_some() {
+                Ok(proxied) => {
+                    if let Some(client) = proxied.0 {
                         log::info!("{peer}: proxied for {client}");
                     }
-                    begin_session(&shared, stream, client, local, &early);
+                    begin_session(&shared, stream, peer, local, proxied);
                 }
                 Err(e) => log::info!("{peer}: closed: {e}"),
             }
@@ -353,25 +354,22 @@ impl std::fmt::Debug for RunningServer {
     }
 }
 
-/// Writes a refused session's `421` and closes, on the accept thread: the reply is
-/// tiny, so the write does not block.
-/// Makes the session of a connection from `peer` (fed `early`, the bytes read past a
-/// PROXY header) and runs it on a thread of the pool.
+/// Makes the session of a connection from `peer` ([`ServerState::proxied_session`]:
+/// behind a proxy, the client its header named) and runs it on a thread of the pool.
 fn begin_session(
     shared: &Arc<Shared>,
     stream: TcpStream,
     peer: SocketAddr,
     local: SocketAddr,
-    early: &[u8],
+    proxied: ProxiedConnection,
 ) {
-    let now = Instant::now();
-    let mut session = shared.server.session(peer, local, now);
+    let session = shared
+        .server
+        .proxied_session(peer, local, proxied, Instant::now());
     if session.is_closed() {
         return refuse(session, stream);
     }
-    if !early.is_empty() {
-        session.handle_control(early, now);
-    }
+    let peer = session.peer();
     let id = shared.next_session.fetch_add(1, Ordering::Relaxed);
     // Registered here, not on the new thread, so a shutdown that starts now still
     // reaches it.
@@ -391,6 +389,8 @@ fn begin_session(
     }
 }
 
+/// Writes a refused session's `421` and closes, on the accept thread: the reply is
+/// tiny, so the write does not block.
 fn refuse(mut session: Session, mut stream: TcpStream) {
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
     let peer = session.peer();

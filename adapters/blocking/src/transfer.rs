@@ -156,8 +156,7 @@ fn run(job: Job) -> Option<(Sender<Msg>, Msg)> {
         return None;
     }
     let event = match result {
-        Ok((bytes, None)) => DataEvent::Done(bytes),
-        Ok((bytes, Some(upload))) => DataEvent::Received { bytes, upload },
+        Ok((bytes, upload)) => DataEvent::ended(Ok(upload), bytes),
         Err(error) => DataEvent::Failed(error),
     };
     Some((job.tx, Msg::Data { id, event }))
@@ -239,15 +238,17 @@ impl Job {
     ) -> Result<Socket, TransferError> {
         let conn =
             ServerConnection::new(Arc::clone(config)).map_err(|e| broken(io::Error::other(e)))?;
-        let socket = crate::tls::handshake(conn, socket)
-            .map_err(|e| TransferError::Broken(format!("TLS handshake failed: {e}")))?;
-        let socket = DataSocket::Tls(Box::new(socket));
-        let resumed = socket.tls().is_some_and(|c| sansftp_tls::resumed(c));
-        let event = DataEvent::Secured { resumed };
+        let socket = crate::tls::handshake(conn, socket).map(|s| DataSocket::Tls(Box::new(s)));
+        let resumed = |s: &Socket| s.tls().is_some_and(|c| sansftp_tls::resumed(c));
+        let event = DataEvent::secured(socket.as_ref().map(resumed));
+        if let DataEvent::Failed(e) = event {
+            return Err(e);
+        }
         let _ = self.tx.send(Msg::Data {
             id: self.transfer.id,
             event,
         });
+        let socket = socket.map_err(broken)?;
         if !self.control.wait_released() {
             return Err(TransferError::Broken("aborted".into()));
         }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use log::Level;
-use sansftp::server::{DataEvent, Held, Left, Output, Session};
+use sansftp::server::{DataEvent, Held, Left, Output, ProxiedConnection, Session};
 use sansftp_storage::WriteHandle;
 use sansftp_tls::SessionTls;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -62,28 +62,21 @@ pub(crate) async fn serve(shared: Arc<Shared>, mut stream: TcpStream, mut peer: 
     set_oob_inline(&stream);
     log::info!("{peer}: connected");
     // Behind a proxy: its header says whose connection this is (the core decides).
-    let mut early = Vec::new();
+    let mut proxied = ProxiedConnection::default();
     if shared.server.config.proxy_protocol {
         let wait = shared.server.config.data_wait_timeout;
         match crate::proxy::read_header(&mut stream, wait).await {
-            Ok((source, rest)) => {
-                if let Some(client) = source {
-                    log::info!("{peer}: proxied for {client}");
-                    peer = client;
-                }
-                early = rest;
-            }
-            Err(e) => {
-                log::info!("{peer}: closed: {e}");
-                return;
-            }
+            Ok(header) => proxied = header,
+            Err(e) => return log::info!("{peer}: closed: {e}"),
+        }
+        if let Some(client) = proxied.0 {
+            log::info!("{peer}: proxied for {client}");
+            peer = client;
         }
     }
-    let now = Instant::now();
-    let mut session = shared.server.session(peer, local, now);
-    if !early.is_empty() {
-        session.handle_control(&early, now);
-    }
+    let session = shared
+        .server
+        .proxied_session(peer, local, proxied, Instant::now());
     let tls = shared.tls.as_ref().and_then(|t| {
         t.session()
             .map_err(|e| log::warn!("{peer}: no TLS for this session: {e}"))
@@ -110,10 +103,14 @@ impl Driver {
                     return;
                 }
             }
-            if self.shared.shutdown.is_requested() && !self.session.is_shutting_down() {
-                // The session says 421 and closes once nothing runs; the server's
-                // deadline drops this task if a transfer outlasts it.
-                self.session.shutdown(Instant::now());
+            // The session says 421 and closes once nothing runs; the server's deadline
+            // drops this task if a transfer outlasts it.
+            if self
+                .shared
+                .shutdown
+                .stopping
+                .tell(&mut self.session, Instant::now())
+            {
                 continue;
             }
             let wake = self.wait(&mut buf).await;
@@ -125,16 +122,13 @@ impl Driver {
                 Wake::Timer => self.session.handle_timeout(now),
                 Wake::Shutdown => {}
                 Wake::Transfer(step) => {
-                    let Some((id, _)) = self.held.transfer() else {
-                        continue;
-                    };
-                    if let Some(rest) = step.rest {
-                        self.held.start(id, rest);
-                    }
-                    if let DataEvent::Failed(e) = &step.event {
+                    if let (Some((id, _)), DataEvent::Failed(e)) =
+                        (self.held.transfer(), &step.event)
+                    {
                         log::debug!("{}: transfer {id} failed: {e}", self.session.peer());
                     }
-                    self.held.report(&mut self.session, id, step.event, now);
+                    self.held
+                        .step(&mut self.session, step.event, step.rest, now);
                 }
             }
         }

@@ -7,7 +7,7 @@
 //! handle goes back to the driver ([`DataEvent::Received`]), which commits it only when
 //! the session says so.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -68,19 +68,15 @@ pub(crate) fn start(
             None => Box::pin(run(plan, sock, flow, Duration::ZERO)),
             Some(data) => Box::pin(async move {
                 let handshake = match tls {
-                    Some(tls) => sock.accept(tls.data(&data)).await,
+                    Some(tls) => sock.accept(tls.data(&data)).await.map(|()| sock.resumed()),
                     None => Err(io::Error::other("no TLS configuration")),
                 };
-                if let Err(e) = handshake {
-                    let text = format!("TLS handshake failed: {e}");
-                    return end(DataEvent::Failed(TransferError::Broken(text)));
-                }
-                Step {
-                    event: DataEvent::Secured {
-                        resumed: sock.resumed(),
-                    },
-                    rest: Some(Box::pin(run(plan, sock, flow, data.close_wait))),
-                }
+                let event = DataEvent::secured(handshake);
+                let secured = matches!(event, DataEvent::Secured { .. });
+                let rest = secured.then(|| {
+                    Box::pin(run(plan, sock, flow, data.close_wait)) as BoxFuture<'static, Step>
+                });
+                Step { event, rest }
             }),
         };
         Step {
@@ -98,35 +94,22 @@ fn end(event: DataEvent<WriteHandle>) -> Step {
 /// client's `close_notify`.
 async fn run(plan: Plan, mut sock: Conn, mut flow: Flow, close_wait: Duration) -> Step {
     let (sock, flow) = (&mut sock, &mut flow);
-    let sent = match plan {
+    let moved = match plan {
         #[cfg(target_os = "linux")]
-        Plan::Splice(w) => return received(splice(w, sock, flow, close_wait).await, flow),
-        Plan::Receive(w) => return received(receive(w, sock, flow, close_wait).await, flow),
-        Plan::Send(b) => send_memory(b, sock, flow).await,
+        Plan::Splice(w) => splice(w, sock, flow, close_wait).await.map(Some),
+        Plan::Receive(w) => receive(w, sock, flow, close_wait).await.map(Some),
+        Plan::Send(b) => send_memory(b, sock, flow).await.map(|()| None),
         #[cfg(target_os = "linux")]
-        Plan::SendFile(f) => send_file(f, sock, flow).await,
-        Plan::Read(r) => send_reader(r, sock, flow).await,
+        Plan::SendFile(f) => send_file(f, sock, flow).await.map(|()| None),
+        Plan::Read(r) => send_reader(r, sock, flow).await.map(|()| None),
     };
-    // Every byte is out: ours `close_notify`, the FIN.
-    let sent = match sent {
-        Ok(()) => sock.finish(close_wait).await.map_err(broken),
-        Err(e) => Err(e),
+    let moved = match moved {
+        // A download's bytes are all out: ours `close_notify`, the FIN. An upload's
+        // file goes to the session driver, uncommitted.
+        Ok(None) => sock.finish(close_wait).await.map(|()| None).map_err(broken),
+        other => other,
     };
-    end(match sent {
-        Ok(()) => DataEvent::Done(flow.total()),
-        Err(e) => DataEvent::Failed(e),
-    })
-}
-
-/// An upload's end: its file, uncommitted, goes to the session driver.
-fn received(upload: Result<WriteHandle, TransferError>, flow: &Flow) -> Step {
-    end(match upload {
-        Ok(upload) => DataEvent::Received {
-            bytes: flow.total(),
-            upload,
-        },
-        Err(e) => DataEvent::Failed(e),
-    })
+    end(DataEvent::ended(moved, flow.total()))
 }
 
 /// Opens the transfer's file ([`Plan::open`]): inline when [`opens_inline`] says so,
@@ -223,7 +206,7 @@ async fn send_reader(
     let size = flow.block(BLOCK);
     let read = |mut r: ReadHandle, mut buf: Vec<u8>| {
         tokio::task::spawn_blocking(move || {
-            let res = read_full(&mut r, &mut buf);
+            let res = r.read_full(&mut buf);
             (r, buf, res)
         })
     };
@@ -236,7 +219,7 @@ async fn send_reader(
         if n == 0 {
             break;
         }
-        // A short block is the last one (`read_full` stops short only at the end).
+        // A short block is the last one ([`ReadHandle::read_full`]).
         let next =
             (n == buf.len()).then(|| read(r, spare.take().unwrap_or_else(|| vec![0u8; size])));
         put(sock, &buf[..n], flow).await?;
@@ -255,21 +238,6 @@ async fn joined<T>(task: JoinHandle<T>) -> Result<T, TransferError> {
         Ok(panic) => std::panic::resume_unwind(panic),
         Err(_) => TransferError::Broken("the server is shutting down".into()),
     })
-}
-
-/// Fills `buf` unless the end comes first: fewer, larger blocks mean fewer trips
-/// through the pool.
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match r.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// The upload's file: free, or busy writing a block on the pool.
