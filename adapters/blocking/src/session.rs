@@ -49,7 +49,8 @@ pub(crate) fn run(shared: &Arc<Shared>, stream: TcpStream, session: Session, cha
     let peer = session.peer();
     log::info!("{peer}: session opened");
     let _ = stream.set_nodelay(true);
-    set_oob_inline(&stream);
+    #[cfg(unix)]
+    sansftp_storage::control::keep_urgent_inline(&stream);
     // A client that does not read its replies for the stall timeout is dropped.
     let _ = stream.set_write_timeout(shared.server.config.control_write_timeout());
     // This session's TLS state (its own resumption store and ticket key).
@@ -467,16 +468,3 @@ fn spawn_reader(
         }
     }))
 }
-
-/// Keeps TCP urgent data in the byte stream. RFC 959 clients send ABOR's Telnet "Synch"
-/// as urgent data, and Python's ftplib sends the whole `ABOR\r\n` that way: without
-/// this, Linux takes the urgent byte (the line's LF) out of the stream.
-#[cfg(unix)]
-fn set_oob_inline(stream: &TcpStream) {
-    if let Err(e) = rustix::net::sockopt::set_socket_oobinline(stream, true) {
-        log::debug!("SO_OOBINLINE: {e}");
-    }
-}
-
-#[cfg(not(unix))]
-fn set_oob_inline(_stream: &TcpStream) {}

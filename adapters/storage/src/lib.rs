@@ -1,4 +1,5 @@
-//! Storage backends for sansftp servers, shared by the async and the blocking adapter.
+//! Storage backends for sansftp servers, shared by the server adapters (async,
+//! blocking, tokio), and what those adapters share about moving a transfer's file.
 //!
 //! The sans-IO [`Session`](sansftp::server::Session) asks for storage work with
 //! [`Output::Storage`](sansftp::server::Output::Storage) and
@@ -22,6 +23,16 @@
 //! The trait is synchronous: the blocking adapter calls it on the session's thread, the
 //! async adapter on a thread pool (`blocking::unblock`), except the opens of a storage
 //! that says they are quick ([`Storage::opens_quickly`]), which it calls inline.
+//!
+//! # Moving a transfer's file
+//!
+//! On [`Output::Transfer`](sansftp::server::Output::Transfer) an adapter opens the file
+//! with [`Plan::open`] (on the thread at hand when [`opens_inline`] says so, else on a
+//! pool), before touching the network, and moves the bytes the way the [`Plan`] says:
+//! bytes in memory, its buffers, or on Linux `sendfile(2)` ([`sendfile::SendFile`]) and
+//! `splice(2)` ([`splice::SpliceInto`]), which count what they move, classify their
+//! errors and say when an executor should yield. The adapter keeps only its way of
+//! waiting for a socket and of running a call on a pool.
 //!
 //! Other backends live in their own crates (`sansftp-objectstore`: S3 and compatible
 //! servers); any crate can write one (below).
@@ -141,6 +152,8 @@ use sansftp::time::DateTime;
 mod beneath;
 #[cfg(feature = "contract")]
 pub mod contract;
+#[cfg(unix)]
+pub mod control;
 mod hash;
 mod leftovers;
 mod local;

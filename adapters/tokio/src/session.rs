@@ -59,7 +59,8 @@ pub(crate) async fn serve(shared: Arc<Shared>, mut stream: TcpStream, mut peer: 
     if let Err(e) = stream.set_nodelay(true) {
         log::debug!("{peer}: cannot set TCP_NODELAY: {e}");
     }
-    set_oob_inline(&stream);
+    #[cfg(unix)]
+    sansftp_storage::control::keep_urgent_inline(&stream);
     log::info!("{peer}: connected");
     // Behind a proxy: its header says whose connection this is (the core decides).
     let mut proxied = ProxiedConnection::default();
@@ -295,17 +296,3 @@ impl Driver {
         }
     }
 }
-
-/// Keeps TCP urgent data in the byte stream. RFC 959 clients send ABOR's Telnet "Synch"
-/// as urgent data, and Python's ftplib sends the whole `ABOR\r\n` that way: without
-/// this, Linux takes the urgent byte (the line's LF) out of the stream and the command
-/// never ends.
-#[cfg(unix)]
-fn set_oob_inline(stream: &TcpStream) {
-    if let Err(e) = rustix::net::sockopt::set_socket_oobinline(stream, true) {
-        log::debug!("SO_OOBINLINE: {e}");
-    }
-}
-
-#[cfg(not(unix))]
-fn set_oob_inline(_stream: &TcpStream) {}
