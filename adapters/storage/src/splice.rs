@@ -85,7 +85,7 @@ impl SpliceInto {
     }
 
     /// Moves what `socket` holds (at most the pipe's size) into the pipe, which must be
-    /// empty (every `fill` followed by its [`drain`](SpliceInto::drain)). `Ok(0)` at the
+    /// empty (every `fill` followed by its [`land`](SpliceInto::land)). `Ok(0)` at the
     /// socket's end of file. On a non-blocking socket an empty one fails with
     /// `WouldBlock`; a blocking one waits (within its read timeout).
     pub fn fill(&self, socket: impl AsFd) -> io::Result<usize> {
