@@ -127,7 +127,7 @@ pub(crate) async fn serve(
         log::debug!("{peer}: cannot set TCP_NODELAY: {e}");
     }
     #[cfg(unix)]
-    sansftp_storage::control::keep_urgent_inline(stream.get_ref());
+    sansftp_storage::net::keep_urgent_inline(stream.get_ref());
     log::info!("{peer}: connected");
     // Behind a proxy: its header says whose connection this is (the core decides).
     let mut proxied = ProxiedConnection::default();

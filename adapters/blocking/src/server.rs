@@ -13,7 +13,7 @@ use sansftp::server::bind_first;
 use sansftp::server::{
     Config, DEFAULT_BACKLOG, Output, ProxiedConnection, ServerState, Session, Stopping,
 };
-use sansftp_storage::Storage;
+use sansftp_storage::{Storage, net};
 use sansftp_tls::ServerTls;
 
 use crate::msg::Msg;
@@ -228,7 +228,7 @@ impl Builder {
             self.implicit,
             |u| storage.check_root(u),
         )?;
-        let listener = bind_first(addr.to_socket_addrs()?, |a| listen(a, self.backlog))?;
+        let listener = bind_first(addr.to_socket_addrs()?, |a| net::listen(a, self.backlog))?;
         let local_addr = listener.local_addr()?;
         let config_users = self.users.is_none();
         let users = self
@@ -403,17 +403,4 @@ fn refuse(mut session: Session, mut stream: TcpStream) {
         }
     }
     let _ = stream.shutdown(std::net::Shutdown::Both);
-}
-
-/// A listener on `addr` with room for `backlog` connections not yet accepted (std
-/// always asks for 128).
-fn listen(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-    // As std does: a restarted server may bind while old connections are in TIME_WAIT.
-    #[cfg(unix)]
-    socket.set_reuse_address(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
-    Ok(socket.into())
 }

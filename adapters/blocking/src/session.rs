@@ -50,7 +50,7 @@ pub(crate) fn run(shared: &Arc<Shared>, stream: TcpStream, session: Session, cha
     log::info!("{peer}: session opened");
     let _ = stream.set_nodelay(true);
     #[cfg(unix)]
-    sansftp_storage::control::keep_urgent_inline(&stream);
+    sansftp_storage::net::keep_urgent_inline(&stream);
     // A client that does not read its replies for the stall timeout is dropped.
     let _ = stream.set_write_timeout(shared.server.config.control_write_timeout());
     // This session's TLS state (its own resumption store and ticket key).

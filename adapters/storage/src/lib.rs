@@ -152,12 +152,11 @@ use sansftp::time::DateTime;
 mod beneath;
 #[cfg(feature = "contract")]
 pub mod contract;
-#[cfg(unix)]
-pub mod control;
 mod hash;
 mod leftovers;
 mod local;
 mod memory;
+pub mod net;
 mod plan;
 #[cfg(target_os = "linux")]
 pub mod sendfile;

@@ -221,15 +221,9 @@ impl std::fmt::Debug for Builder {
     }
 }
 
-/// A listener on `addr` with room for `backlog` connections not yet accepted.
+/// A non-blocking listener on `addr` ([`sansftp_storage::net::listen`]).
 fn listen(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-    // As std does: a restarted server may bind while old connections are in TIME_WAIT.
-    #[cfg(unix)]
-    socket.set_reuse_address(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
-    socket.set_nonblocking(true)?;
-    TcpListener::from_std(socket.into())
+    let listener = sansftp_storage::net::listen(addr, backlog)?;
+    listener.set_nonblocking(true)?;
+    TcpListener::from_std(listener)
 }

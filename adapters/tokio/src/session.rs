@@ -60,7 +60,7 @@ pub(crate) async fn serve(shared: Arc<Shared>, mut stream: TcpStream, mut peer: 
         log::debug!("{peer}: cannot set TCP_NODELAY: {e}");
     }
     #[cfg(unix)]
-    sansftp_storage::control::keep_urgent_inline(&stream);
+    sansftp_storage::net::keep_urgent_inline(&stream);
     log::info!("{peer}: connected");
     // Behind a proxy: its header says whose connection this is (the core decides).
     let mut proxied = ProxiedConnection::default();
