@@ -108,6 +108,17 @@ impl Transfer {
         }
     }
 
+    /// Whether this transfer's bytes may go between file and socket unchanged, through
+    /// the kernel (sendfile(2) for a download, splice(2) or one read-and-write loop for
+    /// an upload): binary, no TLS, and for an upload no speed limit (a download by
+    /// sendfile is paced a call at a time; an upload's reads cannot be). Otherwise they
+    /// go through the adapter's buffers and [`Flow::convert`]. Ask before opening the
+    /// file (`sansftp_storage::Plan` does), so that the plan is made once.
+    pub fn is_direct(&self) -> bool {
+        let unpaced = !self.kind.is_upload() || !self.throttles.is_limited();
+        !self.ascii && self.tls.is_none() && unpaced
+    }
+
     /// The IO-free state of moving this transfer's bytes: its conversion (to CRLF for a
     /// `TYPE A` download, from CRLF for an upload), its speed limits, its byte count.
     pub fn flow(&self) -> Flow {
@@ -270,6 +281,17 @@ impl Flow {
         }
     }
 
+    /// Appends what to write to an upload's file for `read`, the bytes one read of the
+    /// data connection gave, to `out`: converted from CRLF in `TYPE A`; after the end of
+    /// the data (an empty `read`), what [`finish`](Flow::finish) holds back.
+    pub fn received_into(&mut self, read: &[u8], out: &mut Vec<u8>) {
+        if read.is_empty() {
+            self.finish_into(out);
+        } else {
+            self.convert_into(read, out);
+        }
+    }
+
     /// Reports `wire` bytes moved over the data connection at `now` (as read for an
     /// upload, as written, converted, for a download): they count against the speed
     /// limits and towards [`total`](Flow::total) and the [`Progress`].
@@ -385,10 +407,44 @@ mod tests {
         let mut into = Vec::new();
         up.convert_into(b"x\r\n", &mut into);
         assert_eq!(into, b"x\n");
+        // An upload read by read: the end of the data writes the CR held back.
+        let mut up = transfer(store(0, false, false), true).flow();
+        let mut file = Vec::new();
+        up.received_into(b"a\r\nb\r", &mut file);
+        assert_eq!(file, b"a\nb");
+        up.received_into(b"", &mut file);
+        assert_eq!(file, b"a\nb\r");
         let mut bin = transfer(retrieve, false).flow();
         assert!(bin.is_plain());
         assert_eq!(bin.convert(b"a\n"), b"a\n");
         assert!(!down.is_plain() && !down.is_binary());
+    }
+
+    #[test]
+    fn only_binary_plaintext_transfers_go_direct_and_uploads_only_at_full_speed() {
+        let retrieve = TransferKind::Retrieve {
+            path: VirtualPath::parse(b"/f").unwrap(),
+            offset: 0,
+        };
+        assert!(transfer(retrieve.clone(), false).is_direct());
+        assert!(transfer(store(0, false, false), false).is_direct());
+        assert!(
+            !transfer(retrieve.clone(), true).is_direct(),
+            "TYPE A converts"
+        );
+        let mut tls = transfer(retrieve.clone(), false);
+        tls.tls = Some(crate::server::DataTls {
+            session_tickets: 1,
+            close_wait: Duration::ZERO,
+        });
+        assert!(!tls.is_direct(), "TLS bytes go through rustls");
+        let now = Instant::now();
+        let mut down = transfer(retrieve, false);
+        down.throttles = limited(100_000, now);
+        assert!(down.is_direct(), "sendfile is paced a call at a time");
+        let mut up = transfer(store(0, false, false), false);
+        up.throttles = limited(100_000, now);
+        assert!(!up.is_direct(), "a spliced upload cannot be paced");
     }
 
     #[test]

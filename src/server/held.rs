@@ -7,8 +7,9 @@ use std::time::Instant;
 
 use crate::error::NoAvailablePort;
 
+use super::config::Config;
 use super::ports::{PortLease, PortPool};
-use super::request::{DataChannel, RequestId, Transfer, TransferError};
+use super::request::{DataChannel, Event, Output, RequestId, Transfer, TransferError};
 use super::session::Session;
 
 /// A passive listener and the pool port it holds: the port goes back to the pool when
@@ -59,6 +60,48 @@ pub enum DataEvent<U> {
     Failed(TransferError),
 }
 
+/// What [`Held::act`] leaves to the adapter of one output.
+#[derive(Debug)]
+pub enum Left<T> {
+    /// Nothing: the output is acted on.
+    Nothing,
+    /// Log this event, naming the session's peer: at warning level when
+    /// [`Event::is_warning`], else at info level.
+    Log(Event),
+    /// Stop this transfer, the running one an
+    /// [`Output::AbortTransfer`] names (drop it, or the adapter's own call); its upload,
+    /// if one was held, is dropped already (uncommitted: discarded).
+    Stop(RequestId, T),
+    /// An output that needs the adapter's IO (sockets, storage, TLS, a user manager).
+    Output(Output),
+}
+
+impl<U> DataEvent<U> {
+    /// How the TLS handshake on a transfer's data connection ended: `Ok(resumed)`
+    /// ([`DataEvent::Secured`]), or the failure ([`DataEvent::Failed`], a broken
+    /// connection saying "TLS handshake failed").
+    pub fn secured(handshake: Result<bool, impl std::fmt::Display>) -> DataEvent<U> {
+        match handshake {
+            Ok(resumed) => DataEvent::Secured { resumed },
+            Err(e) => {
+                DataEvent::Failed(TransferError::Broken(format!("TLS handshake failed: {e}")))
+            }
+        }
+    }
+
+    /// How moving a transfer's bytes ended, having moved `bytes`: `Ok(None)`, a
+    /// download whose every byte is out and whose connection closed cleanly
+    /// ([`DataEvent::Done`]); `Ok(Some(upload))`, an upload's file, written and flushed
+    /// ([`DataEvent::Received`]); or the failure ([`DataEvent::Failed`]).
+    pub fn ended(moved: Result<Option<U>, TransferError>, bytes: u64) -> DataEvent<U> {
+        match moved {
+            Ok(None) => DataEvent::Done(bytes),
+            Ok(Some(upload)) => DataEvent::Received { bytes, upload },
+            Err(e) => DataEvent::Failed(e),
+        }
+    }
+}
+
 /// What an adapter holds for one session (its passive listener, its running transfer,
 /// the upload waiting for its commit), kept and dropped as the session's outputs say,
 /// so that no adapter writes that bookkeeping (or the matching of request ids it needs)
@@ -78,6 +121,9 @@ pub enum DataEvent<U> {
 /// | [`Output::AbortTransfer`](super::Output::AbortTransfer) | [`Held::abort`], stop the `T` it gives back |
 /// | [`Output::CommitUpload`](super::Output::CommitUpload) | [`Held::commit`], commit the `U` it gives back, answer [`Session::upload_committed`] |
 /// | what a transfer reports | [`Held::report`] with a [`DataEvent`] |
+///
+/// [`Held::act`] does the rows without IO itself (and delivers
+/// [`Output::Audit`](super::Output::Audit)): pass it every output first.
 #[derive(Debug)]
 pub struct Held<L, T, U> {
     passive: Option<Arc<Passive<L>>>,
@@ -99,6 +145,33 @@ impl<L, T, U> Held<L, T, U> {
     /// Nothing held.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Acts on `output` where that needs no IO, the same in every adapter, and says
+    /// what is left: [`Output::ClosePassive`] ([`close_passive`](Held::close_passive)),
+    /// [`Output::AbortTransfer`] ([`abort`](Held::abort); [`Left::Stop`] when a
+    /// transfer runs), [`Output::Audit`] (handed to `config`'s
+    /// [`audit`](Config::audit) sink, which passes it on without blocking),
+    /// [`Output::Event`] ([`Left::Log`]). Every other output comes back as
+    /// [`Left::Output`]. Call it for each output of
+    /// [`Session::poll_output`], in order.
+    pub fn act(&mut self, output: Output, config: &Config) -> Left<T> {
+        match output {
+            Output::ClosePassive => self.close_passive(),
+            Output::AbortTransfer { id } => {
+                if let Some(transfer) = self.abort(id) {
+                    return Left::Stop(id, transfer);
+                }
+            }
+            Output::Audit(audit) => {
+                if let Some(sink) = &config.audit {
+                    sink.deliver(audit);
+                }
+            }
+            Output::Event(event) => return Left::Log(event),
+            other => return Left::Output(other),
+        }
+        Left::Nothing
     }
 
     /// Answers [`Output::OpenPassive`](super::Output::OpenPassive): closes the listener
@@ -185,6 +258,26 @@ impl<L, T, U> Held<L, T, U> {
                 None
             }
         }
+    }
+
+    /// Reports what the running transfer did (`event`) to `session`
+    /// ([`report`](Held::report)), for an adapter whose transfer completes in steps:
+    /// `rest`, the step that follows, becomes the running transfer. Nothing when no
+    /// transfer runs (the one that said it was aborted meanwhile).
+    pub fn step(
+        &mut self,
+        session: &mut Session,
+        event: DataEvent<U>,
+        rest: Option<T>,
+        now: Instant,
+    ) {
+        let Some((id, _)) = self.transfer() else {
+            return;
+        };
+        if let Some(rest) = rest {
+            self.start(id, rest);
+        }
+        self.report(session, id, event, now);
     }
 
     /// Reports what transfer `id` did to `session` ([`Session::data_connected`],
@@ -298,6 +391,117 @@ mod tests {
         assert!(held.transfer().is_some(), "connected: still running");
         held.report(&mut session, RequestId(3), DataEvent::Done(9), now);
         assert!(held.transfer().is_none());
+    }
+
+    #[test]
+    fn outputs_without_io_are_acted_on_and_the_rest_given_back() {
+        use std::sync::Mutex;
+        let audits = Arc::new(Mutex::new(Vec::new()));
+        let mut config = super::super::Config::new();
+        let seen = Arc::clone(&audits);
+        config.audit = Some(super::super::AuditSink::new(move |a| {
+            seen.lock().unwrap().push(a)
+        }));
+        let mut held = Slots::new();
+        let pool = PortPool::new(None);
+        held.open_passive(&pool, LOCAL, |a| Ok::<_, ()>(("l", a)))
+            .unwrap();
+        assert!(matches!(
+            held.act(Output::ClosePassive, &config),
+            Left::Nothing
+        ));
+        assert!(held.passive.is_none());
+        held.start(RequestId(1), "transfer");
+        held.upload = Some((RequestId(1), "file"));
+        let abort = |id| Output::AbortTransfer { id: RequestId(id) };
+        assert!(matches!(held.act(abort(2), &config), Left::Nothing));
+        assert!(matches!(
+            held.act(abort(1), &config),
+            Left::Stop(RequestId(1), "transfer")
+        ));
+        assert!(held.upload.is_none(), "the aborted upload is dropped");
+        let event = Output::Event(Event::IdleTimeout);
+        assert!(matches!(
+            held.act(event, &config),
+            Left::Log(Event::IdleTimeout)
+        ));
+        let mut session = Session::new(
+            Arc::new(config.clone()),
+            SocketAddr::new(LOCAL, 4000),
+            SocketAddr::new(LOCAL, 21),
+            Instant::now(),
+        );
+        session.handle_control(b"USER anonymous\r\nPASS x\r\n", Instant::now());
+        let mut left = Vec::new();
+        while let Some(out) = session.poll_output() {
+            match held.act(out, &config) {
+                Left::Output(Output::Auth { id, request }) => {
+                    session.complete_auth(id, config.answer(&request), Instant::now());
+                }
+                Left::Output(out) => left.push(out),
+                _ => {}
+            }
+        }
+        assert!(!audits.lock().unwrap().is_empty(), "the login was audited");
+        assert!(left.iter().all(|o| !matches!(o, Output::Audit(_))));
+        assert!(left.iter().any(|o| matches!(o, Output::Send(_))));
+    }
+
+    #[test]
+    fn ends_and_handshakes_become_the_events_to_report() {
+        type Event = DataEvent<&'static str>;
+        assert!(matches!(Event::ended(Ok(None), 7), DataEvent::Done(7)));
+        assert!(matches!(
+            Event::ended(Ok(Some("file")), 7),
+            DataEvent::Received {
+                bytes: 7,
+                upload: "file"
+            }
+        ));
+        let failed = Event::ended(Err(TransferError::Truncated), 7);
+        assert!(matches!(
+            failed,
+            DataEvent::Failed(TransferError::Truncated)
+        ));
+        assert!(matches!(
+            Event::secured(Ok::<_, String>(true)),
+            DataEvent::Secured { resumed: true }
+        ));
+        let refused = Event::secured(Err("bad certificate"));
+        assert!(
+            matches!(refused, DataEvent::Failed(TransferError::Broken(text))
+            if text == "TLS handshake failed: bad certificate")
+        );
+    }
+
+    #[test]
+    fn steps_report_the_running_transfer_and_keep_its_rest() {
+        let config = Arc::new(super::super::Config::new());
+        let peer = SocketAddr::new(LOCAL, 4000);
+        let mut session = Session::new(config, peer, SocketAddr::new(LOCAL, 21), Instant::now());
+        let now = Instant::now();
+        let mut held = Slots::new();
+        held.step(&mut session, DataEvent::Done(1), Some("ignored"), now);
+        assert!(held.transfer().is_none(), "no transfer runs: nothing kept");
+        held.start(RequestId(1), "connecting");
+        held.step(
+            &mut session,
+            DataEvent::Connected(peer),
+            Some("moving"),
+            now,
+        );
+        assert_eq!(held.transfer(), Some((RequestId(1), &mut "moving")));
+        held.step(
+            &mut session,
+            DataEvent::Received {
+                bytes: 3,
+                upload: "file",
+            },
+            None,
+            now,
+        );
+        assert!(held.transfer().is_none());
+        assert_eq!(held.commit(RequestId(1)), Some("file"));
     }
 
     #[test]

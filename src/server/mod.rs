@@ -144,7 +144,7 @@ pub use abuse::{AddressGuard, AddressLimits, AddressRefusal};
 pub use audit::{Audit, AuditAction, AuditSink};
 pub use config::{Config, SpeedLimits};
 pub use data::{Flow, MIN_LIMITED_BLOCK, Progress, TransferFile, WriteMode};
-pub use held::{DataConnection, DataEvent, Held, Passive};
+pub use held::{DataConnection, DataEvent, Held, Left, Passive};
 pub use limits::{
     ConnectionGuard, Limits, SessionThrottles, SharedThrottle, TransferThrottles, UserGuard,
 };

@@ -12,6 +12,7 @@ use super::config::Config;
 use super::limits::Limits;
 use super::ports::PortPool;
 use super::session::Session;
+use super::user::User;
 
 /// The listen backlog adapters use unless told otherwise: how many connections the
 /// kernel queues before the server accepts them (it caps this at `net.core.somaxconn`).
@@ -87,6 +88,46 @@ impl ServerState {
         Ok(state)
     }
 
+    /// What a server adapter's `Builder::bind` does before binding:
+    /// [`with_tls`](ServerState::with_tls), then every configured user's root checked
+    /// with `check_root` (`Storage::check_root` of `sansftp-storage`: a missing root
+    /// fails with [`Error::PathIo`](crate::Error::PathIo) naming it). `check_root`
+    /// may block; nothing else here does.
+    pub fn prepare(
+        config: Config,
+        now: Instant,
+        certificate: bool,
+        implicit: bool,
+        mut check_root: impl FnMut(&User) -> Result<(), crate::PathIoError>,
+    ) -> Result<ServerState, crate::Error> {
+        let state = ServerState::with_tls(config, now, certificate, implicit)?;
+        for user in &state.config.users {
+            check_root(user)?;
+        }
+        Ok(state)
+    }
+
+    /// [`session`](ServerState::session) for a control connection that began with a
+    /// PROXY header ([`Config::proxy_protocol`]) saying `proxied`
+    /// ([`ProxyHeaderReader`](super::ProxyHeaderReader)): its peer is the client the
+    /// header names (the socket's `peer` when it names none), and the bytes read past
+    /// the header are its first control bytes (unless the session refused the
+    /// connection). Without a header, pass `Default::default()`.
+    pub fn proxied_session(
+        &self,
+        peer: SocketAddr,
+        local: SocketAddr,
+        proxied: super::ProxiedConnection,
+        now: Instant,
+    ) -> Session {
+        let (source, early) = proxied;
+        let mut session = self.session(source.unwrap_or(peer), local, now);
+        if !early.is_empty() && !session.is_closed() {
+            session.handle_control(&early, now);
+        }
+        session
+    }
+
     /// The session of a control connection from `peer`, accepted on `local` (a
     /// [`Session::with_limits`]: it refuses the connection itself when the server is full).
     /// On an implicit-TLS listener the session starts with the handshake.
@@ -153,12 +194,24 @@ impl Stopping {
     pub fn deadline(&self) -> Option<Instant> {
         *self.deadline.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// For an adapter that drops what is left at the deadline itself: once the
+    /// shutdown is requested, tells `session` ([`Session::shutdown`]: `421` and a close
+    /// once nothing runs) unless it was told already. True when this call told it:
+    /// drain its outputs again. Call it in the session's loop before each wait.
+    pub fn tell(&self, session: &mut Session, now: Instant) -> bool {
+        let news = self.is_requested() && !session.is_shutting_down();
+        if news {
+            session.shutdown(now);
+        }
+        news
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::{Output, User};
+    use crate::server::Output;
 
     #[test]
     fn sessions_share_the_servers_limits() {
@@ -182,6 +235,81 @@ mod tests {
             .flatten()
             .collect();
         assert!(said.starts_with(b"421 "));
+    }
+
+    #[test]
+    fn preparing_checks_tls_first_then_every_root() {
+        let now = Instant::now();
+        let config = || {
+            Config::new()
+                .user(User::new("alice", "pw").base_path("/a"))
+                .user(User::new("bob", "pw").base_path("/b"))
+        };
+        let mut checked = Vec::new();
+        let state = ServerState::prepare(config(), now, false, false, |u| {
+            checked.push(u.base_path.clone());
+            Ok(())
+        });
+        assert!(state.is_ok());
+        assert_eq!(checked, ["/a", "/b"].map(std::path::PathBuf::from));
+        let missing = ServerState::prepare(config(), now, false, false, |u| {
+            match u.base_path == std::path::Path::new("/b") {
+                true => Err(crate::PathIoError::with_path(&u.base_path, "missing")),
+                false => Ok(()),
+            }
+        });
+        assert!(matches!(missing, Err(crate::Error::PathIo(e)) if e.to_string().contains("/b")));
+        let no_certificate = ServerState::prepare(config(), now, false, true, |_| {
+            panic!("no root is checked for a server that cannot start")
+        });
+        assert!(matches!(no_certificate, Err(crate::Error::Io(_))));
+        let tls = ServerState::prepare(config(), now, true, true, |_| Ok(())).unwrap();
+        assert!(tls.config.tls.available && tls.implicit_tls);
+    }
+
+    #[test]
+    fn a_proxied_session_is_the_clients_and_starts_with_the_bytes_past_the_header() {
+        let now = Instant::now();
+        let server = ServerState::new(Config::new(), now);
+        let (proxy, local) = (
+            "10.0.0.1:4000".parse().unwrap(),
+            "10.0.0.2:21".parse().unwrap(),
+        );
+        let client = "203.0.113.7:5000".parse().unwrap();
+        let mut session =
+            server.proxied_session(proxy, local, (Some(client), b"NOOP\r\n".to_vec()), now);
+        assert_eq!(session.peer(), client);
+        let said: Vec<u8> = std::iter::from_fn(|| session.poll_output())
+            .filter_map(|o| match o {
+                Output::Send(b) => Some(b.to_vec()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert!(
+            said.starts_with(b"220") && said.ends_with(b"200 NOOP ok\r\n"),
+            "{said:?}"
+        );
+        let unproxied = server.proxied_session(proxy, local, Default::default(), now);
+        assert_eq!(unproxied.peer(), proxy);
+    }
+
+    #[test]
+    fn a_session_is_told_of_a_requested_shutdown_once() {
+        let now = Instant::now();
+        let server = ServerState::new(Config::new(), now);
+        let (peer, local) = (
+            "127.0.0.1:5000".parse().unwrap(),
+            "127.0.0.1:21".parse().unwrap(),
+        );
+        let mut session = server.session(peer, local, now);
+        let stopping = Stopping::default();
+        assert!(!stopping.tell(&mut session, now), "nothing requested");
+        assert!(!session.is_shutting_down());
+        stopping.request(now, Duration::from_secs(5));
+        assert!(stopping.tell(&mut session, now));
+        assert!(session.is_shutting_down());
+        assert!(!stopping.tell(&mut session, now), "told already");
     }
 
     #[test]

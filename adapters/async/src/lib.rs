@@ -52,9 +52,12 @@
 //! drops the upload instead). While bytes move, the transfer counts them into the
 //! core's `Transfer::progress` (one atomic add per block), which the session reads when
 //! its deadline fires, so its stall timeout ends a transfer whose peer stopped reading
-//! or writing. What to open, `TYPE A` conversion and the speed limits' pace come from
-//! the core too (`Transfer::file`, `Transfer::flow`), and `server::Held` keeps the
-//! passive listener, the running transfer and the upload waiting for its commit.
+//! or writing. What to open and how its bytes move come from
+//! [`sansftp_storage::Plan`] (sendfile, splice, the buffers, bytes in memory; opened
+//! inline or on the pool as [`sansftp_storage::opens_inline`] says), `TYPE A`
+//! conversion and the speed limits' pace from the core (`Transfer::flow`), and
+//! `server::Held` keeps the passive listener, the running transfer and the upload
+//! waiting for its commit (`Held::act` does the outputs that need no IO).
 //!
 //! Data moves in 512 KiB blocks (16 KiB under a speed limit) through two buffers per
 //! transfer that travel to the thread pool and back, so the pool reads or writes one
@@ -129,15 +132,11 @@ mod conn;
 mod net;
 mod proxy;
 mod running;
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod sendfile;
 mod server;
 mod session;
 mod shards;
 mod shared;
 mod shutdown;
-#[cfg(target_os = "linux")]
-mod splice;
 mod throttles;
 mod transfer;
 

@@ -14,9 +14,9 @@ use async_io::Async;
 /// always asks for 128), non-blocking; `SO_REUSEADDR` as std sets it, so that a port
 /// with old connections in TIME_WAIT can listen again.
 pub(crate) fn listen(addr: SocketAddr, backlog: u32) -> io::Result<Async<TcpListener>> {
-    let backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
+        let backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
         use rustix::net::{AddressFamily, SocketFlags, SocketType, sockopt};
         let family = match addr {
             SocketAddr::V4(_) => AddressFamily::INET,
@@ -31,13 +31,7 @@ pub(crate) fn listen(addr: SocketAddr, backlog: u32) -> io::Result<Async<TcpList
     }
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     {
-        use socket2::{Domain, Socket, Type};
-        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-        #[cfg(unix)]
-        socket.set_reuse_address(true)?;
-        socket.bind(&addr.into())?;
-        socket.listen(backlog)?;
-        Async::new(socket.into())
+        Async::new(sansftp_storage::net::listen(addr, backlog)?)
     }
 }
 

@@ -205,18 +205,15 @@ impl Builder {
     /// [`Error::Io`] naming the address; also for TLS asked for without
     /// [`tls`](Builder::tls)).
     pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
-        let server = ServerState::with_tls(
-            self.config,
-            Instant::now(),
-            self.tls.is_some(),
-            self.implicit_tls,
-        )?;
+        let (config, certificate, implicit) = (self.config, self.tls.is_some(), self.implicit_tls);
         let storage = self.storage;
-        {
-            let storage = Arc::clone(&storage);
-            let users = server.config.users.clone();
-            unblock(move || users.iter().try_for_each(|u| storage.check_root(u))).await?;
-        }
+        let check = Arc::clone(&storage);
+        let server = unblock(move || {
+            ServerState::prepare(config, Instant::now(), certificate, implicit, |u| {
+                check.check_root(u)
+            })
+        })
+        .await?;
         let addrs = addr.to_socket_addrs().map_err(|e| {
             io::Error::new(e.kind(), format!("cannot resolve the listen address: {e}"))
         })?;

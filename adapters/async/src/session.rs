@@ -16,7 +16,7 @@ use blocking::unblock;
 use futures_lite::future::{self, FutureExt};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use log::Level;
-use sansftp::server::{DataEvent, Held, Output, Session};
+use sansftp::server::{DataEvent, Held, Left, Output, ProxiedConnection, Session};
 use sansftp_storage::WriteHandle;
 use sansftp_tls::SessionTls;
 
@@ -126,31 +126,24 @@ pub(crate) async fn serve(
     if let Err(e) = stream.get_ref().set_nodelay(true) {
         log::debug!("{peer}: cannot set TCP_NODELAY: {e}");
     }
-    set_oob_inline(stream.get_ref());
+    #[cfg(unix)]
+    sansftp_storage::net::keep_urgent_inline(stream.get_ref());
     log::info!("{peer}: connected");
     // Behind a proxy: its header says whose connection this is (the core decides).
-    let mut early = Vec::new();
+    let mut proxied = ProxiedConnection::default();
     if shared.server.config.proxy_protocol {
         let wait = shared.server.config.data_wait_timeout;
         match crate::proxy::read_header(&stream, wait).await {
-            Ok((source, rest)) => {
-                if let Some(client) = source {
-                    log::info!("{peer}: proxied for {client}");
-                    peer = client;
-                }
-                early = rest;
-            }
-            Err(e) => {
-                log::info!("{peer}: closed: {e}");
-                return;
-            }
+            Ok(header) => proxied = header,
+            Err(e) => return log::info!("{peer}: closed: {e}"),
+        }
+        if let Some(client) = proxied.0 {
+            log::info!("{peer}: proxied for {client}");
+            peer = client;
         }
     }
     let now = Instant::now();
-    let mut session = shared.server.session(peer, local, now);
-    if !early.is_empty() {
-        session.handle_control(&early, now);
-    }
+    let session = shared.server.proxied_session(peer, local, proxied, now);
     let tls = shared.tls.as_ref().and_then(|t| {
         t.session()
             .map_err(|e| log::warn!("{peer}: no TLS for this session: {e}"))
@@ -180,10 +173,14 @@ impl Driver {
                     return;
                 }
             }
-            if self.shared.shutdown.is_requested() && !self.session.is_shutting_down() {
-                // The session says 421 and closes once nothing runs; the server's
-                // deadline drops this future if a transfer outlasts it.
-                self.session.shutdown(Instant::now());
+            // The session says 421 and closes once nothing runs; the server's deadline
+            // drops this future if a transfer outlasts it.
+            if self
+                .shared
+                .shutdown
+                .stopping
+                .tell(&mut self.session, Instant::now())
+            {
                 continue;
             }
             let wake = self.wait(&mut buf).await;
@@ -198,16 +195,13 @@ impl Driver {
                 Wake::Timer => self.session.handle_timeout(now),
                 Wake::Shutdown => {}
                 Wake::Transfer(step) => {
-                    let Some((id, _)) = self.held.transfer() else {
-                        continue;
-                    };
-                    if let Some(rest) = step.rest {
-                        self.held.start(id, rest);
-                    }
-                    if let DataEvent::Failed(e) = &step.event {
+                    if let (Some((id, _)), DataEvent::Failed(e)) =
+                        (self.held.transfer(), &step.event)
+                    {
                         log::debug!("{}: transfer {id} failed: {e}", self.session.peer());
                     }
-                    self.held.report(&mut self.session, id, step.event, now);
+                    self.held
+                        .step(&mut self.session, step.event, step.rest, now);
                 }
             }
         }
@@ -283,6 +277,20 @@ impl Driver {
 
     /// Acts on one output; true when the connection must close now.
     async fn act(&mut self, out: Output) -> bool {
+        let out = match self.held.act(out, &self.shared.server.config) {
+            Left::Output(out) => out,
+            Left::Log(e) => {
+                let level = if e.is_warning() {
+                    Level::Warn
+                } else {
+                    Level::Info
+                };
+                log::log!(level, "{}: {e}", self.session.peer());
+                return false;
+            }
+            // Dropping the future closes its socket and drops its file uncommitted.
+            Left::Stop(..) | Left::Nothing => return false,
+        };
         match out {
             Output::Send(bytes) => {
                 if let Err(e) = self.write(&bytes).await {
@@ -315,7 +323,6 @@ impl Driver {
                     });
                 self.session.complete_passive(id, result, Instant::now());
             }
-            Output::ClosePassive => self.held.close_passive(),
             Output::SecureControl => {
                 let secured = match self.tls.as_ref().map(SessionTls::control) {
                     Some(config) => {
@@ -343,8 +350,6 @@ impl Driver {
                 }
                 Err(e) => self.session.data_failed(t.id, e, Instant::now()),
             },
-            // Dropping the future closes its socket and drops its file uncommitted.
-            Output::AbortTransfer { id } => drop(self.held.abort(id)),
             Output::CommitUpload { id } => {
                 if let Some(file) = self.held.commit(id) {
                     let result = unblock(move || file.commit()).await;
@@ -352,20 +357,6 @@ impl Driver {
                         log::warn!("{}: commit of upload {id} failed: {e}", self.session.peer());
                     }
                     self.session.upload_committed(id, result, Instant::now());
-                }
-            }
-            Output::Event(e) => {
-                let level = if e.is_warning() {
-                    Level::Warn
-                } else {
-                    Level::Info
-                };
-                log::log!(level, "{}: {e}", self.session.peer());
-            }
-            Output::Audit(a) => {
-                // The sink hands the record on without blocking (its contract).
-                if let Some(sink) = &self.shared.server.config.audit {
-                    sink.deliver(a);
                 }
             }
             Output::Close => return true,
@@ -412,17 +403,3 @@ impl Driver {
             .await
     }
 }
-
-/// Keeps TCP urgent data in the byte stream. RFC 959 clients send ABOR's Telnet "Synch"
-/// as urgent data, and Python's ftplib sends the whole `ABOR\r\n` that way: without
-/// this, Linux takes the urgent byte (the line's LF) out of the stream and the command
-/// never ends.
-#[cfg(unix)]
-fn set_oob_inline(stream: &TcpStream) {
-    if let Err(e) = rustix::net::sockopt::set_socket_oobinline(stream, true) {
-        log::debug!("SO_OOBINLINE: {e}");
-    }
-}
-
-#[cfg(not(unix))]
-fn set_oob_inline(_stream: &TcpStream) {}

@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 
 use sansftp::Error;
 use sansftp::server::bind_first;
-use sansftp::server::{Config, DEFAULT_BACKLOG, Output, ServerState, Session, Stopping};
-use sansftp_storage::Storage;
+use sansftp::server::{
+    Config, DEFAULT_BACKLOG, Output, ProxiedConnection, ServerState, Session, Stopping,
+};
+use sansftp_storage::{Storage, net};
 use sansftp_tls::ServerTls;
 
 use crate::msg::Msg;
@@ -154,7 +156,7 @@ impl Server {
             }
         };
         if !self.shared.server.config.proxy_protocol {
-            return begin_session(&self.shared, stream, peer, local, &[]);
+            return begin_session(&self.shared, stream, peer, local, Default::default());
         }
         // Behind a proxy: its header says whose connection this is. Read on a thread
         // of the pool, never on the accept thread.
@@ -162,12 +164,11 @@ impl Server {
         let spawned = self.shared.threads.spawn(Box::new(move || {
             let wait = shared.server.config.data_wait_timeout;
             match crate::proxy::read_header(&stream, wait) {
-                Ok((source, early)) => {
-                    let client = source.unwrap_or(peer);
-                    if source.is_some() {
+                Ok(proxied) => {
+                    if let Some(client) = proxied.0 {
                         log::info!("{peer}: proxied for {client}");
                     }
-                    begin_session(&shared, stream, client, local, &early);
+                    begin_session(&shared, stream, peer, local, proxied);
                 }
                 Err(e) => log::info!("{peer}: closed: {e}"),
             }
@@ -219,16 +220,15 @@ impl Builder {
     /// [`Error::PathIo`] naming it) and binds the control listener to `addr` (failing
     /// with [`Error::Io`] naming the address).
     pub fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
-        let server = ServerState::with_tls(
+        let (certificate, storage) = (self.tls.is_some(), &self.storage);
+        let server = ServerState::prepare(
             self.config,
             Instant::now(),
-            self.tls.is_some(),
+            certificate,
             self.implicit,
+            |u| storage.check_root(u),
         )?;
-        for user in &server.config.users {
-            self.storage.check_root(user)?;
-        }
-        let listener = bind_first(addr.to_socket_addrs()?, |a| listen(a, self.backlog))?;
+        let listener = bind_first(addr.to_socket_addrs()?, |a| net::listen(a, self.backlog))?;
         let local_addr = listener.local_addr()?;
         let config_users = self.users.is_none();
         let users = self
@@ -354,25 +354,22 @@ impl std::fmt::Debug for RunningServer {
     }
 }
 
-/// Writes a refused session's `421` and closes, on the accept thread: the reply is
-/// tiny, so the write does not block.
-/// Makes the session of a connection from `peer` (fed `early`, the bytes read past a
-/// PROXY header) and runs it on a thread of the pool.
+/// Makes the session of a connection from `peer` ([`ServerState::proxied_session`]:
+/// behind a proxy, the client its header named) and runs it on a thread of the pool.
 fn begin_session(
     shared: &Arc<Shared>,
     stream: TcpStream,
     peer: SocketAddr,
     local: SocketAddr,
-    early: &[u8],
+    proxied: ProxiedConnection,
 ) {
-    let now = Instant::now();
-    let mut session = shared.server.session(peer, local, now);
+    let session = shared
+        .server
+        .proxied_session(peer, local, proxied, Instant::now());
     if session.is_closed() {
         return refuse(session, stream);
     }
-    if !early.is_empty() {
-        session.handle_control(early, now);
-    }
+    let peer = session.peer();
     let id = shared.next_session.fetch_add(1, Ordering::Relaxed);
     // Registered here, not on the new thread, so a shutdown that starts now still
     // reaches it.
@@ -392,6 +389,8 @@ fn begin_session(
     }
 }
 
+/// Writes a refused session's `421` and closes, on the accept thread: the reply is
+/// tiny, so the write does not block.
 fn refuse(mut session: Session, mut stream: TcpStream) {
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
     let peer = session.peer();
@@ -404,17 +403,4 @@ fn refuse(mut session: Session, mut stream: TcpStream) {
         }
     }
     let _ = stream.shutdown(std::net::Shutdown::Both);
-}
-
-/// A listener on `addr` with room for `backlog` connections not yet accepted (std
-/// always asks for 128).
-fn listen(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-    // As std does: a restarted server may bind while old connections are in TIME_WAIT.
-    #[cfg(unix)]
-    socket.set_reuse_address(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
-    Ok(socket.into())
 }

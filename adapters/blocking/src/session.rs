@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use log::Level;
 use sansftp::server::TransferError;
-use sansftp::server::{DataConnection, DataEvent, Event, Held, Output, Session, Transfer};
+use sansftp::server::{DataConnection, DataEvent, Event, Held, Left, Output, Session, Transfer};
 use sansftp_storage::WriteHandle;
 use sansftp_tls::SessionTls;
 
@@ -49,7 +49,8 @@ pub(crate) fn run(shared: &Arc<Shared>, stream: TcpStream, session: Session, cha
     let peer = session.peer();
     log::info!("{peer}: session opened");
     let _ = stream.set_nodelay(true);
-    set_oob_inline(&stream);
+    #[cfg(unix)]
+    sansftp_storage::net::keep_urgent_inline(&stream);
     // A client that does not read its replies for the stall timeout is dropped.
     let _ = stream.set_write_timeout(shared.server.config.control_write_timeout());
     // This session's TLS state (its own resumption store and ticket key).
@@ -225,6 +226,15 @@ impl Conn {
     }
 
     fn act_on(&mut self, output: Output) {
+        let output = match self.held.act(output, &self.shared.server.config) {
+            Left::Output(output) => output,
+            Left::Log(event) => return self.event(event),
+            Left::Stop(id, control) => {
+                log::debug!("{}: transfer {id} aborted", self.peer);
+                return control.abort();
+            }
+            Left::Nothing => return,
+        };
         match output {
             Output::Send(bytes) => {
                 if let Err(e) = self.tls.write(&self.control, &bytes) {
@@ -263,14 +273,7 @@ impl Conn {
                     });
                 self.session.complete_passive(id, result, Instant::now());
             }
-            Output::ClosePassive => self.held.close_passive(),
             Output::Transfer(t) => self.start_transfer(t),
-            Output::AbortTransfer { id } => {
-                if let Some(control) = self.held.abort(id) {
-                    log::debug!("{}: transfer {id} aborted", self.peer);
-                    control.abort();
-                }
-            }
             Output::CommitUpload { id } => {
                 if let Some(file) = self.held.commit(id) {
                     let result = file.commit();
@@ -278,13 +281,6 @@ impl Conn {
                         log::warn!("{}: commit of upload {id} failed: {e}", self.peer);
                     }
                     self.session.upload_committed(id, result, Instant::now());
-                }
-            }
-            Output::Event(event) => self.event(event),
-            Output::Audit(a) => {
-                // The sink hands the record on without blocking (its contract).
-                if let Some(sink) = &self.shared.server.config.audit {
-                    sink.deliver(a);
                 }
             }
             Output::SecureControl => {
@@ -472,16 +468,3 @@ fn spawn_reader(
         }
     }))
 }
-
-/// Keeps TCP urgent data in the byte stream. RFC 959 clients send ABOR's Telnet "Synch"
-/// as urgent data, and Python's ftplib sends the whole `ABOR\r\n` that way: without
-/// this, Linux takes the urgent byte (the line's LF) out of the stream.
-#[cfg(unix)]
-fn set_oob_inline(stream: &TcpStream) {
-    if let Err(e) = rustix::net::sockopt::set_socket_oobinline(stream, true) {
-        log::debug!("SO_OOBINLINE: {e}");
-    }
-}
-
-#[cfg(not(unix))]
-fn set_oob_inline(_stream: &TcpStream) {}

@@ -10,8 +10,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sansftp::server::{DataConnection, DataEvent, Flow, Transfer, TransferError, TransferFile};
-use sansftp_storage::{ReadHandle, Storage, WriteHandle, storage_error};
+use sansftp::server::{DataConnection, DataEvent, Flow, Transfer, TransferError};
+use sansftp_storage::{Plan, Storage, WriteHandle, storage_error};
 use sansftp_tls::rustls::{ServerConfig, ServerConnection};
 
 use crate::msg::Msg;
@@ -156,18 +156,10 @@ fn run(job: Job) -> Option<(Sender<Msg>, Msg)> {
         return None;
     }
     let event = match result {
-        Ok((bytes, None)) => DataEvent::Done(bytes),
-        Ok((bytes, Some(upload))) => DataEvent::Received { bytes, upload },
+        Ok((bytes, upload)) => DataEvent::ended(Ok(upload), bytes),
         Err(error) => DataEvent::Failed(error),
     };
     Some((job.tx, Msg::Data { id, event }))
-}
-
-/// The file side of a transfer, opened before the data connection.
-enum Endpoint {
-    Read(ReadHandle),
-    Write(WriteHandle),
-    Bytes(bytes::Bytes),
 }
 
 /// The copy loop's failure, by side, so the caller can tell a storage error from a
@@ -177,20 +169,32 @@ enum PumpError {
     Write(io::Error),
 }
 
+impl PumpError {
+    /// A download's: the file is read, the socket written.
+    fn download(self) -> TransferError {
+        match self {
+            PumpError::Read(e) => storage_error(&e).into(),
+            PumpError::Write(e) => broken(e),
+        }
+    }
+
+    /// An upload's: the socket is read (under TLS an end without `close_notify` is a
+    /// truncation), the file written.
+    fn upload(self) -> TransferError {
+        match self {
+            PumpError::Read(e) => sansftp_tls::read_error(e),
+            PumpError::Write(e) => storage_error(&e).into(),
+        }
+    }
+}
+
 impl Job {
     /// Runs the transfer: the bytes moved, and for an upload its file, flushed but not
     /// committed.
     fn execute(&self) -> Result<(u64, Option<WriteHandle>), TransferError> {
         let t = &self.transfer;
-        let endpoint = match t.file() {
-            TransferFile::Read { path, offset } => {
-                Endpoint::Read(self.storage.open_read(&t.user, path, offset)?)
-            }
-            TransferFile::Write { path, mode } => {
-                Endpoint::Write(self.storage.open_write(&t.user, path, mode)?)
-            }
-            TransferFile::Send(bytes) => Endpoint::Bytes(bytes.clone()),
-        };
+        // On this transfer's own thread: a slow storage's file may be spliced into.
+        let plan = Plan::open(&*self.storage, t, true)?;
         let (socket, peer) = self.connect()?;
         if !self.control.connected(&socket) {
             return Err(TransferError::Broken("aborted".into()));
@@ -202,15 +206,23 @@ impl Job {
             None => DataSocket::Plain(socket),
         };
         let mut flow = t.flow();
-        match endpoint {
-            Endpoint::Read(file) => self.download(file, &mut socket, &mut flow)?,
-            Endpoint::Bytes(bytes) => self.send_bytes(&bytes, &mut socket, &mut flow)?,
-            Endpoint::Write(file) => {
-                let file = self.upload(&mut socket, file, &mut flow)?;
-                // Ours after the client's close_notify: the end is clean both ways.
-                let _ = socket.close_write();
-                return Ok((flow.total(), Some(file)));
-            }
+        let upload = match plan {
+            Plan::Send(bytes) => self
+                .send_bytes(&bytes, &mut socket, &mut flow)
+                .map(|()| None),
+            #[cfg(target_os = "linux")]
+            Plan::SendFile(file) => self.send_file(file, &mut socket, &mut flow).map(|()| None),
+            Plan::Read(mut file) => (self.pump(&mut file, &mut socket, &mut flow, false))
+                .map_err(PumpError::download)
+                .map(|()| None),
+            #[cfg(target_os = "linux")]
+            Plan::Splice(file) => self.upload(&mut socket, file, &mut flow, true).map(Some),
+            Plan::Receive(file) => self.upload(&mut socket, file, &mut flow, false).map(Some),
+        }?;
+        if let Some(file) = upload {
+            // Ours after the client's close_notify: the end is clean both ways.
+            let _ = socket.close_write();
+            return Ok((flow.total(), Some(file)));
         }
         socket.close_write().map_err(broken)?;
         socket.drain(t.tls.map_or(Duration::ZERO, |t| t.close_wait));
@@ -226,15 +238,17 @@ impl Job {
     ) -> Result<Socket, TransferError> {
         let conn =
             ServerConnection::new(Arc::clone(config)).map_err(|e| broken(io::Error::other(e)))?;
-        let socket = crate::tls::handshake(conn, socket)
-            .map_err(|e| TransferError::Broken(format!("TLS handshake failed: {e}")))?;
-        let socket = DataSocket::Tls(Box::new(socket));
-        let resumed = socket.tls().is_some_and(|c| sansftp_tls::resumed(c));
-        let event = DataEvent::Secured { resumed };
+        let socket = crate::tls::handshake(conn, socket).map(|s| DataSocket::Tls(Box::new(s)));
+        let resumed = |s: &Socket| s.tls().is_some_and(|c| sansftp_tls::resumed(c));
+        let event = DataEvent::secured(socket.as_ref().map(resumed));
+        if let DataEvent::Failed(e) = event {
+            return Err(e);
+        }
         let _ = self.tx.send(Msg::Data {
             id: self.transfer.id,
             event,
         });
+        let socket = socket.map_err(broken)?;
         if !self.control.wait_released() {
             return Err(TransferError::Broken("aborted".into()));
         }
@@ -272,13 +286,18 @@ impl Job {
         }
     }
 
-    /// Sends bytes from memory, a [`BUFFER`] at a time so the progress is counted.
+    /// Sends bytes from memory, a [`BUFFER`] at a time so the progress is counted;
+    /// `TYPE A` or under a speed limit through [`pump`](Job::pump).
     fn send_bytes(
         &self,
         bytes: &[u8],
         socket: &mut Socket,
         flow: &mut Flow,
     ) -> Result<(), TransferError> {
+        if !flow.is_plain() {
+            let mut bytes = bytes;
+            return (self.pump(&mut bytes, socket, flow, false)).map_err(PumpError::download);
+        }
         for block in bytes.chunks(BUFFER) {
             socket.write_all(block).map_err(broken)?;
             flow.moved(block.len(), Instant::now());
@@ -286,64 +305,53 @@ impl Job {
         Ok(())
     }
 
-    /// Under TLS every byte goes through rustls: no sendfile.
-    fn download(
+    /// Sends a local file with sendfile(2) ([`sansftp_storage::sendfile`]), within the
+    /// speed limits; a file system without it through [`pump`](Job::pump).
+    #[cfg(target_os = "linux")]
+    fn send_file(
         &self,
-        file: ReadHandle,
+        mut file: std::fs::File,
         socket: &mut Socket,
         flow: &mut Flow,
     ) -> Result<(), TransferError> {
-        let from_file = |e| match e {
-            PumpError::Read(e) => storage_error(&e).into(),
-            PumpError::Write(e) => broken(e),
-        };
-        let plain = flow.is_plain() && socket.tls().is_none();
-        match file {
-            ReadHandle::File(mut f) if plain => match send_file(&mut f, socket.tcp(), flow) {
-                Ok(()) => Ok(()),
-                // No sendfile for this file (or platform): copy it by hand.
-                Err(SendFileError::Unsupported) => {
-                    self.pump(&mut f, socket, flow, false).map_err(from_file)
+        use sansftp_storage::sendfile::{SendFile, SendFileError, Sent};
+        if socket.tls().is_none() {
+            let mut send = SendFile::new(&file, flow, BUFFER);
+            loop {
+                let Some(want) = self.allowance(flow, send.want()) else {
+                    return Ok(());
+                };
+                match send.sent(send.send(socket.tcp(), want), flow) {
+                    Ok(Sent::More | Sent::Yield) => {}
+                    Ok(Sent::End) => return Ok(()),
+                    // Nothing was sent and the file's position is unchanged.
+                    Err(SendFileError::Unsupported) => break,
+                    Err(SendFileError::Failed(e)) => return Err(e),
                 }
-                Err(SendFileError::Io(e)) => Err(broken(e)),
-            },
-            ReadHandle::Memory(cursor) if plain => {
-                let start = usize::try_from(cursor.position()).unwrap_or(usize::MAX);
-                let bytes = cursor.into_inner();
-                let rest = bytes.get(start..).unwrap_or_default();
-                self.send_bytes(rest, socket, flow)
             }
-            mut file => self.pump(&mut file, socket, flow, false).map_err(from_file),
         }
+        (self.pump(&mut file, socket, flow, false)).map_err(PumpError::download)
     }
 
     /// Receives an upload until the client closes the data connection. The file is not
     /// committed here: a killed client's kernel also ends the data connection cleanly,
     /// so the session decides ([`Output::CommitUpload`](sansftp::server::Output::CommitUpload)).
     /// Under TLS, an end without the client's close_notify is a truncation.
+    /// With `splice`, a local file takes the bytes by splice(2) as long as it can.
     fn upload(
         &self,
         socket: &mut Socket,
         mut file: WriteHandle,
         flow: &mut Flow,
+        splice: bool,
     ) -> Result<WriteHandle, TransferError> {
-        let tls = socket.tls().is_some();
         let spliced = match file.file() {
-            Some(f) if flow.is_plain() && !tls => splice(f, socket.tcp(), flow),
-            _ => Ok(false),
+            Some(f) if splice && socket.tls().is_none() => splice_into(f, socket.tcp(), flow)?,
+            _ => false,
         };
-        spliced
-            .and_then(|done| match done {
-                true => Ok(()),
-                false => self.pump(socket, &mut file, flow, true),
-            })
-            .map_err(|e| match e {
-                PumpError::Read(e) if tls && sansftp_tls::is_truncation(&e) => {
-                    TransferError::Truncated
-                }
-                PumpError::Read(e) => broken(e),
-                PumpError::Write(e) => storage_error(&e).into(),
-            })?;
+        if !spliced {
+            (self.pump(socket, &mut file, flow, true)).map_err(PumpError::upload)?;
+        }
         // An ABOR shuts the socket down, which reads as end of file: never commit then.
         if self.control.is_aborted() {
             return Err(TransferError::Broken("aborted".into()));
@@ -402,74 +410,32 @@ impl Job {
 /// socket reached its end; false when the file takes no spliced data (everything read
 /// so far is in it): copy the rest by hand.
 #[cfg(target_os = "linux")]
-fn splice(
+fn splice_into(
     file: &mut std::fs::File,
     socket: &TcpStream,
     flow: &mut Flow,
-) -> Result<bool, PumpError> {
-    use sansftp_storage::splice::{Drained, SpliceInto};
-    let Some(pipe) = SpliceInto::new(file) else {
+) -> Result<bool, TransferError> {
+    use sansftp_storage::splice::{SpliceInto, Spliced};
+    let Some(mut pipe) = SpliceInto::new(file) else {
         return Ok(false);
     };
     loop {
-        let n = pipe.fill(socket).map_err(PumpError::Read)?;
-        if n == 0 {
-            return Ok(true);
-        }
-        let drained = pipe.drain(file, n).map_err(PumpError::Write)?;
-        flow.moved(n, Instant::now());
-        if drained == Drained::Copied {
-            return Ok(false);
+        let filled = pipe.fill(socket);
+        match pipe.land(file, filled, flow)? {
+            Spliced::More | Spliced::Yield => {}
+            Spliced::End => return Ok(true),
+            Spliced::Copied => return Ok(false),
         }
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn splice(
+fn splice_into(
     _file: &mut std::fs::File,
     _socket: &TcpStream,
     _flow: &mut Flow,
-) -> Result<bool, PumpError> {
+) -> Result<bool, TransferError> {
     Ok(false)
-}
-
-enum SendFileError {
-    /// Nothing was sent: use another way.
-    Unsupported,
-    Io(io::Error),
-}
-
-/// Sends the rest of `file` (from its current position, the REST offset) with
-/// sendfile(2): the kernel moves the bytes, none pass through this process.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn send_file(
-    file: &mut std::fs::File,
-    socket: &TcpStream,
-    flow: &mut Flow,
-) -> Result<(), SendFileError> {
-    use rustix::io::Errno;
-    // A few MiB per call, so the progress is counted while a large file goes out.
-    const CHUNK: usize = 4 << 20;
-    loop {
-        match rustix::fs::sendfile(socket, &*file, None, CHUNK) {
-            Ok(0) => return Ok(()),
-            Ok(n) => flow.moved(n, Instant::now()),
-            Err(Errno::INTR) => {}
-            Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) if flow.total() == 0 => {
-                return Err(SendFileError::Unsupported);
-            }
-            Err(e) => return Err(SendFileError::Io(e.into())),
-        }
-    }
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn send_file(
-    _file: &mut std::fs::File,
-    _socket: &TcpStream,
-    _flow: &mut Flow,
-) -> Result<(), SendFileError> {
-    Err(SendFileError::Unsupported)
 }
 
 fn broken(e: io::Error) -> TransferError {

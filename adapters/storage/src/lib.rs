@@ -1,4 +1,5 @@
-//! Storage backends for sansftp servers, shared by the async and the blocking adapter.
+//! Storage backends for sansftp servers, shared by the server adapters (async,
+//! blocking, tokio), and what those adapters share about moving a transfer's file.
 //!
 //! The sans-IO [`Session`](sansftp::server::Session) asks for storage work with
 //! [`Output::Storage`](sansftp::server::Output::Storage) and
@@ -22,6 +23,16 @@
 //! The trait is synchronous: the blocking adapter calls it on the session's thread, the
 //! async adapter on a thread pool (`blocking::unblock`), except the opens of a storage
 //! that says they are quick ([`Storage::opens_quickly`]), which it calls inline.
+//!
+//! # Moving a transfer's file
+//!
+//! On [`Output::Transfer`](sansftp::server::Output::Transfer) an adapter opens the file
+//! with [`Plan::open`] (on the thread at hand when [`opens_inline`] says so, else on a
+//! pool), before touching the network, and moves the bytes the way the [`Plan`] says:
+//! bytes in memory, its buffers, or on Linux `sendfile(2)` ([`sendfile::SendFile`]) and
+//! `splice(2)` ([`splice::SpliceInto`]), which count what they move, classify their
+//! errors and say when an executor should yield. The adapter keeps only its way of
+//! waiting for a socket and of running a call on a pool.
 //!
 //! Other backends live in their own crates (`sansftp-objectstore`: S3 and compatible
 //! servers); any crate can write one (below).
@@ -145,12 +156,17 @@ mod hash;
 mod leftovers;
 mod local;
 mod memory;
+pub mod net;
+mod plan;
+#[cfg(target_os = "linux")]
+pub mod sendfile;
 #[cfg(target_os = "linux")]
 pub mod splice;
 
 pub use hash::hash_file;
 pub use local::{LocalFs, UploadMode};
 pub use memory::MemoryFs;
+pub use plan::{Plan, opens_inline};
 /// How [`Storage::open_write`] opens a file: the core decides it from the session's
 /// [`TransferKind::Store`](sansftp::server::TransferKind::Store)
 /// ([`Transfer::file`](sansftp::server::Transfer::file)).
@@ -388,6 +404,22 @@ impl ReadHandle {
     pub fn stream(reader: impl Read + Send + 'static) -> ReadHandle {
         ReadHandle::Stream(Box::new(reader))
     }
+
+    /// Reads until `buf` is full or the file ends, and says how many bytes came: fewer
+    /// than `buf` holds only at the end. For an adapter that carries each block to a
+    /// thread pool and back: fewer, larger blocks mean fewer trips.
+    pub fn read_full(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(filled)
+    }
 }
 
 impl Read for ReadHandle {
@@ -473,4 +505,34 @@ pub trait Upload: Write + Send {
 /// Maps an I/O error to the [`StorageError`] the session turns into a reply code.
 pub fn storage_error(err: &io::Error) -> StorageError {
     StorageError::from_io_kind(err.kind(), err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that gives at most 3 bytes a call, and is interrupted once.
+    struct Trickle(io::Cursor<Vec<u8>>, bool);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if !self.1 {
+                self.1 = true;
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(3);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn whole_blocks_are_read_and_only_the_last_is_short() {
+        let mut r = ReadHandle::stream(Trickle(io::Cursor::new((0..10).collect()), false));
+        let mut buf = [0u8; 8];
+        assert_eq!(r.read_full(&mut buf).unwrap(), 8);
+        assert_eq!(buf, [0, 1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(r.read_full(&mut buf).unwrap(), 2, "the end");
+        assert_eq!(buf[..2], [8, 9]);
+        assert_eq!(r.read_full(&mut buf).unwrap(), 0);
+    }
 }

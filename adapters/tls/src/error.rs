@@ -69,6 +69,18 @@ pub fn is_truncation(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::UnexpectedEof
 }
 
+/// The [`TransferError`](sansftp::server::TransferError) of a failed read on an
+/// upload's data connection: a truncation ([`is_truncation`]) is
+/// `TransferError::Truncated` (the upload is never committed), the rest a broken
+/// connection.
+pub fn read_error(e: std::io::Error) -> sansftp::server::TransferError {
+    if is_truncation(&e) {
+        sansftp::server::TransferError::Truncated
+    } else {
+        sansftp::server::TransferError::Broken(e.to_string())
+    }
+}
+
 fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
     if let Some(e) = e.downcast_ref::<rustls::Error>() {
         return Some(e);

@@ -32,7 +32,7 @@ mod server;
 pub mod testing;
 
 pub use client::{ClientTls, ClientTlsBuilder};
-pub use error::{TlsError, UNTRUSTED, handshake_failed, is_truncation};
+pub use error::{TlsError, UNTRUSTED, handshake_failed, is_truncation, read_error};
 pub use server::{ServerTls, SessionTls, resumed};
 
 pub use rustls;

@@ -32,22 +32,24 @@
 //! ([`Session::poll_timeout`](sansftp::server::Session::poll_timeout)) or shutdown.
 //!
 //! A transfer is a future of its own, polled by its session's loop beside the control
-//! connection: it opens the file (inline when
-//! [`Storage::opens_quickly`], otherwise on `spawn_blocking`; a failure answers `550`
-//! before any connection is touched), accepts on the passive listener (only from the
-//! client's host) or connects for `PORT`/`EPRT`, reports that, then moves the bytes.
-//! `ABOR`, the data-connection timeout and the shutdown deadline drop it, which closes
-//! its socket and discards an uncommitted upload; an upload is committed only when the
-//! session says so (`Output::CommitUpload`). What to open, `TYPE A` conversion, the
-//! speed limits' pace and the byte count come from the core (`Transfer::file`,
-//! `Transfer::flow`), and `server::Held` keeps the passive listener, the running
-//! transfer and the upload waiting for its commit.
+//! connection: it opens the file ([`sansftp_storage::Plan::open`]: inline when
+//! [`sansftp_storage::opens_inline`] says so, otherwise on `spawn_blocking`; a failure
+//! answers `550` before any connection is touched), accepts on the passive listener
+//! (only from the client's host) or connects for `PORT`/`EPRT`, reports that, then
+//! moves the bytes the way the plan says. `ABOR`, the data-connection timeout and the
+//! shutdown deadline drop it, which closes its socket and discards an uncommitted
+//! upload; an upload is committed only when the session says so
+//! (`Output::CommitUpload`). `TYPE A` conversion, the speed limits' pace and the byte
+//! count come from the core (`Transfer::flow`), and `server::Held` keeps the passive
+//! listener, the running transfer and the upload waiting for its commit (`Held::act`
+//! does the outputs that need no IO).
 //!
 //! Data moves in 512 KiB blocks (smaller under a speed limit) through two buffers per
 //! transfer that travel to the blocking pool and back. On Linux a binary download of
-//! a file on disk goes by `sendfile(2)` and a binary upload into a local file by
-//! `splice(2)` (socket -> pipe -> file, [`sansftp_storage::splice`]), both on the
-//! session's worker through `TcpStream::try_io`, without a copy through this process.
+//! a file on disk goes by `sendfile(2)` ([`sansftp_storage::sendfile`]) and a binary
+//! upload into a local file by `splice(2)` (socket -> pipe -> file,
+//! [`sansftp_storage::splice`]), both on the session's worker through
+//! `TcpStream::try_io`, without a copy through this process.
 //!
 //! Control sockets get `TCP_NODELAY` and, on Unix, `SO_OOBINLINE` (clients such as
 //! Python's `ftplib` send `ABOR` as TCP urgent data). The control listener's backlog
@@ -70,14 +72,10 @@
 mod auth;
 mod conn;
 mod proxy;
-#[cfg(target_os = "linux")]
-mod sendfile;
 mod server;
 mod session;
 mod shared;
 mod shutdown;
-#[cfg(target_os = "linux")]
-mod splice;
 mod transfer;
 mod wait;
 

@@ -173,18 +173,15 @@ impl Builder {
     /// [`Error::Io`] naming the address; also for TLS asked for without
     /// [`tls`](Builder::tls)). Must be awaited inside a tokio runtime.
     pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server, Error> {
-        let server = ServerState::with_tls(
-            self.config,
-            Instant::now(),
-            self.tls.is_some(),
-            self.implicit_tls,
-        )?;
+        let (config, certificate, implicit) = (self.config, self.tls.is_some(), self.implicit_tls);
         let storage = self.storage;
-        {
-            let storage = Arc::clone(&storage);
-            let users = server.config.users.clone();
-            unblock(move || users.iter().try_for_each(|u| storage.check_root(u))).await?;
-        }
+        let check = Arc::clone(&storage);
+        let server = unblock(move || {
+            ServerState::prepare(config, Instant::now(), certificate, implicit, |u| {
+                check.check_root(u)
+            })
+        })
+        .await?;
         let addrs = addr.to_socket_addrs().map_err(|e| {
             io::Error::new(e.kind(), format!("cannot resolve the listen address: {e}"))
         })?;
@@ -224,15 +221,9 @@ impl std::fmt::Debug for Builder {
     }
 }
 
-/// A listener on `addr` with room for `backlog` connections not yet accepted.
+/// A non-blocking listener on `addr` ([`sansftp_storage::net::listen`]).
 fn listen(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-    // As std does: a restarted server may bind while old connections are in TIME_WAIT.
-    #[cfg(unix)]
-    socket.set_reuse_address(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
-    socket.set_nonblocking(true)?;
-    TcpListener::from_std(socket.into())
+    let listener = sansftp_storage::net::listen(addr, backlog)?;
+    listener.set_nonblocking(true)?;
+    TcpListener::from_std(listener)
 }

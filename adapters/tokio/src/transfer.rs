@@ -7,22 +7,32 @@
 //! handle goes back to the driver ([`DataEvent::Received`]), which commits it only when
 //! the session says so.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[cfg(target_os = "linux")]
+use std::fs::File;
+
 use bytes::Bytes;
-use sansftp::server::TransferFile;
 use sansftp::server::{DataConnection, DataEvent, Flow, StorageError, Transfer, TransferError};
-use sansftp_storage::{ReadHandle, WriteHandle, storage_error};
-use sansftp_tls::SessionTls;
+#[cfg(target_os = "linux")]
+use sansftp_storage::sendfile::{SendFile, SendFileError, Sent};
+#[cfg(target_os = "linux")]
+use sansftp_storage::splice::{SpliceInto, Spliced};
+use sansftp_storage::{Plan, ReadHandle, WriteHandle, opens_inline, storage_error};
+use sansftp_tls::{SessionTls, read_error};
+#[cfg(target_os = "linux")]
+use tokio::io::Interest;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 use crate::auth::BoxFuture;
 use crate::conn::Conn;
+#[cfg(target_os = "linux")]
+use crate::conn::when_ready;
 use crate::shared::Shared;
 use crate::wait::{BLOCK, pace, unblock};
 
@@ -31,18 +41,6 @@ use crate::wait::{BLOCK, pace, unblock};
 pub(crate) struct Step {
     pub(crate) event: DataEvent<WriteHandle>,
     pub(crate) rest: Option<BoxFuture<'static, Step>>,
-}
-
-/// What the transfer reads from or writes to.
-enum Io {
-    Memory(Bytes),
-    Read(ReadHandle),
-    /// `quick`: the storage's calls are quick, so a local file it hands out may be
-    /// spliced into on the worker thread.
-    Write {
-        w: WriteHandle,
-        quick: bool,
-    },
 }
 
 /// Builds the transfer's future. A passive `connection` borrows the session's
@@ -57,8 +55,8 @@ pub(crate) fn start(
 ) -> BoxFuture<'static, Step> {
     Box::pin(async move {
         // The file first: a missing file must answer 550 without touching the network.
-        let io = match open(&shared, &t).await {
-            Ok(io) => io,
+        let plan = match open(&shared, &t).await {
+            Ok(plan) => plan,
             Err(error) => return end(DataEvent::Failed(TransferError::Storage(error))),
         };
         let (sock, peer) = match connect(&t, connection).await {
@@ -67,22 +65,18 @@ pub(crate) fn start(
         };
         let (mut sock, flow) = (Conn::Plain(sock), t.flow());
         let rest: BoxFuture<'static, Step> = match t.tls {
-            None => Box::pin(run(io, sock, flow, Duration::ZERO)),
+            None => Box::pin(run(plan, sock, flow, Duration::ZERO)),
             Some(data) => Box::pin(async move {
                 let handshake = match tls {
-                    Some(tls) => sock.accept(tls.data(&data)).await,
+                    Some(tls) => sock.accept(tls.data(&data)).await.map(|()| sock.resumed()),
                     None => Err(io::Error::other("no TLS configuration")),
                 };
-                if let Err(e) = handshake {
-                    let text = format!("TLS handshake failed: {e}");
-                    return end(DataEvent::Failed(TransferError::Broken(text)));
-                }
-                Step {
-                    event: DataEvent::Secured {
-                        resumed: sock.resumed(),
-                    },
-                    rest: Some(Box::pin(run(io, sock, flow, data.close_wait))),
-                }
+                let event = DataEvent::secured(handshake);
+                let secured = matches!(event, DataEvent::Secured { .. });
+                let rest = secured.then(|| {
+                    Box::pin(run(plan, sock, flow, data.close_wait)) as BoxFuture<'static, Step>
+                });
+                Step { event, rest }
             }),
         };
         Step {
@@ -96,80 +90,36 @@ fn end(event: DataEvent<WriteHandle>) -> Step {
     Step { event, rest: None }
 }
 
-/// Moves the bytes; `close_wait` bounds the wait for the client's `close_notify`.
-async fn run(io: Io, mut sock: Conn, mut flow: Flow, close_wait: Duration) -> Step {
+/// Moves the bytes the way the plan says; `close_wait` bounds the wait for the
+/// client's `close_notify`.
+async fn run(plan: Plan, mut sock: Conn, mut flow: Flow, close_wait: Duration) -> Step {
     let (sock, flow) = (&mut sock, &mut flow);
-    let sent = match io {
-        Io::Write { w, quick } => {
-            return end(match receive(w, quick, sock, flow, close_wait).await {
-                Ok(upload) => DataEvent::Received {
-                    bytes: flow.total(),
-                    upload,
-                },
-                Err(e) => DataEvent::Failed(e),
-            });
-        }
-        Io::Memory(b) => send_memory(b, sock, flow).await,
-        Io::Read(r) => send_file(r, sock, flow).await,
+    let moved = match plan {
+        #[cfg(target_os = "linux")]
+        Plan::Splice(w) => splice(w, sock, flow, close_wait).await.map(Some),
+        Plan::Receive(w) => receive(w, sock, flow, close_wait).await.map(Some),
+        Plan::Send(b) => send_memory(b, sock, flow).await.map(|()| None),
+        #[cfg(target_os = "linux")]
+        Plan::SendFile(f) => send_file(f, sock, flow).await.map(|()| None),
+        Plan::Read(r) => send_reader(r, sock, flow).await.map(|()| None),
     };
-    let sent = match sent {
-        Ok(()) => sock.finish(close_wait).await.map_err(broken),
-        Err(e) => Err(e),
+    let moved = match moved {
+        // A download's bytes are all out: ours `close_notify`, the FIN. An upload's
+        // file goes to the session driver, uncommitted.
+        Ok(None) => sock.finish(close_wait).await.map(|()| None).map_err(broken),
+        other => other,
     };
-    end(match sent {
-        Ok(()) => DataEvent::Done(flow.total()),
-        Err(e) => DataEvent::Failed(e),
-    })
+    end(DataEvent::ended(moved, flow.total()))
 }
 
-/// Runs `f` (a storage open) inline when the storage says its opens are quick and
-/// `may_copy` is false (a resumed upload may copy the kept part first); otherwise on
-/// the blocking pool, so a slow storage never stalls a worker.
-async fn run_open<T: Send + 'static>(
-    shared: &Shared,
-    may_copy: bool,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    if !may_copy && shared.storage.opens_quickly() {
-        f()
-    } else {
-        unblock(f).await
+/// Opens the transfer's file ([`Plan::open`]): inline when [`opens_inline`] says so,
+/// otherwise on the blocking pool, so a slow storage never stalls a worker.
+async fn open(shared: &Shared, t: &Transfer) -> Result<Plan, StorageError> {
+    if opens_inline(&*shared.storage, t) {
+        return Plan::open(&*shared.storage, t, false);
     }
-}
-
-async fn open(shared: &Arc<Shared>, t: &Transfer) -> Result<Io, StorageError> {
-    let storage = Arc::clone(&shared.storage);
-    let user = Arc::clone(&t.user);
-    match t.file() {
-        TransferFile::Send(b) => Ok(Io::Memory(b.clone())),
-        TransferFile::Read { path, offset } => {
-            let path = path.clone();
-            let h = run_open(shared, false, move || {
-                storage.open_read(&user, &path, offset)
-            })
-            .await?;
-            Ok(match h {
-                // Bytes in memory go to the socket straight from their buffer.
-                ReadHandle::Memory(c) => {
-                    let pos = usize::try_from(c.position()).unwrap_or(usize::MAX);
-                    let b = c.into_inner();
-                    Io::Memory(b.slice(pos.min(b.len())..))
-                }
-                other => Io::Read(other),
-            })
-        }
-        TransferFile::Write { path, mode } => {
-            let path = path.clone();
-            let w = run_open(shared, mode.may_copy(), move || {
-                storage.open_write(&user, &path, mode)
-            })
-            .await?;
-            Ok(Io::Write {
-                w,
-                quick: shared.storage.opens_quickly(),
-            })
-        }
-    }
+    let (storage, t) = (Arc::clone(&shared.storage), t.clone());
+    unblock(move || Plan::open(&*storage, &t, false)).await
 }
 
 /// Accepts on the passive listener (only peers the transfer
@@ -202,15 +152,6 @@ fn storage(e: io::Error) -> TransferError {
     TransferError::Storage(storage_error(&e))
 }
 
-/// A read error; under TLS an end of file without `close_notify` is a truncation.
-fn read_error(e: io::Error) -> TransferError {
-    if sansftp_tls::is_truncation(&e) {
-        TransferError::Truncated
-    } else {
-        broken(e)
-    }
-}
-
 /// Writes one block (converted to CRLF for TYPE A), within the speed limits.
 async fn put(sock: &mut Conn, block: &[u8], flow: &mut Flow) -> Result<(), TransferError> {
     pace(flow, block.len()).await;
@@ -231,23 +172,28 @@ async fn send_memory(bytes: Bytes, sock: &mut Conn, flow: &mut Flow) -> Result<(
     Ok(())
 }
 
-/// Sends a file: a binary download of a file on disk with sendfile(2) on Linux;
-/// TYPE A, other handles, other platforms and TLS through [`send_reader`]'s buffers.
-async fn send_file(
-    reader: ReadHandle,
-    sock: &mut Conn,
-    flow: &mut Flow,
-) -> Result<(), TransferError> {
-    #[cfg(target_os = "linux")]
-    if let (ReadHandle::File(f), true, Some(plain)) = (&reader, flow.is_binary(), sock.plain()) {
-        match crate::sendfile::send(f, plain, flow).await {
-            Ok(()) => return Ok(()),
-            // Nothing was sent and the file's position is unchanged.
-            Err(crate::sendfile::SendFileError::Unsupported) => {}
-            Err(crate::sendfile::SendFileError::Failed(e)) => return Err(e),
+/// Sends a local file with sendfile(2) ([`sansftp_storage::sendfile`]) on the
+/// session's worker, through `TcpStream::try_io`; a file system without it through
+/// [`send_reader`]'s buffers.
+#[cfg(target_os = "linux")]
+async fn send_file(file: File, sock: &mut Conn, flow: &mut Flow) -> Result<(), TransferError> {
+    if let Some(plain) = sock.plain() {
+        let mut send = SendFile::new(&file, flow, BLOCK);
+        loop {
+            let want = send.want();
+            pace(flow, want).await;
+            let result = when_ready(plain, Interest::WRITABLE, || send.send(plain, want)).await;
+            match send.sent(result, flow) {
+                Ok(Sent::More) => {}
+                Ok(Sent::Yield) => tokio::task::yield_now().await,
+                Ok(Sent::End) => return Ok(()),
+                // Nothing was sent and the file's position is unchanged.
+                Err(SendFileError::Unsupported) => break,
+                Err(SendFileError::Failed(e)) => return Err(e),
+            }
         }
     }
-    send_reader(reader, sock, flow).await
+    send_reader(ReadHandle::File(file), sock, flow).await
 }
 
 /// Reads the file on the blocking pool while the previous block goes out on the
@@ -260,7 +206,7 @@ async fn send_reader(
     let size = flow.block(BLOCK);
     let read = |mut r: ReadHandle, mut buf: Vec<u8>| {
         tokio::task::spawn_blocking(move || {
-            let res = read_full(&mut r, &mut buf);
+            let res = r.read_full(&mut buf);
             (r, buf, res)
         })
     };
@@ -273,7 +219,7 @@ async fn send_reader(
         if n == 0 {
             break;
         }
-        // A short block is the last one (`read_full` stops short only at the end).
+        // A short block is the last one ([`ReadHandle::read_full`]).
         let next =
             (n == buf.len()).then(|| read(r, spare.take().unwrap_or_else(|| vec![0u8; size])));
         put(sock, &buf[..n], flow).await?;
@@ -292,21 +238,6 @@ async fn joined<T>(task: JoinHandle<T>) -> Result<T, TransferError> {
         Ok(panic) => std::panic::resume_unwind(panic),
         Err(_) => TransferError::Broken("the server is shutting down".into()),
     })
-}
-
-/// Fills `buf` unless the end comes first: fewer, larger blocks mean fewer trips
-/// through the pool.
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match r.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// The upload's file: free, or busy writing a block on the pool.
@@ -330,29 +261,44 @@ impl Writer {
     }
 }
 
+/// Receives a binary upload into a local file with splice(2)
+/// ([`sansftp_storage::splice`]) on the session's worker; what the file takes no
+/// spliced data for through [`receive`].
+#[cfg(target_os = "linux")]
+async fn splice(
+    mut w: WriteHandle,
+    sock: &mut Conn,
+    flow: &mut Flow,
+    close_wait: Duration,
+) -> Result<WriteHandle, TransferError> {
+    if let (Some(plain), Some(file)) = (sock.plain(), w.file()) {
+        if let Some(mut pipe) = SpliceInto::new(file) {
+            loop {
+                let filled = when_ready(plain, Interest::READABLE, || pipe.fill(plain)).await;
+                match pipe.land(file, filled, flow)? {
+                    Spliced::More => {}
+                    Spliced::Yield => tokio::task::yield_now().await,
+                    Spliced::End => return Ok(w),
+                    Spliced::Copied => break,
+                }
+            }
+        }
+    }
+    receive(w, sock, flow, close_wait).await
+}
+
 /// Receives an upload until the client closes the data connection, reading the next
 /// block from the socket while the pool writes the previous one, then flushes and
 /// hands the file back, uncommitted: an end of file is also what a killed client's
 /// kernel sends, so only the session may decide to commit. An end without
 /// `close_notify` under TLS is [`TransferError::Truncated`]; after the client's
-/// `close_notify` ours goes out. Binary uploads into local files go by splice on Linux.
+/// `close_notify` ours goes out.
 async fn receive(
-    mut w: WriteHandle,
-    quick: bool,
+    w: WriteHandle,
     sock: &mut Conn,
     flow: &mut Flow,
     close_wait: Duration,
 ) -> Result<WriteHandle, TransferError> {
-    #[cfg(target_os = "linux")]
-    if let (true, true, Some(plain), Some(file)) = (flow.is_plain(), quick, sock.plain(), w.file())
-    {
-        match crate::splice::receive(file, plain, flow).await? {
-            crate::splice::Received::End => return Ok(w),
-            crate::splice::Received::Unsupported => {}
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = quick;
     let size = flow.block(BLOCK);
     let ascii = !flow.is_binary();
     // TYPE A reads into `raw` and converts into the block to write.
@@ -366,11 +312,7 @@ async fn receive(
         let (k, n) = if ascii {
             let k = sock.read(&mut raw).await.map_err(read_error)?;
             buf.clear();
-            if k == 0 {
-                flow.finish_into(&mut buf);
-            } else {
-                flow.convert_into(&raw[..k], &mut buf);
-            }
+            flow.received_into(&raw[..k], &mut buf);
             (k, buf.len())
         } else {
             let k = sock.read(&mut buf).await.map_err(read_error)?;
