@@ -19,6 +19,7 @@ use async_io::Async;
 use blocking::unblock;
 use bytes::Bytes;
 use futures_lite::{AsyncReadExt, AsyncWriteExt, future};
+use sansftp::buffer::DataBuffer;
 use sansftp::server::{DataConnection, DataEvent, Flow, StorageError, Transfer, TransferError};
 #[cfg(target_os = "linux")]
 use sansftp_storage::sendfile::{SendFile, SendFileError, Sent};
@@ -207,13 +208,13 @@ async fn send_reader(
     flow: &mut Flow,
 ) -> Result<(), TransferError> {
     let size = flow.block(BLOCK);
-    let read = |mut r: ReadHandle, mut buf: Vec<u8>| {
+    let read = |mut r: ReadHandle, mut buf: DataBuffer| {
         unblock(move || {
             let res = r.read_full(&mut buf);
             (r, buf, res)
         })
     };
-    let mut reading = read(reader, vec![0u8; size]);
+    let mut reading = read(reader, DataBuffer::new(size));
     // The second buffer is made only for a file longer than one block.
     let mut spare = None;
     loop {
@@ -225,7 +226,7 @@ async fn send_reader(
         // A short block is the last one ([`ReadHandle::read_full`]).
         let next = (n == buf.len())
             // Start reading the next block before sending this one.
-            .then(|| read(r, spare.take().unwrap_or_else(|| vec![0u8; size])));
+            .then(|| read(r, spare.take().unwrap_or_else(|| DataBuffer::new(size))));
         put(sock, &buf[..n], flow).await?;
         match next {
             Some(task) => reading = task,
@@ -305,7 +306,7 @@ async fn receive(
     let size = flow.block(BLOCK);
     let ascii = !flow.is_binary();
     // TYPE A reads into `raw` and converts into the block to write.
-    let mut raw = if ascii { vec![0u8; size] } else { Vec::new() };
+    let mut raw = DataBuffer::new(if ascii { size } else { 0 });
     let mut free: Vec<Vec<u8>> = Vec::with_capacity(2);
     let mut writer = Writer::Idle(w);
     loop {
@@ -386,7 +387,7 @@ async fn receive_binary(
 ) -> Result<WriteHandle, TransferError> {
     // The duplicate shares the socket's non-blocking mode (async-io set it).
     let dup = sock.get_ref().try_clone().map_err(broken)?;
-    let mut trip = (w, dup, vec![0u8; DRAIN_BUFFER]);
+    let mut trip = (w, dup, DataBuffer::new(DRAIN_BUFFER));
     let mut wait = false;
     loop {
         if wait {

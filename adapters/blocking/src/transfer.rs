@@ -371,7 +371,7 @@ impl Job {
         flow: &mut Flow,
         upload: bool,
     ) -> Result<(), PumpError> {
-        let mut buf = vec![0u8; BUFFER];
+        let mut buf = sansftp::buffer::DataBuffer::new(BUFFER);
         loop {
             let Some(want) = self.allowance(flow, buf.len()) else {
                 return Ok(());

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use std::fs::File;
 
 use bytes::Bytes;
+use sansftp::buffer::DataBuffer;
 use sansftp::server::{DataConnection, DataEvent, Flow, StorageError, Transfer, TransferError};
 #[cfg(target_os = "linux")]
 use sansftp_storage::sendfile::{SendFile, SendFileError, Sent};
@@ -204,13 +205,13 @@ async fn send_reader(
     flow: &mut Flow,
 ) -> Result<(), TransferError> {
     let size = flow.block(BLOCK);
-    let read = |mut r: ReadHandle, mut buf: Vec<u8>| {
+    let read = |mut r: ReadHandle, mut buf: DataBuffer| {
         tokio::task::spawn_blocking(move || {
             let res = r.read_full(&mut buf);
             (r, buf, res)
         })
     };
-    let mut reading = read(reader, vec![0u8; size]);
+    let mut reading = read(reader, DataBuffer::new(size));
     // The second buffer is made only for a file longer than one block.
     let mut spare = None;
     loop {
@@ -220,8 +221,8 @@ async fn send_reader(
             break;
         }
         // A short block is the last one ([`ReadHandle::read_full`]).
-        let next =
-            (n == buf.len()).then(|| read(r, spare.take().unwrap_or_else(|| vec![0u8; size])));
+        let next = (n == buf.len())
+            .then(|| read(r, spare.take().unwrap_or_else(|| DataBuffer::new(size))));
         put(sock, &buf[..n], flow).await?;
         match next {
             Some(task) => reading = task,
@@ -302,7 +303,7 @@ async fn receive(
     let size = flow.block(BLOCK);
     let ascii = !flow.is_binary();
     // TYPE A reads into `raw` and converts into the block to write.
-    let mut raw = if ascii { vec![0u8; size] } else { Vec::new() };
+    let mut raw = DataBuffer::new(if ascii { size } else { 0 });
     let mut free: Vec<Vec<u8>> = Vec::with_capacity(2);
     let mut writer = Writer::Idle(w);
     loop {
