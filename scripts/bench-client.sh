@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks sansftp's client (blocking and async adapters) side by side with curl and
+# Benchmarks sansftp's client (blocking, async and tokio adapters) side by side with curl and
 # the rig's suppaftp client, against pyftpdlib and vsftpd started by the shared FTP rig
 # (../shared/rig, read-only: only its scripts are run), then prints the ratios issue 4
 # targets: throughput >= 1.0x curl and >= 1.1x suppaftp, small files >= 1.2x suppaftp.
@@ -42,7 +42,7 @@ if [ ! -x "$SUPPAFTP" ]; then
     CARGO_TARGET_DIR="$RIG_TMP/rust_client_target" timeout 900 "$RIG/rust_client/build.sh" || exit 1
 fi
 # bench.py runs one binary per --rust-client: a wrapper per adapter.
-for adapter in blocking async; do
+for adapter in blocking async tokio; do
     printf '#!/bin/sh\nexec "%s" --%s "$@"\n' "$OURS" "$adapter" >"$RESULTS/sansftp-$adapter"
     chmod +x "$RESULTS/sansftp-$adapter"
 done
@@ -69,7 +69,8 @@ for server in "${SERVERS[@]}"; do
     rm -rf "$RESULTS/runs"; mkdir -p "$RESULTS/runs"
     for kind in dl ul small; do
         clients=("peers ${kind}_rust $SUPPAFTP" "sansftp-blocking ${kind}_rust $RESULTS/sansftp-blocking"
-                 "sansftp-async ${kind}_rust $RESULTS/sansftp-async")
+                 "sansftp-async ${kind}_rust $RESULTS/sansftp-async"
+                 "sansftp-tokio ${kind}_rust $RESULTS/sansftp-tokio")
         [ "$kind" = small ] || clients+=("peers ${kind}_curl")
         for rep in $(seq "$REPS"); do
             say "$server: $kind, repetition $rep of $REPS"
@@ -80,7 +81,7 @@ for server in "${SERVERS[@]}"; do
             done
         done
     done
-    for label in peers sansftp-blocking sansftp-async; do
+    for label in peers sansftp-blocking sansftp-async sansftp-tokio; do
         rm -f "$RESULTS/$server-$label.json"
         files=("$RESULTS/runs/$server-$label".*.json)
         [ -e "${files[0]}" ] && python3 scripts/bench_combine.py "$RESULTS/$server-$label.json" "${files[@]}"
@@ -130,7 +131,7 @@ for s in servers:
             if rs:
                 print("| %s | %s (%s) | %s | %s | %s %s | - | - |" % (s, kind, unit, who, rate(rs),
                       cpu(rs, kind), cpu_unit))
-        for a in ("blocking", "async"):
+        for a in ("blocking", "async", "tokio"):
             ours = runs("%s-sansftp-%s" % (s, a), kind + "_rust")
             print("| %s | %s (%s) | sansftp %s | %s | %s %s | %s | %s (%.1fx) |" % (
                 s, kind, unit, a, rate(ours), cpu(ours, kind), cpu_unit,
