@@ -77,6 +77,7 @@
 mod api;
 mod build;
 mod config;
+mod driver;
 pub mod facade;
 mod flow;
 mod limits;
@@ -100,6 +101,7 @@ pub use api::{
     Value,
 };
 pub use config::{Config, DataMode, PassiveCommand, TlsMode};
+pub use driver::{Action, DataWait, Driver, Until, Wait};
 pub use flow::{ASCII_BLOCK, Closing, DataFlow, ReadNext, WriteNext};
 pub use limits::SpeedLimits;
 pub use options::ClientOptions;

@@ -73,7 +73,6 @@ mod driver;
 mod stream;
 mod tree;
 
-use std::collections::VecDeque;
 use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
@@ -82,7 +81,8 @@ use std::time::Instant;
 use async_io::Async;
 use async_net::AsyncToSocketAddrs;
 use sansftp::client::{
-    DataFlow, Features, Item, ListCommand, Request, Session, TlsMode, Transfer, TransferKind, Value,
+    Action, DataFlow, Driver, Features, Item, ListCommand, Request, Session, TlsMode, TransferKind,
+    Until, Value,
 };
 use sansftp::{Error, Reply};
 use sansftp_tls::ClientTls;
@@ -93,8 +93,6 @@ use crate::conn::Conn;
 
 pub use sansftp::client::{ClientOptions, SpeedLimits};
 pub use stream::{DataStream, ListStream};
-
-use driver::Stop;
 
 /// The control connection's read buffer: replies are short.
 const CONTROL_BUFFER: usize = 4096;
@@ -107,11 +105,9 @@ const CONTROL_BUFFER: usize = 4096;
 #[derive(Debug)]
 pub struct Client {
     ctrl: Conn,
-    session: Session,
+    driver: Driver,
     /// FTPS: one configuration for every connection, and the name they check.
     tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
-    /// The core asked for the control connection's TLS handshake.
-    securing: bool,
     greeting: Reply,
     options: ClientOptions,
     limits: SpeedLimits,
@@ -121,20 +117,8 @@ pub struct Client {
     data: Option<Conn>,
     /// The active-mode listener, until the server's connection is accepted.
     listener: Option<Async<TcpListener>>,
-    /// A listing being read, or a transfer waiting for the server's connection.
-    transfer: Option<Transfer>,
-    /// When the wait for the server's connection began (active mode).
-    accept_since: Option<Instant>,
     /// The running listing's read buffer, allocated on first use.
     data_buf: Vec<u8>,
-    /// Entries of the running listing, not yet handed out.
-    entries: VecDeque<Item>,
-    /// Command bytes not yet written.
-    ctrl_out: Vec<u8>,
-    /// A passive data connection to open.
-    connecting: Option<std::net::SocketAddr>,
-    /// The core asked to close the control connection.
-    closing: bool,
 }
 
 impl Client {
@@ -204,12 +188,12 @@ impl Client {
         let peer = ctrl.get_ref().peer_addr()?;
         let local = ctrl.get_ref().local_addr()?;
         let session = Session::new(options.session_config(), peer, local, Instant::now());
+        let driver = Driver::new(session, &options);
         let limits = SpeedLimits::new(options.read_limit, options.write_limit);
         let mut client = Client {
             ctrl: Conn::Plain(ctrl),
-            session,
+            driver,
             tls,
-            securing: false,
             greeting: Reply::new(sansftp::Code::READY, ""),
             options,
             limits,
@@ -217,13 +201,7 @@ impl Client {
             ctrl_buf: vec![0; CONTROL_BUFFER].into_boxed_slice(),
             data: None,
             listener: None,
-            transfer: None,
-            accept_since: None,
             data_buf: Vec::new(),
-            entries: VecDeque::new(),
-            ctrl_out: Vec::new(),
-            connecting: None,
-            closing: false,
         };
         match client.run_started().await? {
             Value::Greeting(reply) => client.greeting = reply,
@@ -245,7 +223,7 @@ impl Client {
     /// What the server announced with `FEAT` (asked after login unless the core's
     /// [`Config::discover_features`](sansftp::client::Config::discover_features) is off).
     pub fn features(&self) -> Option<&Features> {
-        self.session.features()
+        self.driver.features()
     }
 
     /// `TYPE A` (on) or `TYPE I` (off, the default) for the following transfers; in
@@ -276,29 +254,24 @@ impl Client {
 
     /// The listing entries the last request emitted (for [`sansftp::client_methods!`]).
     fn take_entries(&mut self) -> Vec<Item> {
-        self.entries.drain(..).collect()
+        self.driver.take_entries()
     }
 
     async fn open_stream(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error> {
         let kind = request.operation().transfer_kind();
         self.start(request.into_operation()).await?;
-        match self.step(false).await {
-            Stop::Transfer(t) => {
+        match self.drive(Until::Transfer).await {
+            Action::Transfer(t) => {
                 let (sock, flow) = (self.data.take(), DataFlow::new(t, self.limits.clone()));
                 Ok(DataStream::new(self, sock, flow))
             }
             // The server finished at once (a 2xx instead of 1xx): nothing to move.
-            Stop::Done(Ok(_)) => {
+            Action::Done(Ok(_)) => {
                 let flow = DataFlow::empty(kind.unwrap_or(TransferKind::Download));
                 Ok(DataStream::new(self, None, flow))
             }
-            Stop::Done(Err(e)) => Err(e),
-            Stop::Entries => {
-                self.finish_pending().await;
-                Err(Error::UnexpectedReply(
-                    "a listing instead of a transfer".into(),
-                ))
-            }
+            Action::Done(Err(e)) => Err(e),
+            other => Err(Error::UnexpectedReply(format!("{other:?}"))),
         }
     }
 
@@ -307,7 +280,7 @@ impl Client {
     /// other method does this first on its own.
     pub async fn abort(&mut self) -> Result<(), Error> {
         self.finish_pending().await;
-        if self.session.is_closed() {
+        if self.driver.session().is_closed() {
             return Err(Error::ConnectionClosed);
         }
         Ok(())

@@ -12,10 +12,10 @@ use async_io::Timer;
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, Stream, future, stream};
 use sansftp::Error;
-use sansftp::client::{Closing, DataFlow, Item, ReadNext, TransferEnd, WriteNext};
+use sansftp::client::{Action, Closing, DataFlow, Item, ReadNext, TransferEnd, Until, WriteNext};
 
 use super::Client;
-use super::driver::{Stop, close_wait, timed_out, timeout};
+use super::driver::{close_wait, timed_out, timeout};
 use crate::conn::Conn;
 
 /// The data connection of a running file transfer: [`AsyncRead`] for a download,
@@ -101,7 +101,7 @@ impl<'a> DataStream<'a> {
     /// Tells the core how the transfer ended and closes the connection: abortively
     /// (a reset) when the core does not count the transfer complete.
     fn report(&mut self, end: TransferEnd) {
-        if !self.client.session.end_transfer(end, Instant::now()) {
+        if !self.client.driver.end_transfer(end, Instant::now()) {
             self.unsend();
         } else if let Some(sock) = self.sock.as_mut() {
             sock.close_notify_now();
@@ -115,13 +115,7 @@ impl<'a> DataStream<'a> {
             return Ok(());
         };
         self.report(end);
-        loop {
-            match self.client.step(false).await {
-                Stop::Done(res) => return res.map(drop),
-                Stop::Entries => self.client.entries.clear(),
-                Stop::Transfer(_) => self.client.refuse_transfer(),
-            }
-        }
+        self.client.run_started().await.map(drop)
     }
 
     /// A transfer that did not end well must not look complete to the server: on Unix
@@ -339,21 +333,10 @@ impl<'a> ListStream<'a> {
     pub(crate) fn new(client: &'a mut Client) -> ListStream<'a> {
         let inner = stream::unfold(Some(client), |state| async move {
             let client = state?;
-            loop {
-                if let Some(item) = client.entries.pop_front() {
-                    return Some((Ok(item), Some(client)));
-                }
-                if !client.session.is_busy() {
-                    return None;
-                }
-                match client.step(true).await {
-                    Stop::Entries | Stop::Done(Ok(_)) => {}
-                    Stop::Done(Err(e)) => {
-                        client.entries.clear();
-                        return Some((Err(e), None));
-                    }
-                    Stop::Transfer(_) => client.refuse_transfer(),
-                }
+            match client.drive(Until::Entry).await {
+                Action::Entry(item) => Some((Ok(item), Some(client))),
+                Action::Done(Err(e)) => Some((Err(e), None)),
+                _ => None,
             }
         });
         ListStream {

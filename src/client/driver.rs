@@ -1,0 +1,469 @@
+//! [`Driver`]: the loop every client adapter runs around a [`Session`], decided once.
+//!
+//! A [`Session`] says what the protocol needs ([`Output`]); an adapter still has to
+//! order those needs against its sockets: write queued commands before opening the
+//! data connection they announce, hand a file transfer out only once its connection is
+//! open (and secured), read a listing beside the control connection, bound the wait for
+//! an active-mode connection, refuse a transfer nobody will stream, remember all of
+//! that across a cancelled call. [`Driver`] keeps that state and answers one question,
+//! [`Driver::next`]: what to do now. The adapter does it, reports the result with the
+//! matching method, and asks again. Every adapter's client is that loop, nothing more.
+//!
+//! # The loop
+//!
+//! ```text
+//! loop {
+//!     match driver.next(until, Instant::now()) {
+//!         Action::Send => write driver.control_out(), then driver.sent(result)
+//!         Action::Connect(addr) => connect, then driver.connected(result)
+//!         Action::Listen(ip) => bind (ip, 0), then driver.listening(result)
+//!         Action::SecureControl => TLS handshake, then driver.control_secured(result)
+//!         Action::SecureData => TLS handshake on the data connection, then driver.data_secured(result)
+//!         Action::CloseData => drop the data connection and the listener
+//!         Action::CloseControl => shut the control connection down
+//!         Action::Wait(w) => wait for the first of: a control read (driver.control_read),
+//!             w.deadline (driver.timed_out), w.data (a listing's read:
+//!             driver.listing_read; an accept: driver.accepted)
+//!         Action::Done(res) | Action::Transfer(t) | Action::Entry(item) => return it
+//!     }
+//! }
+//! ```
+//!
+//! Cancel-safe by construction: an action stays pending until its result is reported
+//! (unsent bytes in [`control_out`](Driver::control_out), a connect, a listener, an
+//! accept and its deadline), so an adapter whose call was dropped at an `await` asks
+//! [`next`](Driver::next) again and carries on. Only a TLS handshake cut in the middle
+//! cannot be resumed: its socket is gone, and the next use reports the failure.
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use super::api::{Item, Operation, Output, Transfer, TransferEnd, TransferKind, Value};
+use super::options::ClientOptions;
+use super::session::Session;
+use super::{Busy, Features};
+use crate::Error;
+use crate::time::DateTime;
+
+/// What the adapter does next, from [`Driver::next`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Action {
+    /// Write [`Driver::control_out`] to the control connection (under TLS, flush it out
+    /// of the TLS layer too), then report [`Driver::sent`].
+    Send,
+    /// Open the passive data connection to this address, then report
+    /// [`Driver::connected`].
+    Connect(SocketAddr),
+    /// Bind the active-mode listener on this local address, any port, then report
+    /// [`Driver::listening`]. Accept on it only when a [`Wait`] says so.
+    Listen(IpAddr),
+    /// Run the TLS client handshake on the control connection, then report
+    /// [`Driver::control_secured`].
+    SecureControl,
+    /// Run the TLS client handshake on the data connection (the control connection's
+    /// configuration and server name, so the server sees its session resumed), then
+    /// report [`Driver::data_secured`].
+    SecureData,
+    /// Drop the data connection and the listener, if any, at once.
+    CloseData,
+    /// Shut the control connection down (under TLS after a `close_notify`).
+    CloseControl,
+    /// Nothing to do but wait; see [`Wait`].
+    Wait(Wait),
+    /// The running operation ended: return this to the caller.
+    Done(Result<Value, Error>),
+    /// A file transfer's data is to move now over the data connection the adapter
+    /// holds ([`Until::Transfer`] only): hand both out as a data stream, whose end goes
+    /// to [`Driver::end_transfer`].
+    Transfer(Transfer),
+    /// The next entry of a running listing ([`Until::Entry`] only).
+    Entry(Item),
+}
+
+/// What an [`Action::Wait`] waits for, besides the control connection (always read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait {
+    /// When to call [`Driver::timed_out`] (the reply timeout); `None`: no deadline.
+    pub deadline: Option<Instant>,
+    /// What to wait for on the data side.
+    pub data: DataWait,
+}
+
+/// The data side of a [`Wait`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataWait {
+    /// Nothing.
+    Nothing,
+    /// Read the listing's data connection, report each read to
+    /// [`Driver::listing_read`].
+    ReadListing,
+    /// Accept on the active-mode listener until `until` (`None`: no limit), report
+    /// each connection, a failure or the end of the wait to [`Driver::accepted`].
+    Accept {
+        /// When the wait for the server's connection ends.
+        until: Option<Instant>,
+    },
+}
+
+/// Where [`Driver::next`] stops for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// The operation's end; a file transfer announced meanwhile is refused, listing
+    /// entries are kept for [`Driver::take_entries`].
+    Done,
+    /// A file transfer to hand out ([`Action::Transfer`]), or the end.
+    Transfer,
+    /// Each listing entry ([`Action::Entry`]), or the end.
+    Entry,
+}
+
+/// The data connection as the adapter reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Data {
+    None,
+    Listening,
+    Open { tls: bool },
+}
+
+/// A client [`Session`] with the state of the loop around it; see the
+/// [module docs](self).
+#[derive(Debug)]
+pub struct Driver {
+    session: Session,
+    /// Command bytes not yet written.
+    control_out: Vec<u8>,
+    /// Listing entries not yet handed out.
+    entries: VecDeque<Item>,
+    /// The passive data connection to open.
+    connecting: Option<SocketAddr>,
+    /// The active-mode listener to bind.
+    listen: Option<IpAddr>,
+    /// The control connection's handshake is due.
+    securing: bool,
+    /// The data connection must be dropped.
+    close_data: bool,
+    /// The control connection must be shut down.
+    closing: bool,
+    /// The operation's result, once the control connection is in order.
+    done: Option<Result<Value, Error>>,
+    data: Data,
+    /// A listing to read, or a transfer waiting for the server's connection.
+    waiting: Option<Transfer>,
+    /// When `waiting` began (the active-mode wait counts from there).
+    waiting_since: Option<Instant>,
+    /// A file transfer whose connection is open, to hand out.
+    ready: Option<Transfer>,
+    /// How long the server may take to connect in active mode.
+    accept_timeout: Option<Duration>,
+}
+
+impl Driver {
+    /// A driver around a fresh `session`, with the adapter's `options` (the active-mode
+    /// wait is `connect_timeout`, else `socket_timeout`). Then loop on
+    /// [`next`](Driver::next) with [`Until::Done`] for the greeting.
+    pub fn new(session: Session, options: &ClientOptions) -> Driver {
+        Driver {
+            session,
+            control_out: Vec::new(),
+            entries: VecDeque::new(),
+            connecting: None,
+            listen: None,
+            securing: false,
+            close_data: false,
+            closing: false,
+            done: None,
+            data: Data::None,
+            waiting: None,
+            waiting_since: None,
+            ready: None,
+            accept_timeout: options.connect_timeout.or(options.socket_timeout),
+        }
+    }
+
+    /// The session, for what it knows ([`Session::features`], [`Session::is_closed`]).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// What the server announced with `FEAT`, once asked.
+    pub fn features(&self) -> Option<&Features> {
+        self.session.features()
+    }
+
+    /// Whether an operation's end is still to be driven: an adapter's call starts by
+    /// driving it out (with [`abandon`](Driver::abandon) first) when this is true.
+    pub fn is_pending(&self) -> bool {
+        self.session.is_busy()
+    }
+
+    /// Nobody waits for the running operation (a dropped stream or call): the core
+    /// ends its file transfer itself; drive it to its end with [`Until::Done`] and
+    /// drop the result, then [`start`](Driver::start) the next one.
+    pub fn abandon(&mut self, now: Instant) {
+        self.session.abandon(now);
+        if self.ready.take().is_some() {
+            self.data = Data::None;
+            self.close_data = true;
+        }
+    }
+
+    /// Starts `op` (see [`Session::start`]); the entries of an earlier listing are
+    /// dropped. Fails with [`Busy`] while an operation is pending.
+    pub fn start(
+        &mut self,
+        op: Operation,
+        now: Instant,
+        wall: impl Into<DateTime>,
+    ) -> Result<(), Busy> {
+        self.entries.clear();
+        self.session.start(op, now, wall)
+    }
+
+    /// The entries the running or last operation listed, for a whole listing.
+    pub fn take_entries(&mut self) -> Vec<Item> {
+        self.entries.drain(..).collect()
+    }
+
+    /// What to do now; stops for the caller as `until` says. See the
+    /// [module docs](self) for the loop.
+    pub fn next(&mut self, until: Until, now: Instant) -> Action {
+        loop {
+            if !self.control_out.is_empty() {
+                return Action::Send;
+            }
+            if std::mem::take(&mut self.close_data) {
+                return Action::CloseData;
+            }
+            if let Some(addr) = self.connecting {
+                return Action::Connect(addr);
+            }
+            if let Some(ip) = self.listen {
+                return Action::Listen(ip);
+            }
+            if std::mem::take(&mut self.securing) {
+                return Action::SecureControl;
+            }
+            if self.drain(now) {
+                continue;
+            }
+            if std::mem::take(&mut self.closing) {
+                return Action::CloseControl;
+            }
+            if until == Until::Entry {
+                match (self.entries.pop_front(), &self.done) {
+                    (Some(item), None | Some(Ok(_))) => return Action::Entry(item),
+                    (_, Some(Err(_))) => self.entries.clear(),
+                    _ => {}
+                }
+            }
+            if let Some(res) = self.done.take() {
+                return Action::Done(res);
+            }
+            if let Some(t) = self.ready {
+                if t.tls && self.data != (Data::Open { tls: true }) {
+                    return Action::SecureData;
+                }
+                self.ready = None;
+                self.data = Data::None;
+                if until == Until::Transfer {
+                    return Action::Transfer(t);
+                }
+                // Only upload and download operations hand out a file transfer.
+                self.session.end_transfer(TransferEnd::Unwanted, now);
+                self.close_data = true;
+                continue;
+            }
+            if self.session.is_closed() || !self.session.is_busy() {
+                // Nothing can come any more (a closed session has no operation).
+                return Action::Done(Err(Error::ConnectionClosed));
+            }
+            let data = match (self.waiting, self.data) {
+                (Some(t), Data::Open { tls: false }) if t.tls => return Action::SecureData,
+                (Some(_), Data::Open { .. }) => DataWait::ReadListing,
+                (Some(_), Data::Listening) => DataWait::Accept {
+                    until: self
+                        .accept_timeout
+                        .and_then(|d| self.waiting_since.unwrap_or(now).checked_add(d)),
+                },
+                _ => DataWait::Nothing,
+            };
+            let deadline = self.session.poll_timeout();
+            return Action::Wait(Wait { deadline, data });
+        }
+    }
+
+    /// Takes the session's outputs into the driver's state; true when an action
+    /// became due (to be done before the rest is drained).
+    fn drain(&mut self, now: Instant) -> bool {
+        while let Some(out) = self.session.poll_output() {
+            match out {
+                Output::Send(bytes) => self.control_out.extend_from_slice(&bytes),
+                Output::Connect(addr) => {
+                    self.connecting = Some(addr);
+                    return true;
+                }
+                Output::Listen(ip) => {
+                    self.listen = Some(ip);
+                    return true;
+                }
+                Output::SecureControl => {
+                    self.securing = true;
+                    return true;
+                }
+                Output::Transfer(t) => {
+                    if matches!(self.data, Data::Open { .. }) && t.kind != TransferKind::Listing {
+                        self.ready = Some(t);
+                    } else {
+                        // A listing to read, or (active mode) a connection to accept.
+                        self.waiting = Some(t);
+                        self.waiting_since = Some(now);
+                    }
+                }
+                Output::CloseData => self.drop_data(),
+                Output::Entry(item) => self.entries.push_back(item),
+                Output::Done(res) => self.done = Some(res),
+                Output::Close => self.closing = true,
+            }
+        }
+        !self.control_out.is_empty() || self.close_data
+    }
+
+    /// Forgets the data connection and tells the adapter to drop it.
+    fn drop_data(&mut self) {
+        self.data = Data::None;
+        self.waiting = None;
+        self.waiting_since = None;
+        self.ready = None;
+        self.close_data = true;
+    }
+
+    /// The command bytes [`Action::Send`] is to write.
+    pub fn control_out(&self) -> &[u8] {
+        &self.control_out
+    }
+
+    /// A write of [`control_out`](Driver::control_out) ended: `n` bytes written (and,
+    /// when that is all, flushed), or the error, which ends the session.
+    pub fn sent(&mut self, res: io::Result<usize>) {
+        match res {
+            Ok(0) => self.sent(Err(io::ErrorKind::WriteZero.into())),
+            Ok(n) => drop(self.control_out.drain(..n.min(self.control_out.len()))),
+            Err(e) => {
+                self.control_out.clear();
+                self.session.control_failed(e);
+            }
+        }
+    }
+
+    /// A read of the control connection ended: bytes, end of file (empty), or an
+    /// error (which ends the session).
+    pub fn control_read(&mut self, res: io::Result<&[u8]>, now: Instant) {
+        match res {
+            Ok([]) => self.session.control_closed(),
+            Ok(bytes) => self.session.handle_control(bytes, now),
+            Err(e) => self.session.control_failed(e),
+        }
+    }
+
+    /// The [`Wait`]'s deadline passed.
+    pub fn timed_out(&mut self, now: Instant) {
+        self.session.handle_timeout(now);
+    }
+
+    /// The handshake of [`Action::SecureControl`] ended.
+    pub fn control_secured(&mut self, res: io::Result<()>, now: Instant) {
+        match res {
+            Ok(()) => self.session.control_secured(now),
+            Err(e) => self.session.control_failed(e),
+        }
+    }
+
+    /// The connect of [`Action::Connect`] ended.
+    pub fn connected(&mut self, res: io::Result<()>, now: Instant) {
+        self.connecting = None;
+        match res {
+            Ok(()) => {
+                self.data = Data::Open { tls: false };
+                self.session.data_connected(now);
+            }
+            Err(e) => self.session.data_failed(e, now),
+        }
+    }
+
+    /// The bind of [`Action::Listen`] ended: the listener's address, or the error.
+    pub fn listening(&mut self, res: io::Result<SocketAddr>, now: Instant) {
+        self.listen = None;
+        match res {
+            Ok(at) => {
+                self.data = Data::Listening;
+                self.session.data_listening(at, now);
+            }
+            Err(e) => self.session.data_failed(e, now),
+        }
+    }
+
+    /// The accept of [`DataWait::Accept`] ended: a connection from this address, or
+    /// the error (or the wait's end, as `TimedOut`). Whether the connection is the
+    /// server's: keep it as the data connection and drop the listener; if not, close
+    /// it and keep accepting.
+    pub fn accepted(&mut self, res: io::Result<SocketAddr>, now: Instant) -> bool {
+        match res {
+            Ok(from) if self.session.accepts(from) => {}
+            Ok(_) => return false,
+            Err(e) => {
+                self.data_failed(e, now);
+                return false;
+            }
+        }
+        self.data = Data::Open { tls: false };
+        self.waiting_since = None;
+        match self.waiting {
+            Some(t) if t.kind != TransferKind::Listing => {
+                self.waiting = None;
+                self.ready = Some(t);
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// The handshake of [`Action::SecureData`] ended; a failure ends the transfer.
+    pub fn data_secured(&mut self, res: io::Result<()>, now: Instant) {
+        match res {
+            Ok(()) => self.data = Data::Open { tls: true },
+            Err(e) if self.ready.is_some() => {
+                self.drop_data();
+                self.session.end_transfer(TransferEnd::Failed(e), now);
+            }
+            Err(e) => self.data_failed(e, now),
+        }
+    }
+
+    /// A read of the listing's data connection ended: bytes, end of file (empty: under
+    /// TLS send our `close_notify` and drop the connection), or an error.
+    pub fn listing_read(&mut self, res: io::Result<&[u8]>, now: Instant) {
+        match res {
+            Ok([]) => {
+                self.drop_data();
+                self.session.data_done(now);
+            }
+            Ok(bytes) => self.session.handle_data(bytes, now),
+            Err(e) => self.data_failed(e, now),
+        }
+    }
+
+    /// The data connection failed (set up, accepted or read).
+    fn data_failed(&mut self, e: io::Error, now: Instant) {
+        self.drop_data();
+        self.session.data_failed(e, now);
+    }
+
+    /// How a handed-out file transfer ended (see [`Session::end_transfer`]'s table):
+    /// whether it is complete. When not, close its connection abortively.
+    pub fn end_transfer(&mut self, end: TransferEnd, now: Instant) -> bool {
+        self.session.end_transfer(end, now)
+    }
+}
