@@ -68,6 +68,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod client;
 mod conn;
 mod proxy;
 #[cfg(target_os = "linux")]
@@ -82,6 +83,7 @@ mod transfer;
 mod wait;
 
 pub use auth::{BoxFuture, UserManager};
+pub use client::{Client, ClientOptions, DataStream, ListStream, SpeedLimits};
 pub use server::{Builder, Server};
 pub use shutdown::ShutdownHandle;
 
@@ -89,4 +91,4 @@ pub use shutdown::ShutdownHandle;
 pub use sansftp::Error;
 pub use sansftp::server::{AuthRequest, AuthResult, Config, DEFAULT_BACKLOG, Permission, User};
 pub use sansftp_storage::{LocalFs, MemoryFs, Storage, UploadMode};
-pub use sansftp_tls::ServerTls;
+pub use sansftp_tls::{ClientTls, ServerTls};

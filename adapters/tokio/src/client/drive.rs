@@ -1,0 +1,233 @@
+//! The loop that drives the core: do what [`Driver::next`](sansftp::client::Driver::next)
+//! says on tokio's sockets and timers, report each result. Every decision is the core's.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Waker};
+use std::time::{Duration, Instant, SystemTime};
+
+use sansftp::Error;
+use sansftp::client::{Action, DataWait, Operation, Request, Until, Value, Wait};
+use sansftp_tls::rustls::ClientConfig;
+use sansftp_tls::rustls::pki_types::ServerName;
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsConnector;
+
+use super::Client;
+use crate::conn::Conn;
+
+/// A listing is read in blocks of this size.
+const LISTING_BLOCK: usize = 64 << 10;
+
+impl Client {
+    /// Finishes whatever operation is still running (a stream or call dropped before
+    /// its end), its result discarded; afterwards the control channel is in step.
+    pub(crate) async fn finish_pending(&mut self) {
+        if self.driver.is_pending() {
+            self.driver.abandon(Instant::now());
+            if let Action::Done(Err(e)) = self.drive(Until::Done).await {
+                log::debug!("the abandoned operation ended with: {e}");
+            }
+        }
+    }
+
+    /// Starts `op` once any earlier one is finished.
+    pub(crate) async fn start(&mut self, op: Operation) -> Result<(), Error> {
+        self.finish_pending().await;
+        Ok(self.driver.start(op, Instant::now(), SystemTime::now())?)
+    }
+
+    /// Runs `request`, which moves no file data, to its end (for
+    /// [`sansftp::client_methods!`]).
+    pub(crate) async fn request<T>(&mut self, request: Request<T>) -> Result<T, Error> {
+        let finish = request.finisher();
+        let res = match self.start(request.into_operation()).await {
+            Ok(()) => self.run_started().await,
+            Err(e) => Err(e),
+        };
+        finish(res)
+    }
+
+    /// Drives the started operation to its end.
+    pub(crate) async fn run_started(&mut self) -> Result<Value, Error> {
+        match self.drive(Until::Done).await {
+            Action::Done(res) => res,
+            other => Err(Error::UnexpectedReply(format!("{other:?}"))),
+        }
+    }
+
+    /// Does what the driver says until it stops as `until` asks. Cancel-safe: the
+    /// driver keeps every pending action until its result is reported.
+    pub(crate) async fn drive(&mut self, until: Until) -> Action {
+        loop {
+            let limit = self.options.socket_timeout;
+            match self.driver.next(until, Instant::now()) {
+                Action::Send => {
+                    let out = self.driver.control_out();
+                    let sent = timeout(limit, "writing a command", async {
+                        let n = self.ctrl.write(out).await?;
+                        self.ctrl.flush().await.map(|()| n)
+                    });
+                    let res = sent.await;
+                    self.driver.sent(res);
+                }
+                Action::Connect(addr) => {
+                    let res = connect(addr, self.options.connect_timeout).await;
+                    let res = res.map(|sock| self.data = Some(Conn::Plain(sock)));
+                    self.driver.connected(res, Instant::now());
+                }
+                Action::Listen(ip) => {
+                    let res = TcpListener::bind(SocketAddr::new(ip, 0)).await;
+                    let res = res.and_then(|l| {
+                        let at = l.local_addr()?;
+                        self.listener = Some(l);
+                        Ok(at)
+                    });
+                    self.driver.listening(res, Instant::now());
+                }
+                Action::SecureControl => {
+                    let res = secure(self.tls.as_ref(), &mut self.ctrl, limit, "").await;
+                    self.driver.control_secured(res, Instant::now());
+                }
+                Action::SecureData => {
+                    let data = self.data.get_or_insert(Conn::Closed);
+                    let on = " on the data connection";
+                    let res = secure(self.tls.as_ref(), data, limit, on).await;
+                    self.driver.data_secured(res, Instant::now());
+                }
+                Action::CloseData => (self.data, self.listener) = (None, None),
+                Action::CloseControl => self.ctrl.close(),
+                Action::Wait(w) => self.wait(w).await,
+                stop => return stop,
+            }
+        }
+    }
+
+    /// Waits for control bytes, the core's deadline, or the data side the driver asks
+    /// for (a listing's bytes, the active-mode connection), and reports what came.
+    async fn wait(&mut self, w: Wait) {
+        let Client {
+            ctrl,
+            ctrl_buf,
+            data,
+            listener,
+            data_buf,
+            options,
+            driver,
+            ..
+        } = self;
+        let deadline = async {
+            match w.deadline {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        let limit = options.socket_timeout;
+        let now = Instant::now;
+        match (w.data, data.as_mut(), listener.as_ref()) {
+            (DataWait::ReadListing, Some(sock), _) => {
+                if data_buf.is_empty() {
+                    data_buf.resize(LISTING_BLOCK, 0);
+                }
+                tokio::select! {
+                    res = ctrl.read(ctrl_buf) => driver.control_read(res.map(|n| filled(ctrl_buf, n)), now()),
+                    res = timeout(limit, "reading a listing", sock.read(data_buf)) => {
+                        if let Ok(0) = res {
+                            close_notify_now(sock);
+                        }
+                        driver.listing_read(res.map(|n| filled(data_buf, n)), now());
+                    }
+                    () = deadline => driver.timed_out(now()),
+                }
+            }
+            (DataWait::Accept { until }, _, Some(l)) => {
+                let left = until.map(|u| u.saturating_duration_since(now()));
+                tokio::select! {
+                    res = ctrl.read(ctrl_buf) => driver.control_read(res.map(|n| filled(ctrl_buf, n)), now()),
+                    res = timeout(left, "the server's data connection", l.accept()) => {
+                        let (sock, from) = match res {
+                            Ok((sock, from)) => (Some(sock), Ok(from)),
+                            Err(e) => (None, Err(e)),
+                        };
+                        if driver.accepted(from, now()) {
+                            *data = sock.filter(|s| s.set_nodelay(true).is_ok()).map(Conn::Plain);
+                            *listener = None;
+                        }
+                    }
+                    () = deadline => driver.timed_out(now()),
+                }
+            }
+            _ => tokio::select! {
+                res = ctrl.read(ctrl_buf) => driver.control_read(res.map(|n| filled(ctrl_buf, n)), now()),
+                () = deadline => driver.timed_out(now()),
+            },
+        }
+    }
+}
+
+/// The TLS client handshake on `conn`, with the client's one configuration and server
+/// name (so data connections resume the control connection's session).
+async fn secure(
+    tls: Option<&(Arc<ClientConfig>, ServerName<'static>)>,
+    conn: &mut Conn,
+    limit: Option<Duration>,
+    on: &str,
+) -> io::Result<()> {
+    let Some((config, name)) = tls else {
+        let text = "the session asked for TLS, but the client has no TLS configuration: use Client::connect_tls";
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, text));
+    };
+    let Conn::Plain(plain) = std::mem::replace(conn, Conn::Closed) else {
+        return Err(io::Error::other("the connection is not plaintext"));
+    };
+    let shake = TlsConnector::from(Arc::clone(config)).connect(name.clone(), plain);
+    let s = timeout(limit, "the TLS handshake", shake)
+        .await
+        .map_err(|e| sansftp_tls::handshake_failed(&e, e.kind(), &name.to_str(), on))?;
+    *conn = Conn::Tls(Box::new(s.into()));
+    Ok(())
+}
+
+/// Under TLS, sends `close_notify` without waiting (best effort, where nothing can
+/// await, such as a stream's drop).
+pub(crate) fn close_notify_now(conn: &mut Conn) {
+    if let Conn::Tls(s) = conn {
+        let _ = Pin::new(&mut **s).poll_shutdown(&mut Context::from_waker(Waker::noop()));
+    }
+}
+
+/// Races `f` against `limit` (none: no limit); a timeout is an
+/// [`io::ErrorKind::TimedOut`] error naming `what`.
+pub(crate) async fn timeout<T>(
+    limit: Option<Duration>,
+    what: &str,
+    f: impl Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    match limit {
+        None => f.await,
+        Some(d) => tokio::time::timeout(d, f)
+            .await
+            .unwrap_or_else(|_| Err(timed_out(what))),
+    }
+}
+
+/// The error of a socket operation that took longer than its limit.
+pub(crate) fn timed_out(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, format!("timed out: {what}"))
+}
+
+/// Connects to `addr` within `limit`, with `TCP_NODELAY`.
+pub(crate) async fn connect(addr: SocketAddr, limit: Option<Duration>) -> io::Result<TcpStream> {
+    let sock = timeout(limit, "connecting", TcpStream::connect(addr)).await?;
+    sock.set_nodelay(true)?;
+    Ok(sock)
+}
+
+/// The first `n` bytes of `buf`, which a read of `n` filled.
+fn filled(buf: &[u8], n: usize) -> &[u8] {
+    buf.get(..n).unwrap_or_default()
+}

@@ -1,0 +1,285 @@
+//! [`DataStream`]: a running file transfer's data connection, throttled and timed
+//! out; [`ListStream`]: a listing's entries as they arrive.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Instant;
+
+use sansftp::Error;
+use sansftp::client::{Action, Closing, DataFlow, Item, ReadNext, TransferEnd, Until, WriteNext};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::time::Sleep;
+
+use super::Client;
+use super::drive::{close_notify_now, timed_out, timeout};
+use crate::conn::Conn;
+
+/// How long an upload waits for the server's `close_notify` at most.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The data connection of a running file transfer: [`AsyncRead`] for a download,
+/// [`AsyncWrite`] for an upload (tokio's traits). Reads and writes obey the client's
+/// [`SpeedLimits`](super::SpeedLimits) and its socket timeout; in `TYPE A` line ends
+/// are converted.
+///
+/// End it with [`finish`](DataStream::finish) (which reads the server's final reply) or
+/// [`abort`](DataStream::abort). How each end counts (a download finished before its
+/// end is aborted and fails; one dropped after its end is complete; a dropped upload is
+/// aborted) is the core's decision:
+/// [`Session::end_transfer`](sansftp::client::Session::end_transfer). A dropped stream
+/// cannot wait for the server in `Drop`: the client's next call reads the replies.
+#[derive(Debug)]
+pub struct DataStream<'a> {
+    client: &'a mut Client,
+    /// `None`: the server finished without a data connection, or after the end.
+    sock: Option<Conn>,
+    /// What the core decides around each read and write.
+    flow: DataFlow,
+    /// The socket timeout of the operation the socket is stuck on, once armed.
+    stall: Option<Pin<Box<Sleep>>>,
+    /// Waiting for the speed limit.
+    throttle: Option<Pin<Box<Sleep>>>,
+}
+
+impl<'a> DataStream<'a> {
+    pub(crate) fn new(client: &'a mut Client, sock: Option<Conn>, flow: DataFlow) -> Self {
+        let (stall, throttle) = (None, None);
+        DataStream {
+            client,
+            sock,
+            flow,
+            stall,
+            throttle,
+        }
+    }
+
+    /// Bytes moved over the data connection so far (on the wire: in `TYPE A`, with
+    /// CRLF line ends).
+    pub fn bytes_moved(&self) -> u64 {
+        self.flow.bytes_moved()
+    }
+
+    /// Ends the transfer and reads the server's final reply; call when the download
+    /// was read to its end or the upload's bytes are all written. An upload is flushed
+    /// and shut down first (under TLS: `close_notify`, then the server's is awaited for
+    /// up to 2 s). A download not read to its end is aborted and this fails with an
+    /// [`Error::Io`] of kind `InvalidInput`.
+    pub async fn finish(mut self) -> Result<(), Error> {
+        let limit = self.client.options.socket_timeout;
+        let closed = match self.flow.closing() {
+            Closing::Shutdown => {
+                let wait = limit.map_or(CLOSE_WAIT, |t| t.min(CLOSE_WAIT));
+                timeout(limit, "closing the upload", async {
+                    self.flush().await?;
+                    match self.sock.as_mut() {
+                        Some(sock) => sock.finish(wait).await,
+                        None => Ok(()),
+                    }
+                })
+                .await
+            }
+            Closing::Probe => self.read(&mut [0u8; 1]).await.map(drop),
+            Closing::Ready => Ok(()),
+        };
+        let end = self.flow.finish(closed);
+        self.end(end).await
+    }
+
+    /// Aborts the transfer (`ABOR`), reading the server's answers so the control
+    /// connection stays in step.
+    pub async fn abort(mut self) -> Result<(), Error> {
+        let end = self.flow.abort();
+        self.end(end).await
+    }
+
+    /// Tells the core how the transfer ended and closes the connection: abortively (a
+    /// reset) when the core does not count it complete.
+    fn report(&mut self, end: TransferEnd) {
+        let sock = self.sock.take();
+        if !self.client.driver.end_transfer(end, Instant::now()) {
+            if let Some(tcp) = sock.as_ref().and_then(Conn::tcp) {
+                let _ = socket2::SockRef::from(tcp).set_linger(Some(std::time::Duration::ZERO));
+            }
+        } else if let Some(mut sock) = sock {
+            close_notify_now(&mut sock);
+        }
+    }
+
+    /// Reports `end` (none: it was reported) and drives the operation to its end.
+    async fn end(&mut self, end: Option<TransferEnd>) -> Result<(), Error> {
+        let Some(end) = end else {
+            return Ok(());
+        };
+        self.report(end);
+        self.client.run_started().await.map(drop)
+    }
+
+    /// Sleeps in `timer` until `at`.
+    fn poll_until(
+        timer: &mut Option<Pin<Box<Sleep>>>,
+        cx: &mut Context<'_>,
+        at: Instant,
+    ) -> Poll<()> {
+        let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at.into())));
+        if sleep.deadline() != at.into() {
+            sleep.as_mut().reset(at.into());
+        }
+        sleep.as_mut().poll(cx)
+    }
+
+    /// The socket is not ready: pending until the socket timeout, counted from the
+    /// first time it was not, runs out.
+    fn poll_stall<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let Some(limit) = self.client.options.socket_timeout else {
+            return Poll::Pending;
+        };
+        let at = match &self.stall {
+            Some(s) => s.deadline().into_std(),
+            None => Instant::now() + limit,
+        };
+        ready!(Self::poll_until(&mut self.stall, cx, at));
+        self.stall = None;
+        Poll::Ready(Err(self.flow.broke(timed_out("the data connection"))))
+    }
+
+    /// Writes the flow's pending bytes (`TYPE A`) until `input` is taken (none: until
+    /// nothing is pending).
+    fn poll_send(&mut self, cx: &mut Context<'_>, input: &[u8]) -> Poll<io::Result<usize>> {
+        self.flow.check_write()?;
+        loop {
+            let out = match self.flow.next_write(input, Instant::now()) {
+                WriteNext::Taken(n) => return Poll::Ready(Ok(n)),
+                WriteNext::Wait(at) => {
+                    ready!(Self::poll_until(&mut self.throttle, cx, at));
+                    continue;
+                }
+                WriteNext::Send(out) => out,
+            };
+            let sock = Pin::new(self.sock.as_mut().ok_or(io::ErrorKind::NotConnected)?);
+            let n = match sock.poll_write(cx, out) {
+                Poll::Ready(Ok(n)) => n,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(self.flow.broke(e))),
+                Poll::Pending => return self.poll_stall(cx),
+            };
+            self.stall = None;
+            if let Some(n) = self.flow.sent(n, Instant::now())? {
+                return Poll::Ready(Ok(n));
+            }
+        }
+    }
+}
+
+impl AsyncRead for DataStream<'_> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        this.flow.check_read()?;
+        loop {
+            let into = match this
+                .flow
+                .next_read(buf.initialize_unfilled(), Instant::now())
+            {
+                ReadNext::Ready(n) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                ReadNext::Wait(at) => {
+                    ready!(Self::poll_until(&mut this.throttle, cx, at));
+                    continue;
+                }
+                ReadNext::Fill(into) => into,
+            };
+            let mut into = ReadBuf::new(into);
+            let sock = Pin::new(this.sock.as_mut().ok_or(io::ErrorKind::NotConnected)?);
+            match sock.poll_read(cx, &mut into) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(this.flow.broke(e))),
+                Poll::Pending => return this.poll_stall(cx),
+            };
+            let n = into.filled().len();
+            this.stall = None;
+            if let Some(n) = this.flow.filled(n, Instant::now()) {
+                buf.advance(n);
+                return Poll::Ready(Ok(()));
+            }
+        }
+    }
+}
+
+impl AsyncWrite for DataStream<'_> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_send(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_send(cx, &[]))?;
+        match this.sock.as_mut() {
+            Some(sock) => Pin::new(sock).poll_flush(cx),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+
+    /// Writes what `TYPE A` conversion holds, then shuts the connection down; prefer
+    /// [`finish`](DataStream::finish), which also reads the server's reply.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_send(cx, &[]))?;
+        match this.sock.as_mut() {
+            Some(sock) => Pin::new(sock).poll_shutdown(cx),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+}
+
+impl Drop for DataStream<'_> {
+    fn drop(&mut self) {
+        if let Some(end) = self.flow.dropped() {
+            // The final reply is read by the client's next call.
+            self.report(end);
+        }
+    }
+}
+
+/// The entries of a [`Client::list_stream`], as each directory's listing arrives. The
+/// client is busy while it lives; dropped early, the next call on the client aborts
+/// what is left of the listing.
+#[derive(Debug)]
+pub struct ListStream<'a> {
+    client: &'a mut Client,
+    ended: bool,
+}
+
+impl<'a> ListStream<'a> {
+    pub(crate) fn new(client: &'a mut Client) -> ListStream<'a> {
+        ListStream {
+            client,
+            ended: false,
+        }
+    }
+
+    /// The next entry; `None` after the last (or after the first error). Cancel-safe:
+    /// a dropped call loses no entry.
+    pub async fn next(&mut self) -> Option<Result<Item, Error>> {
+        if self.ended {
+            return None;
+        }
+        match self.client.drive(Until::Entry).await {
+            Action::Entry(item) => Some(Ok(item)),
+            Action::Done(res) => {
+                self.ended = true;
+                res.err().map(Err)
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! [`Client::run_plan`] (and so [`Client::upload`] and [`Client::download`]): the
+//! core's [`Plan`] decides what a copy of a file or a tree means; this carries its
+//! steps out, the file side on tokio's blocking pool, one file at a time in 1 MiB
+//! blocks through two buffers that travel to the pool and back (nothing is allocated
+//! per block).
+
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use sansftp::client::tree::{Copied, LocalKind, Plan, Step};
+use sansftp::{Error, PathIoError};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::task::spawn_blocking;
+
+use super::Client;
+
+/// The block moved at a time between a file and a data connection.
+const BLOCK: usize = 1 << 20;
+
+impl Client {
+    /// Carries out a copy [`Plan`] (`Plan::upload(local, remote)`,
+    /// `Plan::download(remote, local)`; `sansftp::client::tree` has the rules): what
+    /// was moved, with the warnings of what was skipped (also logged). A call
+    /// cancelled mid-way leaves no temporary file.
+    pub async fn run_plan(&mut self, mut plan: Plan) -> Result<Copied, Error> {
+        let mut temp = TempFile(None);
+        while let Some(step) = plan.next_step() {
+            match step {
+                Step::StatLocal(p) => {
+                    plan.local_kind(local(move || Ok(LocalKind::of(&fs::metadata(p)?))).await)
+                }
+                Step::Canonicalize(p) => plan.canonical(local(move || fs::canonicalize(p)).await),
+                Step::ReadLocalDir(p) => plan.local_entries(local(move || read_dir(&p)).await),
+                Step::StatRemote(p) => plan.remote_item(self.stat(p).await),
+                Step::ListRemote(p) => plan.remote_entries(self.list_names(p).await),
+                Step::MakeRemoteDir { path, parents } => {
+                    plan.remote_done(self.make_directory(path, parents).await)
+                }
+                Step::MakeLocalDir(p) => {
+                    plan.local_done(local(move || fs::create_dir_all(p)).await)
+                }
+                Step::Upload(f) => plan.transferred(self.copy(&f.local, &f.remote, true).await),
+                Step::Download(f) => {
+                    temp.0 = Some(f.temp.clone());
+                    plan.transferred(self.copy(&f.temp, &f.remote, false).await)
+                }
+                Step::Rename { from, to } => {
+                    let renamed = local(move || fs::rename(from, to)).await;
+                    temp.0 = temp.0.take().filter(|_| renamed.is_err());
+                    plan.local_done(renamed)
+                }
+                Step::RemoveLocal(p) => {
+                    temp.0 = None;
+                    plan.local_done(local(move || fs::remove_file(p)).await)
+                }
+                Step::Warning(w) => log::warn!("{w}"),
+                _ => {}
+            }
+        }
+        plan.finish()
+    }
+
+    /// Copies the local file `path` to `remote` (`up`) or `remote` into `path`: the
+    /// bytes moved.
+    async fn copy(&mut self, path: &Path, remote: &[u8], up: bool) -> Result<u64, Error> {
+        let owned = path.to_owned();
+        let local_error = |e| Error::PathIo(PathIoError::with_path(path, e));
+        let file = match up {
+            true => local(move || File::open(owned)).await,
+            false => local(move || File::create(owned)).await,
+        };
+        let mut file = file.map_err(local_error)?;
+        let mut stream = match up {
+            true => self.upload_stream(remote, 0).await?,
+            false => self.download_stream(remote, 0).await?,
+        };
+        // On an error the stream's drop aborts (the core's rule), and the next call
+        // on the client reads the replies.
+        let data_error = |e| Error::from_io(e, "the data connection");
+        let (mut buf, mut spare) = (vec![0u8; BLOCK], vec![0u8; BLOCK]);
+        let mut total = 0u64;
+        loop {
+            let n = if up {
+                let (n, b, f) = local(move || read_block(file, spare))
+                    .await
+                    .map_err(local_error)?;
+                (spare, file) = (std::mem::replace(&mut buf, b), f);
+                stream
+                    .write_all(buf.get(..n).unwrap_or_default())
+                    .await
+                    .map_err(data_error)?;
+                n
+            } else {
+                let n = fill(&mut stream, &mut buf).await.map_err(data_error)?;
+                let block = std::mem::replace(&mut buf, spare);
+                let (b, f) = local(move || {
+                    file.write_all(block.get(..n).unwrap_or_default())?;
+                    Ok((block, file))
+                })
+                .await
+                .map_err(local_error)?;
+                (spare, file) = (b, f);
+                n
+            };
+            if n == 0 {
+                stream.finish().await?;
+                return Ok(total);
+            }
+            total = total.saturating_add(n as u64);
+        }
+    }
+}
+
+/// Runs `f` (file work) on tokio's blocking pool.
+async fn local<T: Send + 'static>(
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(io::Error::other(e)))
+}
+
+/// A download's temporary file, removed when the plan's future is dropped before it
+/// was renamed into place or removed (a cancelled call).
+struct TempFile(Option<PathBuf>);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            if let Err(e) = fs::remove_file(&path) {
+                log::debug!("removing {}: {e}", path.display());
+            }
+        }
+    }
+}
+
+/// A directory's entries, links not followed.
+fn read_dir(dir: &Path) -> io::Result<Vec<(OsString, LocalKind)>> {
+    let kind = |e: fs::DirEntry| Ok((e.file_name(), LocalKind::of(&e.metadata()?)));
+    fs::read_dir(dir)?.map(|e| e.and_then(kind)).collect()
+}
+
+/// Reads until `buf` is full or the file ends.
+fn read_block(mut file: File, mut buf: Vec<u8>) -> io::Result<(usize, Vec<u8>, File)> {
+    let mut n = 0;
+    while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
+        match file.read(rest) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((n, buf, file))
+}
+
+/// Reads until `buf` is full or the stream ends.
+async fn fill(stream: &mut super::DataStream<'_>, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
+        match stream.read(rest).await? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
