@@ -41,11 +41,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use super::api::{Item, Operation, Output, Transfer, TransferEnd, TransferKind, Value};
+use super::limits::SpeedLimits;
 use super::options::ClientOptions;
 use super::session::Session;
 use super::{Busy, Features};
-use crate::Error;
 use crate::time::DateTime;
+use crate::{Code, Error, Reply};
 
 /// What the adapter does next, from [`Driver::next`].
 #[derive(Debug)]
@@ -130,7 +131,6 @@ enum Data {
 
 /// A client [`Session`] with the state of the loop around it; see the
 /// [module docs](self).
-#[derive(Debug)]
 pub struct Driver {
     session: Session,
     /// Command bytes not yet written.
@@ -158,15 +158,45 @@ pub struct Driver {
     ready: Option<Transfer>,
     /// How long the server may take to connect in active mode.
     accept_timeout: Option<Duration>,
+    /// The adapter's options, as given.
+    options: ClientOptions,
+    /// The speed limits' handle, shared with every data stream.
+    limits: SpeedLimits,
+    /// Transfers in `TYPE A`.
+    ascii: bool,
+    /// The server's greeting, once read.
+    greeting: Reply,
+}
+
+impl std::fmt::Debug for Driver {
+    /// One short line's worth: the server, the state, the options (not the session's
+    /// buffers).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("peer", &self.session.peer())
+            .field("closed", &self.session.is_closed())
+            .field("busy", &self.session.is_busy())
+            .field("ascii", &self.ascii)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Driver {
-    /// A driver around a fresh `session`, with the adapter's `options` (the active-mode
-    /// wait is `connect_timeout`, else `socket_timeout`). Then loop on
-    /// [`next`](Driver::next) with [`Until::Done`] for the greeting.
-    pub fn new(session: Session, options: &ClientOptions) -> Driver {
+    /// A driver for a control connection from `local` to the server at `peer`, just
+    /// opened, with the adapter's `options`: its session runs
+    /// [`ClientOptions::session_config`], the active-mode wait is `connect_timeout`,
+    /// else `socket_timeout`, the speed limits start from `read_limit` and
+    /// `write_limit`. Then loop on [`next`](Driver::next) with [`Until::Done`] for the
+    /// greeting.
+    pub fn new(
+        options: ClientOptions,
+        peer: SocketAddr,
+        local: SocketAddr,
+        now: Instant,
+    ) -> Driver {
         Driver {
-            session,
+            session: Session::new(options.session_config(), peer, local, now),
             control_out: Vec::new(),
             entries: VecDeque::new(),
             connecting: None,
@@ -180,7 +210,36 @@ impl Driver {
             waiting_since: None,
             ready: None,
             accept_timeout: options.connect_timeout.or(options.socket_timeout),
+            limits: SpeedLimits::new(options.read_limit, options.write_limit),
+            options,
+            ascii: false,
+            greeting: Reply::new(Code::READY, ""),
         }
+    }
+
+    /// The options the adapter was given (its timeouts).
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// The speed limits' handle, to change them while the client runs.
+    pub fn speed_limits(&self) -> &SpeedLimits {
+        &self.limits
+    }
+
+    /// The server's greeting (`220`), once read.
+    pub fn greeting(&self) -> &Reply {
+        &self.greeting
+    }
+
+    /// Whether the following transfers are in `TYPE A`.
+    pub fn ascii(&self) -> bool {
+        self.ascii
+    }
+
+    /// `TYPE A` (on) or `TYPE I` (off, the default) for the following transfers.
+    pub fn set_ascii(&mut self, on: bool) {
+        self.ascii = on;
     }
 
     /// The session, for what it knows ([`Session::features`], [`Session::is_closed`]).
@@ -324,7 +383,12 @@ impl Driver {
                 }
                 Output::CloseData => self.drop_data(),
                 Output::Entry(item) => self.entries.push_back(item),
-                Output::Done(res) => self.done = Some(res),
+                Output::Done(res) => {
+                    if let Ok(Value::Greeting(reply)) = &res {
+                        self.greeting = reply.clone();
+                    }
+                    self.done = Some(res);
+                }
                 Output::Close => self.closing = true,
             }
         }

@@ -145,6 +145,7 @@ mod hash;
 mod leftovers;
 mod local;
 mod memory;
+pub mod plan;
 #[cfg(target_os = "linux")]
 pub mod splice;
 

@@ -6,12 +6,11 @@ use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use async_io::{Async, Timer};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, future};
-use sansftp::Error;
-use sansftp::client::{Action, DataWait, Operation, Request, Until, Value, Wait};
+use sansftp::client::{Action, DataWait, Until, Wait};
 use sansftp_tls::rustls::pki_types::ServerName;
 
 use super::Client;
@@ -69,42 +68,6 @@ pub(crate) async fn connect(
 }
 
 impl Client {
-    /// Finishes whatever operation is still running (a stream dropped before its end, a
-    /// listing stream dropped halfway): transfers the core starts meanwhile are aborted,
-    /// the result is discarded. Afterwards the control channel is in step.
-    pub(crate) async fn finish_pending(&mut self) {
-        if self.driver.is_pending() {
-            self.driver.abandon(Instant::now());
-            if let Action::Done(Err(e)) = self.drive(Until::Done).await {
-                log::debug!("the abandoned operation ended with: {e}");
-            }
-        }
-    }
-
-    /// Starts `op` once any earlier one is finished.
-    pub(crate) async fn start(&mut self, op: Operation) -> Result<(), Error> {
-        self.finish_pending().await;
-        Ok(self.driver.start(op, Instant::now(), SystemTime::now())?)
-    }
-
-    /// Runs `request`, which moves no file data, to its end.
-    pub(crate) async fn request<T>(&mut self, request: Request<T>) -> Result<T, Error> {
-        let finish = request.finisher();
-        let res = match self.start(request.into_operation()).await {
-            Ok(()) => self.run_started().await,
-            Err(e) => Err(e),
-        };
-        finish(res)
-    }
-
-    /// Drives the started operation to its end.
-    pub(crate) async fn run_started(&mut self) -> Result<Value, Error> {
-        match self.drive(Until::Done).await {
-            Action::Done(res) => res,
-            other => Err(Error::UnexpectedReply(format!("{other:?}"))),
-        }
-    }
-
     /// Does what the core's [`Driver`](sansftp::client::Driver) says until it stops as
     /// `until` asks (`Done`, `Transfer` or `Entry`), which it returns.
     ///
@@ -119,7 +82,7 @@ impl Client {
                     self.driver.sent(res);
                 }
                 Action::Connect(addr) => {
-                    let res = connect(addr, self.options.connect_timeout).await;
+                    let res = connect(addr, self.driver.options().connect_timeout).await;
                     let res = res.map(|sock| self.data = Some(Conn::Plain(sock)));
                     self.driver.connected(res, Instant::now());
                 }
@@ -150,7 +113,7 @@ impl Client {
     /// rustls: the bytes written.
     async fn send(&mut self) -> io::Result<usize> {
         let what = "writing a command";
-        let limit = self.options.socket_timeout;
+        let limit = self.driver.options().socket_timeout;
         let n = timeout(limit, what, self.ctrl.write(self.driver.control_out())).await?;
         if self.ctrl.is_tls() {
             timeout(limit, what, self.ctrl.flush()).await?;
@@ -167,10 +130,10 @@ impl Client {
             data,
             listener,
             data_buf,
-            options,
             driver,
             ..
         } = self;
+        let limit = driver.options().socket_timeout;
         let control = async { Event::Control(ctrl.read(ctrl_buf).await) };
         let timer = async {
             match w.deadline {
@@ -186,7 +149,7 @@ impl Client {
                         data_buf.resize(LISTING_BLOCK, 0);
                     }
                     let read = sock.read(data_buf);
-                    Event::Data(timeout(options.socket_timeout, "reading a listing", read).await)
+                    Event::Data(timeout(limit, "reading a listing", read).await)
                 }
                 (DataWait::Accept { until }, _, Some(l)) => {
                     let left = until.map(|u| u.saturating_duration_since(Instant::now()));
@@ -234,9 +197,13 @@ impl Client {
         };
         let (config, name) = (Arc::clone(config), name.clone());
         let shake = self.ctrl.connect(config, name.clone());
-        timeout(self.options.socket_timeout, "the TLS handshake", shake)
-            .await
-            .map_err(|e| tls_failed(e, &name, ""))
+        timeout(
+            self.driver.options().socket_timeout,
+            "the TLS handshake",
+            shake,
+        )
+        .await
+        .map_err(|e| tls_failed(e, &name, ""))
     }
 
     /// The TLS handshake on the data connection (same configuration and server name
@@ -249,7 +216,7 @@ impl Client {
         };
         let shake = data.connect(Arc::clone(config), name.clone());
         let what = "the data connection's TLS handshake";
-        timeout(self.options.socket_timeout, what, shake)
+        timeout(self.driver.options().socket_timeout, what, shake)
             .await
             .map_err(|e| tls_failed(e, name, " on the data connection"))
     }

@@ -45,11 +45,10 @@ pub struct DataStream<'a> {
 }
 
 impl<'a> DataStream<'a> {
-    pub(crate) fn new(
-        client: &'a mut Client,
-        sock: Option<Conn>,
-        flow: DataFlow,
-    ) -> DataStream<'a> {
+    /// The stream of the transfer `flow` runs, over the data connection the client
+    /// holds (none when the server finished without one).
+    pub(crate) fn new(client: &'a mut Client, flow: DataFlow) -> DataStream<'a> {
+        let sock = client.data.take();
         DataStream {
             client,
             sock,
@@ -73,7 +72,7 @@ impl<'a> DataStream<'a> {
     /// `close_notify`; an end without it is an error), else it is aborted and this
     /// fails with an [`Error::Io`] of kind `InvalidInput`.
     pub async fn finish(mut self) -> Result<(), Error> {
-        let limit = self.client.options.socket_timeout;
+        let limit = self.client.driver.options().socket_timeout;
         let closed = match self.flow.closing() {
             // Flushes the upload and shuts its connection down.
             Closing::Shutdown => {
@@ -208,7 +207,7 @@ impl<'a> DataStream<'a> {
     /// The socket is not ready: pending until the socket timeout, counted from the
     /// first time it was not, runs out.
     fn poll_stall<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
-        let Some(limit) = self.client.options.socket_timeout else {
+        let Some(limit) = self.client.driver.options().socket_timeout else {
             return Poll::Pending;
         };
         if !self.stall_armed {

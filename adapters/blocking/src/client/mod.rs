@@ -5,15 +5,18 @@ mod driver;
 mod stream;
 mod tree;
 
-use std::net::ToSocketAddrs;
+use std::io;
+use std::net::{TcpListener, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
 
-use sansftp::client::{DataFlow, Features, Item, ListCommand, Request, TransferKind};
-use sansftp::{Error, Reply};
+use sansftp::Error;
+use sansftp::client::Driver;
+use sansftp_tls::rustls::ClientConnection;
 
 pub use sansftp::client::{ClientOptions, SpeedLimits};
 pub use stream::{DataStream, ListStream};
 
-use driver::Driver;
+use driver::{ClientTlsSetup, Socket};
 
 /// A blocking FTP client: one control connection, one operation at a time.
 ///
@@ -79,13 +82,31 @@ use driver::Driver;
 /// [`Error::Io`], timeouts [`Error::Timeout`].
 pub struct Client {
     driver: Driver,
+    control: TcpStream,
+    /// The control connection's TLS, once secured (or handshaking).
+    control_tls: Option<Box<ClientConnection>>,
+    tls: Option<ClientTlsSetup>,
+    /// The data connection: passive, connected; active, accepted.
+    data: Option<Socket>,
+    /// The active-mode listener, until the server's connection is accepted.
+    listener: Option<TcpListener>,
+    control_buf: Box<[u8]>,
+    listing_buf: Vec<u8>,
+    /// The read timeout last set on the control socket (none at first), so a
+    /// session without timeouts makes no `setsockopt` per reply.
+    control_read_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.driver.fmt(f)
+        f.debug_struct("Client")
+            .field("driver", &self.driver)
+            .finish_non_exhaustive()
     }
 }
+
+/// Bytes read from the control connection at a time.
+const CONTROL_BUF: usize = 8 << 10;
 
 impl Client {
     /// Connects to the server at `addr` (anything [`ToSocketAddrs`] takes, e.g.
@@ -95,11 +116,10 @@ impl Client {
         Client::connect_with(addr, ClientOptions::default())
     }
 
-    /// Connects with `options`; see [`Client::connect`].
+    /// Connects with `options`; see [`Client::connect`]. Plaintext FTP: for FTPS
+    /// (options whose `config.tls` is set) use [`connect_tls`](Client::connect_tls).
     pub fn connect_with(addr: impl ToSocketAddrs, options: ClientOptions) -> Result<Client, Error> {
-        Ok(Client {
-            driver: Driver::connect(addr, options, None)?,
-        })
+        Client::open(addr, options.plaintext()?, None)
     }
 
     /// Connects with FTPS: `tls` says whom to trust, `server_name` is the name the
@@ -112,108 +132,57 @@ impl Client {
         addr: impl ToSocketAddrs,
         tls: sansftp_tls::ClientTls,
         server_name: &str,
-        mut options: ClientOptions,
+        options: ClientOptions,
     ) -> Result<Client, Error> {
         let name = tls
             .server_name(server_name)
             .map_err(|e| Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e)))?;
-        let setup = driver::ClientTlsSetup {
+        let setup = ClientTlsSetup {
             config: tls.config(),
             name,
         };
-        options
-            .config
-            .tls
-            .get_or_insert(sansftp::client::TlsMode::Explicit);
-        Ok(Client {
-            driver: Driver::connect(addr, options, Some(setup))?,
-        })
+        Client::open(addr, options.secure(), Some(setup))
     }
 
-    /// The server's greeting (`220`).
-    pub fn greeting(&self) -> &Reply {
-        self.driver.greeting()
-    }
-
-    /// The handle to this client's speed limits.
-    pub fn speed_limits(&self) -> SpeedLimits {
-        self.driver.limits.clone()
-    }
-
-    /// What the server announced with `FEAT` after login (`None` before, or with
-    /// feature discovery off).
-    pub fn features(&self) -> Option<&Features> {
-        self.driver.session.features()
+    /// Connects the control connection (each resolved address in turn) and reads the
+    /// greeting.
+    fn open(
+        addr: impl ToSocketAddrs,
+        options: ClientOptions,
+        tls: Option<ClientTlsSetup>,
+    ) -> Result<Client, Error> {
+        let mut last = io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the address resolved to nothing",
+        );
+        let mut found = None;
+        for addr in addr.to_socket_addrs()? {
+            match driver::connect(addr, options.connect_timeout) {
+                Ok(s) => {
+                    found = Some(s);
+                    break;
+                }
+                Err(e) => last = e,
+            }
+        }
+        let control = found.ok_or_else(|| Error::from_io(last, "the control connection"))?;
+        control.set_write_timeout(options.socket_timeout)?;
+        let (peer, local) = (control.peer_addr()?, control.local_addr()?);
+        let mut client = Client {
+            driver: Driver::new(options, peer, local, Instant::now()),
+            control,
+            control_tls: None,
+            tls,
+            data: None,
+            listener: None,
+            control_buf: vec![0; CONTROL_BUF].into_boxed_slice(),
+            listing_buf: Vec::new(),
+            control_read_timeout: None,
+        };
+        client.run_started()?;
+        Ok(client)
     }
 
     sansftp::client_methods!(blocking);
-
-    /// [`Client::list`] as an iterator: the entries of each directory come as soon as
-    /// its listing is read. Dropping it early is fine: the next call finishes the
-    /// listing first.
-    pub fn list_stream(
-        &mut self,
-        path: impl AsRef<[u8]>,
-        recursive: bool,
-    ) -> Result<ListStream<'_>, Error> {
-        let request = Request::list(path, recursive, ListCommand::Auto);
-        self.driver.start(request.into_operation())?;
-        Ok(ListStream::new(&mut self.driver))
-    }
-
-    /// Finishes whatever transfer is still pending (say, of a [`DataStream`] dropped
-    /// without a socket timeout), its error discarded. Every other method does this
-    /// first anyway; this one only fails when the control connection does.
-    pub fn abort(&mut self) -> Result<(), Error> {
-        self.driver.finish_pending();
-        if self.driver.session.is_closed() {
-            return Err(Error::ConnectionClosed);
-        }
-        Ok(())
-    }
-
-    /// `QUIT`, then closes the connection.
-    pub fn quit(mut self) -> Result<(), Error> {
-        let res = self.driver.request(Request::quit());
-        self.driver.close();
-        res
-    }
-
-    /// `TYPE A` (`true`) or `TYPE I` (`false`, the default) for the following file
-    /// transfers; in ASCII, line ends are converted (LF to CRLF on upload, CRLF to LF
-    /// on download).
-    pub fn set_ascii(&mut self, on: bool) {
-        self.driver.ascii = on;
-    }
-
-    /// Runs `request` to its end (for [`sansftp::client_methods!`]).
-    fn request<T>(&mut self, request: Request<T>) -> Result<T, Error> {
-        self.driver.request(request)
-    }
-
-    /// The listing entries the last request emitted (for [`sansftp::client_methods!`]).
-    fn take_entries(&mut self) -> Vec<Item> {
-        self.driver.entries.drain(..).collect()
-    }
-
-    /// Whether transfers are in `TYPE A` (for [`sansftp::client_methods!`]).
-    fn ascii(&self) -> bool {
-        self.driver.ascii
-    }
-
-    /// Starts a file transfer and waits until its data is to move (for
-    /// [`sansftp::client_methods!`]).
-    fn open_stream(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error> {
-        let kind = request.operation().transfer_kind();
-        self.driver.start(request.into_operation())?;
-        let (socket, flow) = match self.driver.wait_transfer()? {
-            Some((socket, t)) => (Some(socket), DataFlow::new(t, self.driver.limits.clone())),
-            // Finished at once: an empty transfer.
-            None => (
-                None,
-                DataFlow::empty(kind.unwrap_or(TransferKind::Download)),
-            ),
-        };
-        Ok(DataStream::new(&mut self.driver, socket, flow))
-    }
+    sansftp::client_driver_methods!(blocking);
 }

@@ -5,9 +5,10 @@ use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
 use sansftp::Error;
-use sansftp::client::{Closing, DataFlow, Item, ReadNext, TransferEnd, Value, WriteNext};
+use sansftp::client::{Action, Closing, DataFlow, Item, ReadNext, TransferEnd, Until, WriteNext};
 
-use super::driver::{Driver, Socket};
+use super::Client;
+use super::driver::Socket;
 use crate::tls::DataSocket;
 
 /// The longest an upload waits for the server's `close_notify` after its own.
@@ -28,7 +29,7 @@ const CLOSE_WAIT: Duration = Duration::from_secs(2);
 /// timeout, else at the start of its next call.
 #[derive(Debug)]
 pub struct DataStream<'a> {
-    driver: &'a mut Driver,
+    client: &'a mut Client,
     /// `None` once closed (or when the server finished without a data connection).
     socket: Option<Socket>,
     /// What the core decides around each read and write.
@@ -36,13 +37,12 @@ pub struct DataStream<'a> {
 }
 
 impl<'a> DataStream<'a> {
-    pub(crate) fn new(
-        driver: &'a mut Driver,
-        socket: Option<Socket>,
-        flow: DataFlow,
-    ) -> DataStream<'a> {
+    /// The stream of the transfer `flow` runs, over the data connection the client
+    /// holds (none when the server finished without one).
+    pub(crate) fn new(client: &'a mut Client, flow: DataFlow) -> DataStream<'a> {
+        let socket = client.data.take();
         DataStream {
-            driver,
+            client,
             socket,
             flow,
         }
@@ -76,7 +76,7 @@ impl<'a> DataStream<'a> {
             return;
         };
         let download = self.flow.kind() != sansftp::client::TransferKind::Upload;
-        if !self.driver.session.end_transfer(end, Instant::now()) {
+        if !self.client.driver.end_transfer(end, Instant::now()) {
             self.reset();
         } else if let Some(s @ DataSocket::Tls(_)) = self.socket.as_mut().filter(|_| download) {
             // Our close_notify after the server's.
@@ -88,12 +88,12 @@ impl<'a> DataStream<'a> {
     /// Tells the core how the transfer ended and drives the operation to its end.
     fn end(&mut self, end: Option<TransferEnd>) -> Result<(), Error> {
         self.tell(end);
-        if !self.driver.is_running() {
+        if !self.client.driver.is_pending() {
             // Ended before any data (the server answered the command with a
             // completion), its result already taken.
             return Ok(());
         }
-        self.driver.wait_done().map(|_: Value| ())
+        self.client.run_started().map(drop)
     }
 
     /// Closes the data connection abortively (a reset, not an end of file), so a
@@ -116,7 +116,7 @@ impl<'a> DataStream<'a> {
         self.flush()?;
         if let Some(s) = &mut self.socket {
             s.close_write()?;
-            let timeout = self.driver.options.socket_timeout;
+            let timeout = self.client.driver.options().socket_timeout;
             s.drain(timeout.map_or(CLOSE_WAIT, |t| t.min(CLOSE_WAIT)));
         }
         Ok(())
@@ -283,9 +283,9 @@ impl Drop for DataStream<'_> {
     fn drop(&mut self) {
         let end = self.flow.dropped();
         self.tell(end);
-        if self.driver.options.socket_timeout.is_some() && self.driver.is_running() {
+        if self.client.driver.options().socket_timeout.is_some() {
             // Bounded by the socket timeout; the result belongs to nobody.
-            self.driver.finish_pending();
+            self.client.finish_pending();
         }
     }
 }
@@ -295,15 +295,15 @@ impl Drop for DataStream<'_> {
 /// after the first error.
 #[derive(Debug)]
 pub struct ListStream<'a> {
-    driver: &'a mut Driver,
-    done: bool,
+    client: &'a mut Client,
+    ended: bool,
 }
 
 impl<'a> ListStream<'a> {
-    pub(crate) fn new(driver: &'a mut Driver) -> ListStream<'a> {
+    pub(crate) fn new(client: &'a mut Client) -> ListStream<'a> {
         ListStream {
-            driver,
-            done: false,
+            client,
+            ended: false,
         }
     }
 }
@@ -312,24 +312,16 @@ impl Iterator for ListStream<'_> {
     type Item = Result<Item, Error>;
 
     fn next(&mut self) -> Option<Result<Item, Error>> {
-        loop {
-            if let Some(item) = self.driver.entries.pop_front() {
-                return Some(Ok(item));
+        if self.ended {
+            return None;
+        }
+        match self.client.drive(Until::Entry) {
+            Action::Entry(item) => Some(Ok(item)),
+            Action::Done(res) => {
+                self.ended = true;
+                res.err().map(Err)
             }
-            if self.done {
-                return None;
-            }
-            match self.driver.step() {
-                Some(super::driver::Stop::Done(res)) => {
-                    self.done = true;
-                    if let Err(e) = res {
-                        self.driver.entries.clear();
-                        return Some(Err(e));
-                    }
-                }
-                Some(super::driver::Stop::Transfer(_)) => self.driver.refuse_transfer(),
-                None => {}
-            }
+            _ => None,
         }
     }
 }

@@ -7,10 +7,9 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Waker};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use sansftp::Error;
-use sansftp::client::{Action, DataWait, Operation, Request, Until, Value, Wait};
+use sansftp::client::{Action, DataWait, Until, Wait};
 use sansftp_tls::rustls::ClientConfig;
 use sansftp_tls::rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -24,47 +23,11 @@ use crate::conn::Conn;
 const LISTING_BLOCK: usize = 64 << 10;
 
 impl Client {
-    /// Finishes whatever operation is still running (a stream or call dropped before
-    /// its end), its result discarded; afterwards the control channel is in step.
-    pub(crate) async fn finish_pending(&mut self) {
-        if self.driver.is_pending() {
-            self.driver.abandon(Instant::now());
-            if let Action::Done(Err(e)) = self.drive(Until::Done).await {
-                log::debug!("the abandoned operation ended with: {e}");
-            }
-        }
-    }
-
-    /// Starts `op` once any earlier one is finished.
-    pub(crate) async fn start(&mut self, op: Operation) -> Result<(), Error> {
-        self.finish_pending().await;
-        Ok(self.driver.start(op, Instant::now(), SystemTime::now())?)
-    }
-
-    /// Runs `request`, which moves no file data, to its end (for
-    /// [`sansftp::client_methods!`]).
-    pub(crate) async fn request<T>(&mut self, request: Request<T>) -> Result<T, Error> {
-        let finish = request.finisher();
-        let res = match self.start(request.into_operation()).await {
-            Ok(()) => self.run_started().await,
-            Err(e) => Err(e),
-        };
-        finish(res)
-    }
-
-    /// Drives the started operation to its end.
-    pub(crate) async fn run_started(&mut self) -> Result<Value, Error> {
-        match self.drive(Until::Done).await {
-            Action::Done(res) => res,
-            other => Err(Error::UnexpectedReply(format!("{other:?}"))),
-        }
-    }
-
     /// Does what the driver says until it stops as `until` asks. Cancel-safe: the
     /// driver keeps every pending action until its result is reported.
     pub(crate) async fn drive(&mut self, until: Until) -> Action {
         loop {
-            let limit = self.options.socket_timeout;
+            let limit = self.driver.options().socket_timeout;
             match self.driver.next(until, Instant::now()) {
                 Action::Send => {
                     let out = self.driver.control_out();
@@ -76,7 +39,7 @@ impl Client {
                     self.driver.sent(res);
                 }
                 Action::Connect(addr) => {
-                    let res = connect(addr, self.options.connect_timeout).await;
+                    let res = connect(addr, self.driver.options().connect_timeout).await;
                     let res = res.map(|sock| self.data = Some(Conn::Plain(sock)));
                     self.driver.connected(res, Instant::now());
                 }
@@ -116,7 +79,6 @@ impl Client {
             data,
             listener,
             data_buf,
-            options,
             driver,
             ..
         } = self;
@@ -126,7 +88,7 @@ impl Client {
                 None => std::future::pending().await,
             }
         };
-        let limit = options.socket_timeout;
+        let limit = driver.options().socket_timeout;
         let now = Instant::now;
         match (w.data, data.as_mut(), listener.as_ref()) {
             (DataWait::ReadListing, Some(sock), _) => {

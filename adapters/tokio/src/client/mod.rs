@@ -17,15 +17,11 @@ mod stream;
 mod tree;
 
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use sansftp::client::{
-    Action, DataFlow, Driver, Features, Item, ListCommand, Request, Session, TlsMode, TransferKind,
-    Until, Value,
-};
-use sansftp::{Error, Reply};
+use sansftp::Error;
+use sansftp::client::Driver;
 use sansftp_tls::ClientTls;
 use sansftp_tls::rustls::ClientConfig;
 use sansftp_tls::rustls::pki_types::ServerName;
@@ -51,10 +47,6 @@ pub struct Client {
     driver: Driver,
     /// FTPS: one configuration for every connection, and the name they check.
     tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
-    greeting: Reply,
-    options: ClientOptions,
-    limits: SpeedLimits,
-    ascii: bool,
     ctrl_buf: Box<[u8]>,
     /// The data connection: passive, connected; active, accepted.
     data: Option<Conn>,
@@ -78,12 +70,7 @@ impl Client {
         addr: impl ToSocketAddrs,
         options: ClientOptions,
     ) -> Result<Client, Error> {
-        if options.config.tls.is_some() {
-            let text =
-                "FTPS (ClientOptions' config.tls) needs a ClientTls: use Client::connect_tls";
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, text).into());
-        }
-        Client::open(addr, options, None).await
+        Client::open(addr, options.plaintext()?, None).await
     }
 
     /// Connects with FTPS: TLS on the control connection and (unless the core's
@@ -96,13 +83,12 @@ impl Client {
         addr: impl ToSocketAddrs,
         tls: ClientTls,
         server_name: &str,
-        mut options: ClientOptions,
+        options: ClientOptions,
     ) -> Result<Client, Error> {
         let name = tls
             .server_name(server_name)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        options.config.tls.get_or_insert(TlsMode::Explicit);
-        Client::open(addr, options, Some((tls.config(), name))).await
+        Client::open(addr, options.secure(), Some((tls.config(), name))).await
     }
 
     async fn open(
@@ -120,111 +106,26 @@ impl Client {
         Err(Error::from_io(last, "the control connection"))
     }
 
+    /// Reads the greeting (after the TLS handshake, for implicit FTPS).
     async fn handshake(
         ctrl: tokio::net::TcpStream,
         options: ClientOptions,
         tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
     ) -> Result<Client, Error> {
-        let (peer, local): (SocketAddr, SocketAddr) = (ctrl.peer_addr()?, ctrl.local_addr()?);
-        let session = Session::new(options.session_config(), peer, local, Instant::now());
+        let (peer, local) = (ctrl.peer_addr()?, ctrl.local_addr()?);
         let mut client = Client {
             ctrl: Conn::Plain(ctrl),
-            driver: Driver::new(session, &options),
+            driver: Driver::new(options, peer, local, Instant::now()),
             tls,
-            greeting: Reply::new(sansftp::Code::READY, ""),
-            limits: SpeedLimits::new(options.read_limit, options.write_limit),
-            options,
-            ascii: false,
             ctrl_buf: vec![0; CONTROL_BUFFER].into_boxed_slice(),
             data: None,
             listener: None,
             data_buf: Vec::new(),
         };
-        match client.run_started().await? {
-            Value::Greeting(reply) => client.greeting = reply,
-            other => return Err(Error::UnexpectedReply(format!("greeting: {other:?}"))),
-        }
+        client.run_started().await?;
         Ok(client)
     }
 
-    /// The server's greeting (`220`).
-    pub fn greeting(&self) -> &Reply {
-        &self.greeting
-    }
-
-    /// A handle on the speed limits, to change them while the client runs.
-    pub fn speed_limits(&self) -> SpeedLimits {
-        self.limits.clone()
-    }
-
-    /// What the server announced with `FEAT` (asked after login unless the core's
-    /// [`Config::discover_features`](sansftp::client::Config::discover_features) is off).
-    pub fn features(&self) -> Option<&Features> {
-        self.driver.features()
-    }
-
-    /// `TYPE A` (on) or `TYPE I` (off, the default) for the following transfers; in
-    /// ASCII, line ends are converted (CRLF on the wire, LF locally).
-    pub fn set_ascii(&mut self, on: bool) {
-        self.ascii = on;
-    }
-
     sansftp::client_methods!(async);
-
-    /// [`list`](Client::list) entry by entry, as each directory's listing arrives:
-    /// call [`ListStream::next`] until `None`. The client is busy while the stream
-    /// lives; one dropped early is finished (its transfers aborted) by the next call.
-    pub async fn list_stream(
-        &mut self,
-        path: impl AsRef<[u8]>,
-        recursive: bool,
-    ) -> Result<ListStream<'_>, Error> {
-        let request = Request::list(path, recursive, ListCommand::Auto);
-        self.start(request.into_operation()).await?;
-        Ok(ListStream::new(self))
-    }
-
-    /// Finishes whatever transfer is still pending (a [`DataStream`] or [`ListStream`]
-    /// dropped before its end, a call cancelled), aborting it, so the control channel
-    /// is in step. Every other method does this first on its own.
-    pub async fn abort(&mut self) -> Result<(), Error> {
-        self.finish_pending().await;
-        if self.driver.session().is_closed() {
-            return Err(Error::ConnectionClosed);
-        }
-        Ok(())
-    }
-
-    /// `QUIT`, then closes the connection.
-    pub async fn quit(mut self) -> Result<(), Error> {
-        self.request(Request::quit()).await
-    }
-
-    /// Whether transfers are in `TYPE A` (for [`sansftp::client_methods!`]).
-    fn ascii(&self) -> bool {
-        self.ascii
-    }
-
-    /// The listing entries the last request emitted (for [`sansftp::client_methods!`]).
-    fn take_entries(&mut self) -> Vec<Item> {
-        self.driver.take_entries()
-    }
-
-    /// Starts a file transfer and drives it until its data is to move (for
-    /// [`sansftp::client_methods!`]).
-    async fn open_stream(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error> {
-        let kind = request.operation().transfer_kind();
-        self.start(request.into_operation()).await?;
-        let (sock, flow) = match self.drive(Until::Transfer).await {
-            Action::Transfer(t) => (self.data.take(), DataFlow::new(t, self.limits.clone())),
-            // The server finished at once (a 2xx instead of 1xx): nothing to move.
-            Action::Done(Ok(_)) => (
-                None,
-                DataFlow::empty(kind.unwrap_or(TransferKind::Download)),
-            ),
-            Action::Done(Err(e)) => return Err(e),
-            other => return Err(Error::UnexpectedReply(format!("{other:?}"))),
-        };
-        Ok(DataStream::new(self, sock, flow))
-    }
+    sansftp::client_driver_methods!(async);
 }

@@ -44,7 +44,10 @@ pub struct DataStream<'a> {
 }
 
 impl<'a> DataStream<'a> {
-    pub(crate) fn new(client: &'a mut Client, sock: Option<Conn>, flow: DataFlow) -> Self {
+    /// The stream of the transfer `flow` runs, over the data connection the client
+    /// holds (none when the server finished without one).
+    pub(crate) fn new(client: &'a mut Client, flow: DataFlow) -> Self {
+        let sock = client.data.take();
         let (stall, throttle) = (None, None);
         DataStream {
             client,
@@ -67,7 +70,7 @@ impl<'a> DataStream<'a> {
     /// up to 2 s). A download not read to its end is aborted and this fails with an
     /// [`Error::Io`] of kind `InvalidInput`.
     pub async fn finish(mut self) -> Result<(), Error> {
-        let limit = self.client.options.socket_timeout;
+        let limit = self.client.driver.options().socket_timeout;
         let closed = match self.flow.closing() {
             Closing::Shutdown => {
                 let wait = limit.map_or(CLOSE_WAIT, |t| t.min(CLOSE_WAIT));
@@ -132,7 +135,7 @@ impl<'a> DataStream<'a> {
     /// The socket is not ready: pending until the socket timeout, counted from the
     /// first time it was not, runs out.
     fn poll_stall<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
-        let Some(limit) = self.client.options.socket_timeout else {
+        let Some(limit) = self.client.driver.options().socket_timeout else {
             return Poll::Pending;
         };
         let at = match &self.stall {

@@ -4,13 +4,13 @@
 //! blocks through two buffers that travel to the pool and back (nothing is allocated
 //! per block).
 
-use std::ffi::OsString;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use sansftp::client::tree::{Copied, LocalKind, Plan, Step};
+use sansftp::client::tree::{Copied, Plan, Step};
 use sansftp::{Error, PathIoError};
+use sansftp_storage::plan::{TempFile, answer_local};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::spawn_blocking;
 
@@ -25,40 +25,26 @@ impl Client {
     /// was moved, with the warnings of what was skipped (also logged). A call
     /// cancelled mid-way leaves no temporary file.
     pub async fn run_plan(&mut self, mut plan: Plan) -> Result<Copied, Error> {
-        let mut temp = TempFile(None);
+        let mut temp = TempFile::default();
         while let Some(step) = plan.next_step() {
+            temp.track(&plan);
             match step {
-                Step::StatLocal(p) => {
-                    plan.local_kind(local(move || Ok(LocalKind::of(&fs::metadata(p)?))).await)
+                step if step.is_local() => {
+                    let answered = spawn_blocking(move || (answer_local(&mut plan, step), plan));
+                    plan = answered.await.map_err(io::Error::other)?.1;
                 }
-                Step::Canonicalize(p) => plan.canonical(local(move || fs::canonicalize(p)).await),
-                Step::ReadLocalDir(p) => plan.local_entries(local(move || read_dir(&p)).await),
                 Step::StatRemote(p) => plan.remote_item(self.stat(p).await),
                 Step::ListRemote(p) => plan.remote_entries(self.list_names(p).await),
                 Step::MakeRemoteDir { path, parents } => {
                     plan.remote_done(self.make_directory(path, parents).await)
                 }
-                Step::MakeLocalDir(p) => {
-                    plan.local_done(local(move || fs::create_dir_all(p)).await)
-                }
                 Step::Upload(f) => plan.transferred(self.copy(&f.local, &f.remote, true).await),
-                Step::Download(f) => {
-                    temp.0 = Some(f.temp.clone());
-                    plan.transferred(self.copy(&f.temp, &f.remote, false).await)
-                }
-                Step::Rename { from, to } => {
-                    let renamed = local(move || fs::rename(from, to)).await;
-                    temp.0 = temp.0.take().filter(|_| renamed.is_err());
-                    plan.local_done(renamed)
-                }
-                Step::RemoveLocal(p) => {
-                    temp.0 = None;
-                    plan.local_done(local(move || fs::remove_file(p)).await)
-                }
+                Step::Download(f) => plan.transferred(self.copy(&f.temp, &f.remote, false).await),
                 Step::Warning(w) => log::warn!("{w}"),
                 _ => {}
             }
         }
+        temp.track(&plan);
         plan.finish()
     }
 
@@ -120,26 +106,6 @@ async fn local<T: Send + 'static>(
     spawn_blocking(f)
         .await
         .unwrap_or_else(|e| Err(io::Error::other(e)))
-}
-
-/// A download's temporary file, removed when the plan's future is dropped before it
-/// was renamed into place or removed (a cancelled call).
-struct TempFile(Option<PathBuf>);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if let Some(path) = self.0.take() {
-            if let Err(e) = fs::remove_file(&path) {
-                log::debug!("removing {}: {e}", path.display());
-            }
-        }
-    }
-}
-
-/// A directory's entries, links not followed.
-fn read_dir(dir: &Path) -> io::Result<Vec<(OsString, LocalKind)>> {
-    let kind = |e: fs::DirEntry| Ok((e.file_name(), LocalKind::of(&e.metadata()?)));
-    fs::read_dir(dir)?.map(|e| e.and_then(kind)).collect()
 }
 
 /// Reads until `buf` is full or the file ends.
