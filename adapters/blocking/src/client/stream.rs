@@ -2,10 +2,11 @@
 //! transfer, [`ListStream`] for a listing.
 
 use std::io::{self, Read, Write};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use sansftp::Error;
-use sansftp::client::{Action, Closing, DataFlow, Item, ReadNext, TransferEnd, Until, WriteNext};
+use sansftp::client::{Action, Closing, DataFlow, DataIo, Item, TransferEnd, Until};
 
 use super::Client;
 use super::driver::Socket;
@@ -213,58 +214,54 @@ fn recv(socket: &mut Socket, buf: &mut [u8]) -> io::Result<usize> {
     socket.read(buf)
 }
 
-/// Sleeps until `at`, for the speed limit.
-fn sleep_until(at: Instant) {
-    std::thread::sleep(at.saturating_duration_since(Instant::now()));
+/// A data stream's socket as the core's [`DataFlow`] drives it: each call blocks
+/// (bounded by the socket timeout), so none is ever pending.
+struct Io<'a>(&'a mut Option<Socket>);
+
+impl DataIo for Io<'_> {
+    fn poll_read(&mut self, _: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let socket = self.0.as_mut().ok_or(io::ErrorKind::NotConnected)?;
+        loop {
+            match recv(socket, buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                res => return Poll::Ready(res),
+            }
+        }
+    }
+
+    fn poll_write(&mut self, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let socket = self.0.as_mut().ok_or(io::ErrorKind::NotConnected)?;
+        loop {
+            match socket.write(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                res => return Poll::Ready(res),
+            }
+        }
+    }
+
+    fn poll_sleep(&mut self, _: &mut Context<'_>, at: Instant) -> Poll<()> {
+        std::thread::sleep(at.saturating_duration_since(Instant::now()));
+        Poll::Ready(())
+    }
+}
+
+/// The result of a `poll` function over [`Io`], which never pends.
+fn blocking<T>(poll: impl FnOnce(&mut Context<'_>) -> Poll<io::Result<T>>) -> io::Result<T> {
+    match poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(res) => res,
+        Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+    }
 }
 
 impl Read for DataStream<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.flow.check_read()?;
-        loop {
-            let into = match self.flow.next_read(buf, Instant::now()) {
-                ReadNext::Ready(n) => return Ok(n),
-                ReadNext::Wait(at) => {
-                    sleep_until(at);
-                    continue;
-                }
-                ReadNext::Fill(into) => into,
-            };
-            let socket = self.socket.as_mut().ok_or(io::ErrorKind::NotConnected)?;
-            let n = match recv(socket, into) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.flow.broke(e)),
-                Ok(n) => n,
-            };
-            if let Some(n) = self.flow.filled(n, Instant::now()) {
-                return Ok(n);
-            }
-        }
+        blocking(|cx| self.flow.poll_read(&mut Io(&mut self.socket), cx, buf))
     }
 }
 
 impl Write for DataStream<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.flow.check_write()?;
-        loop {
-            let out = match self.flow.next_write(buf, Instant::now()) {
-                WriteNext::Taken(n) => return Ok(n),
-                WriteNext::Wait(at) => {
-                    sleep_until(at);
-                    continue;
-                }
-                WriteNext::Send(out) => out,
-            };
-            let socket = self.socket.as_mut().ok_or(io::ErrorKind::NotConnected)?;
-            let n = match socket.write(out) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.flow.broke(e)),
-                Ok(n) => n,
-            };
-            if let Some(n) = self.flow.sent(n, Instant::now())? {
-                return Ok(n);
-            }
-        }
+        blocking(|cx| self.flow.poll_write(&mut Io(&mut self.socket), cx, buf))
     }
 
     /// Writes what `TYPE A` conversion holds.

@@ -5,10 +5,10 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sansftp::Error;
-use sansftp::client::{Action, Closing, DataFlow, Item, ReadNext, TransferEnd, Until, WriteNext};
+use sansftp::client::{Action, Closing, DataFlow, DataIo, Item, TransferEnd, Until};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::time::Sleep;
 
@@ -17,7 +17,7 @@ use super::drive::{close_notify_now, timed_out, timeout};
 use crate::conn::Conn;
 
 /// How long an upload waits for the server's `close_notify` at most.
-const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// The data connection of a running file transfer: [`AsyncRead`] for a download,
 /// [`AsyncWrite`] for an upload (tokio's traits). Reads and writes obey the client's
@@ -33,10 +33,19 @@ const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 #[derive(Debug)]
 pub struct DataStream<'a> {
     client: &'a mut Client,
-    /// `None`: the server finished without a data connection, or after the end.
-    sock: Option<Conn>,
+    /// The socket and its timers.
+    io: Io,
     /// What the core decides around each read and write.
     flow: DataFlow,
+}
+
+/// A data stream's socket and timers, as the core's [`DataFlow`] drives them.
+#[derive(Debug)]
+struct Io {
+    /// `None`: the server finished without a data connection, or after the end.
+    sock: Option<Conn>,
+    /// The socket timeout.
+    timeout: Option<Duration>,
     /// The socket timeout of the operation the socket is stuck on, once armed.
     stall: Option<Pin<Box<Sleep>>>,
     /// Waiting for the speed limit.
@@ -47,15 +56,13 @@ impl<'a> DataStream<'a> {
     /// The stream of the transfer `flow` runs, over the data connection the client
     /// holds (none when the server finished without one).
     pub(crate) fn new(client: &'a mut Client, flow: DataFlow) -> Self {
-        let sock = client.data.take();
-        let (stall, throttle) = (None, None);
-        DataStream {
-            client,
-            sock,
-            flow,
-            stall,
-            throttle,
-        }
+        let io = Io {
+            sock: client.data.take(),
+            timeout: client.driver.options().socket_timeout,
+            stall: None,
+            throttle: None,
+        };
+        DataStream { client, io, flow }
     }
 
     /// Bytes moved over the data connection so far (on the wire: in `TYPE A`, with
@@ -76,7 +83,7 @@ impl<'a> DataStream<'a> {
                 let wait = limit.map_or(CLOSE_WAIT, |t| t.min(CLOSE_WAIT));
                 timeout(limit, "closing the upload", async {
                     self.flush().await?;
-                    match self.sock.as_mut() {
+                    match self.io.sock.as_mut() {
                         Some(sock) => sock.finish(wait).await,
                         None => Ok(()),
                     }
@@ -100,10 +107,10 @@ impl<'a> DataStream<'a> {
     /// Tells the core how the transfer ended and closes the connection: abortively (a
     /// reset) when the core does not count it complete.
     fn report(&mut self, end: TransferEnd) {
-        let sock = self.sock.take();
+        let sock = self.io.sock.take();
         if !self.client.driver.end_transfer(end, Instant::now()) {
             if let Some(tcp) = sock.as_ref().and_then(Conn::tcp) {
-                let _ = socket2::SockRef::from(tcp).set_linger(Some(std::time::Duration::ZERO));
+                let _ = socket2::SockRef::from(tcp).set_linger(Some(Duration::ZERO));
             }
         } else if let Some(mut sock) = sock {
             close_notify_now(&mut sock);
@@ -118,59 +125,59 @@ impl<'a> DataStream<'a> {
         self.report(end);
         self.client.run_started().await.map(drop)
     }
+}
 
-    /// Sleeps in `timer` until `at`.
-    fn poll_until(
-        timer: &mut Option<Pin<Box<Sleep>>>,
+/// Sleeps in `timer` until `at`.
+fn poll_until(timer: &mut Option<Pin<Box<Sleep>>>, cx: &mut Context<'_>, at: Instant) -> Poll<()> {
+    let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at.into())));
+    if sleep.deadline() != at.into() {
+        sleep.as_mut().reset(at.into());
+    }
+    sleep.as_mut().poll(cx)
+}
+
+impl Io {
+    /// The socket was ready (`Ready`), or not: then pending until the socket timeout,
+    /// counted from the first time it was not, runs out.
+    fn stalled<T>(
+        &mut self,
         cx: &mut Context<'_>,
-        at: Instant,
-    ) -> Poll<()> {
-        let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at.into())));
-        if sleep.deadline() != at.into() {
-            sleep.as_mut().reset(at.into());
-        }
-        sleep.as_mut().poll(cx)
-    }
-
-    /// The socket is not ready: pending until the socket timeout, counted from the
-    /// first time it was not, runs out.
-    fn poll_stall<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
-        let Some(limit) = self.client.driver.options().socket_timeout else {
-            return Poll::Pending;
-        };
-        let at = match &self.stall {
-            Some(s) => s.deadline().into_std(),
-            None => Instant::now() + limit,
-        };
-        ready!(Self::poll_until(&mut self.stall, cx, at));
-        self.stall = None;
-        Poll::Ready(Err(self.flow.broke(timed_out("the data connection"))))
-    }
-
-    /// Writes the flow's pending bytes (`TYPE A`) until `input` is taken (none: until
-    /// nothing is pending).
-    fn poll_send(&mut self, cx: &mut Context<'_>, input: &[u8]) -> Poll<io::Result<usize>> {
-        self.flow.check_write()?;
-        loop {
-            let out = match self.flow.next_write(input, Instant::now()) {
-                WriteNext::Taken(n) => return Poll::Ready(Ok(n)),
-                WriteNext::Wait(at) => {
-                    ready!(Self::poll_until(&mut self.throttle, cx, at));
-                    continue;
-                }
-                WriteNext::Send(out) => out,
-            };
-            let sock = Pin::new(self.sock.as_mut().ok_or(io::ErrorKind::NotConnected)?);
-            let n = match sock.poll_write(cx, out) {
-                Poll::Ready(Ok(n)) => n,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(self.flow.broke(e))),
-                Poll::Pending => return self.poll_stall(cx),
-            };
+        poll: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        let (Poll::Pending, Some(limit)) = (&poll, self.timeout) else {
             self.stall = None;
-            if let Some(n) = self.flow.sent(n, Instant::now())? {
-                return Poll::Ready(Ok(n));
-            }
-        }
+            return poll;
+        };
+        let at = self
+            .stall
+            .as_ref()
+            .map_or_else(|| Instant::now() + limit, |s| s.deadline().into_std());
+        ready!(poll_until(&mut self.stall, cx, at));
+        self.stall = None;
+        Poll::Ready(Err(timed_out("the data connection")))
+    }
+
+    fn sock(&mut self) -> io::Result<Pin<&mut Conn>> {
+        Ok(Pin::new(
+            self.sock.as_mut().ok_or(io::ErrorKind::NotConnected)?,
+        ))
+    }
+}
+
+impl DataIo for Io {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let mut buf = ReadBuf::new(buf);
+        let read = self.sock()?.poll_read(cx, &mut buf);
+        self.stalled(cx, read).map_ok(|()| buf.filled().len())
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let written = self.sock()?.poll_write(cx, buf);
+        self.stalled(cx, written)
+    }
+
+    fn poll_sleep(&mut self, cx: &mut Context<'_>, at: Instant) -> Poll<()> {
+        poll_until(&mut self.throttle, cx, at)
     }
 }
 
@@ -181,36 +188,12 @@ impl AsyncRead for DataStream<'_> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        this.flow.check_read()?;
-        loop {
-            let into = match this
-                .flow
-                .next_read(buf.initialize_unfilled(), Instant::now())
-            {
-                ReadNext::Ready(n) => {
-                    buf.advance(n);
-                    return Poll::Ready(Ok(()));
-                }
-                ReadNext::Wait(at) => {
-                    ready!(Self::poll_until(&mut this.throttle, cx, at));
-                    continue;
-                }
-                ReadNext::Fill(into) => into,
-            };
-            let mut into = ReadBuf::new(into);
-            let sock = Pin::new(this.sock.as_mut().ok_or(io::ErrorKind::NotConnected)?);
-            match sock.poll_read(cx, &mut into) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(this.flow.broke(e))),
-                Poll::Pending => return this.poll_stall(cx),
-            };
-            let n = into.filled().len();
-            this.stall = None;
-            if let Some(n) = this.flow.filled(n, Instant::now()) {
-                buf.advance(n);
-                return Poll::Ready(Ok(()));
-            }
-        }
+        let n = ready!(
+            this.flow
+                .poll_read(&mut this.io, cx, buf.initialize_unfilled())
+        )?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -220,13 +203,14 @@ impl AsyncWrite for DataStream<'_> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_send(cx, buf)
+        let this = self.get_mut();
+        this.flow.poll_write(&mut this.io, cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        ready!(this.poll_send(cx, &[]))?;
-        match this.sock.as_mut() {
+        ready!(this.flow.poll_write(&mut this.io, cx, &[]))?;
+        match this.io.sock.as_mut() {
             Some(sock) => Pin::new(sock).poll_flush(cx),
             None => Poll::Ready(Ok(())),
         }
@@ -236,14 +220,13 @@ impl AsyncWrite for DataStream<'_> {
     /// [`finish`](DataStream::finish), which also reads the server's reply.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        ready!(this.poll_send(cx, &[]))?;
-        match this.sock.as_mut() {
+        ready!(this.flow.poll_write(&mut this.io, cx, &[]))?;
+        match this.io.sock.as_mut() {
             Some(sock) => Pin::new(sock).poll_shutdown(cx),
             None => Poll::Ready(Ok(())),
         }
     }
 }
-
 impl Drop for DataStream<'_> {
     fn drop(&mut self) {
         if let Some(end) = self.flow.dropped() {
