@@ -531,3 +531,124 @@ impl Driver {
         self.session.end_transfer(end, now)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::DataMode;
+
+    fn driver(options: ClientOptions) -> (Driver, Instant) {
+        let now = Instant::now();
+        let (peer, local) = (
+            "192.0.2.1:21".parse().unwrap(),
+            "192.0.2.9:50000".parse().unwrap(),
+        );
+        (Driver::new(options, peer, local, now), now)
+    }
+
+    /// Drives `d` with the server's `replies`, one per `Wait`, writing nothing back;
+    /// returns the stop and the commands sent.
+    fn run(d: &mut Driver, until: Until, now: Instant, replies: &[&str]) -> (Action, String) {
+        let (mut replies, mut sent) = (replies.iter(), String::new());
+        loop {
+            match d.next(until, now) {
+                Action::Send => {
+                    sent.push_str(&String::from_utf8_lossy(d.control_out()));
+                    let n = d.control_out().len();
+                    d.sent(Ok(n));
+                }
+                Action::Wait(_) => {
+                    let reply = replies.next().expect("a reply left for the wait");
+                    d.control_read(Ok(reply.as_bytes()), now);
+                }
+                Action::CloseData if !sent.is_empty() => {}
+                other => return (other, sent),
+            }
+        }
+    }
+
+    #[test]
+    fn greeting_then_a_request() {
+        let (mut d, now) = driver(ClientOptions::new());
+        assert!(matches!(
+            run(&mut d, Until::Done, now, &["220 hi\r\n"]).0,
+            Action::Done(Ok(_))
+        ));
+        assert_eq!(d.greeting().code().value(), 220);
+        d.start(Operation::CurrentDirectory, now, DateTime::UNIX_EPOCH)
+            .unwrap();
+        let (stop, sent) = run(&mut d, Until::Done, now, &["257 \"/pub\"\r\n"]);
+        assert!(matches!(stop, Action::Done(Ok(Value::Path(p))) if p == b"/pub"));
+        assert_eq!(sent, "PWD\r\n");
+    }
+
+    /// A connect cut short (the adapter's call dropped) is asked for again; a transfer
+    /// nobody streams is refused with `ABOR`.
+    #[test]
+    fn actions_stay_pending_until_reported() {
+        let (mut d, now) = driver(ClientOptions::new());
+        run(&mut d, Until::Done, now, &["220 hi\r\n"]);
+        let op = Operation::Download {
+            path: b"/f".to_vec(),
+            offset: 0,
+            ascii: false,
+        };
+        d.start(op, now, DateTime::UNIX_EPOCH).unwrap();
+        let (stop, _) = run(
+            &mut d,
+            Until::Done,
+            now,
+            &["200 ok\r\n", "229 (|||2000|)\r\n"],
+        );
+        assert!(matches!(stop, Action::Connect(a) if a.port() == 2000));
+        assert!(matches!(d.next(Until::Done, now), Action::Connect(_)));
+        d.connected(Ok(()), now);
+        let replies = [
+            "150 go\r\n",
+            "226 done\r\n",
+            "225 no transfer\r\n",
+            "200 noop\r\n",
+        ];
+        let (stop, sent) = run(&mut d, Until::Done, now, &replies);
+        assert!(matches!(stop, Action::Done(Err(_))), "{stop:?}");
+        assert!(sent.starts_with("RETR /f\r\nABOR\r\n"), "{sent}");
+    }
+
+    #[test]
+    fn the_active_wait_is_bounded_by_the_connect_timeout() {
+        let mut options = ClientOptions::new().connect_timeout(Duration::from_secs(3));
+        options.config.data_mode = DataMode::Active;
+        let (mut d, now) = driver(options);
+        run(&mut d, Until::Done, now, &["220 hi\r\n"]);
+        let list = super::super::ListCommand::List;
+        let op = Operation::List {
+            path: b"/".to_vec(),
+            recursive: false,
+            command: list,
+        };
+        d.start(op, now, DateTime::UNIX_EPOCH).unwrap();
+        let (stop, _) = run(&mut d, Until::Done, now, &[]);
+        assert!(matches!(stop, Action::Listen(_)), "{stop:?}");
+        d.listening(Ok("192.0.2.9:40000".parse().unwrap()), now);
+        let later = now + Duration::from_secs(1);
+        let mut replies = ["200 port\r\n", "150 go\r\n"].into_iter();
+        loop {
+            match d.next(Until::Done, later) {
+                Action::Send => d.sent(Ok(d.control_out().len())),
+                Action::CloseData => {}
+                Action::Wait(Wait {
+                    data: DataWait::Nothing,
+                    ..
+                }) => {
+                    let reply = replies.next().expect("a reply left");
+                    d.control_read(Ok(reply.as_bytes()), later);
+                }
+                Action::Wait(w) => {
+                    let until = Some(later + Duration::from_secs(3));
+                    return assert_eq!(w.data, DataWait::Accept { until });
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
