@@ -1,39 +1,4 @@
 //! [`Driver`]: the loop every client adapter runs around a [`Session`], decided once.
-//!
-//! A [`Session`] says what the protocol needs ([`Output`]); an adapter still has to
-//! order those needs against its sockets: write queued commands before opening the
-//! data connection they announce, hand a file transfer out only once its connection is
-//! open (and secured), read a listing beside the control connection, bound the wait for
-//! an active-mode connection, refuse a transfer nobody will stream, remember all of
-//! that across a cancelled call. [`Driver`] keeps that state and answers one question,
-//! [`Driver::next`]: what to do now. The adapter does it, reports the result with the
-//! matching method, and asks again. Every adapter's client is that loop, nothing more.
-//!
-//! # The loop
-//!
-//! ```text
-//! loop {
-//!     match driver.next(until, Instant::now()) {
-//!         Action::Send => write driver.control_out(), then driver.sent(result)
-//!         Action::Connect(addr) => connect, then driver.connected(result)
-//!         Action::Listen(ip) => bind (ip, 0), then driver.listening(result)
-//!         Action::SecureControl => TLS handshake, then driver.control_secured(result)
-//!         Action::SecureData => TLS handshake on the data connection, then driver.data_secured(result)
-//!         Action::CloseData => drop the data connection and the listener
-//!         Action::CloseControl => shut the control connection down
-//!         Action::Wait(w) => wait for the first of: a control read (driver.control_read),
-//!             w.deadline (driver.timed_out), w.data (a listing's read:
-//!             driver.listing_read; an accept: driver.accepted)
-//!         Action::Done(res) | Action::Transfer(t) | Action::Entry(item) => return it
-//!     }
-//! }
-//! ```
-//!
-//! Cancel-safe by construction: an action stays pending until its result is reported
-//! (unsent bytes in [`control_out`](Driver::control_out), a connect, a listener, an
-//! accept and its deadline), so an adapter whose call was dropped at an `await` asks
-//! [`next`](Driver::next) again and carries on. Only a TLS handshake cut in the middle
-//! cannot be resumed: its socket is gone, and the next use reports the failure.
 
 use std::collections::VecDeque;
 use std::io;
@@ -129,8 +94,42 @@ enum Data {
     Open { tls: bool },
 }
 
-/// A client [`Session`] with the state of the loop around it; see the
-/// [module docs](self).
+/// A client [`Session`] with the state of the loop around it.
+///
+/// A [`Session`] says what the protocol needs ([`Output`]); an adapter still has to
+/// order those needs against its sockets: write queued commands before opening the
+/// data connection they announce, hand a file transfer out only once its connection is
+/// open (and secured), read a listing beside the control connection, bound the wait for
+/// an active-mode connection, refuse a transfer nobody will stream, remember all of
+/// that across a cancelled call. [`Driver`] keeps that state and answers one question,
+/// [`Driver::next`]: what to do now. The adapter does it, reports the result with the
+/// matching method, and asks again. Every adapter's client is that loop, nothing more.
+///
+/// # The loop
+///
+/// ```text
+/// loop {
+///     match driver.next(until, Instant::now()) {
+///         Action::Send => write driver.control_out(), then driver.sent(result)
+///         Action::Connect(addr) => connect, then driver.connected(result)
+///         Action::Listen(ip) => bind (ip, 0), then driver.listening(result)
+///         Action::SecureControl => TLS handshake, then driver.control_secured(result)
+///         Action::SecureData => TLS handshake on the data connection, then driver.data_secured(result)
+///         Action::CloseData => drop the data connection and the listener
+///         Action::CloseControl => shut the control connection down
+///         Action::Wait(w) => wait for the first of: a control read (driver.control_read),
+///             w.deadline (driver.timed_out), w.data (a listing's read:
+///             driver.listing_read; an accept: driver.accepted)
+///         Action::Done(res) | Action::Transfer(t) | Action::Entry(item) => return it
+///     }
+/// }
+/// ```
+///
+/// Cancel-safe by construction: an action stays pending until its result is reported
+/// (unsent bytes in [`control_out`](Driver::control_out), a connect, a listener, an
+/// accept and its deadline), so an adapter whose call was dropped at an `await` asks
+/// [`next`](Driver::next) again and carries on. Only a TLS handshake cut in the middle
+/// cannot be resumed: its socket is gone, and the next use reports the failure.
 pub struct Driver {
     session: Session,
     /// Command bytes not yet written.
@@ -286,8 +285,8 @@ impl Driver {
         self.entries.drain(..).collect()
     }
 
-    /// What to do now; stops for the caller as `until` says. See the
-    /// [module docs](self) for the loop.
+    /// What to do now; stops for the caller as `until` says. See [`Driver`] for the
+    /// loop.
     pub fn next(&mut self, until: Until, now: Instant) -> Action {
         loop {
             if !self.control_out.is_empty() {

@@ -50,10 +50,11 @@ impl TempFile {
 impl Drop for TempFile {
     fn drop(&mut self) {
         // A small synchronous unlink: `Drop` cannot await.
-        if let Some(path) = self.0.take() {
-            if let Err(e) = fs::remove_file(&path) {
-                log::debug!("removing {}: {e}", path.display());
-            }
+        let Some(path) = self.0.take() else {
+            return;
+        };
+        if let Err(e) = fs::remove_file(&path) {
+            log::debug!("removing {}: {e}", path.display());
         }
     }
 }

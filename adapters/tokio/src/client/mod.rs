@@ -58,7 +58,7 @@ pub struct Client {
 
 impl Client {
     /// Connects to an FTP server and reads its greeting. `addr` is anything tokio
-    /// resolves ([`ToSocketAddrs`]): a [`SocketAddr`], `"host:port"`, `("host", port)`;
+    /// resolves ([`ToSocketAddrs`]): a [`SocketAddr`](std::net::SocketAddr), `"host:port"`, `("host", port)`;
     /// each resolved address is tried in turn. Call first; then [`login`](Client::login).
     pub async fn connect(addr: impl ToSocketAddrs) -> Result<Client, Error> {
         Client::connect_with(addr, ClientOptions::default()).await
@@ -78,7 +78,7 @@ impl Client {
     /// data connection, all with `tls`'s one configuration and the certificate checked
     /// against `server_name`, so data connections resume the control connection's
     /// session. Explicit (`AUTH TLS`) unless `options.config.tls` says
-    /// [`TlsMode::Implicit`]. A failed handshake is an [`Error::Io`] saying what failed.
+    /// [`TlsMode::Implicit`](sansftp::client::TlsMode::Implicit). A failed handshake is an [`Error::Io`] saying what failed.
     pub async fn connect_tls(
         addr: impl ToSocketAddrs,
         tls: ClientTls,
