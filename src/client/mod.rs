@@ -38,6 +38,15 @@
 //!   dropped stream's): the core ends its file transfer itself;
 //! - closes everything on [`Output::Close`].
 //!
+//! [`Driver`] does all of the above but the socket work: it keeps the loop's state
+//! (commands not yet written, the data connection to open, the listing to read, the
+//! accept and its deadline, the transfer to hand out) and answers "what now" with one
+//! [`Action`]; the three adapters' clients are loops over it, with their methods
+//! written once by [`client_methods!`](crate::client_methods) and
+//! [`client_driver_methods!`](crate::client_driver_methods), and their data streams'
+//! read and write loops once by [`DataFlow::poll_read`]/[`DataFlow::poll_write`] over
+//! a [`DataIo`].
+//!
 //! A transfer whose data side fails, or that the application drops or
 //! [aborts](Session::abort), is answered with `ABOR` and a `NOOP`: every reply up to the
 //! `NOOP`'s `200` belongs to the old transfer, so the control channel is in step for the
@@ -49,7 +58,9 @@
 //! `machine` is the combinator kit every operation is built from (one exchange, `then`,
 //! `seq`, `defer`); `build` turns each [`Operation`] into such a machine; `api` holds the
 //! public types; `list` and `transfer` are the two operations with data connections;
-//! `flow` is the adapter's data stream ([`DataFlow`]).
+//! `flow` is the adapter's data stream ([`DataFlow`]) and `pump` its loops over the
+//! adapter's [`DataIo`]; `driver` is the adapters' loop ([`Driver`]); `facade` the
+//! adapters' `Client` methods, as macros.
 //!
 //! # Example
 //!
