@@ -49,6 +49,19 @@ pub enum Action {
     Entry(Item),
 }
 
+impl Action {
+    /// What a listing stream gives for a stop of [`Until::Entry`]: the entry, the
+    /// listing's error, or `None` at its end (then the stream is over; so it is after
+    /// an error).
+    pub fn into_entry(self) -> Option<Result<Item, Error>> {
+        match self {
+            Action::Entry(item) => Some(Ok(item)),
+            Action::Done(Err(e)) => Some(Err(e)),
+            _ => None,
+        }
+    }
+}
+
 /// What an [`Action::Wait`] waits for, besides the control connection (always read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Wait {

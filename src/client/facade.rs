@@ -361,16 +361,23 @@ macro_rules! __client_methods {
 }
 
 /// Generates the adapter `Client` methods that sit between the application and the
-/// core's [`Driver`](super::Driver), the same in every adapter: `greeting`,
-/// `speed_limits`, `features`, `set_ascii`, `list_stream`, `abort`, `quit`, and the
-/// private `ascii`, `take_entries`, `open_stream`, `request`, `start`, `run_started`
-/// and `finish_pending` that [`client_methods!`](crate::client_methods) and the
-/// adapter's streams use.
+/// core's [`Driver`](super::Driver), the same in every adapter: `connect`,
+/// `connect_with`, `connect_tls`, `greeting`, `speed_limits`, `features`, `set_ascii`,
+/// `list_stream`, `abort`, `quit`, and the private `ascii`, `take_entries`,
+/// `open_stream`, `request`, `start`, `run_started` and `finish_pending` that
+/// [`client_methods!`](crate::client_methods) and the adapter's streams use.
 ///
-/// `client_driver_methods!(async)` makes them `async fn`s, `(blocking)` plain ones. The
-/// surrounding `impl Client` must provide:
+/// `client_driver_methods!(async, Resolve)` makes them `async fn`s,
+/// `(blocking, Resolve)` plain ones; `Resolve` is the trait of the addresses the
+/// adapter connects to (`impl Resolve`: std's, tokio's or async-net's
+/// `ToSocketAddrs`). The surrounding `impl Client` must provide:
 ///
 /// - a field `driver: sansftp::client::Driver`;
+/// - `open(addr: impl Resolve, options: ClientOptions, tls: Option<(Arc<ClientConfig>,
+///   ServerName<'static>)>) -> Result<Client, Error>`: connect the control connection
+///   (each resolved address in turn), make the `Driver` and read the greeting; the
+///   options are checked and `tls` is the configuration and server name of
+///   `ClientTls` (`sansftp_tls`, named `ClientTls` where the macro is invoked);
 /// - `drive(&mut self, until: Until) -> Action`: do what
 ///   [`Driver::next`](super::Driver::next) says until it stops, and return the stop
 ///   (the adapter's loop: its sockets, TLS and timers);
@@ -378,11 +385,11 @@ macro_rules! __client_methods {
 ///   connection the driver handed out, if any) and `ListStream::new(&mut Client)`.
 #[macro_export]
 macro_rules! client_driver_methods {
-    (async) => {
-        $crate::__client_driver_methods! { [async] [.await] }
+    (async, $($resolve:tt)+) => {
+        $crate::__client_driver_methods! { [async] [.await] [$($resolve)+] }
     };
-    (blocking) => {
-        $crate::__client_driver_methods! { [] [] }
+    (blocking, $($resolve:tt)+) => {
+        $crate::__client_driver_methods! { [] [] [$($resolve)+] }
     };
 }
 
@@ -391,7 +398,49 @@ macro_rules! client_driver_methods {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __client_driver_methods {
-    ([$($asyncness:tt)*] [$($wait:tt)*]) => {
+    ([$($asyncness:tt)*] [$($wait:tt)*] [$($resolve:tt)+]) => {
+        /// Connects to an FTP server and reads its greeting, with the default
+        /// [`ClientOptions`]. `addr` is anything the adapter resolves: a
+        /// [`SocketAddr`](std::net::SocketAddr), `"host:port"`, `("host", port)`; each
+        /// resolved address is tried in turn. Then [`login`](Client::login).
+        pub $($asyncness)* fn connect(
+            addr: impl $($resolve)+,
+        ) -> ::core::result::Result<Client, $crate::Error> {
+            Client::connect_with(addr, $crate::client::ClientOptions::default()) $($wait)*
+        }
+
+        /// [`connect`](Client::connect) with `options`. Plaintext FTP: options whose
+        /// `config.tls` asks for FTPS fail (use [`connect_tls`](Client::connect_tls)).
+        pub $($asyncness)* fn connect_with(
+            addr: impl $($resolve)+,
+            options: $crate::client::ClientOptions,
+        ) -> ::core::result::Result<Client, $crate::Error> {
+            Client::open(addr, options.plaintext()?, None) $($wait)*
+        }
+
+        /// Connects with FTPS: TLS on the control connection and (unless the core's
+        /// [`Config::protect_data`](sansftp::client::Config::protect_data) is off) on
+        /// every data connection, all with `tls`'s one configuration and the
+        /// certificate checked against `server_name` (the host the caller named, not
+        /// a resolved address), so data connections resume the control connection's
+        /// session. Explicit (`AUTH TLS`) unless `options.config.tls` says
+        /// [`TlsMode::Implicit`](sansftp::client::TlsMode::Implicit). A TLS failure is
+        /// an [`Error::Io`](sansftp::Error::Io) saying what failed, e.g. "TLS
+        /// handshake with ftp.example.com failed: the server's certificate is not
+        /// trusted (UnknownIssuer)".
+        pub $($asyncness)* fn connect_tls(
+            addr: impl $($resolve)+,
+            tls: ClientTls,
+            server_name: &str,
+            options: $crate::client::ClientOptions,
+        ) -> ::core::result::Result<Client, $crate::Error> {
+            let invalid = |e: &dyn ::std::fmt::Display| {
+                ::std::io::Error::new(::std::io::ErrorKind::InvalidInput, e.to_string())
+            };
+            let name = tls.server_name(server_name).map_err(|e| invalid(&e))?;
+            Client::open(addr, options.secure(), Some((tls.config(), name))) $($wait)*
+        }
+
         /// The server's greeting (`220`).
         pub fn greeting(&self) -> &$crate::Reply {
             self.driver.greeting()

@@ -1,11 +1,12 @@
 //! The local file system's side of a client copy [`Plan`] (`sansftp::client::tree`),
 //! the same for every client adapter and the CLI: [`answer_local`] does a local
 //! [`Step`] with `std::fs` and answers the plan; [`TempFile`] removes a download's
-//! temporary file when a cancelled copy leaves it behind.
+//! temporary file when a cancelled copy leaves it behind; [`read_block`] reads an
+//! upload's next block.
 
 use std::ffi::OsString;
-use std::fs;
-use std::io;
+use std::fs::{self, File};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use sansftp::client::tree::{LocalKind, Plan, Step};
@@ -24,6 +25,22 @@ pub fn answer_local(plan: &mut Plan, step: Step) -> Option<Step> {
         other => return Some(other),
     }
     None
+}
+
+/// Reads `file` until `buf` is full or the file ends: the bytes read, with the buffer
+/// and the file given back (so both can travel to a blocking pool and back, for one
+/// block of an upload).
+pub fn read_block(mut file: File, mut buf: Vec<u8>) -> io::Result<(usize, Vec<u8>, File)> {
+    let mut n = 0;
+    while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
+        match file.read(rest) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((n, buf, file))
 }
 
 /// A directory's entries, links not followed.

@@ -115,42 +115,8 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connects to an FTP server and reads its greeting. `addr` is anything
-    /// [`async_net`] resolves: a [`SocketAddr`](std::net::SocketAddr), `"host:port"`,
-    /// `("host", port)`; each resolved address is tried in turn.
-    pub async fn connect(addr: impl AsyncToSocketAddrs) -> Result<Client, Error> {
-        Client::connect_with(addr, ClientOptions::default()).await
-    }
-
-    /// [`connect`](Client::connect) with options. Plaintext FTP: for FTPS (options
-    /// whose `config.tls` is set) use [`connect_tls`](Client::connect_tls).
-    pub async fn connect_with(
-        addr: impl AsyncToSocketAddrs,
-        options: ClientOptions,
-    ) -> Result<Client, Error> {
-        Client::open(addr, options.plaintext()?, None).await
-    }
-
-    /// Connects with FTPS: TLS on the control connection and (unless the core's
-    /// [`Config::protect_data`](sansftp::client::Config::protect_data) is off) on every
-    /// data connection, all with `tls`'s one configuration and the certificate checked
-    /// against `server_name` (the host the caller named, not a resolved address), so
-    /// data connections resume the control connection's session. Explicit (`AUTH
-    /// TLS`) unless `options.config.tls` says
-    /// [`TlsMode::Implicit`](sansftp::client::TlsMode::Implicit). A failed handshake is
-    /// an [`Error::Io`] saying what failed.
-    pub async fn connect_tls(
-        addr: impl AsyncToSocketAddrs,
-        tls: ClientTls,
-        server_name: &str,
-        options: ClientOptions,
-    ) -> Result<Client, Error> {
-        let name = tls
-            .server_name(server_name)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        Client::open(addr, options.secure(), Some((tls.config(), name))).await
-    }
-
+    /// Connects the control connection, each resolved address in turn, and reads the
+    /// greeting (for the `connect` methods of [`sansftp::client_driver_methods!`]).
     async fn open(
         addr: impl AsyncToSocketAddrs,
         options: ClientOptions,
@@ -188,5 +154,5 @@ impl Client {
     }
 
     sansftp::client_methods!(async);
-    sansftp::client_driver_methods!(async);
+    sansftp::client_driver_methods!(async, AsyncToSocketAddrs);
 }

@@ -12,7 +12,7 @@ use async_io::Timer;
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, Stream, future, stream};
 use sansftp::Error;
-use sansftp::client::{Action, Closing, DataFlow, DataIo, Item, TransferEnd, Until};
+use sansftp::client::{Closing, DataFlow, DataIo, Item, TransferEnd, Until};
 
 use super::Client;
 use super::driver::{close_wait, timed_out, timeout};
@@ -320,11 +320,9 @@ impl<'a> ListStream<'a> {
     pub(crate) fn new(client: &'a mut Client) -> ListStream<'a> {
         let inner = stream::unfold(Some(client), |state| async move {
             let client = state?;
-            match client.drive(Until::Entry).await {
-                Action::Entry(item) => Some((Ok(item), Some(client))),
-                Action::Done(Err(e)) => Some((Err(e), None)),
-                _ => None,
-            }
+            let next = client.drive(Until::Entry).await.into_entry()?;
+            let more = next.is_ok();
+            Some((next, more.then_some(client)))
         });
         ListStream {
             inner: Box::pin(inner),

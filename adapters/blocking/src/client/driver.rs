@@ -8,23 +8,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sansftp::client::{Action, DataWait, Until, Wait};
-use sansftp_tls::rustls::pki_types::ServerName;
-use sansftp_tls::rustls::{ClientConfig, ClientConnection, Stream, StreamOwned};
+use sansftp_tls::rustls::{ClientConnection, Stream, StreamOwned};
 
 use super::Client;
 use crate::tls::DataSocket;
 
 /// A client data connection.
 pub(crate) type Socket = DataSocket<ClientConnection>;
-
-/// The TLS of one client: one configuration for the control connection and every
-/// data connection, and the control connection's server name, so that data
-/// connections resume the control session.
-#[derive(Debug, Clone)]
-pub(crate) struct ClientTlsSetup {
-    pub(crate) config: Arc<ClientConfig>,
-    pub(crate) name: ServerName<'static>,
-}
 
 /// Bytes read from a listing's data connection at a time.
 const LISTING_BUF: usize = 64 << 10;
@@ -165,16 +155,16 @@ impl Client {
         s: TcpStream,
         what: &str,
     ) -> io::Result<StreamOwned<ClientConnection, TcpStream>> {
-        let Some(tls) = self.tls.as_ref() else {
+        let Some((config, server)) = self.tls.as_ref() else {
             let text = "the session asked for TLS, but the client has no TLS configuration: use Client::connect_tls";
             return Err(io::Error::new(io::ErrorKind::InvalidInput, text));
         };
-        let name = tls.name.to_str();
+        let name = server.to_str();
         let failed = |e: &(dyn std::error::Error + 'static)| {
             sansftp_tls::handshake_failed(e, io::ErrorKind::Other, &name, what)
         };
-        let conn = ClientConnection::new(Arc::clone(&tls.config), tls.name.clone())
-            .map_err(|e| failed(&e))?;
+        let conn =
+            ClientConnection::new(Arc::clone(config), server.clone()).map_err(|e| failed(&e))?;
         crate::tls::handshake(conn, s).map_err(|e| failed(&e))
     }
 

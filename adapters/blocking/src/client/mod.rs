@@ -7,16 +7,19 @@ mod tree;
 
 use std::io;
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sansftp::Error;
 use sansftp::client::Driver;
-use sansftp_tls::rustls::ClientConnection;
+use sansftp_tls::ClientTls;
+use sansftp_tls::rustls::pki_types::ServerName;
+use sansftp_tls::rustls::{ClientConfig, ClientConnection};
 
 pub use sansftp::client::{ClientOptions, SpeedLimits};
 pub use stream::{DataStream, ListStream};
 
-use driver::{ClientTlsSetup, Socket};
+use driver::Socket;
 
 /// A blocking FTP client: one control connection, one operation at a time.
 ///
@@ -85,7 +88,9 @@ pub struct Client {
     control: TcpStream,
     /// The control connection's TLS, once secured (or handshaking).
     control_tls: Option<Box<ClientConnection>>,
-    tls: Option<ClientTlsSetup>,
+    /// FTPS: one configuration for every connection, and the name they check (so
+    /// data connections resume the control connection's session).
+    tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
     /// The data connection: passive, connected; active, accepted.
     data: Option<Socket>,
     /// The active-mode listener, until the server's connection is accepted.
@@ -109,47 +114,12 @@ impl std::fmt::Debug for Client {
 const CONTROL_BUF: usize = 8 << 10;
 
 impl Client {
-    /// Connects to the server at `addr` (anything [`ToSocketAddrs`] takes, e.g.
-    /// `"ftp.example.com:21"` or a `SocketAddr`; every resolved address is tried in
-    /// turn) and reads its greeting, with the default [`ClientOptions`].
-    pub fn connect(addr: impl ToSocketAddrs) -> Result<Client, Error> {
-        Client::connect_with(addr, ClientOptions::default())
-    }
-
-    /// Connects with `options`; see [`Client::connect`]. Plaintext FTP: for FTPS
-    /// (options whose `config.tls` is set) use [`connect_tls`](Client::connect_tls).
-    pub fn connect_with(addr: impl ToSocketAddrs, options: ClientOptions) -> Result<Client, Error> {
-        Client::open(addr, options.plaintext()?, None)
-    }
-
-    /// Connects with FTPS: `tls` says whom to trust, `server_name` is the name the
-    /// certificate is checked against (and the TLS session cached under, for data
-    /// connections to resume it). Explicit (`AUTH TLS`) unless `options.config.tls`
-    /// asks for [`TlsMode::Implicit`](sansftp::client::TlsMode::Implicit). A TLS
-    /// failure is an [`Error::Io`] saying what failed, e.g. "TLS handshake with
-    /// ftp.example.com failed: the server's certificate is not trusted (UnknownIssuer)".
-    pub fn connect_tls(
-        addr: impl ToSocketAddrs,
-        tls: sansftp_tls::ClientTls,
-        server_name: &str,
-        options: ClientOptions,
-    ) -> Result<Client, Error> {
-        let name = tls
-            .server_name(server_name)
-            .map_err(|e| Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e)))?;
-        let setup = ClientTlsSetup {
-            config: tls.config(),
-            name,
-        };
-        Client::open(addr, options.secure(), Some(setup))
-    }
-
-    /// Connects the control connection (each resolved address in turn) and reads the
-    /// greeting.
+    /// Connects the control connection, each resolved address in turn, and reads the
+    /// greeting (for the `connect` methods of [`sansftp::client_driver_methods!`]).
     fn open(
         addr: impl ToSocketAddrs,
         options: ClientOptions,
-        tls: Option<ClientTlsSetup>,
+        tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
     ) -> Result<Client, Error> {
         let mut last = io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -184,5 +154,5 @@ impl Client {
     }
 
     sansftp::client_methods!(blocking);
-    sansftp::client_driver_methods!(blocking);
+    sansftp::client_driver_methods!(blocking, ToSocketAddrs);
 }

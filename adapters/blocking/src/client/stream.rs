@@ -6,7 +6,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use sansftp::Error;
-use sansftp::client::{Action, Closing, DataFlow, DataIo, Item, TransferEnd, Until};
+use sansftp::client::{Closing, DataFlow, DataIo, Item, TransferEnd, Until};
 
 use super::Client;
 use super::driver::Socket;
@@ -312,13 +312,8 @@ impl Iterator for ListStream<'_> {
         if self.ended {
             return None;
         }
-        match self.client.drive(Until::Entry) {
-            Action::Entry(item) => Some(Ok(item)),
-            Action::Done(res) => {
-                self.ended = true;
-                res.err().map(Err)
-            }
-            _ => None,
-        }
+        let next = self.client.drive(Until::Entry).into_entry();
+        self.ended = !matches!(next, Some(Ok(_)));
+        next
     }
 }

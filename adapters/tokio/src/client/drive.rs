@@ -82,53 +82,65 @@ impl Client {
             driver,
             ..
         } = self;
+        let limit = driver.options().socket_timeout;
+        let data_side = async {
+            match (w.data, data.as_mut(), listener.as_ref()) {
+                (DataWait::ReadListing, Some(sock), _) => {
+                    if data_buf.is_empty() {
+                        data_buf.resize(LISTING_BLOCK, 0);
+                    }
+                    Event::Listing(timeout(limit, "reading a listing", sock.read(data_buf)).await)
+                }
+                (DataWait::Accept { until }, _, Some(l)) => {
+                    let left = until.map(|u| u.saturating_duration_since(Instant::now()));
+                    Event::Accepted(timeout(left, "the server's data connection", l.accept()).await)
+                }
+                _ => std::future::pending().await,
+            }
+        };
         let deadline = async {
             match w.deadline {
                 Some(at) => tokio::time::sleep_until(at.into()).await,
                 None => std::future::pending().await,
             }
         };
-        let limit = driver.options().socket_timeout;
-        let now = Instant::now;
-        match (w.data, data.as_mut(), listener.as_ref()) {
-            (DataWait::ReadListing, Some(sock), _) => {
-                if data_buf.is_empty() {
-                    data_buf.resize(LISTING_BLOCK, 0);
+        let event = tokio::select! {
+            res = ctrl.read(ctrl_buf) => Event::Control(res),
+            event = data_side => event,
+            () = deadline => Event::Deadline,
+        };
+        let now = Instant::now();
+        match event {
+            Event::Control(res) => driver.control_read(res.map(|n| filled(ctrl_buf, n)), now),
+            Event::Deadline => driver.timed_out(now),
+            Event::Listing(res) => {
+                if let (Ok(0), Some(sock)) = (&res, data.as_mut()) {
+                    close_notify_now(sock);
                 }
-                tokio::select! {
-                    res = ctrl.read(ctrl_buf) => driver.control_read(res.map(|n| filled(ctrl_buf, n)), now()),
-                    res = timeout(limit, "reading a listing", sock.read(data_buf)) => {
-                        if let Ok(0) = res {
-                            close_notify_now(sock);
-                        }
-                        driver.listing_read(res.map(|n| filled(data_buf, n)), now());
+                driver.listing_read(res.map(|n| filled(data_buf, n)), now);
+            }
+            Event::Accepted(res) => {
+                let (sock, from) = match res {
+                    Ok((sock, from)) => (Some(sock), Ok(from)),
+                    Err(e) => (None, Err(e)),
+                };
+                if driver.accepted(from, now) {
+                    if let Some(Err(e)) = sock.as_ref().map(|s| s.set_nodelay(true)) {
+                        log::debug!("TCP_NODELAY refused on a data connection: {e}");
                     }
-                    () = deadline => driver.timed_out(now()),
+                    (*data, *listener) = (sock.map(Conn::Plain), None);
                 }
             }
-            (DataWait::Accept { until }, _, Some(l)) => {
-                let left = until.map(|u| u.saturating_duration_since(now()));
-                tokio::select! {
-                    res = ctrl.read(ctrl_buf) => driver.control_read(res.map(|n| filled(ctrl_buf, n)), now()),
-                    res = timeout(left, "the server's data connection", l.accept()) => {
-                        let (sock, from) = match res {
-                            Ok((sock, from)) => (Some(sock), Ok(from)),
-                            Err(e) => (None, Err(e)),
-                        };
-                        if driver.accepted(from, now()) {
-                            *data = sock.filter(|s| s.set_nodelay(true).is_ok()).map(Conn::Plain);
-                            *listener = None;
-                        }
-                    }
-                    () = deadline => driver.timed_out(now()),
-                }
-            }
-            _ => tokio::select! {
-                res = ctrl.read(ctrl_buf) => driver.control_read(res.map(|n| filled(ctrl_buf, n)), now()),
-                () = deadline => driver.timed_out(now()),
-            },
         }
     }
+}
+
+/// What ended a wait.
+enum Event {
+    Control(io::Result<usize>),
+    Deadline,
+    Listing(io::Result<usize>),
+    Accepted(io::Result<(TcpStream, SocketAddr)>),
 }
 
 /// The TLS client handshake on `conn`, with the client's one configuration and server

@@ -8,7 +8,7 @@ use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 use sansftp::Error;
-use sansftp::client::{Action, Closing, DataFlow, DataIo, Item, TransferEnd, Until};
+use sansftp::client::{Closing, DataFlow, DataIo, Item, TransferEnd, Until};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::time::Sleep;
 
@@ -259,13 +259,8 @@ impl<'a> ListStream<'a> {
         if self.ended {
             return None;
         }
-        match self.client.drive(Until::Entry).await {
-            Action::Entry(item) => Some(Ok(item)),
-            Action::Done(res) => {
-                self.ended = true;
-                res.err().map(Err)
-            }
-            _ => None,
-        }
+        let next = self.client.drive(Until::Entry).await.into_entry();
+        self.ended = !matches!(next, Some(Ok(_)));
+        next
     }
 }

@@ -1,16 +1,16 @@
 //! [`Client::run_plan`] (and so [`Client::upload`] and [`Client::download`]): the
 //! core's [`Plan`] decides what a copy of a file or a tree means; this carries its
 //! steps out, the file side on tokio's blocking pool, one file at a time in 1 MiB
-//! blocks through two buffers that travel to the pool and back (nothing is allocated
+//! blocks through one buffer that travels to the pool and back (nothing is allocated
 //! per block).
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use sansftp::client::tree::{Copied, Plan, Step};
 use sansftp::{Error, PathIoError};
-use sansftp_storage::plan::{TempFile, answer_local};
+use sansftp_storage::plan::{TempFile, answer_local, read_block};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::spawn_blocking;
 
@@ -65,29 +65,25 @@ impl Client {
         // On an error the stream's drop aborts (the core's rule), and the next call
         // on the client reads the replies.
         let data_error = |e| Error::from_io(e, "the data connection");
-        let (mut buf, mut spare) = (vec![0u8; BLOCK], vec![0u8; BLOCK]);
+        let mut buf = vec![0u8; BLOCK];
         let mut total = 0u64;
         loop {
             let n = if up {
-                let (n, b, f) = local(move || read_block(file, spare))
+                let (n, b, f) = local(move || read_block(file, buf))
                     .await
                     .map_err(local_error)?;
-                (spare, file) = (std::mem::replace(&mut buf, b), f);
-                stream
-                    .write_all(buf.get(..n).unwrap_or_default())
-                    .await
-                    .map_err(data_error)?;
+                (buf, file) = (b, f);
+                let block = buf.get(..n).unwrap_or_default();
+                stream.write_all(block).await.map_err(data_error)?;
                 n
             } else {
                 let n = fill(&mut stream, &mut buf).await.map_err(data_error)?;
-                let block = std::mem::replace(&mut buf, spare);
-                let (b, f) = local(move || {
-                    file.write_all(block.get(..n).unwrap_or_default())?;
-                    Ok((block, file))
+                (buf, file) = local(move || {
+                    file.write_all(buf.get(..n).unwrap_or_default())?;
+                    Ok((buf, file))
                 })
                 .await
                 .map_err(local_error)?;
-                (spare, file) = (b, f);
                 n
             };
             if n == 0 {
@@ -106,20 +102,6 @@ async fn local<T: Send + 'static>(
     spawn_blocking(f)
         .await
         .unwrap_or_else(|e| Err(io::Error::other(e)))
-}
-
-/// Reads until `buf` is full or the file ends.
-fn read_block(mut file: File, mut buf: Vec<u8>) -> io::Result<(usize, Vec<u8>, File)> {
-    let mut n = 0;
-    while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
-        match file.read(rest) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((n, buf, file))
 }
 
 /// Reads until `buf` is full or the stream ends.

@@ -3,13 +3,14 @@
 //! that go back and forth (nothing is allocated per block).
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use blocking::unblock;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use sansftp::client::tree::{DownloadFile, UploadFile};
 use sansftp::{Error, PathIoError};
+use sansftp_storage::plan::read_block;
 
 use super::super::{Client, DataStream};
 
@@ -93,20 +94,6 @@ async fn receive_file(stream: &mut DataStream<'_>, file: File, path: &Path) -> R
             Ok((spare, file))
         });
     }
-}
-
-/// Reads until `buf` is full or the file ends.
-fn read_block(mut file: File, mut buf: Vec<u8>) -> io::Result<(usize, Vec<u8>, File)> {
-    let mut n = 0;
-    while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
-        match file.read(rest) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((n, buf, file))
 }
 
 /// Reads until `buf` is full or the stream ends.
