@@ -82,3 +82,23 @@ async fn cancelled_calls_leave_the_client_in_step_current_thread() {
 async fn cancelled_calls_in_active_mode_multi_thread() {
     cancelled_calls(true).await;
 }
+
+/// The client's futures and streams can move between a multi-thread runtime's workers
+/// (`tokio::spawn` needs `Send`): checked at compile time.
+#[allow(dead_code)]
+async fn futures_are_send(c: &mut Client) {
+    fn send<T: Send>(_: &T) {}
+    send(&c.list("/", true));
+    send(&c.upload("/tmp/a", "/a"));
+    send(&c.download("/a", "/tmp/a"));
+    send(&c.abort());
+    let s = c.download_stream("/a", 0);
+    send(&s);
+    let mut s = s.await.unwrap();
+    send(&s);
+    send(&s.read(&mut [0u8; 1]));
+    drop(s);
+    let mut entries = c.list_stream("/", false).await.unwrap();
+    send(&entries.next());
+    send(&entries);
+}
