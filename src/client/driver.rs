@@ -116,7 +116,9 @@ enum Data {
 /// an active-mode connection, refuse a transfer nobody will stream, remember all of
 /// that across a cancelled call. [`Driver`] keeps that state and answers one question,
 /// [`Driver::next`]: what to do now. The adapter does it, reports the result with the
-/// matching method, and asks again. Every adapter's client is that loop, nothing more.
+/// matching method, and asks again. [`Driver::run`] is that loop over the adapter's
+/// [`ClientIo`](super::ClientIo) (and [`Driver::run_blocking`] for blocking I/O): an
+/// adapter's client implements `ClientIo` and calls it, nothing more.
 ///
 /// # The loop
 ///

@@ -41,7 +41,8 @@
 //! [`Driver`] does all of the above but the socket work: it keeps the loop's state
 //! (commands not yet written, the data connection to open, the listing to read, the
 //! accept and its deadline, the transfer to hand out) and answers "what now" with one
-//! [`Action`]; the three adapters' clients are loops over it, with their methods
+//! [`Action`], and [`Driver::run`] is the loop around it over the adapter's
+//! [`ClientIo`]; the three adapters' clients implement `ClientIo`, with their methods
 //! written once by [`client_methods!`](crate::client_methods) and
 //! [`client_driver_methods!`](crate::client_driver_methods), and their data streams'
 //! read and write loops once by [`DataFlow::poll_read`]/[`DataFlow::poll_write`] over
@@ -59,7 +60,8 @@
 //! `seq`, `defer`); `build` turns each [`Operation`] into such a machine; `api` holds the
 //! public types; `list` and `transfer` are the two operations with data connections;
 //! `flow` is the adapter's data stream ([`DataFlow`]) and `pump` its loops over the
-//! adapter's [`DataIo`]; `driver` is the adapters' loop ([`Driver`]); `facade` the
+//! adapter's [`DataIo`]; `driver` is the adapters' loop's state ([`Driver`]) and `run`
+//! the loop ([`Driver::run`] over [`ClientIo`]); `facade` the
 //! adapters' `Client` methods, as macros.
 //!
 //! # Example
@@ -99,6 +101,7 @@ mod options;
 mod pump;
 pub mod remote;
 mod request;
+mod run;
 mod session;
 /// Test harness (a client session wired to a server session in memory, virtual time).
 /// Behind the `testing` feature; not covered by semver.
@@ -119,4 +122,5 @@ pub use limits::SpeedLimits;
 pub use options::ClientOptions;
 pub use pump::DataIo;
 pub use request::Request;
+pub use run::ClientIo;
 pub use session::Session;

@@ -1,6 +1,8 @@
-//! The loop that drives the core: write what it sends, open the data connections it
-//! asks for, read a listing's data beside the control connection, wait for replies and
-//! the core's deadline. Every protocol decision is the core's.
+//! [`Io`]: the client's sockets, TLS and timers on async-io, as the core's
+//! [`Driver::run`](sansftp::client::Driver::run) uses them ([`ClientIo`]): write what
+//! it sends, open the data connections it asks for, read a listing's data beside the
+//! control connection, wait for replies and the core's deadline. The loop is the
+//! core's, every decision too.
 
 use std::future::Future;
 use std::io;
@@ -10,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use async_io::{Async, Timer};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, future};
-use sansftp::client::{Action, DataWait, Until, Wait};
+use sansftp::client::{Action, ClientIo, DataWait, Driver, Until, Wait};
+use sansftp_tls::rustls::ClientConfig;
 use sansftp_tls::rustls::pki_types::ServerName;
 
 use super::Client;
@@ -67,73 +70,111 @@ pub(crate) async fn connect(
     Ok(sock)
 }
 
+/// The client's sockets, TLS and timers on async-io, as the core's [`Driver`] uses them.
+#[derive(Debug)]
+pub(crate) struct Io {
+    pub(crate) ctrl: Conn,
+    /// FTPS: one configuration for every connection, and the name they check.
+    pub(crate) tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
+    pub(crate) ctrl_buf: Box<[u8]>,
+    /// The data connection: passive, connected; active, accepted.
+    pub(crate) data: Option<Conn>,
+    /// The active-mode listener, until the server's connection is accepted.
+    pub(crate) listener: Option<Async<TcpListener>>,
+    /// The running listing's read buffer, allocated on first use.
+    pub(crate) data_buf: Vec<u8>,
+    /// The socket timeout (each read, write and handshake).
+    pub(crate) socket_timeout: Option<Duration>,
+    /// The connect timeout (each passive data connection).
+    pub(crate) connect_timeout: Option<Duration>,
+}
+
 impl Client {
-    /// Does what the core's [`Driver`](sansftp::client::Driver) says until it stops as
-    /// `until` asks (`Done`, `Transfer` or `Entry`), which it returns.
+    /// Does what the core's [`Driver`] says until it stops as `until` asks (`Done`,
+    /// `Transfer` or `Entry`), which it returns.
     ///
     /// Cancel-safe: the driver keeps every pending action (unsent commands, a connect,
     /// an accept and its deadline) until its result is reported, so a dropped call
     /// loses nothing the next one needs.
     pub(crate) async fn drive(&mut self, until: Until) -> Action {
-        loop {
-            match self.driver.next(until, Instant::now()) {
-                Action::Send => {
-                    let res = self.send().await;
-                    self.driver.sent(res);
-                }
-                Action::Connect(addr) => {
-                    let res = connect(addr, self.driver.options().connect_timeout).await;
-                    let res = res.map(|sock| self.data = Some(Conn::Plain(sock)));
-                    self.driver.connected(res, Instant::now());
-                }
-                Action::Listen(ip) => {
-                    let res = bind(ip).map(|(l, at)| {
-                        self.listener = Some(l);
-                        at
-                    });
-                    self.driver.listening(res, Instant::now());
-                }
-                Action::SecureControl => {
-                    let res = self.secure_control().await;
-                    self.driver.control_secured(res, Instant::now());
-                }
-                Action::SecureData => {
-                    let res = self.secure_data().await;
-                    self.driver.data_secured(res, Instant::now());
-                }
-                Action::CloseData => (self.data, self.listener) = (None, None),
-                Action::CloseControl => self.ctrl.shutdown(),
-                Action::Wait(w) => self.wait(w).await,
-                stop => return stop,
-            }
-        }
+        self.driver.run(&mut self.io, until).await
     }
+}
 
+impl ClientIo for Io {
     /// Writes some of the commands the core has queued, under TLS flushed out of
     /// rustls: the bytes written.
-    async fn send(&mut self) -> io::Result<usize> {
+    async fn send(&mut self, bytes: &[u8]) -> io::Result<usize> {
         let what = "writing a command";
-        let limit = self.driver.options().socket_timeout;
-        let n = timeout(limit, what, self.ctrl.write(self.driver.control_out())).await?;
+        let n = timeout(self.socket_timeout, what, self.ctrl.write(bytes)).await?;
         if self.ctrl.is_tls() {
-            timeout(limit, what, self.ctrl.flush()).await?;
+            timeout(self.socket_timeout, what, self.ctrl.flush()).await?;
         }
         Ok(n)
     }
 
+    async fn connect(&mut self, addr: SocketAddr) -> io::Result<()> {
+        self.data = Some(Conn::Plain(connect(addr, self.connect_timeout).await?));
+        Ok(())
+    }
+
+    async fn listen(&mut self, ip: IpAddr) -> io::Result<SocketAddr> {
+        let listener = Async::<TcpListener>::bind(SocketAddr::new(ip, 0))?;
+        let at = listener.get_ref().local_addr()?;
+        self.listener = Some(listener);
+        Ok(at)
+    }
+
+    /// The TLS handshake on the control connection, which the core asked for.
+    async fn secure_control(&mut self) -> io::Result<()> {
+        let Some((config, name)) = &self.tls else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the session asked for TLS, but the client has no TLS configuration: use Client::connect_tls",
+            ));
+        };
+        let (config, name) = (Arc::clone(config), name.clone());
+        let shake = self.ctrl.connect(config, name.clone());
+        timeout(self.socket_timeout, "the TLS handshake", shake)
+            .await
+            .map_err(|e| tls_failed(e, &name, ""))
+    }
+
+    /// The TLS handshake on the data connection (same configuration and server name
+    /// as the control connection's, so the server sees its session resumed).
+    async fn secure_data(&mut self) -> io::Result<()> {
+        let (Some((config, name)), Some(data)) = (&self.tls, self.data.as_mut()) else {
+            return Err(io::Error::other(
+                "no TLS configuration for the data connection",
+            ));
+        };
+        let shake = data.connect(Arc::clone(config), name.clone());
+        let what = "the data connection's TLS handshake";
+        timeout(self.socket_timeout, what, shake)
+            .await
+            .map_err(|e| tls_failed(e, name, " on the data connection"))
+    }
+
+    fn close_data(&mut self) {
+        (self.data, self.listener) = (None, None);
+    }
+
+    fn close_control(&mut self) {
+        self.ctrl.shutdown();
+    }
+
     /// Waits for control bytes, the core's deadline, or the running listing's data (or
     /// the active-mode connection), whichever comes first, and reports it.
-    async fn wait(&mut self, w: Wait) {
-        let Client {
+    async fn wait(&mut self, w: Wait, driver: &mut Driver) {
+        let Io {
             ctrl,
             ctrl_buf,
             data,
             listener,
             data_buf,
-            driver,
+            socket_timeout,
             ..
         } = self;
-        let limit = driver.options().socket_timeout;
         let control = async { Event::Control(ctrl.read(ctrl_buf).await) };
         let timer = async {
             match w.deadline {
@@ -149,7 +190,7 @@ impl Client {
                         data_buf.resize(LISTING_BLOCK, 0);
                     }
                     let read = sock.read(data_buf);
-                    Event::Data(timeout(limit, "reading a listing", read).await)
+                    Event::Data(timeout(*socket_timeout, "reading a listing", read).await)
                 }
                 (DataWait::Accept { until }, _, Some(l)) => {
                     let left = until.map(|u| u.saturating_duration_since(Instant::now()));
@@ -186,40 +227,6 @@ impl Client {
             }
         }
     }
-
-    /// The TLS handshake on the control connection, which the core asked for.
-    async fn secure_control(&mut self) -> io::Result<()> {
-        let Some((config, name)) = &self.tls else {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the session asked for TLS, but the client has no TLS configuration: use Client::connect_tls",
-            ));
-        };
-        let (config, name) = (Arc::clone(config), name.clone());
-        let shake = self.ctrl.connect(config, name.clone());
-        timeout(
-            self.driver.options().socket_timeout,
-            "the TLS handshake",
-            shake,
-        )
-        .await
-        .map_err(|e| tls_failed(e, &name, ""))
-    }
-
-    /// The TLS handshake on the data connection (same configuration and server name
-    /// as the control connection's, so the server sees its session resumed).
-    async fn secure_data(&mut self) -> io::Result<()> {
-        let (Some((config, name)), Some(data)) = (&self.tls, self.data.as_mut()) else {
-            return Err(io::Error::other(
-                "no TLS configuration for the data connection",
-            ));
-        };
-        let shake = data.connect(Arc::clone(config), name.clone());
-        let what = "the data connection's TLS handshake";
-        timeout(self.driver.options().socket_timeout, what, shake)
-            .await
-            .map_err(|e| tls_failed(e, name, " on the data connection"))
-    }
 }
 
 /// A failed TLS handshake with `name`, in one line.
@@ -234,10 +241,3 @@ fn filled(buf: &[u8], n: usize) -> &[u8] {
 
 /// A listing is read in blocks of this size.
 const LISTING_BLOCK: usize = 64 << 10;
-
-/// Binds the active-mode listener on `ip`, any port.
-fn bind(ip: IpAddr) -> io::Result<(Async<TcpListener>, SocketAddr)> {
-    let listener = Async::<TcpListener>::bind(SocketAddr::new(ip, 0))?;
-    let at = listener.get_ref().local_addr()?;
-    Ok((listener, at))
-}

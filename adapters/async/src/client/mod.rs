@@ -74,7 +74,7 @@ mod stream;
 mod tree;
 
 use std::io;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -87,6 +87,7 @@ use sansftp_tls::rustls::ClientConfig;
 use sansftp_tls::rustls::pki_types::ServerName;
 
 use crate::conn::Conn;
+use driver::Io;
 
 pub use sansftp::client::{ClientOptions, SpeedLimits};
 pub use stream::{DataStream, ListStream};
@@ -101,17 +102,8 @@ const CONTROL_BUFFER: usize = 4096;
 /// UTF-8. The [crate docs](crate#client) have an example.
 #[derive(Debug)]
 pub struct Client {
-    ctrl: Conn,
     driver: Driver,
-    /// FTPS: one configuration for every connection, and the name they check.
-    tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
-    ctrl_buf: Box<[u8]>,
-    /// The data connection: passive, connected; active, accepted.
-    data: Option<Conn>,
-    /// The active-mode listener, until the server's connection is accepted.
-    listener: Option<Async<TcpListener>>,
-    /// The running listing's read buffer, allocated on first use.
-    data_buf: Vec<u8>,
+    io: Io,
 }
 
 impl Client {
@@ -140,15 +132,18 @@ impl Client {
         tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
     ) -> Result<Client, Error> {
         let (peer, local) = (ctrl.get_ref().peer_addr()?, ctrl.get_ref().local_addr()?);
-        let mut client = Client {
+        let io = Io {
             ctrl: Conn::Plain(ctrl),
-            driver: Driver::new(options, peer, local, Instant::now()),
             tls,
             ctrl_buf: vec![0; CONTROL_BUFFER].into_boxed_slice(),
             data: None,
             listener: None,
             data_buf: Vec::new(),
+            socket_timeout: options.socket_timeout,
+            connect_timeout: options.connect_timeout,
         };
+        let driver = Driver::new(options, peer, local, Instant::now());
+        let mut client = Client { driver, io };
         client.run_started().await?;
         Ok(client)
     }

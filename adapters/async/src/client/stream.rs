@@ -58,7 +58,7 @@ impl<'a> DataStream<'a> {
     /// holds (none when the server finished without one).
     pub(crate) fn new(client: &'a mut Client, flow: DataFlow) -> DataStream<'a> {
         let io = Io {
-            sock: client.data.take(),
+            sock: client.io.data.take(),
             timeout: client.driver.options().socket_timeout,
             stall: Timer::never(),
             stall_armed: false,

@@ -1,14 +1,15 @@
-//! The loop that drives the core on the calling thread: do what
-//! [`Driver::next`](sansftp::client::Driver::next) says with `std::net` sockets and
-//! rustls, report each result. Every decision is the core's.
+//! [`Io`]: the client's sockets and TLS on `std::net` and rustls, as the core's
+//! [`Driver::run_blocking`](sansftp::client::Driver::run_blocking) uses them
+//! ([`ClientIo`]) on the calling thread. The loop is the core's, every decision too.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sansftp::client::{Action, DataWait, Until, Wait};
-use sansftp_tls::rustls::{ClientConnection, Stream, StreamOwned};
+use sansftp::client::{Action, ClientIo, DataWait, Driver, Until, Wait};
+use sansftp_tls::rustls::pki_types::ServerName;
+use sansftp_tls::rustls::{ClientConfig, ClientConnection, Stream, StreamOwned};
 
 use super::Client;
 use crate::tls::DataSocket;
@@ -19,59 +20,97 @@ pub(crate) type Socket = DataSocket<ClientConnection>;
 /// Bytes read from a listing's data connection at a time.
 const LISTING_BUF: usize = 64 << 10;
 
+/// The client's sockets and TLS on `std::net` and rustls, as the core's [`Driver`]
+/// uses them: every call blocks (bounded by the socket timeout), so every future is
+/// ready at once ([`Driver::run_blocking`]).
+#[derive(Debug)]
+pub(crate) struct Io {
+    pub(crate) control: TcpStream,
+    /// The control connection's TLS, once secured (or handshaking).
+    pub(crate) control_tls: Option<Box<ClientConnection>>,
+    /// FTPS: one configuration for every connection, and the name they check (so
+    /// data connections resume the control connection's session).
+    pub(crate) tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
+    /// The data connection: passive, connected; active, accepted.
+    pub(crate) data: Option<Socket>,
+    /// The active-mode listener, until the server's connection is accepted.
+    pub(crate) listener: Option<TcpListener>,
+    pub(crate) control_buf: Box<[u8]>,
+    pub(crate) listing_buf: Vec<u8>,
+    /// The read timeout last set on the control socket (none at first), so a
+    /// session without timeouts makes no `setsockopt` per reply.
+    pub(crate) control_read_timeout: Option<Duration>,
+    /// The socket timeout (each read, write and handshake).
+    pub(crate) socket_timeout: Option<Duration>,
+    /// The connect timeout (each passive data connection).
+    pub(crate) connect_timeout: Option<Duration>,
+}
+
 impl Client {
     /// Does what the driver says until it stops as `until` asks.
     pub(crate) fn drive(&mut self, until: Until) -> Action {
-        loop {
-            match self.driver.next(until, Instant::now()) {
-                Action::Send => {
-                    let out = self.driver.control_out();
-                    let res = match self.control_tls.as_deref_mut() {
-                        Some(tls) => Stream::new(tls, &mut self.control).write_all(out),
-                        None => self.control.write_all(out),
-                    };
-                    let n = out.len();
-                    self.driver.sent(res.map(|()| n));
-                }
-                Action::Connect(addr) => {
-                    let options = self.driver.options();
-                    let res = connect(addr, options.connect_timeout)
-                        .and_then(|s| prepare(s, options.socket_timeout));
-                    let res = res.map(|s| self.data = Some(DataSocket::Plain(s)));
-                    self.driver.connected(res, Instant::now());
-                }
-                Action::Listen(ip) => {
-                    let res = TcpListener::bind((ip, 0)).and_then(|l| {
-                        let at = l.local_addr()?;
-                        self.listener = Some(l);
-                        Ok(at)
-                    });
-                    self.driver.listening(res, Instant::now());
-                }
-                Action::SecureControl => {
-                    let res = self.secure_control();
-                    self.driver.control_secured(res, Instant::now());
-                }
-                Action::SecureData => {
-                    let res = match self.data.take() {
-                        Some(DataSocket::Plain(s)) => self.handshake(s, " on the data connection"),
-                        _ => Err(io::Error::other("no plaintext data connection to secure")),
-                    };
-                    let res = res.map(|s| self.data = Some(DataSocket::Tls(Box::new(s))));
-                    self.driver.data_secured(res, Instant::now());
-                }
-                Action::CloseData => (self.data, self.listener) = (None, None),
-                Action::CloseControl => self.close_control(),
-                Action::Wait(w) => self.wait(w),
-                stop => return stop,
-            }
+        self.driver.run_blocking(&mut self.io, until)
+    }
+}
+
+impl ClientIo for Io {
+    async fn send(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        match self.control_tls.as_deref_mut() {
+            Some(tls) => Stream::new(tls, &mut self.control).write_all(bytes)?,
+            None => self.control.write_all(bytes)?,
         }
+        Ok(bytes.len())
+    }
+
+    async fn connect(&mut self, addr: SocketAddr) -> io::Result<()> {
+        let s = prepare(connect(addr, self.connect_timeout)?, self.socket_timeout)?;
+        self.data = Some(DataSocket::Plain(s));
+        Ok(())
+    }
+
+    async fn listen(&mut self, ip: IpAddr) -> io::Result<SocketAddr> {
+        let listener = TcpListener::bind((ip, 0))?;
+        let at = listener.local_addr()?;
+        self.listener = Some(listener);
+        Ok(at)
+    }
+
+    /// Runs the TLS handshake on the control connection (within the socket timeout).
+    async fn secure_control(&mut self) -> io::Result<()> {
+        self.control.set_read_timeout(self.socket_timeout)?;
+        self.control_read_timeout = self.socket_timeout;
+        let tls = self.handshake(self.control.try_clone()?, "")?;
+        self.control_tls = Some(Box::new(tls.conn));
+        Ok(())
+    }
+
+    async fn secure_data(&mut self) -> io::Result<()> {
+        let Some(DataSocket::Plain(s)) = self.data.take() else {
+            return Err(io::Error::other("no plaintext data connection to secure"));
+        };
+        let tls = self.handshake(s, " on the data connection")?;
+        self.data = Some(DataSocket::Tls(Box::new(tls)));
+        Ok(())
+    }
+
+    fn close_data(&mut self) {
+        (self.data, self.listener) = (None, None);
+    }
+
+    /// Closes the control connection, after a `close_notify` under TLS.
+    fn close_control(&mut self) {
+        self.data = None;
+        if let Some(tls) = self.control_tls.as_deref_mut() {
+            tls.send_close_notify();
+            let _ = tls.write_tls(&mut self.control);
+        }
+        let _ = self.control.shutdown(Shutdown::Both);
     }
 
     /// Waits for what the driver asks: one read of a listing, the server's active-mode
     /// connection, or else one read of the control connection, bounded by the core's
     /// deadline (its reply timeout); reports what came.
-    fn wait(&mut self, w: Wait) {
+    async fn wait(&mut self, w: Wait, driver: &mut Driver) {
         let now = Instant::now;
         match (w.data, self.data.as_mut(), self.listener.as_ref()) {
             (DataWait::ReadListing, Some(s), _) => {
@@ -85,26 +124,28 @@ impl Client {
                     let _ = s.close_write();
                 }
                 let res = res.map(|n| self.listing_buf.get(..n).unwrap_or_default());
-                self.driver.listing_read(res, now());
+                driver.listing_read(res, now());
             }
             (DataWait::Accept { until }, _, Some(l)) => {
-                let timeout = self.driver.options().socket_timeout;
+                let timeout = self.socket_timeout;
                 let res = accept(l, until).and_then(|(s, from)| Ok((prepare(s, timeout)?, from)));
                 let (sock, from) = match res {
                     Ok((sock, from)) => (Some(sock), Ok(from)),
                     Err(e) => (None, Err(e)),
                 };
-                if self.driver.accepted(from, now()) {
+                if driver.accepted(from, now()) {
                     self.listener = None;
                     self.data = sock.map(DataSocket::Plain);
                 }
             }
-            _ => self.read_control(w.deadline),
+            _ => self.read_control(w.deadline, driver),
         }
     }
+}
 
+impl Io {
     /// Reads the control connection once, bounded by `deadline`.
-    fn read_control(&mut self, deadline: Option<Instant>) {
+    fn read_control(&mut self, deadline: Option<Instant>, driver: &mut Driver) {
         let now = Instant::now();
         let wait = deadline.map(|d| {
             d.saturating_duration_since(now)
@@ -112,7 +153,7 @@ impl Client {
         });
         if wait != self.control_read_timeout {
             if let Err(e) = self.control.set_read_timeout(wait) {
-                return self.driver.control_read(Err(e), now);
+                return driver.control_read(Err(e), now);
             }
             self.control_read_timeout = wait;
         }
@@ -128,23 +169,13 @@ impl Client {
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                self.driver.timed_out(Instant::now());
+                driver.timed_out(Instant::now());
             }
             res => {
                 let res = res.map(|n| self.control_buf.get(..n).unwrap_or_default());
-                self.driver.control_read(res, Instant::now());
+                driver.control_read(res, Instant::now());
             }
         }
-    }
-
-    /// Runs the TLS handshake on the control connection (within the socket timeout).
-    fn secure_control(&mut self) -> io::Result<()> {
-        let timeout = self.driver.options().socket_timeout;
-        self.control.set_read_timeout(timeout)?;
-        self.control_read_timeout = timeout;
-        let tls = self.handshake(self.control.try_clone()?, "")?;
-        self.control_tls = Some(Box::new(tls.conn));
-        Ok(())
     }
 
     /// Runs the TLS handshake on `s` with the one configuration and the control
@@ -166,16 +197,6 @@ impl Client {
         let conn =
             ClientConnection::new(Arc::clone(config), server.clone()).map_err(|e| failed(&e))?;
         crate::tls::handshake(conn, s).map_err(|e| failed(&e))
-    }
-
-    /// Closes the control connection, after a `close_notify` under TLS.
-    fn close_control(&mut self) {
-        self.data = None;
-        if let Some(tls) = self.control_tls.as_deref_mut() {
-            tls.send_close_notify();
-            let _ = tls.write_tls(&mut self.control);
-        }
-        let _ = self.control.shutdown(Shutdown::Both);
     }
 }
 

@@ -6,20 +6,20 @@ mod stream;
 mod tree;
 
 use std::io;
-use std::net::{TcpListener, TcpStream, ToSocketAddrs};
+use std::net::ToSocketAddrs;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sansftp::Error;
 use sansftp::client::Driver;
 use sansftp_tls::ClientTls;
+use sansftp_tls::rustls::ClientConfig;
 use sansftp_tls::rustls::pki_types::ServerName;
-use sansftp_tls::rustls::{ClientConfig, ClientConnection};
 
 pub use sansftp::client::{ClientOptions, SpeedLimits};
 pub use stream::{DataStream, ListStream};
 
-use driver::Socket;
+use driver::Io;
 
 /// A blocking FTP client: one control connection, one operation at a time.
 ///
@@ -85,21 +85,7 @@ use driver::Socket;
 /// [`Error::Io`], timeouts [`Error::Timeout`].
 pub struct Client {
     driver: Driver,
-    control: TcpStream,
-    /// The control connection's TLS, once secured (or handshaking).
-    control_tls: Option<Box<ClientConnection>>,
-    /// FTPS: one configuration for every connection, and the name they check (so
-    /// data connections resume the control connection's session).
-    tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
-    /// The data connection: passive, connected; active, accepted.
-    data: Option<Socket>,
-    /// The active-mode listener, until the server's connection is accepted.
-    listener: Option<TcpListener>,
-    control_buf: Box<[u8]>,
-    listing_buf: Vec<u8>,
-    /// The read timeout last set on the control socket (none at first), so a
-    /// session without timeouts makes no `setsockopt` per reply.
-    control_read_timeout: Option<Duration>,
+    io: Io,
 }
 
 impl std::fmt::Debug for Client {
@@ -138,8 +124,7 @@ impl Client {
         let control = found.ok_or_else(|| Error::from_io(last, "the control connection"))?;
         control.set_write_timeout(options.socket_timeout)?;
         let (peer, local) = (control.peer_addr()?, control.local_addr()?);
-        let mut client = Client {
-            driver: Driver::new(options, peer, local, Instant::now()),
+        let io = Io {
             control,
             control_tls: None,
             tls,
@@ -148,7 +133,11 @@ impl Client {
             control_buf: vec![0; CONTROL_BUF].into_boxed_slice(),
             listing_buf: Vec::new(),
             control_read_timeout: None,
+            socket_timeout: options.socket_timeout,
+            connect_timeout: options.connect_timeout,
         };
+        let driver = Driver::new(options, peer, local, Instant::now());
+        let mut client = Client { driver, io };
         client.run_started()?;
         Ok(client)
     }

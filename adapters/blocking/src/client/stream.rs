@@ -41,7 +41,7 @@ impl<'a> DataStream<'a> {
     /// The stream of the transfer `flow` runs, over the data connection the client
     /// holds (none when the server finished without one).
     pub(crate) fn new(client: &'a mut Client, flow: DataFlow) -> DataStream<'a> {
-        let socket = client.data.take();
+        let socket = client.io.data.take();
         DataStream {
             client,
             socket,

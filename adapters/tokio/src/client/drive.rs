@@ -1,15 +1,16 @@
-//! The loop that drives the core: do what [`Driver::next`](sansftp::client::Driver::next)
-//! says on tokio's sockets and timers, report each result. Every decision is the core's.
+//! [`Io`]: the client's sockets, TLS and timers on tokio, as the core's
+//! [`Driver::run`](sansftp::client::Driver::run) uses them ([`ClientIo`]): the loop is
+//! the core's, every decision too; this only moves bytes and waits.
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
 
-use sansftp::client::{Action, DataWait, Until, Wait};
+use sansftp::client::{Action, ClientIo, DataWait, Driver, Until, Wait};
 use sansftp_tls::rustls::ClientConfig;
 use sansftp_tls::rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -22,74 +23,92 @@ use crate::conn::Conn;
 /// A listing is read in blocks of this size.
 const LISTING_BLOCK: usize = 64 << 10;
 
+/// The client's sockets, TLS and timers, as the core's [`Driver`] uses them.
+#[derive(Debug)]
+pub(crate) struct Io {
+    pub(crate) ctrl: Conn,
+    /// FTPS: one configuration for every connection, and the name they check.
+    pub(crate) tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
+    pub(crate) ctrl_buf: Box<[u8]>,
+    /// The data connection: passive, connected; active, accepted.
+    pub(crate) data: Option<Conn>,
+    /// The active-mode listener, until the server's connection is accepted.
+    pub(crate) listener: Option<TcpListener>,
+    /// The running listing's read buffer, allocated on first use.
+    pub(crate) data_buf: Vec<u8>,
+    /// The socket timeout (each read, write and handshake).
+    pub(crate) socket_timeout: Option<Duration>,
+    /// The connect timeout (each passive data connection).
+    pub(crate) connect_timeout: Option<Duration>,
+}
+
 impl Client {
     /// Does what the driver says until it stops as `until` asks. Cancel-safe: the
     /// driver keeps every pending action until its result is reported.
     pub(crate) async fn drive(&mut self, until: Until) -> Action {
-        loop {
-            let limit = self.driver.options().socket_timeout;
-            match self.driver.next(until, Instant::now()) {
-                Action::Send => {
-                    let out = self.driver.control_out();
-                    let sent = timeout(limit, "writing a command", async {
-                        let n = self.ctrl.write(out).await?;
-                        self.ctrl.flush().await.map(|()| n)
-                    });
-                    let res = sent.await;
-                    self.driver.sent(res);
-                }
-                Action::Connect(addr) => {
-                    let res = connect(addr, self.driver.options().connect_timeout).await;
-                    let res = res.map(|sock| self.data = Some(Conn::Plain(sock)));
-                    self.driver.connected(res, Instant::now());
-                }
-                Action::Listen(ip) => {
-                    let res = TcpListener::bind(SocketAddr::new(ip, 0)).await;
-                    let res = res.and_then(|l| {
-                        let at = l.local_addr()?;
-                        self.listener = Some(l);
-                        Ok(at)
-                    });
-                    self.driver.listening(res, Instant::now());
-                }
-                Action::SecureControl => {
-                    let res = secure(self.tls.as_ref(), &mut self.ctrl, limit, "").await;
-                    self.driver.control_secured(res, Instant::now());
-                }
-                Action::SecureData => {
-                    let data = self.data.get_or_insert(Conn::Closed);
-                    let on = " on the data connection";
-                    let res = secure(self.tls.as_ref(), data, limit, on).await;
-                    self.driver.data_secured(res, Instant::now());
-                }
-                Action::CloseData => (self.data, self.listener) = (None, None),
-                Action::CloseControl => self.ctrl.close(),
-                Action::Wait(w) => self.wait(w).await,
-                stop => return stop,
-            }
-        }
+        self.driver.run(&mut self.io, until).await
+    }
+}
+
+impl ClientIo for Io {
+    async fn send(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        timeout(self.socket_timeout, "writing a command", async {
+            let n = self.ctrl.write(bytes).await?;
+            self.ctrl.flush().await.map(|()| n)
+        })
+        .await
+    }
+
+    async fn connect(&mut self, addr: SocketAddr) -> io::Result<()> {
+        self.data = Some(Conn::Plain(connect(addr, self.connect_timeout).await?));
+        Ok(())
+    }
+
+    async fn listen(&mut self, ip: IpAddr) -> io::Result<SocketAddr> {
+        let listener = TcpListener::bind(SocketAddr::new(ip, 0)).await?;
+        let at = listener.local_addr()?;
+        self.listener = Some(listener);
+        Ok(at)
+    }
+
+    async fn secure_control(&mut self) -> io::Result<()> {
+        secure(self.tls.as_ref(), &mut self.ctrl, self.socket_timeout, "").await
+    }
+
+    async fn secure_data(&mut self) -> io::Result<()> {
+        let data = self.data.get_or_insert(Conn::Closed);
+        let on = " on the data connection";
+        secure(self.tls.as_ref(), data, self.socket_timeout, on).await
+    }
+
+    fn close_data(&mut self) {
+        (self.data, self.listener) = (None, None);
+    }
+
+    fn close_control(&mut self) {
+        self.ctrl.close();
     }
 
     /// Waits for control bytes, the core's deadline, or the data side the driver asks
     /// for (a listing's bytes, the active-mode connection), and reports what came.
-    async fn wait(&mut self, w: Wait) {
-        let Client {
+    async fn wait(&mut self, w: Wait, driver: &mut Driver) {
+        let Io {
             ctrl,
             ctrl_buf,
             data,
             listener,
             data_buf,
-            driver,
+            socket_timeout,
             ..
         } = self;
-        let limit = driver.options().socket_timeout;
         let data_side = async {
             match (w.data, data.as_mut(), listener.as_ref()) {
                 (DataWait::ReadListing, Some(sock), _) => {
                     if data_buf.is_empty() {
                         data_buf.resize(LISTING_BLOCK, 0);
                     }
-                    Event::Listing(timeout(limit, "reading a listing", sock.read(data_buf)).await)
+                    let read = sock.read(data_buf);
+                    Event::Listing(timeout(*socket_timeout, "reading a listing", read).await)
                 }
                 (DataWait::Accept { until }, _, Some(l)) => {
                     let left = until.map(|u| u.saturating_duration_since(Instant::now()));

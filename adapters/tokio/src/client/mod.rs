@@ -25,9 +25,10 @@ use sansftp::client::Driver;
 use sansftp_tls::ClientTls;
 use sansftp_tls::rustls::ClientConfig;
 use sansftp_tls::rustls::pki_types::ServerName;
-use tokio::net::{TcpListener, ToSocketAddrs, lookup_host};
+use tokio::net::{ToSocketAddrs, lookup_host};
 
 use crate::conn::Conn;
+use drive::Io;
 
 pub use sansftp::client::{ClientOptions, SpeedLimits};
 pub use stream::{DataStream, ListStream};
@@ -43,17 +44,8 @@ const CONTROL_BUFFER: usize = 4096;
 /// abandoned operation to its end. The [crate docs](crate) have an example.
 #[derive(Debug)]
 pub struct Client {
-    ctrl: Conn,
     driver: Driver,
-    /// FTPS: one configuration for every connection, and the name they check.
-    tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
-    ctrl_buf: Box<[u8]>,
-    /// The data connection: passive, connected; active, accepted.
-    data: Option<Conn>,
-    /// The active-mode listener, until the server's connection is accepted.
-    listener: Option<TcpListener>,
-    /// The running listing's read buffer, allocated on first use.
-    data_buf: Vec<u8>,
+    io: Io,
 }
 
 impl Client {
@@ -81,15 +73,18 @@ impl Client {
         tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
     ) -> Result<Client, Error> {
         let (peer, local) = (ctrl.peer_addr()?, ctrl.local_addr()?);
-        let mut client = Client {
+        let io = Io {
             ctrl: Conn::Plain(ctrl),
-            driver: Driver::new(options, peer, local, Instant::now()),
             tls,
             ctrl_buf: vec![0; CONTROL_BUFFER].into_boxed_slice(),
             data: None,
             listener: None,
             data_buf: Vec::new(),
+            socket_timeout: options.socket_timeout,
+            connect_timeout: options.connect_timeout,
         };
+        let driver = Driver::new(options, peer, local, Instant::now());
+        let mut client = Client { driver, io };
         client.run_started().await?;
         Ok(client)
     }

@@ -57,7 +57,7 @@ impl<'a> DataStream<'a> {
     /// holds (none when the server finished without one).
     pub(crate) fn new(client: &'a mut Client, flow: DataFlow) -> Self {
         let io = Io {
-            sock: client.data.take(),
+            sock: client.io.data.take(),
             timeout: client.driver.options().socket_timeout,
             stall: None,
             throttle: None,
