@@ -360,6 +360,219 @@ macro_rules! __client_methods {
     };
 }
 
+/// Generates the adapter `Client` methods that sit between the application and the
+/// core's [`Driver`](super::Driver), the same in every adapter: `connect`,
+/// `connect_with`, `connect_tls`, `greeting`, `speed_limits`, `features`, `set_ascii`,
+/// `list_stream`, `abort`, `quit`, and the private `ascii`, `take_entries`,
+/// `open_stream`, `request`, `start`, `run_started` and `finish_pending` that
+/// [`client_methods!`](crate::client_methods) and the adapter's streams use.
+///
+/// `client_driver_methods!(async, Resolve)` makes them `async fn`s,
+/// `(blocking, Resolve)` plain ones; `Resolve` is the trait of the addresses the
+/// adapter connects to (`impl Resolve`: std's, tokio's or async-net's
+/// `ToSocketAddrs`). The surrounding `impl Client` must provide:
+///
+/// - a field `driver: sansftp::client::Driver`;
+/// - `open(addr: impl Resolve, options: ClientOptions, tls: Option<(Arc<ClientConfig>,
+///   ServerName<'static>)>) -> Result<Client, Error>`: connect the control connection
+///   (each resolved address in turn), make the `Driver` and read the greeting; the
+///   options are checked and `tls` is the configuration and server name of
+///   `ClientTls` (`sansftp_tls`, named `ClientTls` where the macro is invoked);
+/// - `drive(&mut self, until: Until) -> Action`: do what
+///   [`Driver::next`](super::Driver::next) says until it stops, and return the stop
+///   (the adapter's loop: its sockets, TLS and timers);
+/// - `DataStream::new(&mut Client, DataFlow) -> DataStream` (taking the data
+///   connection the driver handed out, if any) and `ListStream::new(&mut Client)`.
+#[macro_export]
+macro_rules! client_driver_methods {
+    (async, $($resolve:tt)+) => {
+        $crate::__client_driver_methods! { [async] [.await] [$($resolve)+] }
+    };
+    (blocking, $($resolve:tt)+) => {
+        $crate::__client_driver_methods! { [] [] [$($resolve)+] }
+    };
+}
+
+/// The body of [`client_driver_methods!`](crate::client_driver_methods), in the dialect
+/// given by its two token lists.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __client_driver_methods {
+    ([$($asyncness:tt)*] [$($wait:tt)*] [$($resolve:tt)+]) => {
+        /// Connects to an FTP server and reads its greeting, with the default
+        /// [`ClientOptions`]. `addr` is anything the adapter resolves: a
+        /// [`SocketAddr`](std::net::SocketAddr), `"host:port"`, `("host", port)`; each
+        /// resolved address is tried in turn. Then [`login`](Client::login).
+        pub $($asyncness)* fn connect(
+            addr: impl $($resolve)+,
+        ) -> ::core::result::Result<Client, $crate::Error> {
+            Client::connect_with(addr, $crate::client::ClientOptions::default()) $($wait)*
+        }
+
+        /// [`connect`](Client::connect) with `options`. Plaintext FTP: options whose
+        /// `config.tls` asks for FTPS fail (use [`connect_tls`](Client::connect_tls)).
+        pub $($asyncness)* fn connect_with(
+            addr: impl $($resolve)+,
+            options: $crate::client::ClientOptions,
+        ) -> ::core::result::Result<Client, $crate::Error> {
+            Client::open(addr, options.plaintext()?, None) $($wait)*
+        }
+
+        /// Connects with FTPS: TLS on the control connection and (unless the core's
+        /// [`Config::protect_data`](sansftp::client::Config::protect_data) is off) on
+        /// every data connection, all with `tls`'s one configuration and the
+        /// certificate checked against `server_name` (the host the caller named, not
+        /// a resolved address), so data connections resume the control connection's
+        /// session. Explicit (`AUTH TLS`) unless `options.config.tls` says
+        /// [`TlsMode::Implicit`](sansftp::client::TlsMode::Implicit). A TLS failure is
+        /// an [`Error::Io`](sansftp::Error::Io) saying what failed, e.g. "TLS
+        /// handshake with ftp.example.com failed: the server's certificate is not
+        /// trusted (UnknownIssuer)".
+        pub $($asyncness)* fn connect_tls(
+            addr: impl $($resolve)+,
+            tls: ClientTls,
+            server_name: &str,
+            options: $crate::client::ClientOptions,
+        ) -> ::core::result::Result<Client, $crate::Error> {
+            let invalid = |e: &dyn ::std::fmt::Display| {
+                ::std::io::Error::new(::std::io::ErrorKind::InvalidInput, e.to_string())
+            };
+            let name = tls.server_name(server_name).map_err(|e| invalid(&e))?;
+            Client::open(addr, options.secure(), Some((tls.config(), name))) $($wait)*
+        }
+
+        /// The server's greeting (`220`).
+        pub fn greeting(&self) -> &$crate::Reply {
+            self.driver.greeting()
+        }
+
+        /// A handle on the speed limits, to change them while the client runs (also
+        /// for a transfer under way).
+        pub fn speed_limits(&self) -> $crate::client::SpeedLimits {
+            self.driver.speed_limits().clone()
+        }
+
+        /// What the server announced with `FEAT`: asked after login unless the core's
+        /// [`Config::discover_features`](sansftp::client::Config::discover_features) is
+        /// off; `None` before.
+        pub fn features(&self) -> Option<&$crate::client::Features> {
+            self.driver.features()
+        }
+
+        /// `TYPE A` (on) or `TYPE I` (off, the default) for the following transfers; in
+        /// ASCII, line ends are converted (CRLF on the wire, LF locally).
+        pub fn set_ascii(&mut self, on: bool) {
+            self.driver.set_ascii(on);
+        }
+
+        /// [`list`](Client::list) entry by entry, as each directory's listing arrives:
+        /// a [`ListStream`]. The client is busy while it lives; one dropped early is
+        /// finished (its transfers aborted) by the next call.
+        pub $($asyncness)* fn list_stream(
+            &mut self,
+            path: impl AsRef<[u8]>,
+            recursive: bool,
+        ) -> ::core::result::Result<ListStream<'_>, $crate::Error> {
+            let auto = $crate::client::ListCommand::Auto;
+            let request = $crate::client::Request::list(path, recursive, auto);
+            self.start(request.into_operation()) $($wait)* ?;
+            Ok(ListStream::new(self))
+        }
+
+        /// Finishes whatever transfer is still pending (a [`DataStream`] or
+        /// [`ListStream`] dropped before its end, a call cancelled), aborting it, so
+        /// the control channel is in step; its result is dropped. Every other method
+        /// does this first on its own: call it to have it done now. Fails only when
+        /// the control connection is closed.
+        pub $($asyncness)* fn abort(&mut self) -> ::core::result::Result<(), $crate::Error> {
+            self.finish_pending() $($wait)*;
+            if self.driver.session().is_closed() {
+                return Err($crate::Error::ConnectionClosed);
+            }
+            Ok(())
+        }
+
+        /// `QUIT`, then closes the connection.
+        pub $($asyncness)* fn quit(mut self) -> ::core::result::Result<(), $crate::Error> {
+            self.request($crate::client::Request::quit()) $($wait)*
+        }
+
+        /// Whether transfers are in `TYPE A` (for [`sansftp::client_methods!`]).
+        fn ascii(&self) -> bool {
+            self.driver.ascii()
+        }
+
+        /// The listing entries the last request emitted (for
+        /// [`sansftp::client_methods!`]).
+        fn take_entries(&mut self) -> Vec<$crate::client::Item> {
+            self.driver.take_entries()
+        }
+
+        /// Starts a file transfer and drives it until its data is to move (for
+        /// [`sansftp::client_methods!`]). A server that finishes at once (a `2xx`
+        /// instead of a `1xx`) gives an empty stream.
+        $($asyncness)* fn open_stream(
+            &mut self,
+            request: $crate::client::Request<()>,
+        ) -> ::core::result::Result<DataStream<'_>, $crate::Error> {
+            use $crate::client::{Action, DataFlow, TransferKind, Until};
+            let kind = request.operation().transfer_kind();
+            self.start(request.into_operation()) $($wait)* ?;
+            let flow = match self.drive(Until::Transfer) $($wait)* {
+                Action::Transfer(t) => DataFlow::new(t, self.driver.speed_limits().clone()),
+                Action::Done(Ok(_)) => DataFlow::empty(kind.unwrap_or(TransferKind::Download)),
+                Action::Done(Err(e)) => return Err(e),
+                other => return Err($crate::Error::UnexpectedReply(format!("{other:?}"))),
+            };
+            Ok(DataStream::new(self, flow))
+        }
+
+        /// Runs `request`, which moves no file data, to its end (for
+        /// [`sansftp::client_methods!`]).
+        $($asyncness)* fn request<T>(
+            &mut self,
+            request: $crate::client::Request<T>,
+        ) -> ::core::result::Result<T, $crate::Error> {
+            let finish = request.finisher();
+            let res = match self.start(request.into_operation()) $($wait)* {
+                Ok(()) => self.run_started() $($wait)*,
+                Err(e) => Err(e),
+            };
+            finish(res)
+        }
+
+        /// Starts `op`, once any earlier operation is finished.
+        $($asyncness)* fn start(
+            &mut self,
+            op: $crate::client::Operation,
+        ) -> ::core::result::Result<(), $crate::Error> {
+            self.finish_pending() $($wait)*;
+            let (now, wall) = (::std::time::Instant::now(), ::std::time::SystemTime::now());
+            Ok(self.driver.start(op, now, wall)?)
+        }
+
+        /// Drives the started operation to its end.
+        $($asyncness)* fn run_started(
+            &mut self,
+        ) -> ::core::result::Result<$crate::client::Value, $crate::Error> {
+            match self.drive($crate::client::Until::Done) $($wait)* {
+                $crate::client::Action::Done(res) => res,
+                other => Err($crate::Error::UnexpectedReply(format!("{other:?}"))),
+            }
+        }
+
+        /// Drives whatever operation is still pending (a stream or a call dropped
+        /// before its end) to its end, its result dropped: the core aborts its
+        /// transfers. Afterwards the control channel is in step.
+        $($asyncness)* fn finish_pending(&mut self) {
+            if self.driver.is_pending() {
+                self.driver.abandon(::std::time::Instant::now());
+                let _ = self.drive($crate::client::Until::Done) $($wait)*;
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use crate::Error;

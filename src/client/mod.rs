@@ -38,6 +38,16 @@
 //!   dropped stream's): the core ends its file transfer itself;
 //! - closes everything on [`Output::Close`].
 //!
+//! [`Driver`] does all of the above but the socket work: it keeps the loop's state
+//! (commands not yet written, the data connection to open, the listing to read, the
+//! accept and its deadline, the transfer to hand out) and answers "what now" with one
+//! [`Action`], and [`Driver::run`] is the loop around it over the adapter's
+//! [`ClientIo`]; the three adapters' clients implement `ClientIo`, with their methods
+//! written once by [`client_methods!`](crate::client_methods) and
+//! [`client_driver_methods!`](crate::client_driver_methods), and their data streams'
+//! read and write loops once by [`DataFlow::poll_read`]/[`DataFlow::poll_write`] over
+//! a [`DataIo`].
+//!
 //! A transfer whose data side fails, or that the application drops or
 //! [aborts](Session::abort), is answered with `ABOR` and a `NOOP`: every reply up to the
 //! `NOOP`'s `200` belongs to the old transfer, so the control channel is in step for the
@@ -49,7 +59,10 @@
 //! `machine` is the combinator kit every operation is built from (one exchange, `then`,
 //! `seq`, `defer`); `build` turns each [`Operation`] into such a machine; `api` holds the
 //! public types; `list` and `transfer` are the two operations with data connections;
-//! `flow` is the adapter's data stream ([`DataFlow`]).
+//! `flow` is the adapter's data stream ([`DataFlow`]) and `pump` its loops over the
+//! adapter's [`DataIo`]; `driver` is the adapters' loop's state ([`Driver`]) and `run`
+//! the loop ([`Driver::run`] over [`ClientIo`]); `facade` the
+//! adapters' `Client` methods, as macros.
 //!
 //! # Example
 //!
@@ -77,6 +90,7 @@
 mod api;
 mod build;
 mod config;
+mod driver;
 pub mod facade;
 mod flow;
 mod limits;
@@ -84,8 +98,10 @@ mod list;
 mod login;
 mod machine;
 mod options;
+mod pump;
 pub mod remote;
 mod request;
+mod run;
 mod session;
 /// Test harness (a client session wired to a server session in memory, virtual time).
 /// Behind the `testing` feature; not covered by semver.
@@ -100,8 +116,11 @@ pub use api::{
     Value,
 };
 pub use config::{Config, DataMode, PassiveCommand, TlsMode};
+pub use driver::{Action, DataWait, Driver, Until, Wait};
 pub use flow::{ASCII_BLOCK, Closing, DataFlow, ReadNext, WriteNext};
 pub use limits::SpeedLimits;
 pub use options::ClientOptions;
+pub use pump::DataIo;
 pub use request::Request;
+pub use run::ClientIo;
 pub use session::Session;

@@ -105,6 +105,25 @@ impl ClientOptions {
         config
     }
 
+    /// The options of a plaintext connect (`Client::connect_with`): an
+    /// [`Error::Io`](crate::Error::Io) of kind `InvalidInput` when `config.tls` asks
+    /// for FTPS, which needs `Client::connect_tls` and its TLS configuration.
+    pub fn plaintext(self) -> Result<ClientOptions, crate::Error> {
+        if self.config.tls.is_some() {
+            let text =
+                "FTPS (ClientOptions' config.tls) needs a ClientTls: use Client::connect_tls";
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, text).into());
+        }
+        Ok(self)
+    }
+
+    /// The options of an FTPS connect (`Client::connect_tls`): explicit (`AUTH TLS`)
+    /// unless `config.tls` already says [`TlsMode::Implicit`](super::TlsMode::Implicit).
+    pub fn secure(mut self) -> ClientOptions {
+        self.config.tls.get_or_insert(super::TlsMode::Explicit);
+        self
+    }
+
     /// Replaces the core's [`Config`].
     pub fn config(mut self, config: Config) -> ClientOptions {
         self.config = config;

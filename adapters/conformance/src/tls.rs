@@ -343,3 +343,28 @@ macro_rules! tls_server_suite {
         );
     };
 }
+
+/// The client half of [`tls_suite!`](crate::tls_suite): one `#[test]` per FTPS client
+/// scenario, for an adapter whose server scenarios run in another module (with
+/// [`tls_server_suite!`](crate::tls_server_suite)); `$harness` implements
+/// [`TlsClientHarness`](crate::client::TlsClientHarness). The list is `tls_suite!`'s
+/// `client_` entries.
+#[macro_export]
+macro_rules! tls_client_suite {
+    ($module:ident, $harness:expr) => {
+        $crate::__tests!(
+            $module,
+            $harness,
+            tls,
+            [
+                client_explicit_round_trip,
+                client_implicit_round_trip,
+                client_active_mode_over_tls,
+                client_tls13_resumes_across_transfers,
+                client_on_a_server_that_requires_tls,
+                client_wrong_ca_fails_clearly,
+                client_tls_options_without_a_configuration_fail,
+            ]
+        );
+    };
+}

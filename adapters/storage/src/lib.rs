@@ -152,6 +152,7 @@ use sansftp::time::DateTime;
 mod beneath;
 #[cfg(feature = "contract")]
 pub mod contract;
+pub mod copy;
 mod hash;
 mod leftovers;
 mod local;

@@ -1,5 +1,5 @@
-//! sansftp's FTP server on [tokio]: each session a task on the caller's runtime,
-//! tokio's own sockets and timers, file work on its blocking pool.
+//! sansftp's FTP server and client on [tokio]: each session a task on the caller's
+//! runtime, tokio's own sockets and timers, file work on its blocking pool.
 //!
 //! ```
 //! use std::time::Duration;
@@ -66,10 +66,64 @@
 //! resumption state (`ServerTls::session`), so a data connection that resumes a
 //! session proves it belongs to its control connection. TLS data moves through the
 //! buffers, never through sendfile or splice.
+//!
+//! # Client
+//!
+//! [`Client`] has the methods of `sansftp_async::Client` and `sansftp_blocking::Client`
+//! (aioftp's names): `connect`, `login`, `list`, `upload_stream`, `download`, ... A
+//! server embedded beside a client, on one runtime:
+//!
+//! ```
+//! use std::time::Duration;
+//! use sansftp_tokio::{Client, Config, MemoryFs, Server, User};
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), sansftp::Error> {
+//!     let config = Config::new().user(User::new("alice", "secret"));
+//!     let server = Server::builder(MemoryFs::new()).config(config).bind("127.0.0.1:0").await?;
+//!     let addr = server.local_addr();
+//!     let stop = server.shutdown_handle();
+//!     let running = tokio::spawn(server.run());
+//!
+//!     let mut client = Client::connect(addr).await?;
+//!     client.login("alice", "secret").await?;
+//!     client.make_directory("/docs/2026", true).await?;
+//!
+//!     let mut upload = client.upload_stream("/docs/2026/hello.txt", 0).await?;
+//!     upload.write_all(b"hello, world\n").await?;
+//!     upload.finish().await?;
+//!
+//!     let mut names = Vec::new();
+//!     let mut entries = client.list_stream("/docs", true).await?;
+//!     while let Some(item) = entries.next().await {
+//!         names.push(item?.path_str().into_owned());
+//!     }
+//!     assert_eq!(names, ["/docs/2026", "/docs/2026/hello.txt"]);
+//!
+//!     let mut text = String::new();
+//!     let mut download = client.download_stream("/docs/2026/hello.txt", 7).await?;
+//!     download.read_to_string(&mut text).await?;
+//!     download.finish().await?;
+//!     assert_eq!(text, "world\n");
+//!
+//!     client.quit().await?;
+//!     stop.shutdown(Duration::ZERO);
+//!     running.await.expect("the server task ran to its end")
+//! }
+//! ```
+//!
+//! Each client call finishes whatever operation is still pending, starts one
+//! [`Operation`](sansftp::client::Operation) and does what the core's
+//! [`Driver`](sansftp::client::Driver) says until it ends: the client decides nothing.
+//! Calls are cancel-safe: a future dropped at any `await` (by `select!` or
+//! `tokio::time::timeout`), or a [`DataStream`] or [`ListStream`] dropped midway, leaves
+//! the client usable; its next call drives the abandoned operation to its end.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod auth;
+mod client;
 mod conn;
 mod proxy;
 mod server;
@@ -80,6 +134,7 @@ mod transfer;
 mod wait;
 
 pub use auth::{BoxFuture, UserManager};
+pub use client::{Client, ClientOptions, DataStream, ListStream, SpeedLimits};
 pub use server::{Builder, Server};
 pub use shutdown::ShutdownHandle;
 
@@ -87,4 +142,4 @@ pub use shutdown::ShutdownHandle;
 pub use sansftp::Error;
 pub use sansftp::server::{AuthRequest, AuthResult, Config, DEFAULT_BACKLOG, Permission, User};
 pub use sansftp_storage::{LocalFs, MemoryFs, Storage, UploadMode};
-pub use sansftp_tls::ServerTls;
+pub use sansftp_tls::{ClientTls, ServerTls};

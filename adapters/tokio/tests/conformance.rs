@@ -16,6 +16,13 @@ sansftp_conformance::server_suite!(current_thread_server, Harness::CurrentThread
 sansftp_conformance::tls_server_suite!(multi_thread_tls, Harness::MultiThread);
 sansftp_conformance::tls_server_suite!(current_thread_tls, Harness::CurrentThread);
 
+// The tokio client against the tokio server: the facade is in `client/mod.rs`.
+mod client;
+sansftp_conformance::client_suite!(multi_thread_client, Harness::MultiThread);
+sansftp_conformance::client_suite!(current_thread_client, Harness::CurrentThread);
+sansftp_conformance::tls_client_suite!(multi_thread_tls_client, Harness::MultiThread);
+sansftp_conformance::tls_client_suite!(current_thread_tls_client, Harness::CurrentThread);
+
 /// The runtime the server runs on.
 #[derive(Clone, Copy)]
 enum Harness {

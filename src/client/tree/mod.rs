@@ -174,6 +174,18 @@ impl Plan {
         })
     }
 
+    /// The temporary file of a download that is not renamed into place or removed
+    /// yet: an adapter whose call may be cancelled (an async one) removes it when the
+    /// plan is dropped unfinished, so no half-written file is left. Ask after each
+    /// [`next_step`](Plan::next_step).
+    pub fn temp_file(&self) -> Option<&Path> {
+        match &self.asked {
+            Some(Step::Download(f)) => Some(&f.temp),
+            Some(Step::Rename { from: temp, .. } | Step::RemoveLocal(temp)) => Some(temp),
+            _ => self.cleanup.as_deref(),
+        }
+    }
+
     /// The outcome, once [`next_step`](Plan::next_step) gave `None`: what was moved, or
     /// the error that ended the plan.
     pub fn finish(mut self) -> Result<Copied, Error> {

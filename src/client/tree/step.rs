@@ -56,6 +56,23 @@ pub enum Step {
     RemoveLocal(PathBuf),
 }
 
+impl Step {
+    /// Whether the step is work on the local file system (`StatLocal`, `Canonicalize`,
+    /// `ReadLocalDir`, `MakeLocalDir`, `Rename`, `RemoveLocal`), which an async adapter
+    /// runs off its executor (`sansftp_storage::copy::answer_local` does each).
+    pub fn is_local(&self) -> bool {
+        matches!(
+            self,
+            Step::StatLocal(_)
+                | Step::Canonicalize(_)
+                | Step::ReadLocalDir(_)
+                | Step::MakeLocalDir(_)
+                | Step::Rename { .. }
+                | Step::RemoveLocal(_)
+        )
+    }
+}
+
 /// One file to upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadFile {

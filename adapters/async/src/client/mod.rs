@@ -73,28 +73,24 @@ mod driver;
 mod stream;
 mod tree;
 
-use std::collections::VecDeque;
 use std::io;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Instant;
 
 use async_io::Async;
 use async_net::AsyncToSocketAddrs;
-use sansftp::client::{
-    DataFlow, Features, Item, ListCommand, Request, Session, TlsMode, Transfer, TransferKind, Value,
-};
-use sansftp::{Error, Reply};
+use sansftp::Error;
+use sansftp::client::Driver;
 use sansftp_tls::ClientTls;
 use sansftp_tls::rustls::ClientConfig;
 use sansftp_tls::rustls::pki_types::ServerName;
 
 use crate::conn::Conn;
+use driver::Io;
 
 pub use sansftp::client::{ClientOptions, SpeedLimits};
 pub use stream::{DataStream, ListStream};
-
-use driver::Stop;
 
 /// The control connection's read buffer: replies are short.
 const CONTROL_BUFFER: usize = 4096;
@@ -106,80 +102,13 @@ const CONTROL_BUFFER: usize = 4096;
 /// UTF-8. The [crate docs](crate#client) have an example.
 #[derive(Debug)]
 pub struct Client {
-    ctrl: Conn,
-    session: Session,
-    /// FTPS: one configuration for every connection, and the name they check.
-    tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
-    /// The core asked for the control connection's TLS handshake.
-    securing: bool,
-    greeting: Reply,
-    options: ClientOptions,
-    limits: SpeedLimits,
-    ascii: bool,
-    ctrl_buf: Box<[u8]>,
-    /// The data connection: passive, connected; active, accepted.
-    data: Option<Conn>,
-    /// The active-mode listener, until the server's connection is accepted.
-    listener: Option<Async<TcpListener>>,
-    /// A listing being read, or a transfer waiting for the server's connection.
-    transfer: Option<Transfer>,
-    /// When the wait for the server's connection began (active mode).
-    accept_since: Option<Instant>,
-    /// The running listing's read buffer, allocated on first use.
-    data_buf: Vec<u8>,
-    /// Entries of the running listing, not yet handed out.
-    entries: VecDeque<Item>,
-    /// Command bytes not yet written.
-    ctrl_out: Vec<u8>,
-    /// A passive data connection to open.
-    connecting: Option<std::net::SocketAddr>,
-    /// The core asked to close the control connection.
-    closing: bool,
+    driver: Driver,
+    io: Io,
 }
 
 impl Client {
-    /// Connects to an FTP server and reads its greeting. `addr` is anything
-    /// [`async_net`] resolves: a [`SocketAddr`](std::net::SocketAddr), `"host:port"`,
-    /// `("host", port)`; each resolved address is tried in turn.
-    pub async fn connect(addr: impl AsyncToSocketAddrs) -> Result<Client, Error> {
-        Client::connect_with(addr, ClientOptions::default()).await
-    }
-
-    /// [`connect`](Client::connect) with options. Plaintext FTP: for FTPS (options
-    /// whose `config.tls` is set) use [`connect_tls`](Client::connect_tls).
-    pub async fn connect_with(
-        addr: impl AsyncToSocketAddrs,
-        options: ClientOptions,
-    ) -> Result<Client, Error> {
-        if options.config.tls.is_some() {
-            let text =
-                "FTPS (ClientOptions' config.tls) needs a ClientTls: use Client::connect_tls";
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, text).into());
-        }
-        Client::open(addr, options, None).await
-    }
-
-    /// Connects with FTPS: TLS on the control connection and (unless the core's
-    /// [`Config::protect_data`](sansftp::client::Config::protect_data) is off) on every
-    /// data connection, all with `tls`'s one configuration and the certificate checked
-    /// against `server_name` (the host the caller named, not a resolved address), so
-    /// data connections resume the control connection's session. Explicit (`AUTH
-    /// TLS`) unless `options.config.tls` says
-    /// [`TlsMode::Implicit`](sansftp::client::TlsMode::Implicit). A failed handshake is
-    /// an [`Error::Io`] saying what failed.
-    pub async fn connect_tls(
-        addr: impl AsyncToSocketAddrs,
-        tls: ClientTls,
-        server_name: &str,
-        mut options: ClientOptions,
-    ) -> Result<Client, Error> {
-        let name = tls
-            .server_name(server_name)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        options.config.tls.get_or_insert(TlsMode::Explicit);
-        Client::open(addr, options, Some((tls.config(), name))).await
-    }
-
+    /// Connects the control connection, each resolved address in turn, and reads the
+    /// greeting (for the `connect` methods of [`sansftp::client_driver_methods!`]).
     async fn open(
         addr: impl AsyncToSocketAddrs,
         options: ClientOptions,
@@ -196,125 +125,29 @@ impl Client {
         Err(Error::from_io(last, "the control connection"))
     }
 
+    /// Reads the greeting (after the TLS handshake, for implicit FTPS).
     async fn handshake(
         ctrl: Async<TcpStream>,
         options: ClientOptions,
         tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
     ) -> Result<Client, Error> {
-        let peer = ctrl.get_ref().peer_addr()?;
-        let local = ctrl.get_ref().local_addr()?;
-        let session = Session::new(options.session_config(), peer, local, Instant::now());
-        let limits = SpeedLimits::new(options.read_limit, options.write_limit);
-        let mut client = Client {
+        let (peer, local) = (ctrl.get_ref().peer_addr()?, ctrl.get_ref().local_addr()?);
+        let io = Io {
             ctrl: Conn::Plain(ctrl),
-            session,
             tls,
-            securing: false,
-            greeting: Reply::new(sansftp::Code::READY, ""),
-            options,
-            limits,
-            ascii: false,
             ctrl_buf: vec![0; CONTROL_BUFFER].into_boxed_slice(),
             data: None,
             listener: None,
-            transfer: None,
-            accept_since: None,
             data_buf: Vec::new(),
-            entries: VecDeque::new(),
-            ctrl_out: Vec::new(),
-            connecting: None,
-            closing: false,
+            socket_timeout: options.socket_timeout,
+            connect_timeout: options.connect_timeout,
         };
-        match client.run_started().await? {
-            Value::Greeting(reply) => client.greeting = reply,
-            other => return Err(Error::UnexpectedReply(format!("greeting: {other:?}"))),
-        }
+        let driver = Driver::new(options, peer, local, Instant::now());
+        let mut client = Client { driver, io };
+        client.run_started().await?;
         Ok(client)
     }
 
-    /// The server's greeting (`220`).
-    pub fn greeting(&self) -> &Reply {
-        &self.greeting
-    }
-
-    /// A handle on the speed limits, to change them while the client runs.
-    pub fn speed_limits(&self) -> SpeedLimits {
-        self.limits.clone()
-    }
-
-    /// What the server announced with `FEAT` (asked after login unless the core's
-    /// [`Config::discover_features`](sansftp::client::Config::discover_features) is off).
-    pub fn features(&self) -> Option<&Features> {
-        self.session.features()
-    }
-
-    /// `TYPE A` (on) or `TYPE I` (off, the default) for the following transfers; in
-    /// ASCII, line ends are converted (CRLF on the wire, LF locally).
-    pub fn set_ascii(&mut self, on: bool) {
-        self.ascii = on;
-    }
-
     sansftp::client_methods!(async);
-
-    /// [`list`](Client::list) as a [`Stream`](futures_lite::Stream): entries come as each
-    /// directory's listing arrives. The client is busy until the stream ends; a stream
-    /// dropped early is finished (its transfers aborted) by the next call.
-    pub async fn list_stream(
-        &mut self,
-        path: impl AsRef<[u8]>,
-        recursive: bool,
-    ) -> Result<ListStream<'_>, Error> {
-        let request = Request::list(path, recursive, ListCommand::Auto);
-        self.start(request.into_operation()).await?;
-        Ok(ListStream::new(self))
-    }
-
-    /// Whether transfers are in `TYPE A` (for [`sansftp::client_methods!`]).
-    fn ascii(&self) -> bool {
-        self.ascii
-    }
-
-    /// The listing entries the last request emitted (for [`sansftp::client_methods!`]).
-    fn take_entries(&mut self) -> Vec<Item> {
-        self.entries.drain(..).collect()
-    }
-
-    async fn open_stream(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error> {
-        let kind = request.operation().transfer_kind();
-        self.start(request.into_operation()).await?;
-        match self.step(false).await {
-            Stop::Transfer(t) => {
-                let (sock, flow) = (self.data.take(), DataFlow::new(t, self.limits.clone()));
-                Ok(DataStream::new(self, sock, flow))
-            }
-            // The server finished at once (a 2xx instead of 1xx): nothing to move.
-            Stop::Done(Ok(_)) => {
-                let flow = DataFlow::empty(kind.unwrap_or(TransferKind::Download));
-                Ok(DataStream::new(self, None, flow))
-            }
-            Stop::Done(Err(e)) => Err(e),
-            Stop::Entries => {
-                self.finish_pending().await;
-                Err(Error::UnexpectedReply(
-                    "a listing instead of a transfer".into(),
-                ))
-            }
-        }
-    }
-
-    /// Finishes whatever transfer is still pending (a [`DataStream`] or [`ListStream`]
-    /// dropped before its end), aborting it, so the control channel is in step. Every
-    /// other method does this first on its own.
-    pub async fn abort(&mut self) -> Result<(), Error> {
-        self.finish_pending().await;
-        if self.session.is_closed() {
-            return Err(Error::ConnectionClosed);
-        }
-        Ok(())
-    }
-
-    /// `QUIT`, then closes the connection.
-    pub async fn quit(mut self) -> Result<(), Error> {
-        self.request(Request::quit()).await
-    }
+    sansftp::client_driver_methods!(async, AsyncToSocketAddrs);
 }

@@ -6,16 +6,16 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_io::Timer;
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, Stream, future, stream};
 use sansftp::Error;
-use sansftp::client::{Closing, DataFlow, Item, ReadNext, TransferEnd, WriteNext};
+use sansftp::client::{Closing, DataFlow, DataIo, Item, TransferEnd, Until};
 
 use super::Client;
-use super::driver::{Stop, close_wait, timed_out, timeout};
+use super::driver::{close_wait, timed_out, timeout};
 use crate::conn::Conn;
 
 /// The data connection of a running file transfer: [`AsyncRead`] for a download,
@@ -33,10 +33,19 @@ use crate::conn::Conn;
 #[derive(Debug)]
 pub struct DataStream<'a> {
     client: &'a mut Client,
-    /// `None`: the server finished without a data connection, or after the end.
-    sock: Option<Conn>,
+    /// The socket and its timers.
+    io: Io,
     /// What the core decides around each read and write.
     flow: DataFlow,
+}
+
+/// A data stream's socket and timers, as the core's [`DataFlow`] drives them.
+#[derive(Debug)]
+struct Io {
+    /// `None`: the server finished without a data connection, or after the end.
+    sock: Option<Conn>,
+    /// The socket timeout.
+    timeout: Option<Duration>,
     /// The socket timeout of the operation the socket is stuck on.
     stall: Timer,
     stall_armed: bool,
@@ -45,19 +54,17 @@ pub struct DataStream<'a> {
 }
 
 impl<'a> DataStream<'a> {
-    pub(crate) fn new(
-        client: &'a mut Client,
-        sock: Option<Conn>,
-        flow: DataFlow,
-    ) -> DataStream<'a> {
-        DataStream {
-            client,
-            sock,
-            flow,
+    /// The stream of the transfer `flow` runs, over the data connection the client
+    /// holds (none when the server finished without one).
+    pub(crate) fn new(client: &'a mut Client, flow: DataFlow) -> DataStream<'a> {
+        let io = Io {
+            sock: client.io.data.take(),
+            timeout: client.driver.options().socket_timeout,
             stall: Timer::never(),
             stall_armed: false,
             throttle: Timer::never(),
-        }
+        };
+        DataStream { client, io, flow }
     }
 
     /// Bytes moved over the data connection so far (on the wire: in `TYPE A`, with
@@ -73,12 +80,12 @@ impl<'a> DataStream<'a> {
     /// `close_notify`; an end without it is an error), else it is aborted and this
     /// fails with an [`Error::Io`] of kind `InvalidInput`.
     pub async fn finish(mut self) -> Result<(), Error> {
-        let limit = self.client.options.socket_timeout;
+        let limit = self.client.driver.options().socket_timeout;
         let closed = match self.flow.closing() {
             // Flushes the upload and shuts its connection down.
             Closing::Shutdown => {
                 let closed = timeout(limit, "closing the upload", self.close()).await;
-                if let (Ok(()), Some(sock)) = (&closed, self.sock.as_mut()) {
+                if let (Ok(()), Some(sock)) = (&closed, self.io.sock.as_mut()) {
                     sock.linger(close_wait(limit)).await;
                 }
                 closed
@@ -101,12 +108,12 @@ impl<'a> DataStream<'a> {
     /// Tells the core how the transfer ended and closes the connection: abortively
     /// (a reset) when the core does not count the transfer complete.
     fn report(&mut self, end: TransferEnd) {
-        if !self.client.session.end_transfer(end, Instant::now()) {
+        if !self.client.driver.end_transfer(end, Instant::now()) {
             self.unsend();
-        } else if let Some(sock) = self.sock.as_mut() {
+        } else if let Some(sock) = self.io.sock.as_mut() {
             sock.close_notify_now();
         }
-        self.sock = None;
+        self.io.sock = None;
     }
 
     /// Reports `end` (none: it was reported) and drives the operation to its end.
@@ -115,13 +122,7 @@ impl<'a> DataStream<'a> {
             return Ok(());
         };
         self.report(end);
-        loop {
-            match self.client.step(false).await {
-                Stop::Done(res) => return res.map(drop),
-                Stop::Entries => self.client.entries.clear(),
-                Stop::Transfer(_) => self.client.refuse_transfer(),
-            }
-        }
+        self.client.run_started().await.map(drop)
     }
 
     /// A transfer that did not end well must not look complete to the server: on Unix
@@ -129,7 +130,7 @@ impl<'a> DataStream<'a> {
     /// error instead of an end of file.
     fn unsend(&mut self) {
         #[cfg(unix)]
-        if let Some(sock) = self.sock.as_ref().and_then(Conn::tcp) {
+        if let Some(sock) = self.io.sock.as_ref().and_then(Conn::tcp) {
             let reset = Some(std::time::Duration::ZERO);
             if let Err(e) = rustix::net::sockopt::set_socket_linger(sock.get_ref(), reset) {
                 log::debug!("SO_LINGER on an abandoned upload: {e}");
@@ -168,13 +169,13 @@ impl<'a> DataStream<'a> {
             if !self.flow.may_send_file() {
                 return Poll::Ready(Ok(()));
             }
-            let Some(sock) = self.sock.as_ref().and_then(Conn::plain) else {
+            let Some(sock) = self.io.sock.as_ref().and_then(Conn::plain) else {
                 return Poll::Ready(Ok(()));
             };
             match rustix::fs::sendfile(sock.get_ref(), file, None, CHUNK) {
                 Ok(0) => return Poll::Ready(Ok(())),
                 Ok(n) => {
-                    self.stall_armed = false;
+                    self.io.stall_armed = false;
                     self.flow.sent(n, Instant::now())?;
                     *total += n as u64;
                 }
@@ -183,7 +184,8 @@ impl<'a> DataStream<'a> {
                     Poll::Ready(Ok(())) => {}
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(self.flow.broke(e))),
                     Poll::Pending => {
-                        return self.poll_stall(cx).map_err(|e| self.flow.broke(e));
+                        let stalled = self.io.stalled(cx, Poll::Pending);
+                        return stalled.map_err(|e| self.flow.broke(e));
                     }
                 },
                 // Nothing was sent by this call: the caller copies the rest.
@@ -204,18 +206,19 @@ impl<'a> DataStream<'a> {
     ) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
+}
 
-    /// Waits until `at`, for the speed limit.
-    fn poll_throttle(&mut self, cx: &mut Context<'_>, at: Instant) -> Poll<()> {
-        self.throttle.set_at(at);
-        Pin::new(&mut self.throttle).poll(cx).map(drop)
-    }
-
-    /// The socket is not ready: pending until the socket timeout, counted from the
-    /// first time it was not, runs out.
-    fn poll_stall<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
-        let Some(limit) = self.client.options.socket_timeout else {
-            return Poll::Pending;
+impl Io {
+    /// The socket was ready (`Ready`), or not: then pending until the socket timeout,
+    /// counted from the first time it was not, runs out.
+    fn stalled<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        let (Poll::Pending, Some(limit)) = (&poll, self.timeout) else {
+            self.stall_armed = false;
+            return poll;
         };
         if !self.stall_armed {
             self.stall.set_after(limit);
@@ -226,30 +229,27 @@ impl<'a> DataStream<'a> {
         Poll::Ready(Err(timed_out("the data connection")))
     }
 
-    /// Writes the flow's pending bytes (`TYPE A`) until `input` is taken (none: until
-    /// nothing is pending).
-    fn poll_send(&mut self, cx: &mut Context<'_>, input: &[u8]) -> Poll<io::Result<usize>> {
-        self.flow.check_write()?;
-        loop {
-            let out = match self.flow.next_write(input, Instant::now()) {
-                WriteNext::Taken(n) => return Poll::Ready(Ok(n)),
-                WriteNext::Wait(at) => {
-                    ready!(self.poll_throttle(cx, at));
-                    continue;
-                }
-                WriteNext::Send(out) => out,
-            };
-            let sock = Pin::new(self.sock.as_mut().ok_or(io::ErrorKind::NotConnected)?);
-            let n = match sock.poll_write(cx, out) {
-                Poll::Ready(Ok(n)) => n,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(self.flow.broke(e))),
-                Poll::Pending => return self.poll_stall(cx).map_err(|e| self.flow.broke(e)),
-            };
-            self.stall_armed = false;
-            if let Some(n) = self.flow.sent(n, Instant::now())? {
-                return Poll::Ready(Ok(n));
-            }
-        }
+    fn sock(&mut self) -> io::Result<Pin<&mut Conn>> {
+        Ok(Pin::new(
+            self.sock.as_mut().ok_or(io::ErrorKind::NotConnected)?,
+        ))
+    }
+}
+
+impl DataIo for Io {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let read = self.sock()?.poll_read(cx, buf);
+        self.stalled(cx, read)
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let written = self.sock()?.poll_write(cx, buf);
+        self.stalled(cx, written)
+    }
+
+    fn poll_sleep(&mut self, cx: &mut Context<'_>, at: Instant) -> Poll<()> {
+        self.throttle.set_at(at);
+        Pin::new(&mut self.throttle).poll(cx).map(drop)
     }
 }
 
@@ -260,27 +260,7 @@ impl AsyncRead for DataStream<'_> {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        this.flow.check_read()?;
-        loop {
-            let into = match this.flow.next_read(buf, Instant::now()) {
-                ReadNext::Ready(n) => return Poll::Ready(Ok(n)),
-                ReadNext::Wait(at) => {
-                    ready!(this.poll_throttle(cx, at));
-                    continue;
-                }
-                ReadNext::Fill(into) => into,
-            };
-            let sock = Pin::new(this.sock.as_mut().ok_or(io::ErrorKind::NotConnected)?);
-            let n = match sock.poll_read(cx, into) {
-                Poll::Ready(Ok(n)) => n,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(this.flow.broke(e))),
-                Poll::Pending => return this.poll_stall(cx).map_err(|e| this.flow.broke(e)),
-            };
-            this.stall_armed = false;
-            if let Some(n) = this.flow.filled(n, Instant::now()) {
-                return Poll::Ready(Ok(n));
-            }
-        }
+        this.flow.poll_read(&mut this.io, cx, buf)
     }
 }
 
@@ -290,13 +270,14 @@ impl AsyncWrite for DataStream<'_> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_send(cx, buf)
+        let this = self.get_mut();
+        this.flow.poll_write(&mut this.io, cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        ready!(this.poll_send(cx, &[]))?;
-        match this.sock.as_mut() {
+        ready!(this.flow.poll_write(&mut this.io, cx, &[]))?;
+        match this.io.sock.as_mut() {
             Some(sock) => Pin::new(sock).poll_flush(cx),
             None => Poll::Ready(Ok(())),
         }
@@ -304,8 +285,8 @@ impl AsyncWrite for DataStream<'_> {
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        ready!(this.poll_send(cx, &[]))?;
-        match this.sock.as_mut() {
+        ready!(this.flow.poll_write(&mut this.io, cx, &[]))?;
+        match this.io.sock.as_mut() {
             Some(sock) => Pin::new(sock).poll_close(cx),
             None => Poll::Ready(Ok(())),
         }
@@ -339,22 +320,9 @@ impl<'a> ListStream<'a> {
     pub(crate) fn new(client: &'a mut Client) -> ListStream<'a> {
         let inner = stream::unfold(Some(client), |state| async move {
             let client = state?;
-            loop {
-                if let Some(item) = client.entries.pop_front() {
-                    return Some((Ok(item), Some(client)));
-                }
-                if !client.session.is_busy() {
-                    return None;
-                }
-                match client.step(true).await {
-                    Stop::Entries | Stop::Done(Ok(_)) => {}
-                    Stop::Done(Err(e)) => {
-                        client.entries.clear();
-                        return Some((Err(e), None));
-                    }
-                    Stop::Transfer(_) => client.refuse_transfer(),
-                }
-            }
+            let next = client.drive(Until::Entry).await.into_entry()?;
+            let more = next.is_ok();
+            Some((next, more.then_some(client)))
         });
         ListStream {
             inner: Box::pin(inner),

@@ -5,15 +5,21 @@ mod driver;
 mod stream;
 mod tree;
 
+use std::io;
 use std::net::ToSocketAddrs;
+use std::sync::Arc;
+use std::time::Instant;
 
-use sansftp::client::{DataFlow, Features, Item, ListCommand, Request, TransferKind};
-use sansftp::{Error, Reply};
+use sansftp::Error;
+use sansftp::client::Driver;
+use sansftp_tls::ClientTls;
+use sansftp_tls::rustls::ClientConfig;
+use sansftp_tls::rustls::pki_types::ServerName;
 
 pub use sansftp::client::{ClientOptions, SpeedLimits};
 pub use stream::{DataStream, ListStream};
 
-use driver::Driver;
+use driver::Io;
 
 /// A blocking FTP client: one control connection, one operation at a time.
 ///
@@ -79,141 +85,63 @@ use driver::Driver;
 /// [`Error::Io`], timeouts [`Error::Timeout`].
 pub struct Client {
     driver: Driver,
+    io: Io,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.driver.fmt(f)
+        f.debug_struct("Client")
+            .field("driver", &self.driver)
+            .finish_non_exhaustive()
     }
 }
 
+/// Bytes read from the control connection at a time.
+const CONTROL_BUF: usize = 8 << 10;
+
 impl Client {
-    /// Connects to the server at `addr` (anything [`ToSocketAddrs`] takes, e.g.
-    /// `"ftp.example.com:21"` or a `SocketAddr`; every resolved address is tried in
-    /// turn) and reads its greeting, with the default [`ClientOptions`].
-    pub fn connect(addr: impl ToSocketAddrs) -> Result<Client, Error> {
-        Client::connect_with(addr, ClientOptions::default())
-    }
-
-    /// Connects with `options`; see [`Client::connect`].
-    pub fn connect_with(addr: impl ToSocketAddrs, options: ClientOptions) -> Result<Client, Error> {
-        Ok(Client {
-            driver: Driver::connect(addr, options, None)?,
-        })
-    }
-
-    /// Connects with FTPS: `tls` says whom to trust, `server_name` is the name the
-    /// certificate is checked against (and the TLS session cached under, for data
-    /// connections to resume it). Explicit (`AUTH TLS`) unless `options.config.tls`
-    /// asks for [`TlsMode::Implicit`](sansftp::client::TlsMode::Implicit). A TLS
-    /// failure is an [`Error::Io`] saying what failed, e.g. "TLS handshake with
-    /// ftp.example.com failed: the server's certificate is not trusted (UnknownIssuer)".
-    pub fn connect_tls(
+    /// Connects the control connection, each resolved address in turn, and reads the
+    /// greeting (for the `connect` methods of [`sansftp::client_driver_methods!`]).
+    fn open(
         addr: impl ToSocketAddrs,
-        tls: sansftp_tls::ClientTls,
-        server_name: &str,
-        mut options: ClientOptions,
+        options: ClientOptions,
+        tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
     ) -> Result<Client, Error> {
-        let name = tls
-            .server_name(server_name)
-            .map_err(|e| Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e)))?;
-        let setup = driver::ClientTlsSetup {
-            config: tls.config(),
-            name,
+        let mut last = io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the address resolved to nothing",
+        );
+        let mut found = None;
+        for addr in addr.to_socket_addrs()? {
+            match driver::connect(addr, options.connect_timeout) {
+                Ok(s) => {
+                    found = Some(s);
+                    break;
+                }
+                Err(e) => last = e,
+            }
+        }
+        let control = found.ok_or_else(|| Error::from_io(last, "the control connection"))?;
+        control.set_write_timeout(options.socket_timeout)?;
+        let (peer, local) = (control.peer_addr()?, control.local_addr()?);
+        let io = Io {
+            control,
+            control_tls: None,
+            tls,
+            data: None,
+            listener: None,
+            control_buf: vec![0; CONTROL_BUF].into_boxed_slice(),
+            listing_buf: Vec::new(),
+            control_read_timeout: None,
+            socket_timeout: options.socket_timeout,
+            connect_timeout: options.connect_timeout,
         };
-        options
-            .config
-            .tls
-            .get_or_insert(sansftp::client::TlsMode::Explicit);
-        Ok(Client {
-            driver: Driver::connect(addr, options, Some(setup))?,
-        })
-    }
-
-    /// The server's greeting (`220`).
-    pub fn greeting(&self) -> &Reply {
-        self.driver.greeting()
-    }
-
-    /// The handle to this client's speed limits.
-    pub fn speed_limits(&self) -> SpeedLimits {
-        self.driver.limits.clone()
-    }
-
-    /// What the server announced with `FEAT` after login (`None` before, or with
-    /// feature discovery off).
-    pub fn features(&self) -> Option<&Features> {
-        self.driver.session.features()
+        let driver = Driver::new(options, peer, local, Instant::now());
+        let mut client = Client { driver, io };
+        client.run_started()?;
+        Ok(client)
     }
 
     sansftp::client_methods!(blocking);
-
-    /// [`Client::list`] as an iterator: the entries of each directory come as soon as
-    /// its listing is read. Dropping it early is fine: the next call finishes the
-    /// listing first.
-    pub fn list_stream(
-        &mut self,
-        path: impl AsRef<[u8]>,
-        recursive: bool,
-    ) -> Result<ListStream<'_>, Error> {
-        let request = Request::list(path, recursive, ListCommand::Auto);
-        self.driver.start(request.into_operation())?;
-        Ok(ListStream::new(&mut self.driver))
-    }
-
-    /// Finishes whatever transfer is still pending (say, of a [`DataStream`] dropped
-    /// without a socket timeout), its error discarded. Every other method does this
-    /// first anyway; this one only fails when the control connection does.
-    pub fn abort(&mut self) -> Result<(), Error> {
-        self.driver.finish_pending();
-        if self.driver.session.is_closed() {
-            return Err(Error::ConnectionClosed);
-        }
-        Ok(())
-    }
-
-    /// `QUIT`, then closes the connection.
-    pub fn quit(mut self) -> Result<(), Error> {
-        let res = self.driver.request(Request::quit());
-        self.driver.close();
-        res
-    }
-
-    /// `TYPE A` (`true`) or `TYPE I` (`false`, the default) for the following file
-    /// transfers; in ASCII, line ends are converted (LF to CRLF on upload, CRLF to LF
-    /// on download).
-    pub fn set_ascii(&mut self, on: bool) {
-        self.driver.ascii = on;
-    }
-
-    /// Runs `request` to its end (for [`sansftp::client_methods!`]).
-    fn request<T>(&mut self, request: Request<T>) -> Result<T, Error> {
-        self.driver.request(request)
-    }
-
-    /// The listing entries the last request emitted (for [`sansftp::client_methods!`]).
-    fn take_entries(&mut self) -> Vec<Item> {
-        self.driver.entries.drain(..).collect()
-    }
-
-    /// Whether transfers are in `TYPE A` (for [`sansftp::client_methods!`]).
-    fn ascii(&self) -> bool {
-        self.driver.ascii
-    }
-
-    /// Starts a file transfer and waits until its data is to move (for
-    /// [`sansftp::client_methods!`]).
-    fn open_stream(&mut self, request: Request<()>) -> Result<DataStream<'_>, Error> {
-        let kind = request.operation().transfer_kind();
-        self.driver.start(request.into_operation())?;
-        let (socket, flow) = match self.driver.wait_transfer()? {
-            Some((socket, t)) => (Some(socket), DataFlow::new(t, self.driver.limits.clone())),
-            // Finished at once: an empty transfer.
-            None => (
-                None,
-                DataFlow::empty(kind.unwrap_or(TransferKind::Download)),
-            ),
-        };
-        Ok(DataStream::new(&mut self.driver, socket, flow))
-    }
+    sansftp::client_driver_methods!(blocking, ToSocketAddrs);
 }

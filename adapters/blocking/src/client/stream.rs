@@ -2,12 +2,14 @@
 //! transfer, [`ListStream`] for a listing.
 
 use std::io::{self, Read, Write};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use sansftp::Error;
-use sansftp::client::{Closing, DataFlow, Item, ReadNext, TransferEnd, Value, WriteNext};
+use sansftp::client::{Closing, DataFlow, DataIo, Item, TransferEnd, Until};
 
-use super::driver::{Driver, Socket};
+use super::Client;
+use super::driver::Socket;
 use crate::tls::DataSocket;
 
 /// The longest an upload waits for the server's `close_notify` after its own.
@@ -28,7 +30,7 @@ const CLOSE_WAIT: Duration = Duration::from_secs(2);
 /// timeout, else at the start of its next call.
 #[derive(Debug)]
 pub struct DataStream<'a> {
-    driver: &'a mut Driver,
+    client: &'a mut Client,
     /// `None` once closed (or when the server finished without a data connection).
     socket: Option<Socket>,
     /// What the core decides around each read and write.
@@ -36,13 +38,12 @@ pub struct DataStream<'a> {
 }
 
 impl<'a> DataStream<'a> {
-    pub(crate) fn new(
-        driver: &'a mut Driver,
-        socket: Option<Socket>,
-        flow: DataFlow,
-    ) -> DataStream<'a> {
+    /// The stream of the transfer `flow` runs, over the data connection the client
+    /// holds (none when the server finished without one).
+    pub(crate) fn new(client: &'a mut Client, flow: DataFlow) -> DataStream<'a> {
+        let socket = client.io.data.take();
         DataStream {
-            driver,
+            client,
             socket,
             flow,
         }
@@ -76,7 +77,7 @@ impl<'a> DataStream<'a> {
             return;
         };
         let download = self.flow.kind() != sansftp::client::TransferKind::Upload;
-        if !self.driver.session.end_transfer(end, Instant::now()) {
+        if !self.client.driver.end_transfer(end, Instant::now()) {
             self.reset();
         } else if let Some(s @ DataSocket::Tls(_)) = self.socket.as_mut().filter(|_| download) {
             // Our close_notify after the server's.
@@ -88,12 +89,12 @@ impl<'a> DataStream<'a> {
     /// Tells the core how the transfer ended and drives the operation to its end.
     fn end(&mut self, end: Option<TransferEnd>) -> Result<(), Error> {
         self.tell(end);
-        if !self.driver.is_running() {
+        if !self.client.driver.is_pending() {
             // Ended before any data (the server answered the command with a
             // completion), its result already taken.
             return Ok(());
         }
-        self.driver.wait_done().map(|_: Value| ())
+        self.client.run_started().map(drop)
     }
 
     /// Closes the data connection abortively (a reset, not an end of file), so a
@@ -116,7 +117,7 @@ impl<'a> DataStream<'a> {
         self.flush()?;
         if let Some(s) = &mut self.socket {
             s.close_write()?;
-            let timeout = self.driver.options.socket_timeout;
+            let timeout = self.client.driver.options().socket_timeout;
             s.drain(timeout.map_or(CLOSE_WAIT, |t| t.min(CLOSE_WAIT)));
         }
         Ok(())
@@ -213,58 +214,54 @@ fn recv(socket: &mut Socket, buf: &mut [u8]) -> io::Result<usize> {
     socket.read(buf)
 }
 
-/// Sleeps until `at`, for the speed limit.
-fn sleep_until(at: Instant) {
-    std::thread::sleep(at.saturating_duration_since(Instant::now()));
+/// A data stream's socket as the core's [`DataFlow`] drives it: each call blocks
+/// (bounded by the socket timeout), so none is ever pending.
+struct Io<'a>(&'a mut Option<Socket>);
+
+impl DataIo for Io<'_> {
+    fn poll_read(&mut self, _: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let socket = self.0.as_mut().ok_or(io::ErrorKind::NotConnected)?;
+        loop {
+            match recv(socket, buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                res => return Poll::Ready(res),
+            }
+        }
+    }
+
+    fn poll_write(&mut self, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let socket = self.0.as_mut().ok_or(io::ErrorKind::NotConnected)?;
+        loop {
+            match socket.write(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                res => return Poll::Ready(res),
+            }
+        }
+    }
+
+    fn poll_sleep(&mut self, _: &mut Context<'_>, at: Instant) -> Poll<()> {
+        std::thread::sleep(at.saturating_duration_since(Instant::now()));
+        Poll::Ready(())
+    }
+}
+
+/// The result of a `poll` function over [`Io`], which never pends.
+fn blocking<T>(poll: impl FnOnce(&mut Context<'_>) -> Poll<io::Result<T>>) -> io::Result<T> {
+    match poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(res) => res,
+        Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+    }
 }
 
 impl Read for DataStream<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.flow.check_read()?;
-        loop {
-            let into = match self.flow.next_read(buf, Instant::now()) {
-                ReadNext::Ready(n) => return Ok(n),
-                ReadNext::Wait(at) => {
-                    sleep_until(at);
-                    continue;
-                }
-                ReadNext::Fill(into) => into,
-            };
-            let socket = self.socket.as_mut().ok_or(io::ErrorKind::NotConnected)?;
-            let n = match recv(socket, into) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.flow.broke(e)),
-                Ok(n) => n,
-            };
-            if let Some(n) = self.flow.filled(n, Instant::now()) {
-                return Ok(n);
-            }
-        }
+        blocking(|cx| self.flow.poll_read(&mut Io(&mut self.socket), cx, buf))
     }
 }
 
 impl Write for DataStream<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.flow.check_write()?;
-        loop {
-            let out = match self.flow.next_write(buf, Instant::now()) {
-                WriteNext::Taken(n) => return Ok(n),
-                WriteNext::Wait(at) => {
-                    sleep_until(at);
-                    continue;
-                }
-                WriteNext::Send(out) => out,
-            };
-            let socket = self.socket.as_mut().ok_or(io::ErrorKind::NotConnected)?;
-            let n = match socket.write(out) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.flow.broke(e)),
-                Ok(n) => n,
-            };
-            if let Some(n) = self.flow.sent(n, Instant::now())? {
-                return Ok(n);
-            }
-        }
+        blocking(|cx| self.flow.poll_write(&mut Io(&mut self.socket), cx, buf))
     }
 
     /// Writes what `TYPE A` conversion holds.
@@ -283,9 +280,9 @@ impl Drop for DataStream<'_> {
     fn drop(&mut self) {
         let end = self.flow.dropped();
         self.tell(end);
-        if self.driver.options.socket_timeout.is_some() && self.driver.is_running() {
+        if self.client.driver.options().socket_timeout.is_some() {
             // Bounded by the socket timeout; the result belongs to nobody.
-            self.driver.finish_pending();
+            self.client.finish_pending();
         }
     }
 }
@@ -295,15 +292,15 @@ impl Drop for DataStream<'_> {
 /// after the first error.
 #[derive(Debug)]
 pub struct ListStream<'a> {
-    driver: &'a mut Driver,
-    done: bool,
+    client: &'a mut Client,
+    ended: bool,
 }
 
 impl<'a> ListStream<'a> {
-    pub(crate) fn new(driver: &'a mut Driver) -> ListStream<'a> {
+    pub(crate) fn new(client: &'a mut Client) -> ListStream<'a> {
         ListStream {
-            driver,
-            done: false,
+            client,
+            ended: false,
         }
     }
 }
@@ -312,24 +309,11 @@ impl Iterator for ListStream<'_> {
     type Item = Result<Item, Error>;
 
     fn next(&mut self) -> Option<Result<Item, Error>> {
-        loop {
-            if let Some(item) = self.driver.entries.pop_front() {
-                return Some(Ok(item));
-            }
-            if self.done {
-                return None;
-            }
-            match self.driver.step() {
-                Some(super::driver::Stop::Done(res)) => {
-                    self.done = true;
-                    if let Err(e) = res {
-                        self.driver.entries.clear();
-                        return Some(Err(e));
-                    }
-                }
-                Some(super::driver::Stop::Transfer(_)) => self.driver.refuse_transfer(),
-                None => {}
-            }
+        if self.ended {
+            return None;
         }
+        let next = self.client.drive(Until::Entry).into_entry();
+        self.ended = !matches!(next, Some(Ok(_)));
+        next
     }
 }

@@ -2,13 +2,13 @@
 //! [`Plan`] decides what a copy of a file or a tree means (`sansftp::client::tree` has
 //! the rules); this file carries its steps out, each file through one reused buffer.
 
-use std::ffi::OsString;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use sansftp::client::tree::{Copied, DownloadFile, LocalKind, Plan, Step, UploadFile};
+use sansftp::client::tree::{Copied, DownloadFile, Plan, Step, UploadFile};
 use sansftp::{Error, PathIoError};
+use sansftp_storage::copy::answer_local;
 
 use super::Client;
 
@@ -27,32 +27,23 @@ impl Client {
     pub fn run_plan(&mut self, mut plan: Plan) -> Result<Copied, Error> {
         let mut buf = sansftp::buffer::DataBuffer::new(BUF);
         while let Some(step) = plan.next_step() {
+            let Some(step) = answer_local(&mut plan, step) else {
+                continue;
+            };
             match step {
-                Step::StatLocal(p) => plan.local_kind(fs::metadata(p).map(|m| LocalKind::of(&m))),
-                Step::Canonicalize(p) => plan.canonical(fs::canonicalize(p)),
-                Step::ReadLocalDir(p) => plan.local_entries(read_dir(&p)),
                 Step::StatRemote(p) => plan.remote_item(self.stat(p)),
                 Step::ListRemote(p) => plan.remote_entries(self.list_names(p)),
                 Step::MakeRemoteDir { path, parents } => {
                     plan.remote_done(self.make_directory(path, parents))
                 }
-                Step::MakeLocalDir(p) => plan.local_done(fs::create_dir_all(p)),
                 Step::Upload(f) => plan.transferred(upload_file(self, &f, &mut buf)),
                 Step::Download(f) => plan.transferred(download_file(self, &f, &mut buf)),
-                Step::Rename { from, to } => plan.local_done(fs::rename(from, to)),
-                Step::RemoveLocal(p) => plan.local_done(fs::remove_file(p)),
-                Step::Planned(_) => {}
                 Step::Warning(w) => log::warn!("{w}"),
+                _ => {}
             }
         }
         plan.finish()
     }
-}
-
-/// A directory's entries, links not followed.
-fn read_dir(dir: &Path) -> io::Result<Vec<(OsString, LocalKind)>> {
-    let kind = |e: fs::DirEntry| Ok((e.file_name(), LocalKind::of(&e.metadata()?)));
-    fs::read_dir(dir)?.map(|e| e.and_then(kind)).collect()
 }
 
 fn path_error(path: &Path, e: io::Error) -> Error {

@@ -14,8 +14,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use sansftp::client::tree::{DownloadFile, LocalKind, Plan, Step, UploadFile, is_temp_of};
+use sansftp::client::tree::{DownloadFile, Plan, Step, UploadFile, is_temp_of};
 use sansftp_blocking::Client;
+use sansftp_storage::copy::answer_local;
 
 use super::{ConnectArgs, Error, URL_HELP, basename, is_missing, show};
 use crate::progress::Progress;
@@ -130,16 +131,23 @@ fn run(
     // The last download appended in place: there is no temporary file to rename.
     let mut in_place = false;
     while let Some(step) = plan.next_step() {
+        let step = match step {
+            Step::Rename { .. } if in_place => {
+                plan.local_done(Ok(()));
+                continue;
+            }
+            // The local file system's steps, as every client does them.
+            step => match answer_local(&mut plan, step) {
+                Some(step) => step,
+                None => continue,
+            },
+        };
         match step {
-            Step::StatLocal(p) => plan.local_kind(fs::metadata(p).map(|m| LocalKind::of(&m))),
-            Step::Canonicalize(p) => plan.canonical(fs::canonicalize(p)),
-            Step::ReadLocalDir(p) => plan.local_entries(read_dir(&p)),
             Step::StatRemote(p) => plan.remote_item(client.stat(p)),
             Step::ListRemote(p) => plan.remote_entries(client.list_names(p)),
             Step::MakeRemoteDir { path, parents } => {
                 plan.remote_done(client.make_directory(path, parents))
             }
-            Step::MakeLocalDir(p) => plan.local_done(fs::create_dir_all(p)),
             Step::Planned(totals) => {
                 tree = totals.tree;
                 progress = Progress::new(Some(totals.bytes), label, show_progress);
@@ -162,10 +170,8 @@ fn run(
                 in_place = got.as_ref().is_ok_and(|g| g.1);
                 plan.transferred(got.map(|g| g.0));
             }
-            Step::Rename { .. } if in_place => plan.local_done(Ok(())),
-            Step::Rename { from, to } => plan.local_done(fs::rename(from, to)),
-            Step::RemoveLocal(p) => plan.local_done(fs::remove_file(p)),
             Step::Warning(w) => warn(&w.to_string()),
+            _ => {}
         }
     }
     progress.label(label);
@@ -177,12 +183,6 @@ fn run(
     });
     finish_progress(&progress, &result);
     result
-}
-
-/// A directory's entries, links not followed.
-fn read_dir(dir: &Path) -> io::Result<Vec<(std::ffi::OsString, LocalKind)>> {
-    let kind = |e: fs::DirEntry| Ok((e.file_name(), LocalKind::of(&e.metadata()?)));
-    fs::read_dir(dir)?.map(|e| e.and_then(kind)).collect()
 }
 
 fn finish_progress<T>(progress: &Progress, result: &Result<T, Error>) {

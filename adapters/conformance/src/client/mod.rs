@@ -8,6 +8,7 @@
 //! facade change; the scenarios stay.
 
 mod decisions;
+mod facade;
 mod fake;
 mod sessions;
 pub(crate) mod tls;

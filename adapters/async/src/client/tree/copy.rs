@@ -3,13 +3,15 @@
 //! that go back and forth (nothing is allocated per block).
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use blocking::unblock;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use sansftp::buffer::DataBuffer;
 use sansftp::client::tree::{DownloadFile, UploadFile};
 use sansftp::{Error, PathIoError};
+use sansftp_storage::copy::read_block;
 
 use super::super::{Client, DataStream};
 
@@ -54,8 +56,8 @@ impl Client {
 
 /// Copies `file` to an upload stream; reading the next block overlaps writing this one.
 async fn send_file(stream: &mut DataStream<'_>, file: File, path: &Path) -> Result<u64, Error> {
-    let mut buf = vec![0u8; BLOCK];
-    let spare = vec![0u8; BLOCK];
+    let mut buf = DataBuffer::new(BLOCK);
+    let spare = DataBuffer::new(BLOCK);
     let mut reader = unblock(move || read_block(file, spare));
     let mut total = 0u64;
     loop {
@@ -73,8 +75,8 @@ async fn send_file(stream: &mut DataStream<'_>, file: File, path: &Path) -> Resu
 
 /// Copies a download stream to `file`; writing this block overlaps reading the next.
 async fn receive_file(stream: &mut DataStream<'_>, file: File, path: &Path) -> Result<u64, Error> {
-    let mut buf = vec![0u8; BLOCK];
-    let spare = vec![0u8; BLOCK];
+    let mut buf = DataBuffer::new(BLOCK);
+    let spare = DataBuffer::new(BLOCK);
     let mut writer = unblock(move || Ok((spare, file)));
     let mut total = 0u64;
     loop {
@@ -93,20 +95,6 @@ async fn receive_file(stream: &mut DataStream<'_>, file: File, path: &Path) -> R
             Ok((spare, file))
         });
     }
-}
-
-/// Reads until `buf` is full or the file ends.
-fn read_block(mut file: File, mut buf: Vec<u8>) -> io::Result<(usize, Vec<u8>, File)> {
-    let mut n = 0;
-    while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
-        match file.read(rest) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((n, buf, file))
 }
 
 /// Reads until `buf` is full or the stream ends.
