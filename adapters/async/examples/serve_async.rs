@@ -1,5 +1,5 @@
 //! Serves a directory over FTP with the async adapter on smol, for trying it with a
-//! real client: `cargo run --release -p sansftp-async --example serve -- DIR [PORT]`.
+//! real client: `cargo run --release -p sansftp-async --example serve_async -- DIR [PORT]`.
 //! Anyone may log in (any name, any password: `User::any_login`) with full access to DIR.
 
 use sansftp::server::{Config, User};

@@ -1,5 +1,5 @@
 //! Serves a directory over FTP with the blocking adapter, for trying it with a real
-//! client: `cargo run --release -p sansftp-blocking --example serve -- DIR [PORT]`.
+//! client: `cargo run --release -p sansftp-blocking --example serve_blocking -- DIR [PORT]`.
 //! Anyone may log in (any name, any password: `User::any_login`) with full access to DIR.
 
 use sansftp::server::{Config, User};
